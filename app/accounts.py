@@ -1,0 +1,318 @@
+"""Accounts service: create accounts, sign in with limits, server-side sessions, passwords, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app import passwords
+from app.db import is_unique_violation, write_transaction
+from app.errors import FormErrors, TooManyAttempts
+from app.i18n import lazy
+from app.tables import Account, AuditLog, Community, Membership, SigninAttempt, UserSession
+
+SESSION_COOKIE = "yishi_session"
+SESSION_LIFETIME = timedelta(days=30)
+# Refresh last_seen at most this often, so reading pages does not write on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=10)
+
+ATTEMPT_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+# Generous: a whole meeting room may share one public address behind the same NAT.
+MAX_FAILURES_PER_CLIENT = 100
+
+ROLES = ("facilitator", "recorder", "grid_worker", "building_lead")
+ROLE_LABELS = {
+    "facilitator": lazy("Facilitator"),
+    "recorder": lazy("Recorder"),
+    "grid_worker": lazy("Grid worker"),
+    "building_lead": lazy("Building lead"),
+    "resident": lazy("Resident"),
+}
+
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in account as pages and services need it."""
+
+    id: int
+    display_name: str
+    username: str | None
+    phone: str | None
+    is_site_admin: bool
+    session_id: int
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_phone(raw: str) -> str | None:
+    """An 11-digit mainland mobile number without spaces, dashes or +86; None if it is not one."""
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits if _PHONE_RE.match(digits) else None
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: lists never show a whole phone number."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "****" + phone[-4:]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def validate_new_password(password: str, confirm: str, field: str = "new_password") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if len(password) < passwords.MIN_LENGTH:
+        errors[field] = lazy("The password must have at least 8 characters.")
+    elif len(password) > passwords.MAX_LENGTH:
+        errors[field] = lazy("The password is too long.")
+    elif password != confirm:
+        errors["confirm_password"] = lazy("The two passwords do not match.")
+    return errors
+
+
+async def create_account(
+    *,
+    display_name: str,
+    password: str,
+    username: str | None = None,
+    phone: str | None = None,
+    is_site_admin: bool = False,
+) -> int:
+    """Create an account; FormErrors if a field is wrong or the phone/username is taken."""
+    errors: dict[str, str] = {}
+    display_name = display_name.strip()
+    if not display_name:
+        errors["display_name"] = lazy("Please enter a name.")
+    elif len(display_name) > 100:
+        errors["display_name"] = lazy("The name is too long.")
+    if username is not None and not _USERNAME_RE.match(username):
+        errors["username"] = lazy("A username has 3 to 32 letters, digits, dots, dashes or underscores.")
+    normalised_phone = None
+    if phone is not None:
+        normalised_phone = normalise_phone(phone)
+        if normalised_phone is None:
+            errors["phone"] = lazy("Please enter an 11-digit mobile number.")
+    if username is None and phone is None:
+        errors["phone"] = lazy("Please enter an 11-digit mobile number.")
+    errors.update(validate_new_password(password, password, field="password"))
+    if errors:
+        raise FormErrors(errors)
+    password_hash = await passwords.hash_password(password)
+    try:
+        async with write_transaction():
+            rows = await Account.insert(
+                Account(
+                    username=username,
+                    phone=normalised_phone,
+                    display_name=display_name,
+                    password_hash=password_hash,
+                    is_site_admin=is_site_admin,
+                )
+            ).returning(Account.id)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            field = "phone" if phone is not None else "username"
+            raise FormErrors({field: lazy("An account with this phone number or username already exists.")}) from exc
+        raise
+    return int(rows[0]["id"])
+
+
+def _identifier_key(identifier: str) -> str:
+    phone = normalise_phone(identifier)
+    return "account:" + (phone if phone else identifier.strip().lower())
+
+
+async def _recent_failures(key: str) -> int:
+    since = now() - ATTEMPT_WINDOW
+    return int(await SigninAttempt.count().where((SigninAttempt.key == key) & (SigninAttempt.at > since)))
+
+
+async def _find_account(identifier: str) -> dict[str, Any] | None:
+    identifier = identifier.strip()
+    phone = normalise_phone(identifier)
+    query = Account.select().where(Account.is_active.eq(True))
+    if phone:
+        query = query.where(Account.phone == phone)
+    else:
+        query = query.where(Account.username == identifier)
+    return await query.first()
+
+
+async def authenticate(identifier: str, password: str, client: str) -> int:
+    """Check credentials within the attempt limits; return the account id.
+
+    The same message for an unknown account and a wrong password, so nobody can probe
+    which phone numbers have accounts.
+    """
+    account_key = _identifier_key(identifier)
+    client_key = "client:" + client
+    if await _recent_failures(account_key) >= MAX_FAILURES_PER_ACCOUNT:
+        raise TooManyAttempts(lazy("Too many wrong passwords for this account. Please wait 15 minutes and try again."))
+    if await _recent_failures(client_key) >= MAX_FAILURES_PER_CLIENT:
+        raise TooManyAttempts(lazy("Too many failed sign-ins from this network. Please wait 15 minutes and try again."))
+    account = await _find_account(identifier) if identifier.strip() else None
+    ok, new_hash = await passwords.verify_password(account["password_hash"] if account else None, password)
+    if not ok or account is None:
+        async with write_transaction():
+            await SigninAttempt.insert(SigninAttempt(key=account_key), SigninAttempt(key=client_key))
+        raise FormErrors({"identifier": lazy("Wrong phone number, username or password.")}, {"identifier": identifier})
+    if new_hash is not None:
+        async with write_transaction():
+            await Account.update({Account.password_hash: new_hash}).where(Account.id == account["id"])
+    return int(account["id"])
+
+
+async def start_session(account_id: int, user_agent: str, old_token: str | None = None) -> str:
+    """Create a fresh session (a new id at every sign-in) and drop the old one; return the cookie token."""
+    token = secrets.token_urlsafe(32)
+    async with write_transaction():
+        if old_token:
+            await UserSession.delete().where(UserSession.token_hash == _token_hash(old_token))
+        await UserSession.insert(
+            UserSession(
+                token_hash=_token_hash(token),
+                account=account_id,
+                expires_at=now() + SESSION_LIFETIME,
+                user_agent=user_agent[:255],
+            )
+        )
+        # Old expired sessions are cleaned here rather than by a separate job.
+        await UserSession.delete().where(UserSession.expires_at < now())
+        await SigninAttempt.delete().where(SigninAttempt.at < now() - ATTEMPT_WINDOW)
+    return token
+
+
+async def load_session(token: str | None) -> CurrentUser | None:
+    if not token:
+        return None
+    row = await (
+        UserSession.select(
+            UserSession.id,
+            UserSession.expires_at,
+            UserSession.last_seen_at,
+            UserSession.account.id,
+            UserSession.account.display_name,
+            UserSession.account.username,
+            UserSession.account.phone,
+            UserSession.account.is_site_admin,
+            UserSession.account.is_active,
+        )
+        .where(UserSession.token_hash == _token_hash(token))
+        .first()
+    )
+    if row is None or row["expires_at"] < now() or not row["account.is_active"]:
+        return None
+    if now() - row["last_seen_at"] > SESSION_TOUCH_INTERVAL:
+        async with write_transaction():
+            await UserSession.update(
+                {UserSession.last_seen_at: now(), UserSession.expires_at: now() + SESSION_LIFETIME}
+            ).where(UserSession.id == row["id"])
+    return CurrentUser(
+        id=row["account.id"],
+        display_name=row["account.display_name"],
+        username=row["account.username"],
+        phone=row["account.phone"],
+        is_site_admin=row["account.is_site_admin"],
+        session_id=row["id"],
+    )
+
+
+async def end_session(token: str | None) -> None:
+    if token:
+        async with write_transaction():
+            await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
+
+
+async def change_password(user: CurrentUser, current: str, new: str, confirm: str) -> None:
+    """Change the password; other sessions of the account are signed out."""
+    row = await Account.select(Account.password_hash).where(Account.id == user.id).first()
+    ok, _ = await passwords.verify_password(row["password_hash"] if row else None, current)
+    errors: dict[str, str] = {}
+    if not ok:
+        errors["current_password"] = lazy("The current password is wrong.")
+    errors.update(validate_new_password(new, confirm))
+    if errors:
+        raise FormErrors(errors)
+    new_hash = await passwords.hash_password(new)
+    async with write_transaction():
+        await Account.update({Account.password_hash: new_hash, Account.password_changed_at: now()}).where(
+            Account.id == user.id
+        )
+        await UserSession.delete().where((UserSession.account == user.id) & (UserSession.id != user.session_id))
+        await AuditLog.insert(AuditLog(actor=user.id, action="password_changed", object_type="account", object_id=user.id))
+
+
+async def roles_in(account_id: int, community_id: int) -> set[str]:
+    rows = await Membership.select(Membership.role).where(
+        (Membership.account == account_id) & (Membership.community == community_id)
+    )
+    return {r["role"] for r in rows}
+
+
+async def grant_role(account_id: int, community_id: int, role: str, actor: int | None = None) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role}")
+    async with write_transaction():
+        exists = await Membership.exists().where(
+            (Membership.account == account_id) & (Membership.community == community_id) & (Membership.role == role)
+        )
+        if not exists:
+            await Membership.insert(Membership(account=account_id, community=community_id, role=role))
+            await AuditLog.insert(
+                AuditLog(
+                    community=community_id,
+                    actor=actor,
+                    action="role_granted",
+                    object_type="account",
+                    object_id=account_id,
+                    detail={"role": role},
+                )
+            )
+
+
+async def memberships(account_id: int) -> list[dict[str, Any]]:
+    """The account's roles, with community slug and name, for the account page."""
+    return await Membership.select(
+        Membership.role, Membership.community.slug, Membership.community.name
+    ).where(Membership.account == account_id).order_by(Membership.community.name)
+
+
+_communities_cache: tuple[float, list[dict[str, Any]]] | None = None
+# The landing page lists communities on every visit; they change a few times a year, so a short
+# in-process cache saves a database round trip per view. Other processes see a change within this time.
+COMMUNITIES_CACHE_SECONDS = 5.0
+
+
+async def list_communities() -> list[dict[str, Any]]:
+    global _communities_cache
+    now_mono = time.monotonic()
+    if _communities_cache is not None and now_mono - _communities_cache[0] < COMMUNITIES_CACHE_SECONDS:
+        return _communities_cache[1]
+    rows = await Community.select(Community.slug, Community.name, Community.street).order_by(Community.name)
+    _communities_cache = (now_mono, rows)
+    return rows
+
+
+def forget_communities() -> None:
+    """Call after creating or renaming a community."""
+    global _communities_cache
+    _communities_cache = None

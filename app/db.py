@@ -1,0 +1,165 @@
+"""Database engines (SQLite by default, PostgreSQL in production) and the write-transaction helper."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+from app.config import Config
+
+# Seconds a SQLite writer waits for the lock before giving up; generous, because
+# a roomful of phones may submit at once and each write is short.
+SQLITE_BUSY_TIMEOUT = 60
+
+
+class YishiSQLiteEngine(SQLiteEngine):
+    """SQLite with WAL and a long busy timeout; writes are serialised per process."""
+
+    IDLE_CONNECTIONS = 4
+
+    def __init__(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as conn:
+            # WAL is persistent in the file: readers never block the writer.
+            conn.execute("PRAGMA journal_mode=WAL")
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+        self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._idle_connections: dict[asyncio.AbstractEventLoop, asyncio.Queue[Any]] = {}
+
+    @property
+    def write_lock(self) -> asyncio.Lock:
+        # One lock per event loop: an asyncio.Lock must not be shared across loops.
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        return lock
+
+    async def get_connection(self) -> Any:
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # aiosqlite's worker threads are non-daemon: one left idle would keep the process from
+        # exiting (and hang a server's shutdown). Every statement commits, so nothing is lost.
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _idle(self) -> asyncio.Queue[Any]:
+        loop = asyncio.get_running_loop()
+        idle = self._idle_connections.get(loop)
+        if idle is None:
+            idle = self._idle_connections[loop] = asyncio.Queue()
+        return idle
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # Piccolo opens a new connection (and thread) for every query outside a transaction;
+        # reusing a few idle ones is several times faster and keeps pages quick on SQLite.
+        idle = self._idle()
+        try:
+            connection = idle.get_nowait()
+        except asyncio.QueueEmpty:
+            connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+                await connection.commit()
+        except BaseException:
+            await connection.close()
+            raise
+        if idle.qsize() < self.IDLE_CONNECTIONS:
+            idle.put_nowait(connection)
+        else:
+            await connection.close()
+        return rows
+
+    async def close_idle(self) -> None:
+        """Close this loop's idle connections: their threads would otherwise keep the process alive."""
+        idle = self._idle()
+        while not idle.empty():
+            await idle.get_nowait().close()
+
+
+def make_engine(config: Config) -> Engine[Any]:
+    if config.is_sqlite:
+        return YishiSQLiteEngine(config.sqlite_path)
+    return PostgresEngine(config={"dsn": config.database_url})
+
+
+def engine() -> Engine[Any]:
+    found = engine_finder()
+    assert found is not None, "PICCOLO_CONF did not provide an engine"
+    return found
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for writes that never fails with 'database is locked'.
+
+    SQLite: one writer at a time in this process (an asyncio lock), and BEGIN IMMEDIATE so
+    another process's writer makes us wait on the busy timeout instead of failing on upgrade.
+    PostgreSQL: an ordinary transaction.
+    """
+    db = engine()
+    if isinstance(db, YishiSQLiteEngine):
+        async with db.write_lock:
+            async with db.transaction(transaction_type=TransactionType.immediate):
+                yield
+    else:
+        async with db.transaction():
+            yield
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a duplicate-key error from either engine."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    try:
+        from asyncpg.exceptions import UniqueViolationError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, UniqueViolationError)
+
+
+async def open_pool() -> bool:
+    """Open the PostgreSQL pool unless one is open; True if this call opened it."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=1, max_size=10)
+        return True
+    return isinstance(db, YishiSQLiteEngine)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+        db.pool = None
+    elif isinstance(db, YishiSQLiteEngine):
+        await db.close_idle()
+
+
+async def run_migrations() -> None:
+    """Apply every pending migration of every app."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

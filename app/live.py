@@ -1,0 +1,180 @@
+"""Live updates: Server-Sent Events fed by Litestar channels (in memory, PostgreSQL LISTEN/NOTIFY, or Redis).
+
+A feature registers a channel prefix ("meeting", "vote", …) with who may listen and what a new listener
+must be sent first (a snapshot, so a reconnecting projector is never stale). It then calls `publish`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Request, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.params import FromPath
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from app.config import Config
+from app.errors import Forbidden, NotFound
+
+log = logging.getLogger("yishi.live")
+
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; larger updates go through the database.
+NOTIFY_LIMIT = 7000
+KEEPALIVE_SECONDS = 15.0
+RETRY_MILLISECONDS = 2000
+
+Authorize = Callable[[Request[Any, Any, Any], str], Awaitable[bool]]
+Snapshot = Callable[[Request[Any, Any, Any], str], Awaitable[list[tuple[str, str]]]]
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    authorize: Authorize
+    snapshot: Snapshot
+
+
+_kinds: dict[str, ChannelKind] = {}
+_plugin: ChannelsPlugin | None = None
+_through_database = False
+
+
+def register_channel(prefix: str, authorize: Authorize, snapshot: Snapshot) -> None:
+    """Channels named "<prefix>-<anything>" are served by /live/<channel> under these rules."""
+    _kinds[prefix] = ChannelKind(authorize, snapshot)
+
+
+def make_channels_plugin(config: Config) -> ChannelsPlugin:
+    """Memory for one process on SQLite; LISTEN/NOTIFY on PostgreSQL; Redis when YISHI_REDIS_URL is set."""
+    global _plugin, _through_database
+    backend: ChannelsBackend
+    _through_database = False
+    if config.redis_url:
+        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+        from redis.asyncio import Redis
+
+        backend = RedisChannelsPubSubBackend(redis=Redis.from_url(config.redis_url))
+    elif not config.is_sqlite:
+        backend = AsyncPgChannelsBackend(dsn=_asyncpg_dsn(config.database_url))
+        _through_database = True
+    else:
+        backend = MemoryChannelsBackend()
+    _plugin = ChannelsPlugin(
+        backend=backend,
+        arbitrary_channels_allowed=True,
+        # A slow phone must not hold messages for ever: keep the newest.
+        subscriber_max_backlog=500,
+        subscriber_backlog_strategy="dropleft",
+    )
+    return _plugin
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def backend_name() -> str:
+    if _plugin is None:
+        return "none"
+    return type(_plugin._backend).__name__
+
+
+async def publish(channel: str, event: str, data: str) -> None:
+    """Send `data` (usually an HTML fragment) as SSE event `event` to every listener of `channel`."""
+    if _plugin is None:
+        return
+    payload = json.dumps({"e": event, "d": data}, ensure_ascii=False)
+    if _through_database and len(payload.encode()) > NOTIFY_LIMIT:
+        from app.db import write_transaction
+        from app.tables import LiveMessage
+
+        async with write_transaction():
+            rows = await LiveMessage.insert(LiveMessage(channel=channel, event=event, data=data)).returning(
+                LiveMessage.id
+            )
+            await LiveMessage.delete().where(LiveMessage.created_at < datetime.now(UTC) - timedelta(hours=1))
+        payload = json.dumps({"e": event, "ref": rows[0]["id"]})
+    try:
+        await _plugin.wait_published(payload, channels=[channel])
+    except Exception:  # a live update must never make the change that caused it fail
+        log.exception("could not publish to %s", channel)
+
+
+_fetched: dict[int, tuple[str, str]] = {}
+
+
+async def _decode(raw: bytes) -> tuple[str, str] | None:
+    message = json.loads(raw)
+    if "ref" in message:
+        ref = int(message["ref"])
+        if ref not in _fetched:
+            from app.tables import LiveMessage
+
+            row = await LiveMessage.select(LiveMessage.event, LiveMessage.data).where(LiveMessage.id == ref).first()
+            if row is None:
+                return None
+            if len(_fetched) > 200:
+                _fetched.clear()
+            # Every listener in this process gets the same row: fetch it once.
+            _fetched[ref] = (row["event"], row["data"])
+        return _fetched[ref]
+    return str(message["e"]), str(message["d"])
+
+
+def _kind_of(channel: str) -> ChannelKind:
+    kind = _kinds.get(channel.split("-", 1)[0])
+    if kind is None or "-" not in channel:
+        raise NotFound("This page does not exist. Check the address or go back to the start page.")
+    return kind
+
+
+@get("/live/{channel:str}", name="live", include_in_schema=False)
+async def live_stream(request: Request[Any, Any, Any], channel: FromPath[str]) -> ServerSentEvent:
+    kind = _kind_of(channel)
+    if not await kind.authorize(request, channel):
+        raise Forbidden("You are not allowed to see or do this.")
+    assert _plugin is not None
+    return ServerSentEvent(
+        _events(request, channel, kind, _plugin),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(
+    request: Request[Any, Any, Any], channel: str, kind: ChannelKind, plugin: ChannelsPlugin
+) -> AsyncIterator[ServerSentEventMessage]:
+    async with plugin.start_subscription([channel]) as subscriber:
+        inbox: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for raw in subscriber.iter_events():
+                inbox.put_nowait(raw)
+
+        pumping = asyncio.create_task(pump())
+        try:
+            yield ServerSentEventMessage(comment="connected", data=None, retry=RETRY_MILLISECONDS)
+            # Subscribed first, then the snapshot: nothing published in between is missed.
+            for event, data in await kind.snapshot(request, channel):
+                yield ServerSentEventMessage(event=event, data=data)
+            while True:
+                try:
+                    raw = await asyncio.wait_for(inbox.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ServerSentEventMessage(comment="keepalive", data=None)
+                    continue
+                decoded = await _decode(raw)
+                if decoded is not None:
+                    yield ServerSentEventMessage(event=decoded[0], data=decoded[1])
+        finally:
+            pumping.cancel()
+
+
+ROUTES = [live_stream]

@@ -1,0 +1,1 @@
+"""Community roster: the register of flats, owners and residents."""

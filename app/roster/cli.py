@@ -1,0 +1,93 @@
+"""`yishi roster import FILE --community SLUG [--dry-run]` and `yishi roster export --community SLUG FILE`.
+
+Import: exit 0 when imported (with --dry-run: importable), 1 with every problem, one per line, otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from app.roster import importer
+from app.roster.plan import row_sort_key
+from app.roster.template import FlatRow, write_csv, write_xlsx
+from app.tables import Community
+
+EXPORT_FORMATS = (".csv", ".xlsx")
+
+
+def _where(row: FlatRow) -> str:
+    return f"{row.compound} {row.building} {row.unit} {row.room}"
+
+
+async def _community_id(slug: str, err: TextIO) -> int | None:
+    row = await Community.select(Community.id).where(Community.slug == slug).first()
+    if row is None:
+        print(f"yishi roster: there is no community {slug!r}", file=err)
+        return None
+    return int(row["id"])
+
+
+async def import_file(
+    path: str, slug: str, dry_run: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Check the register file and import it (all or nothing); with dry_run only say what it would do."""
+    community_id = await _community_id(slug, err)
+    if community_id is None:
+        return 1
+    try:
+        data = await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        print(f"yishi roster import: cannot read {path}: {exc.strerror or exc}", file=err)
+        return 1
+    checked = await importer.check_file(Path(path).name, data)
+    if checked.problems:
+        print(f"{path}: {len(checked.problems)} problem(s); nothing was imported", file=err)
+        for problem in checked.problems:
+            print(problem.english(), file=out)
+        return 1
+    plan, _fingerprint = await importer.preview(community_id, checked.rows)
+    diff = plan.diff
+    for row in sorted(diff.added, key=row_sort_key):
+        print(f"+ {_where(row)}", file=out)
+    for _old, new, fields in sorted(diff.changed, key=lambda change: row_sort_key(change[1])):
+        print(f"~ {_where(new)}: {', '.join(fields)}", file=out)
+    for row in sorted(diff.removed, key=row_sort_key):
+        print(f"- {_where(row)}", file=out)
+    summary = (
+        f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed, "
+        f"{diff.unchanged} unchanged"
+    )
+    if dry_run:
+        print(f"{path}: importable ({summary}); dry run, nothing written", file=out)
+        return 0
+    result = await importer.import_rows(
+        community_id, checked.rows, source={"source": "command line", "filename": Path(path).name}
+    )
+    if result.written:
+        print(f"{path}: imported ({summary})", file=out)
+    else:
+        print(f"{path}: the register already says this; nothing written", file=out)
+    return 0
+
+
+async def export_file(slug: str, path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Write the community's active register as CSV or XLSX, chosen by the file's extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        print(f"yishi roster export: {path} must end in .csv or .xlsx", file=err)
+        return 2
+    community_id = await _community_id(slug, err)
+    if community_id is None:
+        return 1
+    rows = sorted(await importer.export_rows(community_id), key=row_sort_key)
+    data = write_csv(rows) if suffix == ".csv" else write_xlsx(rows)
+    try:
+        await asyncio.to_thread(Path(path).write_bytes, data)
+    except OSError as exc:
+        print(f"yishi roster export: cannot write {path}: {exc.strerror or exc}", file=err)
+        return 1
+    print(f"{path}: {len(rows)} flats written", file=out)
+    return 0

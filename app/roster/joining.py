@@ -1,0 +1,515 @@
+"""Join slips: one-time codes printed with a QR code, and claiming one on a phone, which links an account
+to the person the register names (guessing limited per code and per client, in the database)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import segno
+
+from app import accounts
+from app.accounts import CurrentUser
+from app.db import is_unique_violation, write_transaction
+from app.errors import Conflict, FormErrors, NotFound, TooManyAttempts
+from app.i18n import lazy
+from app.permissions import RosterAccess, require_verify
+from app.roster import codes
+from app.roster.importer import CHUNK, chunks
+from app.roster.plan import natural_key
+from app.roster.service import FlatPerson, FlatPlace, people_on, places
+from app.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency, SigninAttempt
+
+SlipMode = Literal["person", "flat"]
+SLIP_MODES: tuple[SlipMode, ...] = ("person", "flat")
+# Wrong or unknown codes from one address within accounts.ATTEMPT_WINDOW. Generous, because a meeting
+# room shares one address; 31⁸ possible codes make guessing hopeless at this rate anyway.
+MAX_CODE_FAILURES_PER_CLIENT = 30
+
+STATE_MESSAGES = {
+    "used": lazy(
+        "This code has already been used. If you did not use it yourself, please tell your residents' committee."
+    ),
+    "expired": lazy("This code has expired. Please ask your residents' committee for a new slip."),
+    "revoked": lazy("This code has been withdrawn. Please ask your residents' committee for a new slip."),
+    "locked": lazy(
+        "This code is locked after too many wrong passwords. Please ask your residents' committee for a new slip."
+    ),
+}
+UNKNOWN_CODE = lazy("This code is not valid. Check the letters and digits on your slip and try again.")
+TAKEN = lazy(
+    "The person on this slip is already linked to another account. Please ask your residents' committee."
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (no image file, no other host); sized by CSS through class "qr"."""
+    return str(segno.make(url, error="m", micro=False).svg_inline(scale=4, border=4, omitsize=True, svgclass="qr"))
+
+
+# --------------------------------------------------------------------------- printing slips
+
+
+@dataclass(frozen=True)
+class Slip:
+    id: int
+    code: str
+    person_name: str
+    relation: str
+    places: list[FlatPlace]
+    expires_at: datetime
+    state: str
+
+    @property
+    def display_code(self) -> str:
+        return codes.format_code(self.code)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: str
+    created_at: datetime
+    created_by: str | None
+    slips: int
+    valid: int
+
+
+async def slip_buildings(access: RosterAccess) -> list[dict[str, Any]]:
+    """The buildings this account may print slips for, with their compound's name."""
+    rows = await Building.select(Building.id, Building.name, Building.compound.name).where(
+        Building.compound.community == access.community_id
+    )
+    visible = [r for r in rows if access.may_verify(int(r["id"]))]
+    return sorted(visible, key=lambda r: (natural_key(str(r["compound.name"])), natural_key(str(r["name"]))))
+
+
+async def create_slips(
+    access: RosterAccess,
+    user: CurrentUser,
+    building_ids: Sequence[int],
+    mode: str,
+    include_unverified: bool,
+    days: int,
+) -> str:
+    """New codes for the people of the chosen buildings who have not joined; returns the batch to print.
+
+    Earlier unused codes of the same people are withdrawn, so only the newest slip works.
+    """
+    errors: dict[str, str] = {}
+    allowed = {int(r["id"]) for r in await slip_buildings(access)}
+    chosen = sorted(set(building_ids))
+    if not chosen:
+        errors["buildings"] = lazy("Choose at least one building.")
+    elif any(b not in allowed for b in chosen):
+        errors["buildings"] = lazy("You may print slips only for your own buildings.")
+    if mode not in SLIP_MODES:
+        errors["mode"] = lazy("Choose one slip per person or one per flat.")
+    if not 1 <= days <= codes.MAX_VALIDITY_DAYS:
+        errors["days"] = lazy("The validity must be between 1 and 365 days.")
+    values = {"mode": mode, "days": str(days), "include_unverified": "1" if include_unverified else ""}
+    if errors:
+        raise FormErrors(errors, values)
+    for building in chosen:
+        require_verify(access, building)
+
+    flat_ids = [
+        int(r["id"])
+        for r in await Flat.select(Flat.id).where(
+            Flat.stairwell_unit.building.is_in(chosen) & Flat.active.eq(True)
+        )
+    ]
+    people = await people_on(flat_ids)
+    flat_places = await places(flat_ids)
+    wanted: dict[tuple[int, int | None], None] = {}
+    for fid in sorted(flat_ids, key=lambda f: flat_places[f].sort_key):
+        for person in people[fid]:
+            if person.joined or not (person.verified or include_unverified):
+                continue
+            wanted[(person.person_id, fid if mode == "flat" else None)] = None
+    if not wanted:
+        raise FormErrors({"buildings": lazy("Nobody in these buildings needs a slip.")}, values)
+
+    batch = secrets.token_urlsafe(12)
+    moment = now()
+    expires = moment + timedelta(days=days)
+    person_ids = sorted({person for person, _ in wanted})
+    for _attempt in range(3):
+        fresh = [codes.new_code() for _ in wanted]
+        try:
+            async with write_transaction():
+                for part in chunks(person_ids, CHUNK):
+                    await JoinCode.update({JoinCode.revoked_at: moment}).where(
+                        JoinCode.person.is_in(list(part)) & JoinCode.used_at.is_null() & JoinCode.revoked_at.is_null()
+                    )
+                rows = [
+                    JoinCode(
+                        community=access.community_id,
+                        code=code,
+                        person=person,
+                        flat=flat,
+                        created_by=user.id,
+                        expires_at=expires,
+                        batch=batch,
+                    )
+                    for code, (person, flat) in zip(fresh, wanted, strict=True)
+                ]
+                for part_rows in chunks(rows, CHUNK):
+                    await JoinCode.insert(*part_rows)
+                await AuditLog.insert(
+                    AuditLog(
+                        community=access.community_id,
+                        actor=user.id,
+                        action="join_slips_created",
+                        object_type="join_code_batch",
+                        detail={"batch": batch, "slips": len(rows), "mode": mode, "buildings": chosen, "days": days},
+                    )
+                )
+        except Exception as exc:
+            # Two equal codes among 31⁸: draw again.
+            if is_unique_violation(exc):
+                continue
+            raise
+        return batch
+    raise Conflict(lazy("Could not make unique codes. Please try again."))
+
+
+async def _flats_of_people(person_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The flats each person owns or lives in, by the register (active or not)."""
+    found: dict[int, list[int]] = {pid: [] for pid in person_ids}
+    for part in chunks(list(person_ids), CHUNK):
+        ids = list(part)
+        for r in await Ownership.select(Ownership.person, Ownership.flat).where(Ownership.person.is_in(ids)):
+            found[int(r["person"])].append(int(r["flat"]))
+        for r in await Residency.select(Residency.person, Residency.flat).where(Residency.person.is_in(ids)):
+            found[int(r["person"])].append(int(r["flat"]))
+    return found
+
+
+async def _places_of_person(person_id: int) -> list[FlatPlace]:
+    flat_ids = (await _flats_of_people([person_id]))[person_id]
+    found = await places(flat_ids)
+    return sorted((p for p in found.values() if p.active), key=lambda p: p.sort_key)
+
+
+def _relation(person_id: int, links: Sequence[FlatPerson]) -> str:
+    """Owner if the person owns any of the flats, else what they are (tenant, family)."""
+    relations = {p.relation for p in links if p.person_id == person_id}
+    return "owner" if "owner" in relations or not relations else sorted(relations)[0]
+
+
+async def batch_slips(access: RosterAccess, batch: str) -> list[Slip]:
+    """The slips of one batch that this account may see, in the order they were made."""
+    rows = await JoinCode.select(
+        JoinCode.id,
+        JoinCode.code,
+        JoinCode.person,
+        JoinCode.person.name,
+        JoinCode.flat,
+        JoinCode.expires_at,
+        JoinCode.used_at,
+        JoinCode.revoked_at,
+        JoinCode.failed_attempts,
+    ).where((JoinCode.batch == batch) & (JoinCode.community == access.community_id)).order_by(JoinCode.id)
+    if not rows:
+        raise NotFound(lazy("These slips do not exist."))
+    # A few queries for the whole batch, not a few per slip: a batch may hold hundreds of slips.
+    person_flats = await _flats_of_people(sorted({int(r["person"]) for r in rows}))
+    flat_ids = {fid for fids in person_flats.values() for fid in fids}
+    flat_ids |= {int(r["flat"]) for r in rows if r["flat"] is not None}
+    found = await places(flat_ids)
+    people = await people_on(sorted(flat_ids))
+    moment = now()
+    slips: list[Slip] = []
+    for r in rows:
+        person_id = int(r["person"])
+        wanted = [int(r["flat"])] if r["flat"] is not None else person_flats[person_id]
+        flat_places = sorted(
+            (found[fid] for fid in set(wanted) if fid in found and found[fid].active), key=lambda p: p.sort_key
+        )
+        if not flat_places or not all(access.may_verify(p.building_id) for p in flat_places):
+            continue
+        slips.append(
+            Slip(
+                id=int(r["id"]),
+                code=str(r["code"]),
+                person_name=str(r["person.name"]),
+                relation=_relation(person_id, [p for place in flat_places for p in people[place.id]]),
+                places=flat_places,
+                expires_at=r["expires_at"],
+                state=codes.code_state(
+                    now=moment,
+                    expires_at=r["expires_at"],
+                    used_at=r["used_at"],
+                    revoked_at=r["revoked_at"],
+                    failed_attempts=int(r["failed_attempts"]),
+                ),
+            )
+        )
+    if not slips:
+        raise NotFound(lazy("These slips do not exist."))
+    return slips
+
+
+async def recent_batches(access: RosterAccess, limit: int = 10) -> list[BatchSummary]:
+    """The latest slip batches of the community (made by anyone), newest first."""
+    rows = await JoinCode.select(
+        JoinCode.batch,
+        JoinCode.created_at,
+        JoinCode.created_by.display_name,
+        JoinCode.used_at,
+        JoinCode.revoked_at,
+        JoinCode.expires_at,
+        JoinCode.failed_attempts,
+    ).where((JoinCode.community == access.community_id) & (JoinCode.batch != "")).order_by(
+        JoinCode.id, ascending=False
+    ).limit(5000)
+    moment = now()
+    batches: dict[str, BatchSummary] = {}
+    for r in rows:
+        state = codes.code_state(
+            now=moment,
+            expires_at=r["expires_at"],
+            used_at=r["used_at"],
+            revoked_at=r["revoked_at"],
+            failed_attempts=int(r["failed_attempts"]),
+        )
+        current = batches.get(r["batch"])
+        if current is None:
+            if len(batches) >= limit:
+                continue
+            current = BatchSummary(r["batch"], r["created_at"], r["created_by.display_name"], 0, 0)
+        batches[r["batch"]] = BatchSummary(
+            current.batch,
+            current.created_at,
+            current.created_by,
+            current.slips + 1,
+            current.valid + (1 if state == "valid" else 0),
+        )
+    return list(batches.values())
+
+
+async def revoke_code(access: RosterAccess, user: CurrentUser, code_id: int) -> int | None:
+    """Withdraw an unused code; returns its flat (None for a per-person code). Audit-logged."""
+    row = await JoinCode.select(JoinCode.id, JoinCode.person, JoinCode.flat, JoinCode.used_at).where(
+        (JoinCode.id == code_id) & (JoinCode.community == access.community_id)
+    ).first()
+    if row is None:
+        raise NotFound(lazy("This code does not exist."))
+    flat_places = (
+        list((await places([int(row["flat"])])).values())
+        if row["flat"] is not None
+        else await _places_of_person(int(row["person"]))
+    )
+    for place in flat_places:
+        require_verify(access, place.building_id)
+    async with write_transaction():
+        done = await JoinCode.update({JoinCode.revoked_at: now()}).where(
+            (JoinCode.id == code_id) & JoinCode.used_at.is_null() & JoinCode.revoked_at.is_null()
+        ).returning(JoinCode.id)
+        if not done:
+            raise Conflict(lazy("This code has already been used or withdrawn."))
+        await AuditLog.insert(
+            AuditLog(
+                community=access.community_id,
+                actor=user.id,
+                action="join_code_revoked",
+                object_type="person",
+                object_id=int(row["person"]),
+                detail={"code": code_id},
+            )
+        )
+    return int(row["flat"]) if row["flat"] is not None else None
+
+
+# --------------------------------------------------------------------------- claiming a code
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What the join page may show about a code: never the person's whole name."""
+
+    id: int
+    code: str
+    state: str
+    community_id: int
+    community: str
+    person_id: int
+    person_name: str  # for the account's display name; pages show `masked_name`
+    person_account: int | None
+    relation: str
+    places: list[FlatPlace]
+    expires_at: datetime
+    verified: bool
+
+    @property
+    def masked_name(self) -> str:
+        return codes.mask_name(self.person_name)
+
+    @property
+    def display_code(self) -> str:
+        return codes.format_code(self.code)
+
+
+def _client_key(client: str) -> str:
+    return "join:" + client
+
+
+async def _client_failures(client: str) -> int:
+    since = now() - accounts.ATTEMPT_WINDOW
+    return int(
+        await SigninAttempt.count().where((SigninAttempt.key == _client_key(client)) & (SigninAttempt.at > since))
+    )
+
+
+async def _record_client_failure(client: str) -> None:
+    async with write_transaction():
+        await SigninAttempt.insert(SigninAttempt(key=_client_key(client)))
+
+
+async def lookup(text: str, client: str) -> CodeInfo:
+    """The code typed or scanned; NotFound (counted against the client) if there is no such code."""
+    if await _client_failures(client) >= MAX_CODE_FAILURES_PER_CLIENT:
+        raise TooManyAttempts(
+            lazy("Too many wrong codes from this network. Please wait 15 minutes and try again.")
+        )
+    code = codes.normalise_code(text)
+    row = None
+    if code is not None:
+        row = await JoinCode.select(
+            JoinCode.id,
+            JoinCode.code,
+            JoinCode.community,
+            JoinCode.community.name,
+            JoinCode.person,
+            JoinCode.person.name,
+            JoinCode.person.account,
+            JoinCode.flat,
+            JoinCode.expires_at,
+            JoinCode.used_at,
+            JoinCode.revoked_at,
+            JoinCode.failed_attempts,
+        ).where(JoinCode.code == code).first()
+    if row is None:
+        await _record_client_failure(client)
+        raise NotFound(UNKNOWN_CODE)
+    person_id = int(row["person"])
+    if row["flat"] is not None:
+        flat_places = [p for p in (await places([int(row["flat"])])).values() if p.active]
+    else:
+        flat_places = await _places_of_person(person_id)
+    people = await people_on([p.id for p in flat_places])
+    links = [p for fid in people for p in people[fid] if p.person_id == person_id]
+    return CodeInfo(
+        id=int(row["id"]),
+        code=str(row["code"]),
+        state=codes.code_state(
+            now=now(),
+            expires_at=row["expires_at"],
+            used_at=row["used_at"],
+            revoked_at=row["revoked_at"],
+            failed_attempts=int(row["failed_attempts"]),
+        ),
+        community_id=int(row["community"]),
+        community=str(row["community.name"]),
+        person_id=person_id,
+        person_name=str(row["person.name"]),
+        person_account=row["person.account"],
+        relation=_relation(person_id, links),
+        places=flat_places,
+        expires_at=row["expires_at"],
+        verified=any(p.verified for p in links),
+    )
+
+
+def _require_valid(info: CodeInfo) -> None:
+    if info.state != "valid":
+        raise Conflict(STATE_MESSAGES[info.state])
+
+
+def _require_free(info: CodeInfo, account_id: int | None) -> None:
+    """A person already linked to an account can be claimed only by that account."""
+    if info.person_account is not None and info.person_account != account_id:
+        raise Conflict(TAKEN)
+
+
+async def claim(info: CodeInfo, account_id: int) -> None:
+    """Use the code for this account: the register's person is linked to it (once; all or nothing)."""
+    async with write_transaction():
+        moment = now()
+        done = await JoinCode.update({JoinCode.used_at: moment, JoinCode.used_by: account_id}).where(
+            (JoinCode.id == info.id)
+            & JoinCode.used_at.is_null()
+            & JoinCode.revoked_at.is_null()
+            & (JoinCode.expires_at > moment)
+            & (JoinCode.failed_attempts < codes.MAX_FAILED_ATTEMPTS)
+        ).returning(JoinCode.id)
+        if not done:
+            raise Conflict(lazy("This code can no longer be used. Please ask your residents' committee for a new slip."))
+        person = await Person.select(Person.account).where(Person.id == info.person_id).first()
+        if person is None:
+            raise NotFound(UNKNOWN_CODE)
+        if person["account"] is not None and int(person["account"]) != account_id:
+            raise Conflict(TAKEN)
+        await Person.update({Person.account: account_id}).where(Person.id == info.person_id)
+        await AuditLog.insert(
+            AuditLog(
+                community=info.community_id,
+                actor=account_id,
+                action="join_code_claimed",
+                object_type="person",
+                object_id=info.person_id,
+                detail={"code": info.id, "verified": info.verified},
+            )
+        )
+
+
+async def claim_signed_in(info: CodeInfo, user: CurrentUser) -> None:
+    _require_valid(info)
+    _require_free(info, user.id)
+    await claim(info, user.id)
+
+
+async def claim_with_new_account(info: CodeInfo, phone: str, password: str, confirm: str) -> int:
+    """Create an account (named as the register names the person) and claim the code with it."""
+    _require_valid(info)
+    _require_free(info, None)
+    errors: dict[str, str] = {}
+    if accounts.normalise_phone(phone) is None:
+        errors["phone"] = lazy("Please enter an 11-digit mobile number.")
+    errors.update(accounts.validate_new_password(password, confirm, field="password"))
+    if errors:
+        raise FormErrors(errors, {"phone": phone})
+    try:
+        account_id = await accounts.create_account(display_name=info.person_name, password=password, phone=phone)
+    except FormErrors as exc:
+        if "phone" in exc.errors:
+            raise FormErrors(
+                {"phone": lazy("This phone number already has an account. Sign in with it below instead.")},
+                {"phone": phone},
+            ) from exc
+        raise
+    await claim(info, account_id)
+    return account_id
+
+
+async def claim_with_existing_account(info: CodeInfo, identifier: str, password: str, client: str) -> int:
+    """Sign in with an existing account and claim the code; wrong passwords count against the code too."""
+    _require_valid(info)
+    try:
+        account_id = await accounts.authenticate(identifier, password, client)
+    except FormErrors:
+        async with write_transaction():
+            await JoinCode.update({JoinCode.failed_attempts: JoinCode.failed_attempts + 1}).where(
+                JoinCode.id == info.id
+            )
+        raise
+    _require_free(info, account_id)
+    await claim(info, account_id)
+    return account_id

@@ -1,0 +1,278 @@
+"""Plan a register import from what the database holds: what to create, update, deactivate and relink."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from app.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
+
+Relation = Literal["owner", "tenant"]
+UnitKey = tuple[str, str, str]
+BuildingKey = tuple[str, str]
+
+_OWNER_FIELDS: Final = frozenset({"owners"})
+_TENANT_FIELDS: Final = frozenset({"tenants"})
+
+
+def person_key(identity: IdentityKey) -> str:
+    """The text stored in Person.identity_key for an owner (unique per community)."""
+    return json.dumps(list(identity), ensure_ascii=False, separators=(",", ":"))
+
+
+def tenant_key(name: str, flat: FlatKey) -> str:
+    """A tenant is known only by name, so the same name in another flat is another person."""
+    return json.dumps(["tenant", name, *flat], ensure_ascii=False, separators=(",", ":"))
+
+
+def owner_keys(row: FlatRow) -> list[str]:
+    return [person_key(owner.identity_key(row.compound)) for owner in row.owners]
+
+
+def designated_voter_key(row: FlatRow) -> str | None:
+    """The person the register names as voter: the first co-owner with that name."""
+    if row.designated_voter is None:
+        return None
+    for owner in row.owners:
+        if owner.name == row.designated_voter:
+            return person_key(owner.identity_key(row.compound))
+    return None
+
+
+_DIGITS: Final = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort "2号楼" before "10号楼" and room "302" before "1201"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text) if part)
+
+
+def row_sort_key(row: FlatRow) -> tuple[object, ...]:
+    return (
+        natural_key(row.compound),
+        natural_key(row.building),
+        natural_key(row.unit),
+        row.floor,
+        natural_key(row.room),
+    )
+
+
+def normalise_rows(rows: Iterable[FlatRow]) -> list[FlatRow]:
+    """Rows as the database can hold them: a tenant listed twice on one flat is one tenant."""
+    result: list[FlatRow] = []
+    for row in rows:
+        tenants = tuple(dict.fromkeys(row.tenants))
+        result.append(row if tenants == row.tenants else replace(row, tenants=tenants))
+    return result
+
+
+def register_fingerprint(rows: Iterable[FlatRow]) -> str:
+    """A hash of a register's content (not its order or line numbers): "apply" checks that the register it
+    changes is still the one the preview was computed against."""
+    canonical = sorted(
+        (
+            row.key,
+            row.floor,
+            row.area,
+            row.area_source,
+            row.usage,
+            tuple(sorted((o.name, o.id_suffix or "", o.phone or "") for o in row.owners)),
+            row.designated_voter or "",
+            row.developer_unsold,
+            tuple(sorted(row.tenants)),
+        )
+        for row in rows
+    )
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredFlat:
+    """A flat as the database holds it, written back as a register row."""
+
+    id: int
+    active: bool
+    row: FlatRow
+    owner_ids: tuple[int, ...]
+    tenant_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One community's register in the database: places by name, flats by key, people by identity."""
+
+    compounds: Mapping[str, int]
+    buildings: Mapping[BuildingKey, int]
+    units: Mapping[UnitKey, int]
+    flats: Mapping[FlatKey, StoredFlat]
+    people: Mapping[str, int]
+    person_phones: Mapping[int, str | None]
+
+    def active_rows(self) -> list[FlatRow]:
+        return [flat.row for flat in self.flats.values() if flat.active]
+
+    def fingerprint(self) -> str:
+        return register_fingerprint(self.active_rows())
+
+
+EMPTY_SNAPSHOT: Final = Snapshot({}, {}, {}, {}, {}, {})
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    key: str
+    name: str
+    id_suffix: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A person attached to a flat by the register; `phone` is the owner's phone as written on the row."""
+
+    flat: FlatKey
+    person: str
+    relation: Relation
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Everything an import writes; empty when the register already says the same."""
+
+    diff: RegisterDiff
+    new_compounds: tuple[str, ...]
+    new_buildings: tuple[BuildingKey, ...]
+    new_units: tuple[UnitKey, ...]
+    new_people: tuple[NewPerson, ...]
+    phone_updates: tuple[tuple[int, str | None], ...]
+    insert_flats: tuple[FlatRow, ...]
+    update_flats: tuple[tuple[int, FlatRow], ...]  # changed, or removed earlier and back now
+    deactivate_flats: tuple[int, ...]
+    relink_owners: tuple[FlatKey, ...]
+    relink_tenants: tuple[FlatKey, ...]
+    links: tuple[Link, ...]  # the new owners/tenants of the relinked flats
+    dropped: tuple[tuple[int, int], ...]  # (flat id, person id) links that end
+
+    @property
+    def is_empty(self) -> bool:
+        return self.diff.is_empty and not self.phone_updates
+
+    @property
+    def work(self) -> int:
+        """Rows to write, for a progress bar."""
+        return (
+            len(self.new_people)
+            + len(self.insert_flats)
+            + len(self.update_flats)
+            + len(self.deactivate_flats)
+            + len(self.links)
+        )
+
+
+def _links_of(row: FlatRow, owners: bool, tenants: bool) -> list[Link]:
+    links: list[Link] = []
+    if owners:
+        links += [
+            Link(row.key, person_key(owner.identity_key(row.compound)), "owner", owner.phone)
+            for owner in row.owners
+        ]
+    if tenants:
+        links += [Link(row.key, tenant_key(name, row.key), "tenant") for name in row.tenants]
+    return links
+
+
+def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow]) -> ImportPlan:
+    """What importing `new_rows` (validated) into the community of `snapshot` must write."""
+    rows = normalise_rows(new_rows)
+    diff = diff_register(snapshot.active_rows(), rows)
+
+    compounds: dict[str, None] = {}
+    buildings: dict[BuildingKey, None] = {}
+    units: dict[UnitKey, None] = {}
+    for row in rows:
+        if row.compound not in snapshot.compounds:
+            compounds[row.compound] = None
+        if (row.compound, row.building) not in snapshot.buildings:
+            buildings[(row.compound, row.building)] = None
+        if (row.compound, row.building, row.unit) not in snapshot.units:
+            units[(row.compound, row.building, row.unit)] = None
+
+    insert_flats: list[FlatRow] = []
+    update_flats: list[tuple[int, FlatRow]] = []
+    relink_owners: list[FlatKey] = []
+    relink_tenants: list[FlatKey] = []
+    links: list[Link] = []
+    dropped: list[tuple[int, int]] = []
+    for row in diff.added:
+        stored = snapshot.flats.get(row.key)
+        if stored is None:
+            insert_flats.append(row)
+        else:
+            update_flats.append((stored.id, row))
+            dropped += [(stored.id, pid) for pid in (*stored.owner_ids, *stored.tenant_ids)]
+        relink_owners.append(row.key)
+        relink_tenants.append(row.key)
+        links += _links_of(row, owners=True, tenants=True)
+    for old, new, fields in diff.changed:
+        stored = snapshot.flats[old.key]
+        update_flats.append((stored.id, new))
+        owners_changed = bool(_OWNER_FIELDS.intersection(fields))
+        tenants_changed = bool(_TENANT_FIELDS.intersection(fields))
+        if owners_changed:
+            relink_owners.append(new.key)
+            keep = set(owner_keys(new))
+            old_keys = owner_keys(old)
+            dropped += [
+                (stored.id, pid) for pid, key in zip(stored.owner_ids, old_keys, strict=True) if key not in keep
+            ]
+        if tenants_changed:
+            relink_tenants.append(new.key)
+            keep = {tenant_key(name, new.key) for name in new.tenants}
+            dropped += [
+                (stored.id, pid)
+                for pid, name in zip(stored.tenant_ids, old.tenants, strict=True)
+                if tenant_key(name, old.key) not in keep
+            ]
+        links += _links_of(new, owners=owners_changed, tenants=tenants_changed)
+    deactivate = [snapshot.flats[row.key].id for row in diff.removed]
+    for row in diff.removed:
+        stored = snapshot.flats[row.key]
+        dropped += [(stored.id, pid) for pid in (*stored.owner_ids, *stored.tenant_ids)]
+
+    records = people(rows)
+    new_people: dict[str, NewPerson] = {}
+    phone_updates: list[tuple[int, str | None]] = []
+    for identity, record in records.items():
+        key = person_key(identity)
+        first_phone = record.phones[0] if record.phones else None
+        existing = snapshot.people.get(key)
+        if existing is None:
+            new_people[key] = NewPerson(key, record.name, record.id_suffix, first_phone)
+        elif first_phone is not None and snapshot.person_phones.get(existing) not in record.phones:
+            # Only when the stored phone is no longer one the register gives: reordering rows writes nothing.
+            phone_updates.append((existing, first_phone))
+    for link in links:
+        if link.relation == "tenant" and link.person not in snapshot.people and link.person not in new_people:
+            name = json.loads(link.person)[1]
+            new_people[link.person] = NewPerson(link.person, name, None, None)
+
+    return ImportPlan(
+        diff=diff,
+        new_compounds=tuple(compounds),
+        new_buildings=tuple(buildings),
+        new_units=tuple(units),
+        new_people=tuple(new_people.values()),
+        phone_updates=tuple(phone_updates),
+        insert_flats=tuple(insert_flats),
+        update_flats=tuple(update_flats),
+        deactivate_flats=tuple(deactivate),
+        relink_owners=tuple(relink_owners),
+        relink_tenants=tuple(relink_tenants),
+        links=tuple(links),
+        dropped=tuple(dict.fromkeys(dropped)),
+    )

@@ -1,0 +1,101 @@
+"""Scopes (community, compound, building, stairwell unit, hand-picked flats) and who is attached to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from app.tables import Flat, Ownership, Person, Residency, Verification
+
+ScopeKind = Literal["community", "compound", "building", "stairwell_unit", "flats"]
+SCOPE_KINDS: tuple[ScopeKind, ...] = ("community", "compound", "building", "stairwell_unit", "flats")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which flats a meeting or vote concerns: `ids` are compound/building/unit/flat ids per `kind`."""
+
+    community_id: int
+    kind: ScopeKind
+    ids: tuple[int, ...] = ()
+
+
+async def flats_in_scope(scope: Scope, include_inactive: bool = False) -> list[int]:
+    """Ids of the flats a scope covers, in a stable order."""
+    query = Flat.select(Flat.id).where(
+        Flat.stairwell_unit.building.compound.community == scope.community_id
+    )
+    if not include_inactive:
+        query = query.where(Flat.active.eq(True))
+    if scope.kind == "compound":
+        query = query.where(Flat.stairwell_unit.building.compound.is_in(list(scope.ids) or [-1]))
+    elif scope.kind == "building":
+        query = query.where(Flat.stairwell_unit.building.is_in(list(scope.ids) or [-1]))
+    elif scope.kind == "stairwell_unit":
+        query = query.where(Flat.stairwell_unit.is_in(list(scope.ids) or [-1]))
+    elif scope.kind == "flats":
+        query = query.where(Flat.id.is_in(list(scope.ids) or [-1]))
+    rows = await query.order_by(Flat.id)
+    return [int(r["id"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """How an account is attached to one flat."""
+
+    flat_id: int
+    person_id: int
+    relation: Literal["owner", "tenant", "family"]
+    verified: bool
+
+
+async def attachments(account_id: int, community_id: int | None = None) -> list[Attachment]:
+    """Every flat the account's people own or live in, with whether the link is verified."""
+    people_query = Person.select(Person.id).where(Person.account == account_id)
+    if community_id is not None:
+        people_query = people_query.where(Person.community == community_id)
+    person_ids = [int(r["id"]) for r in await people_query]
+    if not person_ids:
+        return []
+    owned = await Ownership.select(Ownership.flat, Ownership.person).where(
+        Ownership.person.is_in(person_ids) & Ownership.flat.active.eq(True)
+    )
+    lived = await Residency.select(Residency.flat, Residency.person, Residency.relation).where(
+        Residency.person.is_in(person_ids) & Residency.flat.active.eq(True)
+    )
+    verified = {
+        (int(r["flat"]), int(r["person"]))
+        for r in await Verification.select(Verification.flat, Verification.person).where(
+            Verification.person.is_in(person_ids) & Verification.revoked_at.is_null()
+        )
+    }
+    result = [
+        Attachment(int(r["flat"]), int(r["person"]), "owner", (int(r["flat"]), int(r["person"])) in verified)
+        for r in owned
+    ]
+    result += [
+        Attachment(
+            int(r["flat"]),
+            int(r["person"]),
+            "family" if r["relation"] == "family" else "tenant",
+            (int(r["flat"]), int(r["person"])) in verified,
+        )
+        for r in lived
+    ]
+    return result
+
+
+async def is_attached_to_scope(account_id: int, scope: Scope, verified_only: bool = False) -> bool:
+    """True if the account owns or lives in a flat of the scope (tenants included)."""
+    links = await attachments(account_id, scope.community_id)
+    if verified_only:
+        links = [a for a in links if a.verified]
+    if not links:
+        return False
+    in_scope = set(await flats_in_scope(scope))
+    return any(a.flat_id in in_scope for a in links)
+
+
+async def verified_owner_flats(account_id: int, community_id: int) -> list[Attachment]:
+    """The flats this account may vote for: verified ownership only (tenants never vote)."""
+    return [a for a in await attachments(account_id, community_id) if a.relation == "owner" and a.verified]

@@ -1,0 +1,231 @@
+"""Tables of the app package: communities, accounts, roles, sessions, sign-in attempts, audit log."""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Community(Table):
+    """A 社区 served by this deployment; its slug appears in public URLs (/c/{slug})."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    street = Varchar(length=200, default="")
+    settings = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Account(Table):
+    """A person who can sign in, with a phone number and/or a username."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True, null=True, default=None)
+    phone = Varchar(length=20, unique=True, null=True, default=None)
+    display_name = Varchar(length=100)
+    password_hash = Varchar(length=255)
+    is_site_admin = Boolean(default=False)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    password_changed_at = Timestamptz(default=TimestamptzNow())
+
+
+class Membership(Table):
+    """A role an account holds in one community (facilitator, recorder, grid worker, building lead)."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    role = Varchar(length=32)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UserSession(Table, tablename="user_session"):
+    """A server-side session; the cookie carries a random token, the table only its SHA-256."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    user_agent = Varchar(length=255, default="")
+
+
+class SigninAttempt(Table, tablename="signin_attempt"):
+    """A failed sign-in, kept briefly to limit guessing per account and per client."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=128, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """Who did what, when: verification, role changes, hidden comments, ballots entered."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, null=True, on_delete=OnDelete.set_null)
+    actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    action = Varchar(length=64)
+    object_type = Varchar(length=64, default="")
+    object_id = Integer(null=True, default=None)
+    detail = JSON(default="{}")
+    at = Timestamptz(default=TimestamptzNow())
+
+
+# --- The roster: compound → building → stairwell unit → flat, and the people attached to flats. ---
+
+
+class Compound(Table):
+    """A 小区 within a community."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=100)
+
+
+class Building(Table):
+    """A 楼栋, named as the register names it ("3" or "3号楼")."""
+
+    id = Serial(primary_key=True)
+    compound = ForeignKey(references=Compound, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=50)
+
+
+class StairwellUnit(Table, tablename="stairwell_unit"):
+    """A 单元: one stairwell and the flats on it; elevator votes are decided here."""
+
+    id = Serial(primary_key=True)
+    building = ForeignKey(references=Building, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=50)
+
+
+class Person(Table):
+    """Someone named in the register (owner, tenant, family), linked to an account once they join."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=100)
+    id_suffix = Varchar(length=8, null=True, default=None)
+    phone = Varchar(length=20, null=True, default=None)
+    # name+ID suffix, else name+phone, else name+compound (roster.md); unique per community.
+    identity_key = Varchar(length=255)
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    is_developer = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Flat(Table):
+    """A 户: an exclusive part with its area in integer hundredths of m²."""
+
+    id = Serial(primary_key=True)
+    stairwell_unit = ForeignKey(references=StairwellUnit, on_delete=OnDelete.cascade, null=False)
+    floor = Integer()
+    room = Varchar(length=20)
+    area = Integer()  # hundredths of m²
+    area_source = Varchar(length=16, default="registered")  # registered / surveyed / contract
+    usage = Varchar(length=16, default="residential")  # residential / commercial / parking
+    developer_unsold = Boolean(default=False)
+    designated_voter = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
+    # A flat dropped from a newer register is deactivated, never deleted: snapshots keep their own copy.
+    active = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Ownership(Table):
+    """A person owns (or co-owns) a flat, as the register says."""
+
+    id = Serial(primary_key=True)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False)
+    # The phone as this row of the register gives it: one person may be listed with different numbers.
+    phone = Varchar(length=20, null=True, default=None)
+
+
+class Residency(Table):
+    """A person lives in a flat without owning it (tenant or family)."""
+
+    id = Serial(primary_key=True)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False)
+    relation = Varchar(length=16, default="tenant")  # tenant / family
+
+
+class Verification(Table):
+    """A facilitator or grid worker checked that a person belongs to a flat; revocable with a reason."""
+
+    id = Serial(primary_key=True)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False)
+    method = Varchar(length=32)  # certificate / register / contract / other
+    note = Varchar(length=500, default="")
+    verified_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    verified_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    revoke_reason = Varchar(length=500, default="")
+
+
+class JoinCode(Table, tablename="join_code"):
+    """A one-time code printed on a join slip; claiming it links an account to the person."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    code = Varchar(length=16, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=Flat, null=True, on_delete=OnDelete.cascade)
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    used_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    revoked_at = Timestamptz(null=True, default=None)
+    failed_attempts = Integer(default=0)
+    # The slips printed together; the printable page shows one batch.
+    batch = Varchar(length=32, default="", index=True)
+
+
+class RoleScope(Table, tablename="role_scope"):
+    """The buildings a grid worker (网格) or building lead (楼栋长) is responsible for."""
+
+    id = Serial(primary_key=True)
+    membership = ForeignKey(references=Membership, on_delete=OnDelete.cascade, null=False)
+    building = ForeignKey(references=Building, on_delete=OnDelete.cascade, null=False)
+
+
+class RosterUpload(Table, tablename="roster_upload"):
+    """An uploaded register kept server-side, so "apply" applies exactly the file that was previewed."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    token = Varchar(length=64, unique=True)
+    sha256 = Varchar(length=64)
+    filename = Varchar(length=255, default="")
+    data = Bytea()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=16, default="previewed")  # previewed / applying / applied / failed
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    result = JSON(default="{}")  # counts when applied, the reason when failed
+
+
+class LiveMessage(Table, tablename="live_message"):
+    """A live update too large for a PostgreSQL NOTIFY payload (8000 bytes); listeners fetch it by id."""
+
+    id = Serial(primary_key=True)
+    channel = Varchar(length=100)
+    event = Varchar(length=50)
+    data = Text()
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -1,0 +1,226 @@
+"""Web plumbing shared by every package: page rendering, the current user, errors mapped to responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Message, Scope
+
+from app import accounts, i18n
+from app.accounts import CurrentUser
+from app.config import get_config
+from app.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
+from app.i18n import gettext as _
+
+log = logging.getLogger("yishi")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+]
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """before_send hook: every response, errors included, carries the security headers."""
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", []))
+        present = {name.lower() for name, _value in headers}
+        headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+        if get_config().is_production:
+            headers.append((b"strict-transport-security", b"max-age=31536000"))
+        message["headers"] = headers
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address; X-Forwarded-For is believed only from a configured proxy."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in get_config().trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return peer
+
+
+def activate_language(request: Request[Any, Any, Any]) -> str:
+    language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language"))
+    i18n.set_language(language)
+    return language
+
+
+async def load_user(request: Request[Any, Any, Any]) -> None:
+    """before_request hook: the language and the signed-in user of this request."""
+    activate_language(request)
+    request.state.user = await accounts.load_session(request.cookies.get(accounts.SESSION_COOKIE))
+
+
+def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
+    user: CurrentUser | None = getattr(request.state, "user", None)
+    return user
+
+
+def require_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    user = current_user(request)
+    if user is None:
+        raise NotSignedIn("Please sign in first.")
+    return user
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after sign-in, never another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    """Render a full page, or only `fragment` for an htmx request (same template, same context)."""
+    name = fragment if fragment and is_htmx(request) else template
+    response_headers = {"Vary": "HX-Request, Accept-Language, Cookie"}
+    if headers:
+        response_headers.update(headers)
+    return Template(
+        template_name=name,
+        context=base_context(request) | context,
+        status_code=status_code,
+        headers=response_headers,
+        media_type=MediaType.HTML,  # spares a mimetypes lookup of the template name per request
+    )
+
+
+def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {
+        "user": current_user(request),
+        "language": i18n.get_language(),
+        "languages": i18n.LANGUAGES,
+        "html_lang": i18n.html_lang(),
+        "current_path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+    }
+
+
+def form_values(form: Any, *names: str) -> dict[str, str]:
+    """What the user typed, trimmed, to put back in the form when it is shown again."""
+    return {name: str(form.get(name, "") or "").strip() for name in names}
+
+
+def signin_redirect(request: Request[Any, Any, Any]) -> Redirect:
+    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    url = "/signin?next=" + quote(target, safe="/")
+    if is_htmx(request):
+        # A full navigation, not a swap of the sign-in page into a fragment.
+        return Redirect(path=url, status_code=303, headers={"HX-Redirect": url})
+    return Redirect(path=url, status_code=303)
+
+
+def _error_page(request: Request[Any, Any, Any], status_code: int, title: str, message: str) -> Template:
+    activate_language(request)
+    context = {
+        "user": getattr(request.state, "user", None) if "state" in request.scope else None,
+        "language": i18n.get_language(),
+        "languages": i18n.LANGUAGES,
+        "html_lang": i18n.html_lang(),
+        "current_path": request.url.path,
+        "status_code": status_code,
+        "title": title,
+        "message": message,
+    }
+    name = "errors/_error.html" if is_htmx(request) else "errors/error.html"
+    return Template(template_name=name, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, DomainError)
+    activate_language(request)
+    if isinstance(exc, NotSignedIn):
+        return signin_redirect(request)
+    message = _(exc.message).format(**exc.params) if exc.params else _(exc.message)
+    if isinstance(exc, FormErrors):
+        message = _("Please correct the marked fields.") + " " + " ".join(_(m) for m in exc.errors.values())
+    titles = {403: _("Not allowed"), 404: _("Not found"), 409: _("Conflict"), 429: _("Too many attempts")}
+    return _error_page(request, exc.status_code, titles.get(exc.status_code, _("Cannot do that")), message)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    activate_language(request)
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException):
+        return signin_redirect(request)
+    if isinstance(exc, NotFoundException) or status == 404:
+        return _error_page(request, 404, _("Not found"), _("This page does not exist. Check the address or go back to the start page."))
+    if isinstance(exc, PermissionDeniedException) or status == 403:
+        detail = str(exc.detail or "")
+        if "CSRF" in detail:
+            message = _("This form has expired. Please go back, reload the page and submit it again.")
+        else:
+            message = _("You are not allowed to see or do this.")
+        return _error_page(request, 403, _("Not allowed"), message)
+    if status == 413:
+        return _error_page(request, 413, _("Too large"), _("What you sent is too large."))
+    if status == 405:
+        return _error_page(request, 405, _("Cannot do that"), _("This address does not accept that kind of request."))
+    if status == 429:
+        return _error_page(request, 429, _("Too many attempts"), _("Too many requests. Please wait a moment and try again."))
+    if status >= 500:
+        log.error("HTTP %s: %s", status, exc.detail)
+        return _error_page(request, status, _("Something went wrong"), _("Something went wrong on our side. Please try again in a moment."))
+    return _error_page(request, status, _("Cannot do that"), _("The request could not be understood. Please go back and try again."))
+
+
+def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    activate_language(request)
+    return _error_page(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        _("Something went wrong"),
+        _("Something went wrong on our side. Please try again in a moment."),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_error,
+    Exception: handle_server_error,
+}
+
+__all__ = [
+    "Forbidden",
+    "NotFound",
+    "current_user",
+    "page",
+    "require_user",
+]

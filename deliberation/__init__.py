@@ -1,0 +1,1 @@
+"""Deliberation: consultations, meetings, agenda, comments, concerns and minutes."""

@@ -1,0 +1,70 @@
+"""What other packages add to the public notice board and to the minutes (e.g. elevator projects).
+
+Two registries, filled at import time by the contributing package:
+- notice board sections: entries a community's public board (/c/{slug}) lists, such as results in their
+  notice period with a countdown and how to object;
+- minutes sections: extra parts of a vote's minutes, such as cost shares, consents of occupied flats and
+  objections with their handling.
+Everything here is public: no residents' names, owners appear as opaque ids, people by role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    """One entry of a community's public notice board."""
+
+    kind: str  # "meeting", "vote", "result", "minutes", "project", …
+    title: str
+    url: str
+    published_at: datetime
+    summary: str = ""
+    buildings: tuple[str, ...] = ()  # building names it concerns, for the board's filter
+    ends_at: datetime | None = None  # end of a notice or objection period: the board shows a countdown
+    how_to_object: str = ""  # plain words: where and until when to lodge a written objection
+
+
+@dataclass(frozen=True)
+class MinutesSection:
+    """A titled part of a vote's minutes: paragraphs and optional tables (header row + rows), all plain text."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = ()
+    data: dict[str, object] = field(default_factory=dict)  # machine-readable form for the canonical hash
+
+
+NoticeSource = Callable[[int], Awaitable[list[NoticeEntry]]]  # community id → entries
+MinutesSource = Callable[[int], Awaitable[list[MinutesSection]]]  # vote id → sections
+
+_notice_sources: dict[str, NoticeSource] = {}
+_minutes_sources: dict[str, MinutesSource] = {}
+
+
+def register_notice_source(name: str, source: NoticeSource) -> None:
+    _notice_sources[name] = source
+
+
+def register_minutes_source(name: str, source: MinutesSource) -> None:
+    _minutes_sources[name] = source
+
+
+async def notice_entries(community_id: int) -> list[NoticeEntry]:
+    """All contributed entries for a community, newest first."""
+    entries: list[NoticeEntry] = []
+    for source in _notice_sources.values():
+        entries.extend(await source(community_id))
+    return sorted(entries, key=lambda e: e.published_at, reverse=True)
+
+
+async def minutes_sections(vote_id: int) -> list[MinutesSection]:
+    """Contributed sections for a vote's minutes, in registration order."""
+    sections: list[MinutesSection] = []
+    for source in _minutes_sources.values():
+        sections.extend(await source(vote_id))
+    return sections

@@ -1,0 +1,259 @@
+"""Live updates of a meeting: what the projector and the phones are sent when something changes, and on connect.
+
+Two channel kinds (app.live):
+- "meeting-<id>": the projector. Events "<part>-<language>" (now, queue, attendance, comments) in both
+  languages, and "vote" from the votes package's projector panels. Open to anyone who may see the meeting,
+  and to a laptop holding the meeting's projector key (`?key=`).
+- "phones-<id>-<language>": phones following the meeting. Events "now", "agenda", "queue", "comment" (htmx
+  out-of-band fragments that insert or replace one comment), "hand-<account id>" (only that person's phone
+  swaps it) and "resync" (sent on reconnect when comments changed meanwhile: threads fetch themselves again).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment
+from litestar import Request
+
+from app import i18n, live
+from app.errors import NotFound
+from app.i18n import lazy
+from app.web import current_user
+from deliberation import comments, meetings, panels, rules, session
+from deliberation.access import access_for, get_meeting
+from deliberation.tables import AgendaItem
+from deliberation.text import excerpt, place_title, render_markdown
+
+PARTS = ("now", "queue", "attendance", "comments")
+_environment: Environment | None = None
+
+
+def environment() -> Environment:
+    """The same Jinja set-up as the pages (filters, gettext), for fragments rendered outside a request."""
+    global _environment
+    if _environment is None:
+        from app.main import make_environment
+
+        _environment = make_environment()
+        install_globals(_environment)
+    return _environment
+
+
+# Names every deliberation template can use (pages get them through deliberation.views.show).
+GLOBALS: dict[str, Any] = {
+    "markdown": render_markdown,
+    "place_title": place_title,
+    "excerpt": excerpt,
+    "clock": rules.format_clock,
+    "STATUS_LABELS": rules.STATUS_LABELS,
+    "MEETING_KINDS": rules.MEETING_KINDS,
+    "ITEM_STATUSES": rules.ITEM_STATUSES,
+    "POSITIONS": rules.POSITIONS,
+    "GUEST_ROLES": rules.GUEST_ROLES,
+    "SCOPE_KINDS": rules.MEETING_SCOPE_KINDS,
+}
+
+
+def install_globals(env: Environment) -> None:
+    env.globals.update(GLOBALS)
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    previous = i18n.get_language()
+    i18n.set_language(code)
+    try:
+        yield
+    finally:
+        i18n.set_language(previous)
+
+
+def render(template: str, **context: Any) -> str:
+    # Broadcast fragments carry no per-user controls and no CSRF field: htmx sends the token as a header.
+    return environment().get_template(template).render(csrf_input="", live=True, **context)
+
+
+def projector_channel(meeting_id: int) -> str:
+    return f"meeting-{meeting_id}"
+
+
+def phones_channel(meeting_id: int, code: str) -> str:
+    return f"phones-{meeting_id}-{code}"
+
+
+# --- What the fragments show ---------------------------------------------------------------------------------------
+
+
+async def current_item(meeting: dict[str, Any]) -> tuple[dict[str, Any] | None, int, int]:
+    """(the current item, its number on the agenda, the number of items)."""
+    items = await AgendaItem.select(
+        AgendaItem.id, AgendaItem.title, AgendaItem.status, AgendaItem.description
+    ).where(AgendaItem.meeting == meeting["id"]).order_by(AgendaItem.position).order_by(AgendaItem.id)
+    for number, item in enumerate(items, start=1):
+        if item["id"] == meeting["current_item"]:
+            return item, number, len(items)
+    return None, 0, len(items)
+
+
+async def gather(meeting_id: int, parts: tuple[str, ...], meeting: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Data of the parts, read once and rendered in every language (`meeting`: its row, if already read)."""
+    meeting = meeting or await get_meeting(meeting_id)
+    data: dict[str, Any] = {"meeting": meeting}
+    if "now" in parts or "comments" in parts:
+        data["item"], data["number"], data["count"] = await current_item(meeting)
+    if "agenda" in parts or "now" in parts:
+        data["agenda"] = await meetings.agenda(meeting_id)
+    if "queue" in parts:
+        data["queue"] = await session.queue(meeting_id, int(meeting["speaking_limit"]))
+    if "attendance" in parts:
+        data["attendance"] = await session.attendance_summary(meeting)
+    if "comments" in parts:
+        item_id = data["item"]["id"] if data.get("item") else None
+        data["latest"] = await comments.projector_comments(meeting_id, item_id)
+    return data
+
+
+PROJECTOR_TEMPLATES = {
+    "now": "deliberation/_p_now.html",
+    "queue": "deliberation/_p_queue.html",
+    "attendance": "deliberation/_p_attendance.html",
+    "comments": "deliberation/_p_comments.html",
+}
+PHONE_TEMPLATES = {
+    "now": "deliberation/_now.html",
+    "agenda": "deliberation/_agenda.html",
+    "queue": "deliberation/_queue.html",
+}
+
+
+def projector_events(data: dict[str, Any], parts: tuple[str, ...], code: str) -> list[tuple[str, str]]:
+    with language(code):
+        return [(f"{part}-{code}", render(PROJECTOR_TEMPLATES[part], **data)) for part in parts if part in PROJECTOR_TEMPLATES]
+
+
+def phone_events(data: dict[str, Any], parts: tuple[str, ...], code: str) -> list[tuple[str, str]]:
+    with language(code):
+        return [(part, render(PHONE_TEMPLATES[part], **data)) for part in parts if part in PHONE_TEMPLATES]
+
+
+def hand_html(meeting: dict[str, Any], state: dict[str, Any], code: str, may_raise: bool = True) -> str:
+    """One person's raised hand (session.hand_state), for their phone only."""
+    with language(code):
+        return render("deliberation/_hand.html", meeting=meeting, may_raise=may_raise, **state)
+
+
+async def vote_panels(meeting_id: int) -> str:
+    return "".join(str(p) for p in await panels.projector_panels(meeting_id))
+
+
+# --- Publishing --------------------------------------------------------------------------------------------------
+
+
+async def announce(
+    meeting_id: int,
+    *parts: str,
+    hands: tuple[int, ...] = (),
+    new_comment: int | None = None,
+    changed_comment: int | None = None,
+    every_hand: bool = False,
+) -> None:
+    """Tell the projector and the phones what changed. Call after the change is committed.
+
+    `every_hand`: the session started or ended, so every phone's own hand box changes (nobody has a hand up
+    at either moment, so one event serves all)."""
+    data = await gather(meeting_id, parts)
+    meeting = data["meeting"]
+    comment_row, total = None, None
+    if new_comment is not None or changed_comment is not None:
+        comment_row = await comments.get_comment_row(new_comment or changed_comment or 0)
+        if comment_row is not None and new_comment is not None:
+            total = await comments.count_for(int(comment_row["item"]))
+    states = {account_id: await session.hand_state(meeting_id, account_id) for account_id in hands}
+    for code in i18n.LANGUAGES:
+        for event, html in projector_events(data, parts, code):
+            await live.publish(projector_channel(meeting_id), event, html)
+        channel = phones_channel(meeting_id, code)
+        for event, html in phone_events(data, parts, code):
+            await live.publish(channel, event, html)
+        for account_id, state in states.items():
+            await live.publish(channel, f"hand-{account_id}", hand_html(meeting, state, code))
+        if every_hand:
+            await live.publish(channel, "hand", hand_html(meeting, {"speaker": None, "place": None}, code))
+        if comment_row is not None:
+            with language(code):
+                extra = {} if total is None else {"total": total}
+                html = render(
+                    "deliberation/_comment_oob.html",
+                    meeting=meeting,
+                    comment=comment_row,
+                    inserted=new_comment is not None,
+                    **extra,
+                )
+            await live.publish(channel, "comment", html)
+
+
+# --- Channels: who may listen, and what a new listener is sent first ------------------------------------------------
+
+
+def _meeting_id(channel: str) -> int:
+    parts = channel.split("-")
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise NotFound(lazy("This page does not exist. Check the address or go back to the start page."))
+    return int(parts[1])
+
+
+def key_matches(meeting: dict[str, Any], key: str | None) -> bool:
+    expected = str(meeting.get("projector_key") or "")
+    return bool(expected and key) and hmac.compare_digest(expected.encode(), str(key).encode())
+
+
+async def authorize_projector(request: Request[Any, Any, Any], channel: str) -> bool:
+    meeting = await get_meeting(_meeting_id(channel))
+    if key_matches(meeting, request.query_params.get("key")):
+        return True
+    return (await access_for(current_user(request), meeting)).view
+
+
+async def snapshot_projector(request: Request[Any, Any, Any], channel: str) -> list[tuple[str, str]]:
+    meeting_id = _meeting_id(channel)
+    data = await gather(meeting_id, PARTS)
+    events = []
+    for code in i18n.LANGUAGES:
+        events += projector_events(data, PARTS, code)
+    events.append(("vote", await vote_panels(meeting_id)))
+    return events
+
+
+async def authorize_phones(request: Request[Any, Any, Any], channel: str) -> bool:
+    parts = channel.split("-")
+    if len(parts) != 3 or parts[2] not in i18n.LANGUAGES:
+        return False
+    meeting = await get_meeting(_meeting_id(channel))
+    return (await access_for(current_user(request), meeting)).view
+
+
+async def snapshot_phones(request: Request[Any, Any, Any], channel: str) -> list[tuple[str, str]]:
+    meeting_id, code = _meeting_id(channel), channel.split("-")[2]
+    phone_parts = ("now", "agenda", "queue")
+    data = await gather(meeting_id, phone_parts)
+    events = phone_events(data, phone_parts, code)
+    user = current_user(request)
+    if user is not None:
+        may_raise = (await access_for(user, data["meeting"])).raise_hand
+        state = await session.hand_state(meeting_id, user.id)
+        events.append((f"hand-{user.id}", hand_html(data["meeting"], state, code, may_raise)))
+    since = request.query_params.get("since", "")
+    if since.isdigit():
+        moment = datetime.fromtimestamp(int(since), UTC)
+        if await comments.changed_since(meeting_id, moment):
+            events.append(("resync", ""))
+    return events
+
+
+live.register_channel("meeting", authorize_projector, snapshot_projector)
+live.register_channel("phones", authorize_phones, snapshot_phones)

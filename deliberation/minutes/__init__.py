@@ -1,0 +1,1 @@
+"""Outcome minutes and the public notice board: assembled from the record, signed off, published, verifiable."""

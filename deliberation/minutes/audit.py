@@ -1,0 +1,207 @@
+"""`yishi audit verify`: recompute every community's publication chain and every published vote's tally."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from app.tables import Community
+from deliberation.minutes.canonical import Link, verify_chain
+from deliberation.minutes.gather import record_from_tables
+from deliberation.minutes.tables import Publication
+from votes.record import (
+    RecordError,
+    parse_record,
+    record_to_json,
+    result_differences,
+    result_to_json,
+    tally_record,
+)
+from votes.regimes import poll_tally, poll_to_json, residents_tally, residents_to_json
+from votes.settings import from_json
+from votes.tables import Ballot, Vote, VoteEntity, VoteRecordFile
+
+CHAIN_PROBLEMS = {
+    "sequence_gap": "a publication is missing from the chain",
+    "previous_mismatch": "its link to the publication before it is broken",
+    "content_unreadable": "its stored content cannot be read",
+    "content_not_canonical": "its stored content was rewritten",
+    "hash_mismatch": "its content no longer matches its SHA-256",
+}
+
+
+@dataclass
+class Report:
+    """What the audit checked and what no longer matches, one readable line per finding."""
+
+    communities: int = 0
+    publications: int = 0
+    votes: int = 0
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+
+def published_votes(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every vote a publication's content reports (a written consultation's, or those of a meeting's items)."""
+    votes = list(content.get("votes") or [])
+    meeting = content.get("meeting") or {}
+    for item in meeting.get("items") or []:
+        votes.extend(item.get("votes") or [])
+    return votes
+
+
+def _ballot_changes(published: Mapping[str, Any], database: Mapping[str, Any]) -> list[str]:
+    """Units whose ballot differs between the published record and the database, in plain words."""
+    def ballots(record: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+        return {(str(b["unit"]), str(b["voter"])): str(b["choice"]) for b in record.get("ballots") or []}
+
+    before, after = ballots(published), ballots(database)
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            changes.append(
+                f"ballot of unit {key[0]}: published {before.get(key, '(none)')}, database {after.get(key, '(none)')}"
+            )
+    for name in ("electorate", "served", "settings"):
+        if published.get(name) != database.get(name):
+            changes.append(f"the {name} differs from the published record")
+    return changes
+
+
+async def _retally_other(vote: Mapping[str, Any]) -> dict[str, object] | None:
+    """A residents' meeting or a poll counted again from its ballots, the way the votes package counts them."""
+    vote_id = int(vote["id"])
+    ballots = await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote_id)
+    settings = from_json(cast(Mapping[str, object], vote["settings"] or {}))
+    if vote["kind"] == "residents":
+        return residents_to_json(residents_tally(int(vote["entities"]), [str(b["choice"]) for b in ballots], settings))
+    if vote["kind"] == "poll":
+        areas = {
+            str(e["id"]): int(e["area"])
+            for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
+        }
+        options = [str(o) for o in (vote["options"] or [])]
+        return poll_to_json(options, poll_tally(options, areas, {str(b["entity"]): str(b["choice"]) for b in ballots}))
+    return None
+
+
+async def check_vote(label: str, published: Mapping[str, Any]) -> list[str]:
+    """One published vote: its record recounts to its result, and the database still counts the same."""
+    findings: list[str] = []
+    vote_id = int(published["id"])
+    name = f"{label}, vote {vote_id} ({published.get('title', '')})"
+    record = published.get("record")
+    if record is not None:
+        try:
+            recounted = result_to_json(tally_record(parse_record(cast(Mapping[str, object], record))))
+        except (RecordError, ValueError) as exc:
+            findings.append(f"{name}: the published record cannot be counted: {exc}")
+        else:
+            for line in result_differences(record.get("result"), recounted):
+                findings.append(f"{name}: the published record does not recount to its result: {line}")
+    vote = await Vote.select(
+        Vote.id, Vote.kind, Vote.result, Vote.settings, Vote.entities, Vote.options
+    ).where(Vote.id == vote_id).output(load_json=True).first()
+    if vote is None:
+        return [*findings, f"{name}: the vote is no longer in the database"]
+    stored = cast(Mapping[str, object] | None, vote["result"])
+    for line in result_differences(published.get("result"), dict(stored or {})):
+        findings.append(f"{name}: the stored result changed since publication: {line}")
+    if vote["kind"] == "owners":
+        database = await record_from_tables(vote_id)
+        if database is None:
+            return [*findings, f"{name}: its electorate or ballots can no longer be read"]
+        recomputed = result_to_json(tally_record(database))
+        for line in result_differences(dict(stored or {}), recomputed):
+            findings.append(f"{name}: the ballots in the database no longer give the stored result: {line}")
+        file = await VoteRecordFile.select(VoteRecordFile.body).where(VoteRecordFile.vote == vote_id).first()
+        if file is not None:
+            try:
+                body = json.loads(str(file["body"]))
+            except ValueError:
+                findings.append(f"{name}: the vote's stored record file is not valid JSON")
+            else:
+                for line in result_differences(body.get("result"), recomputed):
+                    findings.append(f"{name}: the vote's stored record file differs from the ballots: {line}")
+        if record is not None:
+            for change in _ballot_changes(record, record_to_json(database)):
+                findings.append(f"{name}: {change}")
+    else:
+        recomputed_other = await _retally_other(vote)
+        if recomputed_other is not None and stored is not None and set(recomputed_other) == set(stored):
+            for line in result_differences(dict(stored), recomputed_other):
+                findings.append(f"{name}: the ballots in the database no longer give the stored result: {line}")
+    return findings
+
+
+async def verify(slug: str | None = None) -> Report:
+    report = Report()
+    query = Community.select(Community.id, Community.slug).order_by(Community.slug)
+    if slug is not None:
+        query = query.where(Community.slug == slug)
+    communities = await query
+    for community in communities:
+        report.communities += 1
+        rows = await Publication.select(
+            Publication.seq, Publication.kind, Publication.minutes, Publication.published_at, Publication.content,
+            Publication.previous, Publication.sha256,
+        ).where(Publication.community == community["id"]).order_by(Publication.seq)  # fmt: skip
+        report.publications += len(rows)
+        links = [
+            Link(int(community["id"]), int(r["seq"]), str(r["kind"]), r["published_at"], str(r["content"]),
+                 str(r["previous"]), str(r["sha256"]))  # fmt: skip
+            for r in rows
+        ]
+        where = {int(r["seq"]): f"publication {r['seq']} (/minutes/{r['minutes']})" for r in rows}
+        for problem in verify_chain(links):
+            label = where.get(problem.seq, f"publication {problem.seq}")
+            report.findings.append(
+                f"{community['slug']}: {label}: {CHAIN_PROBLEMS.get(problem.problem, problem.problem)} ({problem.detail})"
+            )
+        for r in rows:
+            try:
+                content = json.loads(str(r["content"]))
+            except ValueError:
+                continue  # already reported by the chain check
+            for published in published_votes(content):
+                report.votes += 1
+                report.findings += await check_vote(f"{community['slug']}: {where[int(r['seq'])]}", published)
+    return report
+
+
+async def _run(slug: str | None) -> Report:
+    from app import db
+
+    await db.open_pool()
+    try:
+        return await verify(slug)
+    finally:
+        await db.close_pool()
+
+
+def verify_main(slug: str | None) -> int:
+    """Print what was checked; exit 0 when all is intact, 1 naming each mismatch, 2 for an unknown community."""
+    report = asyncio.run(_run(slug))
+    if slug is not None and report.communities == 0:
+        print(f"yishi audit verify: error: no community with the slug {slug!r}", file=sys.stderr)
+        return 2
+    for line in report.findings:
+        print(f"MISMATCH {line}")
+    summary = (
+        f"{report.communities} {'community' if report.communities == 1 else 'communities'}, "
+        f"{report.publications} {'publication' if report.publications == 1 else 'publications'}, "
+        f"{report.votes} published {'vote' if report.votes == 1 else 'votes'} recounted"
+    )
+    if report.intact:
+        print(f"audit: all intact ({summary})")
+        return 0
+    count = len(report.findings)
+    print(f"audit: {count} {'mismatch' if count == 1 else 'mismatches'} found ({summary})")
+    return 1

@@ -1,0 +1,368 @@
+"""The public notice board of a community and its Atom feed: what is read, never written, without signing in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from piccolo.engine.postgres import PostgresEngine
+
+from app.db import engine
+from app.permissions import community_by_slug
+from deliberation import contributions
+from deliberation.contributions import NoticeEntry
+from deliberation.minutes.gather import loaded
+from deliberation.minutes.present import Countdown, countdown
+from deliberation.minutes.tables import Publication
+from deliberation.tables import Meeting, Notice
+from votes.participation import participation
+from votes.rules import Measure
+from votes.settings import from_json
+from votes.tables import Ballot, Vote, VoteEntity
+
+PAGE_SIZE = 20
+QUERY_MAX_LENGTH = 100
+FEED_SIZE = 50
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class MeetingNotice:
+    """An upcoming meeting as its latest notice announced it (what a notice board shows, no names)."""
+
+    meeting_id: int
+    title: str
+    kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    venue: str
+    address: str
+    places: tuple[str, ...]
+    number: int
+    noticed_at: datetime
+    items: tuple[tuple[str, str], ...]  # (title, description)
+
+
+@dataclass(frozen=True)
+class OpenVote:
+    """A vote in progress: how many have taken part, never how they voted."""
+
+    vote_id: int
+    title: str
+    kind: str
+    scope: str
+    closes_at: datetime | None
+    headcount: int
+    total_headcount: int
+    area: int
+    total_area: int
+    by_area: bool
+    missing_headcount: int
+    missing_area: int
+    reached: bool
+
+
+@dataclass(frozen=True)
+class ResultNotice:
+    """A result in its notice period: countdown and how to object."""
+
+    title: str
+    url: str
+    published_at: datetime
+    ends_at: datetime
+    left: Countdown
+    how_to_object: str
+    summary: str = ""
+    outcome: str = ""
+
+    @property
+    def last_day(self) -> datetime:
+        """Periods end at midnight, exclusively: the page names the last whole day."""
+        return self.ends_at - timedelta(seconds=1)
+
+
+@dataclass
+class Board:
+    community: dict[str, Any]
+    meetings: list[MeetingNotice]
+    votes: list[OpenVote]
+    results: list[ResultNotice]
+    others: list[NoticeEntry]
+    minutes: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    years: list[int]
+    buildings: list[str]
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNotice]:
+    rows = await Meeting.select(Meeting.id, Meeting.starts_at, Meeting.ends_at).where(
+        (Meeting.community == community_id) & Meeting.status.is_in(["noticed", "in_session"])
+    ).order_by(Meeting.starts_at)
+    # A meeting stays on the board until half a day after it ended (or started, if no end was announced).
+    cutoff = at - timedelta(hours=12)
+    ids = [int(r["id"]) for r in rows if r["starts_at"] is None or (r["ends_at"] or r["starts_at"]) >= cutoff]
+    if not ids:
+        return []
+    latest: dict[int, dict[str, Any]] = {}
+    for row in await Notice.select(Notice.meeting, Notice.number, Notice.published_at, Notice.snapshot).where(
+        Notice.meeting.is_in(ids)
+    ).order_by(Notice.number):
+        latest[int(row["meeting"])] = row
+    found = []
+    for meeting_id in ids:
+        notice = latest.get(meeting_id)
+        if notice is None:
+            continue
+        snapshot = cast(Mapping[str, Any], loaded(notice["snapshot"]) or {})
+        found.append(
+            MeetingNotice(
+                meeting_id=meeting_id,
+                title=str(snapshot.get("title", "")),
+                kind=str(snapshot.get("kind", "")),
+                starts_at=_moment(snapshot.get("starts_at")),
+                ends_at=_moment(snapshot.get("ends_at")),
+                venue=str(snapshot.get("venue", "")),
+                address=str(snapshot.get("venue_address", "")),
+                places=tuple(str(p) for p in snapshot.get("scope_places", [])),
+                number=int(notice["number"]),
+                noticed_at=notice["published_at"],
+                items=tuple((str(i.get("title", "")), str(i.get("description", ""))) for i in snapshot.get("items", [])),
+            )
+        )
+    return found
+
+
+async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
+    rows = await Vote.select(
+        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings
+    ).where((Vote.community == community_id) & (Vote.status == "open")).order_by(Vote.closes_at).output(load_json=True)
+    found = []
+    for row in rows:
+        if row["closes_at"] is not None and row["closes_at"] <= at:
+            continue  # its window ran out; the votes package closes it on the next visit
+        vote_id = int(row["id"])
+        areas = {
+            str(e["id"]): int(e["area"])
+            for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
+        }
+        per_choice: dict[str, Measure] = {}
+        for b in await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote_id):
+            before = per_choice.get(str(b["choice"]), Measure(0, 0))
+            per_choice[str(b["choice"])] = Measure(before.headcount + 1, before.area + areas.get(str(b["entity"]), 0))
+        kind = str(row["kind"])
+        totals = Measure(len(areas), sum(areas.values()))
+        counted = participation(kind, from_json(row["settings"] or {}), totals, per_choice)  # type: ignore[arg-type]
+        found.append(
+            OpenVote(
+                vote_id=vote_id,
+                title=str(row["title"]),
+                kind=kind,
+                scope=str(row["scope_label"] or ""),
+                closes_at=row["closes_at"],
+                headcount=counted.participating.headcount,
+                total_headcount=counted.totals.headcount,
+                area=counted.participating.area,
+                total_area=counted.totals.area,
+                by_area=counted.by_area,
+                missing_headcount=counted.missing.headcount,
+                missing_area=counted.missing.area,
+                reached=counted.reached,
+            )
+        )
+    return found
+
+
+def _how_to_object(content: str) -> str:
+    data = loaded(content) or {}
+    notice = data.get("notice") or {}
+    return str(notice.get("how_to_object", ""))
+
+
+async def results_in_notice(community_id: int, entries: list[NoticeEntry], at: datetime) -> list[ResultNotice]:
+    rows = await Publication.select(
+        Publication.minutes, Publication.title, Publication.summary, Publication.published_at, Publication.ends_at,
+        Publication.content, Publication.outcomes,
+    ).where(
+        (Publication.community == community_id) & (Publication.kind == "notice") & (Publication.ends_at > at)
+    ).order_by(Publication.ends_at)  # fmt: skip
+    found = [
+        ResultNotice(
+            title=str(r["title"]),
+            url=f"/minutes/{r['minutes']}",
+            published_at=r["published_at"],
+            ends_at=r["ends_at"],
+            left=countdown(r["ends_at"], at),
+            how_to_object=_how_to_object(r["content"]),
+            summary=str(r["summary"] or ""),
+            outcome=str(((loaded(r["outcomes"]) or [{}])[0] or {}).get("outcome", "")),
+        )
+        for r in rows
+    ]
+    found += [
+        ResultNotice(e.title, e.url, e.published_at, e.ends_at, countdown(e.ends_at, at), e.how_to_object, e.summary)
+        for e in entries
+        if e.ends_at is not None and e.ends_at > at
+    ]
+    return sorted(found, key=lambda r: r.ends_at)
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern matching `word` anywhere. Wildcards typed in the search box are dropped rather than
+    escaped: SQLite and PostgreSQL disagree on the default escape character."""
+    return "%" + word.replace("%", "").replace("_", "").replace("\\", "") + "%"
+
+
+async def published_minutes(community_id: int, year: int | None, building: str, query: str) -> list[dict[str, Any]]:
+    select = Publication.select(
+        Publication.minutes, Publication.seq, Publication.kind, Publication.title, Publication.summary,
+        Publication.published_at, Publication.year, Publication.buildings, Publication.outcomes, Publication.sha256,
+    ).where((Publication.community == community_id) & Publication.kind.is_in(["minutes", "addendum"]))  # fmt: skip
+    if year is not None:
+        select = select.where(Publication.year == year)
+    if query:
+        # SQLite's LIKE already ignores case (for Latin letters); PostgreSQL needs ILIKE.
+        postgres = isinstance(engine(), PostgresEngine)
+        for word in query.split()[:5]:
+            pattern = _like(word)
+            column = Publication.search_text
+            select = select.where(column.ilike(pattern) if postgres else column.like(pattern))
+    rows = await select.order_by(Publication.seq, ascending=False).output(load_json=True)
+    if building:
+        rows = [r for r in rows if building in (r["buildings"] or [])]
+    return rows
+
+
+async def filter_options(community_id: int) -> tuple[list[int], list[str]]:
+    rows = await Publication.select(Publication.year, Publication.buildings).where(
+        (Publication.community == community_id) & Publication.kind.is_in(["minutes", "addendum"])
+    ).output(load_json=True)
+    years = sorted({int(r["year"]) for r in rows}, reverse=True)
+    buildings = sorted({str(b) for r in rows for b in (r["buildings"] or [])})
+    return years, buildings
+
+
+def parse_filters(params: Mapping[str, str]) -> tuple[int | None, str, str, int]:
+    """(year, building, search words, page) from the query string; anything malformed is ignored."""
+    raw_year = str(params.get("year", "") or "").strip()
+    year = int(raw_year) if raw_year.isascii() and raw_year.isdigit() and 1900 < int(raw_year) < 3000 else None
+    building = str(params.get("building", "") or "").strip()[:50]
+    query = " ".join(str(params.get("q", "") or "").split())[:QUERY_MAX_LENGTH]
+    raw_page = str(params.get("page", "") or "").strip()
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 100000 else 1
+    return year, building, query, page
+
+
+async def board(slug: str, params: Mapping[str, str], at: datetime | None = None) -> Board:
+    at = at or now()
+    community = await community_by_slug(slug)
+    community_id = int(community["id"])
+    year, building, query, page = parse_filters(params)
+    entries = await contributions.notice_entries(community_id)
+    results = await results_in_notice(community_id, entries, at)
+    shown = {r.url for r in results}
+    minutes = await published_minutes(community_id, year, building, query)
+    pages = max(1, (len(minutes) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(page, pages)
+    years, buildings = await filter_options(community_id)
+    return Board(
+        community=community,
+        meetings=await upcoming_meetings(community_id, at),
+        votes=await open_votes(community_id, at),
+        results=results,
+        others=[e for e in entries if e.url not in shown and e.kind not in ("minutes",)][:10],
+        minutes=minutes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(minutes),
+        page=page,
+        pages=pages,
+        years=years,
+        buildings=buildings,
+        filters={"year": str(year or ""), "building": building, "q": query},
+    )
+
+
+# --- Atom feed ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    url: str  # absolute
+    updated: datetime
+    summary: str
+    category: str
+
+
+def entry_id(base: str, name: str) -> str:
+    """A permanent entry id: a UUID derived from the site and what the entry is (urn:uuid, valid in Atom)."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{name}"))
+
+
+async def feed(slug: str, base: str) -> tuple[dict[str, Any], list[FeedEntry]]:
+    """Everything published on a community's board, newest first: publications, meeting notices, contributions."""
+    community = await community_by_slug(slug)
+    community_id = int(community["id"])
+    entries: list[FeedEntry] = []
+    for r in await Publication.select(
+        Publication.seq, Publication.kind, Publication.minutes, Publication.title, Publication.summary,
+        Publication.published_at, Publication.sha256,
+    ).where(Publication.community == community_id).order_by(Publication.seq, ascending=False).limit(FEED_SIZE):  # fmt: skip
+        entries.append(
+            FeedEntry(
+                id=entry_id(base, f"c/{slug}/publication/{r['seq']}"),
+                title=str(r["title"]),
+                url=f"{base}/minutes/{r['minutes']}",
+                updated=r["published_at"],
+                summary=str(r["summary"] or ""),
+                category=str(r["kind"]),
+            )
+        )
+    for n in await Notice.select(
+        Notice.id, Notice.number, Notice.published_at, Notice.snapshot, Notice.meeting
+    ).where(Notice.meeting.community == community_id).order_by(Notice.published_at, ascending=False).limit(FEED_SIZE):
+        snapshot = cast(Mapping[str, Any], loaded(n["snapshot"]) or {})
+        items = [str(i.get("title", "")) for i in snapshot.get("items", [])]
+        entries.append(
+            FeedEntry(
+                id=entry_id(base, f"c/{slug}/meeting-notice/{n['id']}"),
+                title=str(snapshot.get("title", "")),
+                url=f"{base}/c/{slug}#meeting-{n['meeting']}",
+                updated=n["published_at"],
+                summary="；".join(items),
+                category="meeting",
+            )
+        )
+    for e in await contributions.notice_entries(community_id):
+        url = e.url if e.url.startswith("http") else base + e.url
+        entries.append(
+            FeedEntry(
+                id=entry_id(base, f"c/{slug}/{e.kind}/{e.url}/{e.published_at.isoformat()}"),
+                title=e.title,
+                url=url,
+                updated=e.published_at,
+                summary=e.summary,
+                category=e.kind,
+            )
+        )
+    entries.sort(key=lambda e: e.updated, reverse=True)
+    return community, entries[:FEED_SIZE]

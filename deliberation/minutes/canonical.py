@@ -1,0 +1,163 @@
+"""Canonical JSON of a publication's content and the SHA-256 chain that links a community's publications."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+PUBLICATION_SCHEMA: Final = "yishi.publication/1"
+GENESIS: Final = "0" * 64  # the "previous hash" of a community's first publication
+FINGERPRINT_LENGTH: Final = 12
+
+
+class CanonicalError(ValueError):
+    """A value that has no canonical form (a float, a non-string key, an unknown type)."""
+
+
+def normalise(value: object, where: str = "content") -> object:
+    """The value with every string NFC-normalised; refuses floats and anything JSON cannot hold exactly.
+
+    Floats are refused rather than rounded: money, areas and ratios are integers or decimal strings, and a
+    float would serialise differently on different machines.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        raise CanonicalError(f"{where}: floats have no canonical form, got {value!r}")
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        result: dict[str, object] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{where}: keys must be strings, got {key!r}")
+            normal_key = unicodedata.normalize("NFC", key)
+            if normal_key in result:
+                raise CanonicalError(f"{where}: two keys normalise to {normal_key!r}")
+            result[normal_key] = normalise(item, f"{where}.{normal_key}")
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return [normalise(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    raise CanonicalError(f"{where}: {type(value).__name__} has no canonical form")
+
+
+def canonical_text(value: object) -> str:
+    """Sorted keys, no insignificant whitespace, NFC strings, non-ASCII kept as UTF-8 (not \\u escapes)."""
+    return json.dumps(normalise(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def canonical_bytes(value: object) -> bytes:
+    return canonical_text(value).encode("utf-8")
+
+
+def content_hash(value: object) -> str:
+    """SHA-256 (hex) of the canonical form: what a sign-off vouches for."""
+    return hashlib.sha256(canonical_bytes(value)).hexdigest()
+
+
+def iso(moment: datetime) -> str:
+    """A UTC timestamp as the chain writes it, to the second: 2026-11-22T02:03:12Z.
+
+    Publications are stamped to the second, so the text is the same whichever engine stored the value.
+    """
+    if moment.tzinfo is None:
+        raise CanonicalError("timestamps must carry a time zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One publication as the chain sees it: everything its hash covers, and the hashes stored with it."""
+
+    community: int
+    seq: int
+    kind: str
+    published_at: datetime
+    content: str  # canonical JSON text
+    previous: str
+    sha256: str
+
+
+def envelope(community: int, seq: int, kind: str, published_at: datetime, previous: str, content: object) -> dict[str, object]:
+    """What a publication's hash covers: its content and its place in the community's chain."""
+    return {
+        "schema": PUBLICATION_SCHEMA,
+        "community": community,
+        "seq": seq,
+        "kind": kind,
+        "published_at": iso(published_at),
+        "previous": previous,
+        "content": content,
+    }
+
+
+def chain_hash(community: int, seq: int, kind: str, published_at: datetime, previous: str, content: object) -> str:
+    return hashlib.sha256(canonical_bytes(envelope(community, seq, kind, published_at, previous, content))).hexdigest()
+
+
+def fingerprint(sha256: str) -> str:
+    """The short form printed on pages and paper: 12 hex digits in groups of four (48 bits)."""
+    short = sha256[:FINGERPRINT_LENGTH].upper()
+    return " ".join(short[i : i + 4] for i in range(0, len(short), 4))
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    """Something in a stored chain that no longer matches; `seq` names the publication."""
+
+    seq: int
+    problem: str  # "content_not_canonical", "hash_mismatch", "previous_mismatch", "sequence_gap", "content_unreadable"
+    detail: str
+
+
+def verify_chain(links: Sequence[Link]) -> list[ChainProblem]:
+    """Recompute every hash of one community's chain (ordered by seq) and check each link to the one before.
+
+    Every problem is reported, not only the first: an auditor wants the whole list.
+    """
+    problems: list[ChainProblem] = []
+    expected_previous = GENESIS
+    expected_seq = 1
+    for link in links:
+        if link.seq != expected_seq:
+            problems.append(ChainProblem(link.seq, "sequence_gap", f"expected publication {expected_seq}, found {link.seq}"))
+        if link.previous != expected_previous:
+            problems.append(
+                ChainProblem(
+                    link.seq,
+                    "previous_mismatch",
+                    f"stored previous hash {link.previous[:12]}… is not the hash of the publication before it "
+                    f"({expected_previous[:12]}…)",
+                )
+            )
+        try:
+            content = json.loads(link.content)
+        except ValueError:
+            problems.append(ChainProblem(link.seq, "content_unreadable", "the stored content is not valid JSON"))
+        else:
+            try:
+                canonical = canonical_text(content)
+            except CanonicalError as exc:
+                problems.append(ChainProblem(link.seq, "content_unreadable", str(exc)))
+            else:
+                if canonical != link.content:
+                    problems.append(ChainProblem(link.seq, "content_not_canonical", "the stored content is not in canonical form"))
+                recomputed = chain_hash(link.community, link.seq, link.kind, link.published_at, link.previous, content)
+                if recomputed != link.sha256:
+                    problems.append(
+                        ChainProblem(
+                            link.seq,
+                            "hash_mismatch",
+                            f"stored SHA-256 {link.sha256[:12]}…, recomputed {recomputed[:12]}…",
+                        )
+                    )
+        expected_previous = link.sha256
+        expected_seq = link.seq + 1
+    return problems

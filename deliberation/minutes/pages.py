@@ -1,0 +1,303 @@
+"""What the minutes pages and records show: published content (or a draft for staff), who may see which choices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final, cast
+
+import segno
+from jinja2 import Environment
+from markupsafe import Markup
+
+from app import accounts, i18n
+from app.accounts import CurrentUser, roles_in
+from app.errors import NotFound
+from app.i18n import lazy
+from app.permissions import is_staff
+from app.roster.scope import verified_owner_flats
+from deliberation import rules as meeting_rules
+from deliberation.minutes import rules, service
+from deliberation.minutes.assemble import NOTE_FIELDS, assemble
+from deliberation.minutes.audit import published_votes
+from deliberation.minutes.board import FeedEntry
+from deliberation.minutes.canonical import fingerprint
+from deliberation.minutes.present import check_rows, countdown, percent_text, redact_record
+from deliberation.minutes.tables import Publication
+from deliberation.text import excerpt, render_markdown
+from votes import matters
+from votes.rules import parse_area
+from votes.settings import VoteKind, from_json
+from votes.tables import VoteFlat
+
+RECORDS_SCHEMA: Final = "yishi.minutes-records/1"
+
+NOTE_LABELS: Final[dict[str, str]] = {
+    "positions_heard": lazy("Positions heard"),
+    "objections": lazy("Objections"),
+    "agreed_points": lazy("Agreed points"),
+    "open_points": lazy("Open points"),
+}
+CHECK_LABELS: Final[dict[str, str]] = {
+    "participation_headcount": lazy("Owners taking part, by headcount"),
+    "participation_area": lazy("Owners taking part, by floor area"),
+    "approval_headcount": lazy("Owners agreeing, by headcount, of those taking part"),
+    "approval_area": lazy("Owners agreeing, by floor area, of those taking part"),
+}
+CONFLICT_LABELS: Final[dict[str, str]] = {
+    "serial_twice": lazy("The same paper ballot was entered twice"),
+    "online_and_paper": lazy("A household voted online and on paper"),
+    "paper_and_online": lazy("A household voted on paper and online"),
+}
+RESOLUTION_LABELS: Final[dict[str, str]] = {
+    "first_counts": lazy("the first valid ballot counts"),
+    "spoiled": lazy("counted as a spoiled ballot"),
+    "refused": lazy("the second ballot was refused"),
+}
+ATTENDANCE_METHODS: Final[dict[str, str]] = {"qr": lazy("checked in by QR code"), "paper": lazy("signed the paper sheet")}
+ROLE_LABELS: Final[dict[str, str]] = {**accounts.ROLE_LABELS, "staff": lazy("Staff member")}
+FORM_LABELS: Final[dict[str, str]] = {"meeting": lazy("Meeting"), "written": lazy("Written consultation")}
+
+
+def moment(value: object) -> datetime | None:
+    """A timestamp of the content ("2026-11-22T02:03:12Z") as a datetime for the date filters."""
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+def area_text(value: object) -> str:
+    """An area of the content, integer hundredths or a decimal string, in the locale's format."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return i18n.format_area(value)
+    if isinstance(value, str):
+        return i18n.format_area(parse_area(value))
+    return ""
+
+
+def settings_lines(kind: str, settings: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The settings a vote applied, in plain words (the votes package's own descriptions)."""
+    return matters.describe_settings(cast(VoteKind, kind), from_json(settings))
+
+
+def threshold_sentence(kind: str, matter: int | None) -> str:
+    return matters.threshold_sentence(cast(VoteKind, kind), matter)
+
+
+GLOBALS: Final[dict[str, Any]] = {
+    "markdown": render_markdown,
+    "excerpt": excerpt,
+    "moment": moment,
+    "area_text": area_text,
+    "check_rows": check_rows,
+    "percent_text": percent_text,
+    "countdown": countdown,
+    "settings_lines": settings_lines,
+    "threshold_sentence": threshold_sentence,
+    "MEETING_KINDS": meeting_rules.MEETING_KINDS,
+    "SCOPE_KINDS": meeting_rules.MEETING_SCOPE_KINDS,
+    "GUEST_ROLES": meeting_rules.GUEST_ROLES,
+    "ITEM_STATUSES": meeting_rules.ITEM_STATUSES,
+    "MATTERS": matters.MATTERS,
+    "VOTE_KINDS": matters.KIND_LABELS,
+    "CHANNEL_LABELS": matters.CHANNEL_LABELS,
+    "CHOICE_LABELS": matters.CHOICE_LABELS,
+    "OUTCOME_LABELS": matters.OUTCOME_LABELS,
+    "ROLE_LABELS": ROLE_LABELS,
+    "KIND_LABELS": rules.KIND_LABELS,
+    "SIGNING_ROLE_LABELS": rules.SIGNING_ROLE_LABELS,
+    "NOTE_FIELDS": NOTE_FIELDS,
+    "NOTE_LABELS": NOTE_LABELS,
+    "CHECK_LABELS": CHECK_LABELS,
+    "CONFLICT_LABELS": CONFLICT_LABELS,
+    "RESOLUTION_LABELS": RESOLUTION_LABELS,
+    "ATTENDANCE_METHODS": ATTENDANCE_METHODS,
+    "FORM_LABELS": FORM_LABELS,
+}
+
+
+@lru_cache(maxsize=1024)
+def qr_svg(url: str) -> Markup:
+    """A QR code of `url` as inline SVG (no script, no style attribute, nothing loaded from elsewhere).
+
+    Kept per URL: choosing the best mask takes longer than the rest of the page together.
+    """
+    svg = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000", svgclass="qr")
+    return Markup(svg)  # noqa: S704 - generated by segno from a URL we built, not from user input
+
+
+@dataclass
+class MinutesView:
+    """One minutes page: the content to show and everything around it."""
+
+    id: int
+    row: dict[str, Any]
+    content: dict[str, Any]
+    published: bool
+    url: str
+    qr: Markup
+    can: rules.Access
+    publication: dict[str, Any] | None = None
+    addenda: list[dict[str, Any]] = field(default_factory=list)
+    choices_visible: dict[int, bool] = field(default_factory=dict)
+    may_correct: bool = False  # a facilitator of the community may start an addendum
+    now: datetime = field(default_factory=service.now)
+
+    @property
+    def last_day(self) -> datetime | None:
+        """The last whole day of a notice period that ends (exclusively) at midnight."""
+        ends_at = self.publication.get("ends_at") if self.publication else None
+        return ends_at - timedelta(seconds=1) if ends_at else None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.publication["sha256"]) if self.publication else ""
+
+    @property
+    def description(self) -> str:
+        """One line for link previews (WeChat shows it under the title): the decisions, else the summary."""
+        parts = []
+        for vote in published_votes(self.content):
+            outcome = str((vote.get("result") or {}).get("outcome", ""))
+            label = matters.OUTCOME_LABELS.get(outcome)
+            parts.append(f"{vote.get('title', '')}: {i18n.gettext(label) if label else outcome}")
+        text = "; ".join(parts) or excerpt(str(self.content.get("summary") or self.content.get("correction") or ""), 200)
+        return text or i18n.gettext("Minutes published on the community notice board.")
+
+
+async def may_see_choices(user: CurrentUser | None, community_id: int, vote: Mapping[str, Any]) -> bool:
+    """Per-household choices: the community's staff, and, where ballots are named, the vote's own owners."""
+    if user is None:
+        return False
+    if await is_staff(user, community_id):
+        return True
+    if not (vote.get("settings") or {}).get("named_ballots"):
+        return False
+    owned = {a.flat_id for a in await verified_owner_flats(user.id, community_id)}
+    if not owned:
+        return False
+    in_vote = {int(r["flat_id"]) for r in await VoteFlat.select(VoteFlat.flat_id).where(VoteFlat.vote == int(vote["id"]))}
+    return bool(owned & in_vote)
+
+
+async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> MinutesView:
+    row = await service.load(minutes_id)
+    can = await service.access_for(user, row)
+    url = f"{base}/minutes/{minutes_id}"
+    publication = await service.publication_of(minutes_id) if row["status"] == "published" else None
+    if publication is not None:
+        content = cast(dict[str, Any], publication["data"])
+    elif can.view_draft:
+        content = assemble(await service.facts_for(row))
+    else:
+        raise NotFound(service.NOT_FOUND)
+    community_id = int(row["community"])
+    visible = {int(v["id"]): await may_see_choices(user, community_id, v) for v in published_votes(content)}
+    return MinutesView(
+        id=minutes_id,
+        row=row,
+        content=content,
+        published=publication is not None,
+        url=url,
+        qr=qr_svg(url),
+        can=can,
+        publication=publication,
+        addenda=await service.addenda_of(minutes_id) if publication is not None else [],
+        choices_visible=visible,
+        may_correct=user is not None
+        and publication is not None
+        and row["kind"] != "notice"
+        and (user.is_site_admin or "facilitator" in await roles_in(user.id, community_id)),
+    )
+
+
+async def _published(minutes_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    row = await service.load(minutes_id)
+    publication = await service.publication_of(minutes_id)
+    if publication is None:
+        raise NotFound(service.NOT_FOUND)
+    return row, publication
+
+
+async def _public_record(user: CurrentUser | None, row: dict[str, Any], vote: Mapping[str, Any]) -> dict[str, Any] | None:
+    record = vote.get("record")
+    if record is None:
+        return None
+    if await may_see_choices(user, int(row["community"]), vote):
+        return dict(record)
+    return redact_record(record, str(row["redaction_salt"] or row["id"]))
+
+
+async def records_document(user: CurrentUser | None, minutes_id: int, base: str) -> dict[str, Any]:
+    """Every owners' vote record of published minutes, each with its stored result (`yishi recount` checks each)."""
+    row, publication = await _published(minutes_id)
+    records = []
+    for vote in published_votes(publication["data"]):
+        record = await _public_record(user, row, vote)
+        if record is not None:
+            records.append(
+                {"vote": int(vote["id"]), "url": f"{base}/minutes/{minutes_id}/votes/{vote['id']}.json", "record": record}
+            )
+    return {
+        "schema": RECORDS_SCHEMA,
+        "minutes": f"{base}/minutes/{minutes_id}",
+        "publication": {
+            "seq": publication["seq"],
+            "sha256": publication["sha256"],
+            "previous": publication["previous"],
+            "published_at": publication["published_at"].isoformat(),
+        },
+        "records": records,
+    }
+
+
+async def vote_record(user: CurrentUser | None, minutes_id: int, vote_id: int) -> dict[str, Any]:
+    """One vote's `yishi.vote-record/1` record with its "result", as `yishi recount FILE` reads it."""
+    row, publication = await _published(minutes_id)
+    for vote in published_votes(publication["data"]):
+        if int(vote["id"]) == vote_id:
+            record = await _public_record(user, row, vote)
+            if record is not None:
+                return record
+    raise NotFound(service.NOT_FOUND)
+
+
+_feed_environment: Environment | None = None
+
+
+def render_feed(community: Mapping[str, Any], entries: list[FeedEntry], base: str) -> str:
+    """The Atom document (rendered outside a page: no user, no CSRF, no language switcher)."""
+    global _feed_environment
+    if _feed_environment is None:
+        from app.main import make_environment
+
+        _feed_environment = make_environment()
+    updated = max((e.updated for e in entries), default=community.get("created_at"))
+    template = _feed_environment.get_template("noticeboard/feed.xml")
+    return template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal: quotes, backslashes, angle brackets and control characters escaped."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>' or ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
+    return f'"{escaped}"'
+
+
+async def print_stylesheet(user: CurrentUser | None, minutes_id: int) -> str:
+    """The page-margin text of the printed minutes: community and fingerprint on every sheet (or "Draft")."""
+    row = await service.load(minutes_id)
+    publication = await Publication.select(Publication.sha256).where(Publication.minutes == minutes_id).first()
+    if publication is not None:
+        label = i18n.gettext("%(name)s · fingerprint %(fp)s") % {
+            "name": row["community.name"],
+            "fp": fingerprint(str(publication["sha256"])),
+        }
+    elif (await service.access_for(user, row)).view_draft:
+        label = i18n.gettext("Draft: not published")
+    else:
+        raise NotFound(service.NOT_FOUND)
+    return "@page {\n  @bottom-left { content: " + css_string(label) + "; font-size: 9pt; color: #333; }\n}\n"

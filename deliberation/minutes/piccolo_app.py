@@ -1,0 +1,15 @@
+"""Piccolo app of the minutes package: drafts, sign-offs and the chained publications."""
+
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="minutes",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=table_finder(modules=["deliberation.minutes.tables"], exclude_imported=True),
+    migration_dependencies=["app.piccolo_app", "deliberation.piccolo_app", "votes.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,511 @@
+"""Controllers for the meeting itself: the phone page, comments, check-in, raised hands, the control page,
+attendance, the recorder's notes and the projector."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from app import i18n
+from app.config import get_config
+from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
+from app.i18n import lazy
+from app.web import current_user, is_htmx, require_user
+from deliberation import comments, feed, meetings, session
+from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
+from deliberation.views import announce_after, back, form_int, show
+
+# --- Phone: the meeting page -----------------------------------------------------------------------------------------
+
+
+def _live_urls(meeting_id: int) -> dict[str, Any]:
+    return {
+        "phones_url": f"/live/{feed.phones_channel(meeting_id, i18n.get_language())}?since={int(time.time())}",
+        "language": i18n.get_language(),
+    }
+
+
+async def _hand_context(ctx: MeetingContext) -> dict[str, Any]:
+    state = await session.hand_state(ctx.id, ctx.user.id) if ctx.user else {"speaker": None, "place": None}
+    return {**state, "may_raise": ctx.can.raise_hand}
+
+
+@get("/m/{meeting_id:int}", name="meeting")
+async def meeting_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    data = await feed.gather(meeting_id, ("now", "agenda", "queue"), ctx.meeting)
+    verified, present = await session.my_household_present(ctx)
+    return show(
+        request,
+        "deliberation/meeting.html",
+        **data,
+        details=ctx.meeting,
+        can=ctx.can,
+        guests=await meetings.guests(meeting_id),
+        verified_flats=verified,
+        present_flats=present,
+        checked_in=request.query_params.get("checked_in") == "1",
+        **await _hand_context(ctx),
+        **_live_urls(meeting_id),
+    )
+
+
+# --- Phone: an item and its thread ------------------------------------------------------------------------------------
+
+
+async def _item_context(ctx: MeetingContext, item_id: int, before: int | None = None) -> dict[str, Any]:
+    item = await item_of(ctx, item_id)
+    return {
+        "meeting": ctx.meeting,
+        "details": ctx.meeting,
+        "item": item,
+        "can": ctx.can,
+        "attachments": (await meetings.attachments_of([item_id]))[item_id],
+        "thread": await comments.thread_page(item_id, before),
+        "before": before,
+        "editable": _editable_ids(ctx),
+        "values": {"position": "", "body": ""},
+        "errors": {},
+        **_live_urls(ctx.id),
+    }
+
+
+def _editable_ids(ctx: MeetingContext) -> Any:
+    """A test the thread template applies to each comment: may the user edit it now?"""
+    return lambda comment: comments.may_edit(ctx, comment)
+
+
+@get("/m/{meeting_id:int}/items/{item_id:int}", name="item")
+async def item_page(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int],
+                    before: FromQuery[int | None] = None) -> Template:  # fmt: skip
+    ctx = await meeting_for(require_user(request), meeting_id)
+    context = await _item_context(ctx, item_id, before)
+    if before is not None and is_htmx(request):
+        # "Older comments" with htmx: only the next page, appended in place of the button.
+        return show(request, "deliberation/_thread_page.html", **context)
+    return show(request, "deliberation/item.html", fragment="deliberation/_thread.html", **context)
+
+
+@get("/m/{meeting_id:int}/items/{item_id:int}/comments", name="comment_list")
+async def comment_list(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
+    """The newest comments again: a phone whose live feed reconnected after missing changes fetches them."""
+    ctx = await meeting_for(require_user(request), meeting_id)
+    if not is_htmx(request):
+        return Redirect(path=f"/m/{meeting_id}/items/{item_id}#comments", status_code=303)
+    return show(request, "deliberation/_comment_list.html", **await _item_context(ctx, item_id))
+
+
+@post("/m/{meeting_id:int}/items/{item_id:int}/comments", name="comment_post")
+async def comment_post(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "comment")
+    form = await request.form()
+    is_reply = bool(str(form.get("parent", "") or "").strip())
+    try:
+        comment_id = await comments.post_comment(ctx, item_id, form)
+    except (FormErrors, TooManyAttempts) as exc:
+        status = exc.status_code
+        values = comments.comment_values(form)
+        errors = exc.errors if isinstance(exc, FormErrors) else {"body": exc.message}
+        if is_htmx(request):
+            template = "deliberation/_reply_form.html" if is_reply else "deliberation/_comment_form.html"
+            parent = {"id": int(values["parent"])} if is_reply and values["parent"].isdigit() else None
+            return show(request, template, meeting=ctx.meeting, item={"id": item_id}, values=values, errors=errors,
+                        parent=parent, can=ctx.can, status_code=status)  # fmt: skip
+        context = await _item_context(ctx, item_id)
+        context.update(values=values, errors=errors)
+        return show(request, "deliberation/item.html", status_code=status, **context)
+    row = await comments.get_comment(ctx, comment_id)
+    if is_htmx(request):
+        template = "deliberation/_posted_reply.html" if is_reply else "deliberation/_posted_comment.html"
+        response: Response[Any] = show(request, template, meeting=ctx.meeting, item={"id": item_id}, comment=row,
+                                       values={"position": "", "body": ""}, errors={}, can=ctx.can,
+                                       editable=_editable_ids(ctx), posted=True,
+                                       total=await comments.count_for(item_id))  # fmt: skip
+    else:
+        response = Redirect(path=f"/m/{meeting_id}/items/{item_id}#comment-{comment_id}", status_code=303)
+    return announce_after(response, meeting_id, "comments", new_comment=comment_id)
+
+
+async def _comment_context(ctx: MeetingContext, comment_id: int) -> dict[str, Any]:
+    comment = await comments.get_comment(ctx, comment_id)
+    item = await item_of(ctx, int(comment["item"]))
+    return {
+        "meeting": ctx.meeting,
+        "details": ctx.meeting,
+        "item": item,
+        "comment": comment,
+        "replies": await comments.replies_of(comment_id) if comment["parent"] is None else [],
+        "can": ctx.can,
+        "editable": _editable_ids(ctx),
+        "values": {"position": comment["position"], "body": comment["body"]},
+        "errors": {},
+    }
+
+
+@get("/m/{meeting_id:int}/comments/{comment_id:int}", name="comment")
+async def comment_page(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    return show(request, "deliberation/comment.html", **await _comment_context(ctx, comment_id))
+
+
+@get("/m/{meeting_id:int}/comments/{comment_id:int}/reply", name="comment_reply")
+async def comment_reply(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id, "comment")
+    context = await _comment_context(ctx, comment_id)
+    parent = context["comment"]
+    context.update(parent={"id": parent["parent"] or parent["id"]}, values={"position": "", "body": ""})
+    if is_htmx(request):
+        return show(request, "deliberation/_reply_form.html", **context)
+    return show(request, "deliberation/comment.html", replying=True, **context)
+
+
+@get("/m/{meeting_id:int}/comments/{comment_id:int}/edit", name="comment_edit")
+async def comment_edit(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    context = await _comment_context(ctx, comment_id)
+    if not comments.may_edit(ctx, context["comment"]):
+        raise Forbidden(lazy("A comment can only be edited by its author, within 10 minutes of posting."))
+    return show(request, "deliberation/comment_edit.html", fragment="deliberation/_comment_edit_form.html", **context)
+
+
+@post("/m/{meeting_id:int}/comments/{comment_id:int}/edit", name="comment_update")
+async def comment_update(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    form = await request.form()
+    try:
+        await comments.edit_comment(ctx, comment_id, form)
+    except FormErrors as exc:
+        context = await _comment_context(ctx, comment_id)
+        context.update(values=exc.values, errors=exc.errors)
+        return show(request, "deliberation/comment_edit.html", fragment="deliberation/_comment_edit_form.html",
+                    status_code=422, **context)  # fmt: skip
+    context = await _comment_context(ctx, comment_id)
+    if is_htmx(request):
+        response: Response[Any] = show(request, "deliberation/_comment.html", **context)
+    else:
+        response = Redirect(path=f"/m/{meeting_id}/items/{context['item']['id']}#comment-{comment_id}", status_code=303)
+    return announce_after(response, meeting_id, "comments", changed_comment=comment_id)
+
+
+@post("/m/{meeting_id:int}/comments/{comment_id:int}/hide", name="comment_hide")
+async def comment_hide(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    try:
+        await comments.hide_comment(ctx, comment_id, str(form.get("reason", "") or ""))
+    except FormErrors as exc:
+        if is_htmx(request) and form.get("from") == "control":
+            context = await _control_context(request, ctx)
+            context.update(errors=exc.errors, error_comment=comment_id)
+            return show(request, "deliberation/_control_comments.html", status_code=422, **context)
+        context = await _comment_context(ctx, comment_id)
+        context.update(errors=exc.errors, hide_values=exc.values)
+        return show(request, "deliberation/comment.html", fragment="deliberation/_hide_form.html", status_code=422,
+                    **context)  # fmt: skip
+    if is_htmx(request) and form.get("from") == "control":
+        response: Response[Any] = await _control_comments(request, ctx)
+    elif is_htmx(request):
+        response = show(request, "deliberation/_comment.html", **await _comment_context(ctx, comment_id))
+    else:
+        target = f"/m/{meeting_id}/control#moderation" if form.get("from") == "control" else f"/m/{meeting_id}/comments/{comment_id}"
+        response = Redirect(path=target, status_code=303)
+    return announce_after(response, meeting_id, "comments", changed_comment=comment_id)
+
+
+@post("/m/{meeting_id:int}/comments/{comment_id:int}/projector", name="comment_projector")
+async def comment_projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], comment_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    await comments.set_on_projector(ctx, comment_id, str(form.get("action", "")))
+    response = await _control_comments(request, ctx) if is_htmx(request) else back(request, f"/m/{meeting_id}/control#moderation")
+    return announce_after(response, meeting_id, "comments")
+
+
+# --- Check-in and raised hands ------------------------------------------------------------------------------------
+
+
+@get("/m/{meeting_id:int}/checkin", name="checkin")
+async def checkin_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    verified, present = await session.my_household_present(ctx)
+    places = {p.flat_id: p for p in await session.scope_places(ctx.meeting)} if verified else {}
+    return show(request, "deliberation/checkin.html", details=ctx.meeting, can=ctx.can,
+                verified_flats=[places[f] for f in verified if f in places], present_flats=present)  # fmt: skip
+
+
+@post("/m/{meeting_id:int}/checkin", name="checkin_submit")
+async def checkin_submit(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    if not ctx.can.check_in:
+        raise Forbidden(lazy("Only residents with a verified link to a flat covered by this meeting can check in."))
+    await session.check_in(ctx)
+    return announce_after(back(request, f"/m/{meeting_id}?checked_in=1"), meeting_id, "attendance")
+
+
+@get("/m/{meeting_id:int}/hand", name="hand")
+async def hand(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    return show(request, "deliberation/_hand.html", meeting=ctx.meeting, **await _hand_context(ctx))
+
+
+@post("/m/{meeting_id:int}/hand", name="hand_submit")
+async def hand_submit(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id)
+    form = await request.form()
+    if form.get("action") == "lower":
+        await session.lower_hand(ctx)
+    else:
+        await session.raise_hand(ctx)
+    if is_htmx(request):
+        response: Response[Any] = show(request, "deliberation/_hand.html", meeting=ctx.meeting, **await _hand_context(ctx))
+    else:
+        response = Redirect(path=f"/m/{meeting_id}#hand", status_code=303)
+    assert ctx.user is not None
+    return announce_after(response, meeting_id, "queue", hands=(ctx.user.id,))
+
+
+# --- Control page (the facilitator, on a laptop or a phone) -------------------------------------------------------
+
+
+def _projector_url(request: Request[Any, Any, Any], meeting: dict[str, Any]) -> str:
+    return f"{_base(request)}/m/{meeting['id']}/projector?key={meeting['projector_key']}"
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def _control_context(request: Request[Any, Any, Any], ctx: MeetingContext) -> dict[str, Any]:
+    meeting = await get_meeting(ctx.id)
+    data = await feed.gather(ctx.id, ("now", "agenda", "queue", "attendance"))
+    return {
+        **data,
+        "details": meeting,
+        "can": ctx.can,
+        "recent": await comments.recent_comments(ctx.id),
+        "projector_url": _projector_url(request, meeting),
+        "control_live_url": f"/live/{feed.projector_channel(ctx.id)}",
+        "language": i18n.get_language(),
+        "errors": {},
+    }
+
+
+@get("/m/{meeting_id:int}/control", name="control")
+async def control_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    return show(request, "deliberation/control.html", **await _control_context(request, ctx))
+
+
+@get("/m/{meeting_id:int}/control/{part:str}", name="control_part")
+async def control_part(request: Request[Any, Any, Any], meeting_id: FromPath[int], part: FromPath[str]) -> Template:
+    """One region of the control page, fetched again when the live feed says it changed."""
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    templates = {
+        "items": "deliberation/_control_items.html",
+        "queue": "deliberation/_control_queue.html",
+        "comments": "deliberation/_control_comments.html",
+        "attendance": "deliberation/_control_attendance.html",
+    }
+    if part not in templates:
+        raise NotFound(lazy("This page does not exist. Check the address or go back to the start page."))
+    return show(request, templates[part], **await _control_context(request, ctx))
+
+
+async def _control_region(request: Request[Any, Any, Any], ctx: MeetingContext, template: str, anchor: str) -> Response[Any]:
+    if is_htmx(request):
+        ctx = await meeting_for(ctx.user, ctx.id, "control")
+        return show(request, template, **await _control_context(request, ctx))
+    return Redirect(path=f"/m/{ctx.id}/control#{anchor}", status_code=303)
+
+
+async def _control_comments(request: Request[Any, Any, Any], ctx: MeetingContext) -> Response[Any]:
+    return await _control_region(request, ctx, "deliberation/_control_comments.html", "moderation")
+
+
+@post("/m/{meeting_id:int}/current", name="current_item")
+async def current_item(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    if form.get("next") == "1":
+        item_id = await session.next_item_id(ctx.id, ctx.meeting["current_item"])
+        if item_id is None:
+            raise Conflict(lazy("This is the last item of the agenda."))
+    else:
+        item_id = form_int(form, "item")
+    await session.set_current_item(ctx, item_id)
+    response = await _control_region(request, ctx, "deliberation/_control_items.html", "items")
+    return announce_after(response, meeting_id, "now", "agenda", "comments")
+
+
+@post("/m/{meeting_id:int}/items/{item_id:int}/status", name="item_status")
+async def item_status(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    await session.set_item_status(ctx, item_id, str(form.get("status", "")))
+    response = await _control_region(request, ctx, "deliberation/_control_items.html", "items")
+    return announce_after(response, meeting_id, "now", "agenda")
+
+
+@post("/m/{meeting_id:int}/queue/{request_id:int}", name="queue_action")
+async def queue_action(request: Request[Any, Any, Any], meeting_id: FromPath[int], request_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    changed = await session.queue_action(ctx, request_id, str(form.get("action", "")))
+    response = await _control_region(request, ctx, "deliberation/_control_queue.html", "queue")
+    return announce_after(response, meeting_id, "queue", hands=tuple(changed))
+
+
+# --- Attendance -----------------------------------------------------------------------------------------------------
+
+
+async def _attendance_page(request: Request[Any, Any, Any], ctx: MeetingContext, status_code: int = 200,
+                           errors: dict[str, str] | None = None) -> Template:  # fmt: skip
+    view = await session.attendance(ctx.meeting)
+    by_unit: dict[int, list[Any]] = {}
+    for place in view.places:
+        by_unit.setdefault(place.unit_id, []).append(place)
+    return show(
+        request,
+        "deliberation/attendance.html",
+        fragment="deliberation/_attendance.html",
+        details=ctx.meeting,
+        meeting=ctx.meeting,
+        can=ctx.can,
+        summary=view.summary,
+        by_unit=by_unit,
+        present=view.present,
+        errors=errors or {},
+        status_code=status_code,
+    )
+
+
+@get("/m/{meeting_id:int}/attendance", name="attendance")
+async def attendance_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    return await _attendance_page(request, ctx)
+
+
+@post("/m/{meeting_id:int}/attendance", name="attendance_mark")
+async def attendance_mark(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
+    flat_id = form_int(form, "flat")
+    try:
+        if flat_id is None:
+            raise FormErrors({"flat": lazy("This flat is not covered by the meeting.")})
+        if form.get("action") == "remove":
+            await session.unmark(ctx, flat_id)
+        else:
+            await session.mark_paper(ctx, flat_id, str(form.get("attendee_name", "") or ""))
+    except FormErrors as exc:
+        return await _attendance_page(request, ctx, status_code=422, errors=exc.errors)
+    response = await _attendance_page(request, ctx) if is_htmx(request) else back(request, f"/m/{meeting_id}/attendance#flat-{flat_id}")
+    return announce_after(response, meeting_id, "attendance")
+
+
+# --- Recorder's notes ---------------------------------------------------------------------------------------------
+
+
+@get("/m/{meeting_id:int}/notes", name="notes")
+async def notes_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+    ctx = await meeting_for(require_user(request), meeting_id, "record")
+    saved = request.query_params.get("saved", "")
+    return show(request, "deliberation/notes.html", details=ctx.meeting, meeting=ctx.meeting,
+                can=ctx.can, items=await meetings.agenda(meeting_id), notes=await session.notes(meeting_id),
+                labels=session.NOTE_LABELS, fields=session.NOTE_FIELDS, errors={}, error_item=None,
+                saved_item=int(saved) if saved.isdigit() else None)  # fmt: skip
+
+
+@post("/m/{meeting_id:int}/items/{item_id:int}/notes", name="notes_save")
+async def notes_save(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
+    ctx = await meeting_for(require_user(request), meeting_id, "record")
+    item = await item_of(ctx, item_id)
+    form = await request.form()
+    common: dict[str, Any] = {"meeting": ctx.meeting, "labels": session.NOTE_LABELS, "fields": session.NOTE_FIELDS}
+    try:
+        await session.save_note(ctx, item_id, form)
+    except FormErrors as exc:
+        note: dict[str, Any] | None = {**exc.values, "item": item_id}
+        if is_htmx(request):
+            return show(request, "deliberation/_note_form.html", item=item, note=note, errors=exc.errors,
+                        status_code=422, **common)  # fmt: skip
+        notes = await session.notes(meeting_id)
+        notes[item_id] = {**exc.values, "item": item_id}
+        return show(request, "deliberation/notes.html", details=ctx.meeting,
+                    can=ctx.can, items=await meetings.agenda(meeting_id), notes=notes, errors=exc.errors,
+                    saved_item=None, error_item=item_id, status_code=422, **common)  # fmt: skip
+    if is_htmx(request):
+        note = (await session.notes(meeting_id)).get(item_id)
+        return show(request, "deliberation/_note_form.html", item=item, note=note, errors={}, saved=True, **common)
+    return Redirect(path=f"/m/{meeting_id}/notes?saved={item_id}#notes-{item_id}", status_code=303)
+
+
+# --- Projector --------------------------------------------------------------------------------------------------------
+
+
+def qr_svg(url: str) -> Markup:
+    svg = segno.make(url, error="m").svg_inline(omitsize=True, border=2, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 - segno builds the SVG from the URL's bits; no text of ours is inside
+
+
+@get("/m/{meeting_id:int}/projector", name="projector")
+async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], key: FromQuery[str | None] = None) -> Template:
+    """The room's screen. Opened by anyone who may see the meeting, or — on a laptop nobody is signed in to —
+    with the meeting's secret projector link (the key), shown to the facilitator on the control page."""
+    meeting = await get_meeting(meeting_id)
+    if not feed.key_matches(meeting, key):
+        user = current_user(request)
+        if user is None:
+            require_user(request)
+        await meeting_for(user, meeting_id)
+    data = await feed.gather(meeting_id, feed.PARTS, meeting)
+    join_url = f"{_base(request)}/m/{meeting_id}/checkin"
+    short_url = f"{request.url.netloc}/m/{meeting_id}"
+    return show(
+        request,
+        "deliberation/projector.html",
+        **data,
+        details=meeting,
+        vote_panels=await feed.vote_panels(meeting_id),
+        qr=qr_svg(join_url),
+        short_url=short_url,
+        now_time=datetime.now(ZoneInfo(get_config().timezone)).strftime("%H:%M"),
+        live_url=f"/live/{feed.projector_channel(meeting_id)}" + (f"?key={meeting['projector_key']}" if key else ""),
+        language=i18n.get_language(),
+    )
+
+
+ROOM_ROUTES = [
+    meeting_page,
+    item_page,
+    comment_list,
+    comment_post,
+    comment_page,
+    comment_reply,
+    comment_edit,
+    comment_update,
+    comment_hide,
+    comment_projector,
+    checkin_page,
+    checkin_submit,
+    hand,
+    hand_submit,
+    control_page,
+    control_part,
+    current_item,
+    item_status,
+    queue_action,
+    attendance_page,
+    attendance_mark,
+    notes_page,
+    notes_save,
+    projector,
+]

@@ -1,0 +1,42 @@
+"""Helpers shared by the deliberation controllers: rendering with the package's template names, live follow-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Redirect, Template
+
+from app.web import is_htmx, page
+from deliberation import feed
+
+
+def show(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    return page(request, template, fragment=fragment, status_code=status_code, **feed.GLOBALS, **context)
+
+
+def announce_after(response: Response[Any], meeting_id: int, *parts: str, **changes: Any) -> Response[Any]:
+    """Send the live updates once the response has gone out (the change is committed by then)."""
+    response.background = BackgroundTask(feed.announce, meeting_id, *parts, **changes)
+    return response
+
+
+def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """After a form: see the result on a fresh page (303, so a reload does not post again). An htmx request
+    would follow a redirect inside its swap; it is told to navigate instead."""
+    if is_htmx(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
+
+
+def form_int(form: Any, name: str) -> int | None:
+    value = str(form.get(name, "") or "").strip()
+    return int(value) if value.isdigit() else None

@@ -1,0 +1,68 @@
+"""Configuration: defaults that work on a bare machine, one clear line for each bad variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from app.config import DEFAULT_DATABASE_URL, ConfigError, load_config
+
+
+def test_defaults_use_sqlite_and_keep_a_generated_secret(tmp_path):
+    config = load_config({}, var_dir=tmp_path)
+    assert config.database_url == DEFAULT_DATABASE_URL and config.is_sqlite
+    assert config.env == "development"
+    assert len(config.secret_key) >= 32
+    assert load_config({}, var_dir=tmp_path).secret_key == config.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_postgres_url_selects_postgres(tmp_path):
+    config = load_config({"YISHI_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/yishi"}, var_dir=tmp_path)
+    assert not config.is_sqlite
+
+
+@pytest.mark.parametrize(
+    "environ,variable",
+    [
+        ({"YISHI_ENV": "staging"}, "YISHI_ENV"),
+        ({"YISHI_ENV": "production"}, "YISHI_SECRET_KEY"),
+        ({"YISHI_SECRET_KEY": "short"}, "YISHI_SECRET_KEY"),
+        ({"YISHI_DATABASE_URL": "mysql://x/y"}, "YISHI_DATABASE_URL"),
+        ({"YISHI_DATABASE_URL": "postgresql://host-only"}, "YISHI_DATABASE_URL"),
+        ({"YISHI_DATABASE_URL": "postgresql://h:notaport/db"}, "YISHI_DATABASE_URL"),
+        ({"YISHI_REDIS_URL": "http://localhost"}, "YISHI_REDIS_URL"),
+        ({"YISHI_TIMEZONE": "Mars/Olympus"}, "YISHI_TIMEZONE"),
+    ],
+)
+def test_bad_configuration_names_the_variable(tmp_path, environ, variable):
+    with pytest.raises(ConfigError) as info:
+        load_config(environ, var_dir=tmp_path)
+    assert info.value.variable == variable
+
+
+def test_cli_exits_2_with_one_line_on_bad_configuration(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"],
+        env={"YISHI_ENV": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "YISHI_SECRET_KEY" in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_command_has_help():
+    from app.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():  # type: ignore[union-attr]
+        assert command.format_help(), name
+        assert command.description or command.format_usage()

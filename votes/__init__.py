@@ -1,0 +1,1 @@
+"""Owner votes: ballots, rules, tallies, receipts."""

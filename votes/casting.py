@@ -1,0 +1,340 @@
+"""Casting online: who may vote for which entity, the two-step cast, allowed changes, and receipts."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app import i18n
+from app.accounts import CurrentUser
+from app.config import get_config
+from app.db import is_unique_violation, write_transaction
+from app.errors import Conflict, FormErrors
+from app.i18n import lazy
+from app.tables import Ownership, Person, Residency, Verification
+from votes import live
+from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
+from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
+from votes.errors import AlreadyVoted, NotEligible
+from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
+from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
+
+NOT_OPEN = lazy("This vote is not open yet.")
+NOT_OPEN_UNTIL = lazy("This vote is not open yet. It opens on {when}.")
+CLOSED = lazy("This vote has closed. Ballots can no longer be cast or changed.")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An entity the account may vote for, with its counted ballot so far (if any)."""
+
+    right: Right
+    entity_id: int
+    entity_number: int
+    ballot: dict[str, Any] | None
+
+    @property
+    def version(self) -> int:
+        return int(self.ballot["version"]) if self.ballot else 0
+
+
+@dataclass(frozen=True)
+class VoterView:
+    eligibility: Eligibility
+    standings: tuple[Standing, ...]
+
+    def standing(self, entity_key: str) -> Standing | None:
+        return next((s for s in self.standings if s.right.entity_key == entity_key), None)
+
+
+def new_nonce() -> str:
+    """The confirm step's token; submitting it twice casts once and shows the same receipt."""
+    return secrets.token_urlsafe(18)
+
+
+async def _account_links(account_id: int, community_id: int) -> AccountLinks:
+    people = [
+        int(r["id"])
+        for r in await Person.select(Person.id).where((Person.account == account_id) & (Person.community == community_id))
+    ]
+    if not people:
+        return AccountLinks(frozenset(), frozenset())
+    verified = frozenset(
+        (int(r["flat"]), int(r["person"]))
+        for r in await Verification.select(Verification.flat, Verification.person).where(
+            Verification.person.is_in(people) & Verification.revoked_at.is_null()
+        )
+    )
+    owned = frozenset(int(r["flat"]) for r in await Ownership.select(Ownership.flat).where(Ownership.person.is_in(people)))
+    lived = frozenset(int(r["flat"]) for r in await Residency.select(Residency.flat).where(Residency.person.is_in(people)))
+    return AccountLinks(frozenset(people), verified, owned, lived)
+
+
+def _elector(row: dict[str, Any]) -> ElectorFlat:
+    return ElectorFlat(
+        unit=row["unit"],
+        flat_id=row["flat_id"],
+        entity_key=row["entity.key"],
+        owner_persons={int(person): opaque for opaque, person in (row["owner_persons"] or {}).items()},
+        designated_person=row["designated_person"],
+        developer_unsold=row["developer_unsold"],
+        resident_persons=frozenset(int(p) for p in row["resident_persons"] or []),
+    )
+
+
+_FLAT_COLUMNS = (
+    VoteFlat.id, VoteFlat.unit, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.entity.key, VoteFlat.owner_persons,
+    VoteFlat.designated_person, VoteFlat.developer_unsold, VoteFlat.resident_persons,
+)
+
+
+async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility, dict[str, int]]:
+    """What the account may vote for in this vote (from the snapshot and today's verifications), and
+    {entity key: entity id}."""
+    links = await _account_links(user.id, vote.community_id)
+    flat_ids = sorted({r["flat"] for r in await VoteVoter.select(VoteVoter.flat).where(
+        (VoteVoter.vote == vote.id) & VoteVoter.person.is_in(sorted(links.person_ids) or [-1])
+    )})
+    proxies = await Proxy.select(
+        Proxy.id, Proxy.entity, Proxy.entity.key, Proxy.owner_voter, Proxy.owner_person
+    ).where((Proxy.vote == vote.id) & (Proxy.proxy_account == user.id) & Proxy.revoked_at.is_null())
+    rows = await VoteFlat.select(*_FLAT_COLUMNS).where(
+        (VoteFlat.vote == vote.id)
+        & (VoteFlat.id.is_in(flat_ids or [-1]) | VoteFlat.entity.is_in([p["entity"] for p in proxies] or [-1]))
+    ).order_by(VoteFlat.position).output(load_json=True)
+    linked = sorted(links.owned_flats | links.lived_flats)
+    in_electorate = frozenset(
+        int(r["flat_id"])
+        for r in await VoteFlat.select(VoteFlat.flat_id).where(
+            (VoteFlat.vote == vote.id) & VoteFlat.flat_id.is_in(linked or [-1])
+        )
+    )
+    grants = [ProxyGrant(p["id"], p["entity.key"], p["owner_voter"], p["owner_person"]) for p in proxies]
+    result = eligibility(
+        vote.kind,
+        [_elector(r) for r in rows],
+        links,
+        grants,
+        online="online" in vote.channels,
+        opaque=lambda person: opaque_id("r", vote.id, person),
+        electorate_flat_ids=in_electorate,
+    )
+    entity_ids = {r["entity.key"]: r["entity"] for r in rows}
+    return result, entity_ids
+
+
+async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
+    result, entity_ids = await eligibility_of(user, vote)
+    if not result.rights:
+        return VoterView(result, ())
+    ids = [entity_ids[r.entity_key] for r in result.rights]
+    ballots = {
+        b["entity"]: b
+        for b in await Ballot.select(
+            Ballot.entity, Ballot.choice, Ballot.version, Ballot.channel, Ballot.cast_at, Ballot.updated_at, Ballot.proxy
+        ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids))
+    }
+    numbers = {
+        e["id"]: e["number"] for e in await VoteEntity.select(VoteEntity.id, VoteEntity.number).where(VoteEntity.id.is_in(ids))
+    }
+    standings = tuple(
+        Standing(right, entity_ids[right.entity_key], numbers[entity_ids[right.entity_key]], ballots.get(entity_ids[right.entity_key]))
+        for right in result.rights
+    )
+    return VoterView(result, standings)
+
+
+def refuse_outside_window(vote: VoteInfo, at: datetime | None = None) -> None:
+    """NotEligible unless ballots are taken now."""
+    state = vote.window(at)
+    if state in ("draft", "not_open"):
+        if vote.opens_at is not None and vote.status == "scheduled":
+            raise NotEligible(NOT_OPEN_UNTIL, when=i18n.format_datetime(vote.opens_at, get_config().timezone))
+        raise NotEligible(NOT_OPEN)
+    if state == "closed":
+        raise NotEligible(CLOSED)
+
+
+def refusal(vote: VoteInfo, result: Eligibility) -> NotEligible:
+    return NotEligible(result.message, unit=result.reason_unit, scope=vote.scope_text())
+
+
+def check_choice(vote: VoteInfo, choice: str) -> None:
+    if choice not in vote.choices:
+        raise FormErrors({"choice": lazy("Please choose one answer.")}, {"choice": ""})
+
+
+async def choose(user: CurrentUser, vote_id: int, entity_key: str, choice: str) -> tuple[VoteInfo, Standing]:
+    """Step 1: check that this ballot may be cast, store nothing; the page then asks for confirmation."""
+    vote = await get_vote(vote_id)
+    refuse_outside_window(vote)
+    view = await voter_view(user, vote)
+    if not view.standings:
+        raise refusal(vote, view.eligibility)
+    standing = view.standing(entity_key) or (view.standings[0] if len(view.standings) == 1 else None)
+    if standing is None:
+        raise refusal(vote, view.eligibility)
+    if standing.ballot is not None and not vote.settings.allow_change:
+        raise AlreadyVoted(standing.right.units[0] if standing.right.units else standing.right.unit)
+    check_choice(vote, choice)
+    return vote, standing
+
+
+@dataclass(frozen=True)
+class CastResult:
+    receipt: str
+    choice: str
+    changed: bool
+    unit: str
+    units: tuple[str, ...]
+    proxy: bool
+    cast_at: datetime
+
+
+async def cast(
+    user: CurrentUser, vote_id: int, entity_key: str, choice: str, nonce: str, version: int
+) -> CastResult:
+    """Step 2: store the ballot of one voting entity, once.
+
+    The database's UNIQUE (vote, entity) decides between simultaneous casts (two tabs, two devices): one
+    ballot is stored, the others get AlreadyVoted. Submitting the same confirm form again is idempotent
+    (same receipt). Changing a ballot needs the vote's allow_change and the version the voter saw.
+    """
+    if not nonce or len(nonce) > 100:
+        raise FormErrors({"choice": lazy("This form has expired. Please choose again.")}, {})
+    vote = await get_vote(vote_id)
+    refuse_outside_window(vote)
+    check_choice(vote, choice)
+    result, entity_ids = await eligibility_of(user, vote)
+    right = next((r for r in result.rights if r.entity_key == entity_key), None)
+    if right is None:
+        if result.rights:
+            raise NotEligible(lazy("You cannot vote for this flat."))
+        raise refusal(vote, result)
+    entity_id = entity_ids[entity_key]
+    code = receipt_code(get_config().secret_key, nonce)
+    code_hash = receipt_hash(code)
+    token_hash = nonce_hash(nonce)
+    unit = right.units[0] if right.units else right.unit
+    moment = now()
+    changed = False
+    try:
+        async with write_transaction():
+            row = await lock_vote(vote.id)
+            if row["status"] != "open" or (row["closes_at"] is not None and row["closes_at"] <= moment):
+                raise NotEligible(CLOSED if row["status"] in ("open", "closed") else NOT_OPEN)
+            existing = await Ballot.select(Ballot.id, Ballot.choice, Ballot.version, Ballot.nonce_hash).where(
+                (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
+            ).first()
+            if existing is not None and existing["nonce_hash"] == token_hash:
+                return await _replayed(existing["id"], code, right, choice)
+            if existing is not None:
+                if not vote.settings.allow_change:
+                    raise AlreadyVoted(unit)
+                if existing["version"] != version:
+                    raise Conflict(lazy("Your ballot was changed meanwhile, perhaps on another device. Please look at it again."))
+                changed = True
+                await _change(vote.id, existing, user.id, right, choice, token_hash, moment)
+                ballot_id = int(existing["id"])
+                new_version = int(existing["version"]) + 1
+            else:
+                rows = await Ballot.insert(
+                    Ballot(
+                        vote=vote.id,
+                        entity=entity_id,
+                        unit=right.unit,
+                        voter=right.voter,
+                        voter_person=right.voter_person,
+                        choice=choice,
+                        channel="online",
+                        proxy=right.proxy_id,
+                        cast_by=user.id,
+                        nonce_hash=token_hash,
+                        cast_at=moment,
+                        updated_at=moment,
+                    )
+                ).returning(Ballot.id)
+                ballot_id = int(rows[0]["id"])
+                new_version = 1
+            await Receipt.insert(
+                Receipt(vote=vote.id, ballot=ballot_id, code_hash=code_hash, choice=choice, channel="online",
+                        version=new_version, cast_at=moment)
+            )
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another request for the same entity won the race. If it was this very form, show its receipt.
+        winner = await Ballot.select(Ballot.id, Ballot.nonce_hash).where(
+            (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
+        ).first()
+        if winner is not None and winner["nonce_hash"] == token_hash:
+            return await _replayed(winner["id"], code, right, choice)
+        raise AlreadyVoted(unit) from exc
+    await live.participation_changed(vote.id)
+    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment)
+
+
+async def _replayed(ballot_id: int, code: str, right: Right, choice: str) -> CastResult:
+    receipt = await Receipt.select(Receipt.choice, Receipt.cast_at).where(Receipt.code_hash == receipt_hash(code)).first()
+    if receipt is None:  # the winning transaction has not stored its receipt yet; it will in a moment
+        raise Conflict(lazy("Your ballot is being recorded. Please wait a moment and reload the page."))
+    return CastResult(
+        code, receipt["choice"], False, right.units[0] if right.units else right.unit, right.units,
+        right.proxy_id is not None, receipt["cast_at"],
+    )
+
+
+async def _change(
+    vote_id: int, existing: dict[str, Any], account_id: int, right: Right, choice: str, token_hash: str, moment: datetime
+) -> None:
+    await Ballot.update(
+        {
+            Ballot.choice: choice,
+            Ballot.version: Ballot.version + 1,
+            Ballot.nonce_hash: token_hash,
+            Ballot.updated_at: moment,
+            Ballot.cast_by: account_id,
+            Ballot.channel: "online",
+            Ballot.voter: right.voter,
+            Ballot.voter_person: right.voter_person,
+            Ballot.unit: right.unit,
+            Ballot.proxy: right.proxy_id,
+        }
+    ).where(Ballot.id == existing["id"])
+    await BallotChange.insert(
+        BallotChange(vote=vote_id, ballot=existing["id"], old_choice=existing["choice"], new_choice=choice,
+                     reason="changed_by_voter", changed_by=account_id, changed_at=moment)
+    )
+    await Receipt.update({Receipt.superseded_at: moment}).where(
+        (Receipt.ballot == existing["id"]) & Receipt.superseded_at.is_null()
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """What a receipt code proves: this ballot, as cast, and whether it is the one counted now."""
+
+    choice: str
+    channel: str
+    cast_at: datetime
+    superseded_at: datetime | None
+    counted_as: str | None  # the ballot's counted choice when it differs (a conflict made it spoiled)
+
+
+async def check_receipt(vote_id: int, text: str) -> ReceiptCheck | None:
+    """The ballot a receipt code belongs to, or None; reveals nothing about any other ballot."""
+    code = normalise_receipt(text)
+    if code is None:
+        raise FormErrors({"code": lazy("A receipt code has 12 letters and digits, e.g. 7KQ2-M9XD-4HTA.")}, {"code": text})
+    row = await Receipt.select(
+        Receipt.choice, Receipt.channel, Receipt.cast_at, Receipt.superseded_at, Receipt.version,
+        Receipt.ballot.choice, Receipt.ballot.version,
+    ).where((Receipt.vote == vote_id) & (Receipt.code_hash == receipt_hash(code))).first()
+    if row is None:
+        return None
+    counted_as = None
+    if row["superseded_at"] is None and row["ballot.choice"] != row["choice"]:
+        counted_as = row["ballot.choice"]
+    return ReceiptCheck(row["choice"], row["channel"], row["cast_at"], row["superseded_at"], counted_as)

@@ -1,0 +1,611 @@
+"""Controllers of the votes pages: parse the request, call one service, pick a page or an htmx fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app import i18n
+from app.errors import Conflict, FormErrors, NotFound
+from app.i18n import lazy
+from app.permissions import community_by_slug, is_staff, require_role
+from app.web import current_user, form_values, page, require_user
+from votes import casting, live, paper, proxies, services
+from votes import settings as vote_settings
+from votes.errors import AlreadyVoted, NotEligible
+from votes.extras import ballot_extras
+from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
+from votes.services import VoteInfo
+
+live.register()
+
+# Proxy authorisations may come with a phone photo of the signed paper.
+UPLOAD_LIMIT = 10 * 1024 * 1024
+
+
+def labels() -> dict[str, Any]:
+    return template_labels()
+
+
+def vote_context(vote: VoteInfo) -> dict[str, Any]:
+    return {
+        "vote": vote,
+        "settings_lines": describe_settings(vote.kind, vote.settings),
+        "threshold": threshold_sentence(vote.kind, vote.matter),
+        **labels(),
+    }
+
+
+# --- lists ---------------------------------------------------------------------------------------------
+
+
+@get("/votes", name="votes_mine")
+async def my_votes(request: Request[Any, Any, Any]) -> Template:
+    user = require_user(request)
+    found: dict[str, Any] = dict(await services.my_votes(user))
+    return page(request, "votes/mine.html", **found, **labels())
+
+
+@get("/c/{slug:str}/votes", name="votes_index")
+async def community_votes(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    community = await community_by_slug(slug)
+    user = current_user(request)
+    staff = await is_staff(user, community["id"])
+    facilitator = False
+    if user is not None and staff:
+        roles = await require_role(user, community["id"], *services.STAFF)
+        facilitator = user.is_site_admin or "facilitator" in roles
+    votes = await services.community_votes(community["id"], staff)
+    return page(request, "votes/index.html", community=community, votes=votes, staff=staff, facilitator=facilitator, **labels())
+
+
+# --- community defaults --------------------------------------------------------------------------------
+
+
+async def _settings_page(request: Request[Any, Any, Any], slug: str, values: dict[str, str], errors: dict[str, str],
+                         saved: bool = False, status_code: int = 200) -> Template:
+    community = await community_by_slug(slug)
+    return page(
+        request, "votes/settings.html", fragment="votes/_settings_form.html", community=community, values=values,
+        errors=errors, saved=saved, status_code=status_code, proxy_max=vote_settings.MAX_PROXY_LIMIT, **labels(),
+    )
+
+
+@get("/c/{slug:str}/votes/settings", name="votes_settings")
+async def settings_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    user = require_user(request)
+    community = await community_by_slug(slug)
+    await require_role(user, community["id"], *services.FACILITATOR)
+    defaults = vote_settings.effective("owners", await services.community_defaults(community["id"]), {})
+    values = {k: _setting_value(v) for k, v in vote_settings.to_json(defaults).items()}
+    return await _settings_page(request, slug, values, {}, saved=request.query_params.get("saved") == "1")
+
+
+def _setting_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+@post("/c/{slug:str}/votes/settings", name="votes_settings_save")
+async def settings_save(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+    user = require_user(request)
+    community = await community_by_slug(slug)
+    form = await request.form()
+    try:
+        await services.save_community_defaults(user, community["id"], form)
+    except FormErrors as exc:
+        return await _settings_page(request, slug, exc.values, exc.errors, status_code=422)
+    return Redirect(path=f"/c/{slug}/votes/settings?saved=1", status_code=303)
+
+
+# --- creating and editing ------------------------------------------------------------------------------
+
+
+async def _form_page(
+    request: Request[Any, Any, Any],
+    community: dict[str, Any],
+    values: dict[str, str],
+    errors: dict[str, str],
+    vote: VoteInfo | None = None,
+    status_code: int = 200,
+) -> Template:
+    defaults = await services.community_defaults(community["id"])
+    kind = values.get("kind") if values.get("kind") in vote_settings.VOTE_KINDS else "owners"
+    base = vote_settings.effective(kind, defaults, {})  # type: ignore[arg-type]
+    matter = values.get("matter", "")
+    help_matter = int(matter) if matter.isdigit() and int(matter) in MATTERS else None
+    return page(
+        request,
+        "votes/form.html",
+        fragment="votes/_form.html",
+        community=community,
+        vote=vote,
+        values=values,
+        errors=errors,
+        scopes=await services.scope_choices(community["id"]),
+        agenda=await services.agenda_choices(community["id"]),
+        base_settings={k: _setting_value(v) for k, v in vote_settings.to_json(base).items()},
+        channels=services.CHANNELS,
+        scope_labels=services.SCOPE_LABELS,
+        help_kind=kind,
+        help_matter=help_matter,
+        threshold=threshold_sentence(kind, help_matter),  # type: ignore[arg-type]
+        settings_error=any(key.startswith("s_") for key in errors),
+        status_code=status_code,
+        **labels(),
+    )
+
+
+@get("/c/{slug:str}/votes/new", name="votes_new")
+async def new_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    user = require_user(request)
+    community = await community_by_slug(slug)
+    await require_role(user, community["id"], *services.FACILITATOR)
+    values = {"kind": "owners", "channels": "online,paper", "scope": "community"}
+    agenda_item = request.query_params.get("agenda_item", "")
+    if agenda_item.isdigit():
+        values["agenda_item"] = agenda_item
+    return await _form_page(request, community, values, {})
+
+
+@post("/c/{slug:str}/votes", name="votes_create")
+async def create_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+    user = require_user(request)
+    community = await community_by_slug(slug)
+    form = await request.form()
+    try:
+        vote_id = await services.create_vote(user, community["id"], form)
+    except FormErrors as exc:
+        return await _form_page(request, community, exc.values, exc.errors, status_code=422)
+    return _redirect(request, f"/v/{vote_id}/manage")
+
+
+@get("/c/{slug:str}/votes/matter", name="votes_matter_help")
+async def matter_help(request: Request[Any, Any, Any], slug: FromPath[str], kind: FromQuery[str] = "owners",
+                      matter: FromQuery[str] = "") -> Template:
+    """The plain-words explanation of the chosen kind and matter (htmx swaps it in as the form changes)."""
+    number = int(matter) if matter.isdigit() and int(matter) in MATTERS else None
+    chosen_kind = kind if kind in vote_settings.VOTE_KINDS else "owners"
+    return page(
+        request, "votes/_matter_help.html", fragment="votes/_matter_help.html", kind=chosen_kind, matter=number,
+        threshold=threshold_sentence(chosen_kind, number), **labels(),
+    )
+
+
+def _vote_form_values(vote: VoteInfo) -> dict[str, str]:
+    scope = vote.scope_kind if vote.scope_kind in ("community", "flats") else f"{vote.scope_kind}:{vote.scope_ids[0]}"
+    values = {
+        "title": vote.title,
+        "question": vote.question,
+        "kind": vote.kind,
+        "matter": str(vote.matter or ""),
+        "options": "\n".join(vote.options),
+        "scope": scope,
+        "flats": vote.scope_label.replace("、", "\n") if vote.scope_kind == "flats" else "",
+        "agenda_item": str(vote.agenda_item_id or ""),
+        "opens_at": services.local_input(vote.opens_at),
+        "closes_at": services.local_input(vote.closes_at),
+        "channels": ",".join(vote.channels),
+    }
+    values.update({"s_" + k: _setting_value(v) for k, v in vote.overrides.items()})
+    return values
+
+
+@get("/v/{vote_id:int}/edit", name="votes_edit")
+async def edit_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    await services.require_facilitator(user, vote)
+    community = await community_by_slug(vote.community_slug)
+    return await _form_page(request, community, _vote_form_values(vote), {}, vote=vote)
+
+
+@post("/v/{vote_id:int}/edit", name="votes_update")
+async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    form = await request.form()
+    try:
+        await services.update_vote(user, vote_id, form)
+    except FormErrors as exc:
+        community = await community_by_slug(vote.community_slug)
+        return await _form_page(request, community, exc.values, exc.errors, vote=vote, status_code=422)
+    return _redirect(request, f"/v/{vote_id}/manage")
+
+
+@post("/v/{vote_id:int}/delete", name="votes_delete")
+async def delete_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+    user = require_user(request)
+    slug = await services.delete_vote(user, vote_id)
+    return _redirect(request, f"/c/{slug}/votes")
+
+
+def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
+    headers = {"HX-Redirect": path} if request.headers.get("hx-request") == "true" else None
+    return Redirect(path=path, status_code=303, headers=headers)
+
+
+# --- lifecycle -----------------------------------------------------------------------------------------
+
+
+@post("/v/{vote_id:int}/publish", name="votes_publish")
+async def publish_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+    user = require_user(request)
+    await services.publish_vote(user, vote_id)
+    return _redirect(request, f"/v/{vote_id}/manage")
+
+
+@post("/v/{vote_id:int}/close", name="votes_close")
+async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+    user = require_user(request)
+    await services.close_vote(user, vote_id)
+    return _redirect(request, f"/v/{vote_id}/result")
+
+
+@post("/v/{vote_id:int}/served", name="votes_served")
+async def mark_served(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
+    user = require_user(request)
+    form = await request.form()
+    try:
+        await services.mark_served(user, vote_id, form)
+    except FormErrors as exc:
+        return await _manage(request, vote_id, served_values=exc.values, served_errors=exc.errors, status_code=422)
+    return _redirect(request, f"/v/{vote_id}/manage#served")
+
+
+# --- the facilitator's dashboard, the public board ------------------------------------------------------
+
+
+async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: dict[str, str] | None = None,
+                  served_errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    await services.require_staff(user, vote)
+    roles = await require_role(user, vote.community_id, *services.STAFF)
+    facilitator = user.is_site_admin or "facilitator" in roles
+    context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
+                               "served_errors": served_errors or {}}
+    if vote.status in ("open", "closed"):
+        by_stairwell, by_floor = await services.breakdowns(vote)
+        stairwell = request.query_params.get("stairwell") or None
+        context.update(
+            p=await services.participation_of(vote),
+            by_stairwell=by_stairwell,
+            by_floor=by_floor,
+            stairwells=[g.stairwell for g in by_stairwell],
+            stairwell=stairwell,
+            served=await services.served_count(vote.id),
+        )
+        if vote.settings.named_ballots and vote.status == "open":
+            context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell)
+        if vote.has_paper:
+            context["desk"] = await paper.desk(vote)
+    return page(request, "votes/manage.html", status_code=status_code, **vote_context(vote), **context)
+
+
+@get("/v/{vote_id:int}/manage", name="votes_manage")
+async def manage(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    return await _manage(request, vote_id)
+
+
+@get("/v/{vote_id:int}/board", name="votes_board")
+async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    """The notice board and projector view: participation (and the result once closed), updated live."""
+    vote = await services.visible_vote(current_user(request), vote_id)
+    context: dict[str, Any] = {}
+    if vote.status in ("open", "closed"):
+        by_stairwell, _by_floor = await services.breakdowns(vote)
+        context.update(p=await services.participation_of(vote), by_stairwell=by_stairwell)
+    if vote.status == "open":
+        context["qr"] = paper.qr_svg(str(request.base_url).rstrip("/") + f"/v/{vote.id}")
+    return page(request, "votes/board.html", **vote_context(vote), **context)
+
+
+@get("/v/{vote_id:int}/participation", name="votes_participation")
+async def participation_fragment(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    return page(request, "votes/_participation.html", fragment="votes/_participation.html",
+                p=await services.participation_of(vote), **vote_context(vote))
+
+
+# --- voting online -------------------------------------------------------------------------------------
+
+
+async def _vote_page(
+    request: Request[Any, Any, Any],
+    vote: VoteInfo,
+    step: str = "choose",
+    status_code: int = 200,
+    **extra: Any,
+) -> Template:
+    user = current_user(request)
+    context: dict[str, Any] = {"step": step, "message": "", "view": None, **extra}
+    if user is not None and vote.status != "draft":
+        view = await casting.voter_view(user, vote)
+        context["view"] = view
+        context["extras"] = await ballot_extras(vote, view)
+    context["window"] = vote.window()
+    context["staff"] = await is_staff(user, vote.community_id)
+    return page(request, "votes/vote.html", fragment="votes/_cast.html", status_code=status_code, **vote_context(vote), **context)
+
+
+@get("/v/{vote_id:int}", name="votes_vote")
+async def vote_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    return await _vote_page(request, vote)
+
+
+@post("/v/{vote_id:int}/choose", name="votes_choose")
+async def choose(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    """Step 1: a choice was made; show it back and ask for confirmation. Nothing is stored yet."""
+    user = require_user(request)
+    form = await request.form()
+    values = form_values(form, "entity", "choice")
+    try:
+        vote, standing = await casting.choose(user, vote_id, values["entity"], values["choice"])
+    except (NotEligible, AlreadyVoted) as exc:
+        vote = await services.visible_vote(user, vote_id)
+        return await _vote_page(request, vote, message=_message(exc), status_code=exc.status_code)
+    except FormErrors as exc:
+        vote = await services.visible_vote(user, vote_id)
+        return await _vote_page(request, vote, errors=exc.errors, chosen_entity=values["entity"], status_code=422)
+    return await _vote_page(
+        request, vote, step="confirm", standing=standing, choice=values["choice"], nonce=casting.new_nonce(),
+    )
+
+
+@post("/v/{vote_id:int}/cast", name="votes_cast")
+async def cast(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    """Step 2: confirmed; store the ballot once and show the receipt code."""
+    user = require_user(request)
+    form = await request.form()
+    values = form_values(form, "entity", "choice", "nonce", "version")
+    version = int(values["version"]) if values["version"].isdigit() else 0
+    try:
+        result = await casting.cast(user, vote_id, values["entity"], values["choice"], values["nonce"], version)
+    except (NotEligible, AlreadyVoted, Conflict) as exc:
+        vote = await services.visible_vote(user, vote_id)
+        return await _vote_page(request, vote, message=_message(exc), status_code=exc.status_code)
+    except FormErrors as exc:
+        vote = await services.visible_vote(user, vote_id)
+        return await _vote_page(request, vote, errors=exc.errors, status_code=422)
+    vote = await services.get_vote(vote_id)
+    return await _vote_page(request, vote, step="receipt", result=result)
+
+
+def _message(exc: Any) -> str:
+    text = i18n.gettext(exc.message)
+    return text.format(**exc.params) if exc.params else text
+
+
+# --- receipts ------------------------------------------------------------------------------------------
+
+
+@get("/v/{vote_id:int}/receipt", name="votes_receipt")
+async def receipt_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values={}, errors={},
+                checked=False, found=None, **vote_context(vote))
+
+
+@post("/v/{vote_id:int}/receipt", name="votes_receipt_check")
+async def receipt_check(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    form = await request.form()
+    values = form_values(form, "code")
+    try:
+        found = await casting.check_receipt(vote.id, values["code"])
+    except FormErrors as exc:
+        return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values=values,
+                    errors=exc.errors, checked=False, found=None, status_code=422, **vote_context(vote))
+    return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values=values, errors={},
+                checked=True, found=found, **vote_context(vote))
+
+
+# --- result and record ---------------------------------------------------------------------------------
+
+
+@get("/v/{vote_id:int}/result", name="votes_result")
+async def result_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    if vote.status != "closed":
+        return Redirect(path=f"/v/{vote_id}/board", status_code=303)
+    return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners")
+
+
+@get("/v/{vote_id:int}/record.json", name="votes_record")
+async def record_json(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[str]:
+    vote = await services.visible_vote(current_user(request), vote_id)
+    text = await services.record_text(vote.id) if vote.status == "closed" else None
+    if text is None:
+        raise NotFound(lazy("The vote record is published when an owners' vote closes."))
+    return Response(
+        content=text,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="vote-{vote.id}-record.json"'},
+    )
+
+
+# --- paper ballots -------------------------------------------------------------------------------------
+
+
+async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
+    user = require_user(request)
+    context = {"desk": await paper.desk(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
+               "notice": "", "stairwells": await services.stairwells(vote.id), **extra}
+    return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
+                **vote_context(vote), **context)
+
+
+async def _paper_vote(request: Request[Any, Any, Any], vote_id: int) -> VoteInfo:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    await services.require_staff(user, vote)
+    paper.require_paper(vote)
+    return vote
+
+
+@get("/v/{vote_id:int}/paper", name="votes_paper")
+async def paper_desk(request: Request[Any, Any, Any], vote_id: FromPath[int], serial: FromQuery[str] = "") -> Template:
+    """The counting desk; ?serial= (typed, or the URL a scanned QR code opens) shows that ballot's entry form."""
+    vote = await _paper_vote(request, vote_id)
+    if not serial:
+        return await _desk_page(request, vote)
+    try:
+        entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, serial))
+    except FormErrors as exc:
+        return await _desk_page(request, vote, values=exc.values, errors=exc.errors, status_code=422)
+    return await _desk_page(request, vote, entity=entity, values={"serial": entity.serial, "channel": "paper"})
+
+
+@post("/v/{vote_id:int}/paper", name="votes_paper_enter")
+async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    vote = await _paper_vote(request, vote_id)
+    user = require_user(request)
+    form = await request.form()
+    values = form_values(form, "serial", "choice", "signer", "channel", "note")
+    try:
+        await paper.enter(user, vote_id, form)
+    except FormErrors as exc:
+        entity = None
+        if "serial" not in exc.errors:
+            entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, values["serial"]))
+        return await _desk_page(request, vote, entity=entity, values=values, errors=exc.errors, status_code=422)
+    except Conflict as exc:
+        return await _desk_page(request, vote, values={}, notice=_message(exc), notice_kind="error", status_code=409)
+    return await _desk_page(
+        request, vote, notice=i18n.gettext("Ballot {serial} entered. It counts once a second person confirms it.").format(
+            serial=values["serial"]), notice_kind="ok",
+    )
+
+
+@post("/v/{vote_id:int}/paper/{paper_id:int}/confirm", name="votes_paper_confirm")
+async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
+    vote = await _paper_vote(request, vote_id)
+    user = require_user(request)
+    try:
+        outcome = await paper.confirm(user, vote_id, paper_id)
+    except Conflict as exc:
+        return await _desk_page(request, vote, notice=_message(exc), notice_kind="error", status_code=409)
+    notices = {
+        "counted": i18n.gettext("Confirmed. The ballot is counted."),
+        "duplicate": i18n.gettext("Confirmed, but this household had already voted: the ballot is flagged and not counted twice."),
+        "spoiled_entity": i18n.gettext("Confirmed. This household voted twice with different choices: under this vote's rule its ballot now counts as spoiled."),
+    }
+    return await _desk_page(request, vote, notice=notices[outcome], notice_kind="ok" if outcome == "counted" else "warn")
+
+
+@post("/v/{vote_id:int}/paper/{paper_id:int}/reject", name="votes_paper_reject")
+async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
+    vote = await _paper_vote(request, vote_id)
+    user = require_user(request)
+    try:
+        await paper.reject(user, vote_id, paper_id)
+    except Conflict as exc:
+        return await _desk_page(request, vote, notice=_message(exc), notice_kind="error", status_code=409)
+    return await _desk_page(request, vote, notice=i18n.gettext("Entry rejected. The ballot can be entered again."),
+                            notice_kind="warn")
+
+
+@get("/v/{vote_id:int}/paper/print", name="votes_paper_print")
+async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], stairwell: FromQuery[str] = "") -> Template:
+    """Printable A4 ballots, one per voting entity, always in Chinese (the ballot is a legal document)."""
+    vote = await _paper_vote(request, vote_id)
+    stairwells = await services.stairwells(vote.id)
+    chosen = stairwell if stairwell in stairwells else None
+    ballots = []
+    if chosen or vote.entities <= paper.PRINT_LIMIT:
+        ballots = await paper.printable(vote, chosen)
+    base = str(request.base_url).rstrip("/")
+    with live.language("zh"):
+        printed = live.render(
+            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base,
+            **vote_context(vote),
+        )
+    return page(request, "votes/print.html", printed=printed, stairwells=stairwells, stairwell=chosen,
+                count=len(ballots), limit=paper.PRINT_LIMIT, **vote_context(vote))
+
+
+# --- proxies -------------------------------------------------------------------------------------------
+
+
+async def _proxies_page(request: Request[Any, Any, Any], vote: VoteInfo, values: dict[str, str] | None = None,
+                        errors: dict[str, str] | None = None, status_code: int = 200, saved: bool = False) -> Template:
+    return page(request, "votes/proxies.html", fragment="votes/_proxy_form.html", proxies=await proxies.proxies_of(vote),
+                values=values or {}, errors=errors or {}, saved=saved, status_code=status_code, **vote_context(vote))
+
+
+@get("/v/{vote_id:int}/proxies", name="votes_proxies")
+async def proxies_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    await services.require_facilitator(user, vote)
+    return await _proxies_page(request, vote, saved=request.query_params.get("saved") == "1")
+
+
+@post("/v/{vote_id:int}/proxies", name="votes_proxy_record", request_max_body_size=UPLOAD_LIMIT)
+async def proxy_record(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
+    user = require_user(request)
+    vote = await services.get_vote(vote_id)
+    await services.require_facilitator(user, vote)
+    form = await request.form()
+    photo = form.get("photo")
+    try:
+        await proxies.record_proxy(user, vote_id, form, photo if hasattr(photo, "read") else None)
+    except FormErrors as exc:
+        return await _proxies_page(request, vote, exc.values, exc.errors, status_code=422)
+    return Redirect(path=f"/v/{vote_id}/proxies?saved=1", status_code=303)
+
+
+@post("/v/{vote_id:int}/proxies/{proxy_id:int}/revoke", name="votes_proxy_revoke")
+async def proxy_revoke(request: Request[Any, Any, Any], vote_id: FromPath[int], proxy_id: FromPath[int]) -> Redirect:
+    user = require_user(request)
+    await proxies.revoke_proxy(user, vote_id, proxy_id)
+    return Redirect(path=f"/v/{vote_id}/proxies", status_code=303)
+
+
+@get("/v/{vote_id:int}/proxies/{proxy_id:int}/photo", name="votes_proxy_photo")
+async def proxy_photo(request: Request[Any, Any, Any], vote_id: FromPath[int], proxy_id: FromPath[int]) -> Response[bytes]:
+    user = require_user(request)
+    photo = await proxies.proxy_photo(user, vote_id, proxy_id)
+    return Response(content=photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, no-store"})
+
+
+ROUTES = [
+    my_votes,
+    community_votes,
+    settings_page,
+    settings_save,
+    new_vote,
+    create_vote,
+    matter_help,
+    edit_vote,
+    update_vote,
+    delete_vote,
+    publish_vote,
+    close_vote,
+    mark_served,
+    manage,
+    board,
+    participation_fragment,
+    vote_page,
+    choose,
+    cast,
+    receipt_page,
+    receipt_check,
+    result_page,
+    record_json,
+    paper_desk,
+    paper_enter,
+    paper_confirm,
+    paper_reject,
+    paper_print,
+    proxies_page,
+    proxy_record,
+    proxy_revoke,
+    proxy_photo,
+]

@@ -1,0 +1,33 @@
+"""What other packages add to a voter's ballot (e.g. a project's cost share), shown next to each voting entity."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from votes.casting import Standing, VoterView
+    from votes.services import VoteInfo
+
+# An extra renders HTML (from its own autoescaped template) for one entity the voter may vote for, or "".
+BallotExtra = Callable[["VoteInfo", "Standing"], Awaitable[str]]
+_extras: list[BallotExtra] = []
+
+
+def register_ballot_extra(extra: BallotExtra) -> None:
+    """E.g. the elevator project registers one showing the owner's cost share for the vote's project."""
+    if extra not in _extras:
+        _extras.append(extra)
+
+
+async def ballot_extras(vote: VoteInfo, view: VoterView) -> dict[str, list[Markup]]:
+    """{entity key: the extras' HTML} for every entity on the voter's page."""
+    shown: dict[str, list[Markup]] = {}
+    for standing in view.standings:
+        for extra in _extras:
+            html = await extra(vote, standing)
+            if html:
+                shown.setdefault(standing.right.entity_key, []).append(Markup(html))  # noqa: S704 - extras render autoescaped templates
+    return shown

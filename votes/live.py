@@ -1,0 +1,155 @@
+"""Live participation: the "vote" SSE channel, updates for notice boards and projectors, the projector panel.
+
+Channel "vote-<id>" is public once a vote is published: the participation figure is meant for the notice
+board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
+its own language. Meetings get event "vote" (in Chinese, the room's default) and "vote-en" on
+"meeting-<id>" with the panels of the meeting's open votes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from jinja2 import Environment
+from litestar import Request
+
+from app import i18n
+from app import live as app_live
+from app.errors import DomainError
+
+log = logging.getLogger("yishi.votes.live")
+
+_environment: Environment | None = None
+# Votes with an update being published, and whether another was asked for meanwhile: under a burst of
+# ballots each vote renders at most one update at a time, and the last one always goes out.
+_pending: dict[int, bool] = {}
+
+
+def environment() -> Environment:
+    global _environment
+    if _environment is None:
+        from app.main import make_environment
+
+        _environment = make_environment()
+    return _environment
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    previous = i18n.get_language()
+    i18n.set_language(code)
+    try:
+        yield
+    finally:
+        i18n.set_language(previous)
+
+
+def render(template: str, code: str, **context: Any) -> str:
+    with language(code):
+        from votes.matters import template_labels
+
+        return environment().get_template(template).render({**template_labels(), **context, "language": code})
+
+
+async def participation_context(vote_id: int) -> dict[str, Any] | None:
+    from votes import services
+
+    try:
+        vote = await services.get_vote(vote_id)
+    except DomainError:
+        return None
+    if vote.status == "draft":
+        return None
+    return {"vote": vote, "p": await services.participation_of(vote)}
+
+
+async def render_participation(vote_id: int, code: str) -> str:
+    context = await participation_context(vote_id)
+    return "" if context is None else render("votes/_participation.html", code, **context)
+
+
+async def render_panels(meeting_id: int, code: str) -> str:
+    from votes import services
+
+    panels = []
+    for vote_id in await services.meeting_votes(meeting_id):
+        context = await participation_context(vote_id)
+        if context is not None:
+            panels.append(render("votes/_panel.html", code, **context))
+    return "".join(panels)
+
+
+async def participation_changed(vote_id: int) -> None:
+    """Tell every board, manage page and projector that participation (or the status) changed."""
+    if vote_id in _pending:
+        _pending[vote_id] = True
+        return
+    _pending[vote_id] = False
+    try:
+        while True:
+            await _publish(vote_id)
+            if not _pending[vote_id]:
+                break
+            _pending[vote_id] = False
+    except Exception:  # a live update must never make the ballot that caused it fail
+        log.exception("could not publish participation of vote %s", vote_id)
+    finally:
+        del _pending[vote_id]
+
+
+async def _publish(vote_id: int) -> None:
+    from votes import services
+
+    for code in i18n.LANGUAGES:
+        html = await render_participation(vote_id, code)
+        if html:
+            await app_live.publish(f"vote-{vote_id}", f"participation-{code}", html)
+    meeting_id = await services.meeting_of(vote_id)
+    if meeting_id is not None:
+        for code in i18n.LANGUAGES:
+            event = "vote" if code == i18n.DEFAULT_LANGUAGE else f"vote-{code}"
+            await app_live.publish(f"meeting-{meeting_id}", event, await registered_panels(meeting_id, code))
+
+
+async def registered_panels(meeting_id: int, code: str) -> str:
+    """Every projector panel registered for the meeting (these votes' and others', e.g. a project's building
+    diagram), so an update replaces the projector's vote section with all of them, as its first snapshot did."""
+    from deliberation.panels import projector_panels
+
+    with language(code):
+        return "".join(str(panel) for panel in await projector_panels(meeting_id))
+
+
+def _vote_id(channel: str) -> int | None:
+    suffix = channel.split("-", 1)[1] if "-" in channel else ""
+    return int(suffix) if suffix.isascii() and suffix.isdigit() else None
+
+
+async def _authorize(request: Request[Any, Any, Any], channel: str) -> bool:
+    """Anyone may follow a published vote's participation: the notice board shows it publicly."""
+    vote_id = _vote_id(channel)
+    return vote_id is not None and await participation_context(vote_id) is not None
+
+
+async def _snapshot(request: Request[Any, Any, Any], channel: str) -> list[tuple[str, str]]:
+    vote_id = _vote_id(channel)
+    if vote_id is None:
+        return []
+    code = i18n.get_language()
+    html = await render_participation(vote_id, code)
+    return [(f"participation-{code}", html)] if html else []
+
+
+async def projector_panel(meeting_id: int) -> str:
+    """The panel of each open vote attached to this meeting's agenda, in the projector's language."""
+    return await render_panels(meeting_id, i18n.get_language())
+
+
+def register() -> None:
+    from deliberation.panels import register_projector_panel
+
+    app_live.register_channel("vote", _authorize, _snapshot)
+    register_projector_panel(projector_panel)

@@ -1,0 +1,397 @@
+"""Paper and meeting ballots: printable pre-filled ballots, entry by a counter, confirmation by a scrutineer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import segno
+from markupsafe import Markup
+
+from app.accounts import CurrentUser
+from app.db import write_transaction
+from app.errors import Conflict, FormErrors, NotFound
+from app.i18n import lazy
+from votes import live
+from votes.codes import paper_serial, parse_serial
+from votes.rules import DEVELOPER
+from votes.services import (
+    BATCH,
+    VoteInfo,
+    audit,
+    get_vote,
+    lock_vote,
+    now,
+    opaque_id,
+    person_names,
+    require_staff,
+)
+from votes.tables import Ballot, BallotChange, PaperBallot, Proxy, VoteEntity, VoteFlat
+from votes.tables import Conflict as ConflictRow
+
+PAPER_CHOICES: Final = ("agree", "oppose", "abstain", "spoiled")
+PAPER_CHANNELS: Final = ("paper", "meeting")
+PRINT_LIMIT: Final = 400  # ballots on one printable page; larger electorates print per stairwell unit
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Someone whose signature makes a paper ballot valid: an owner (or the developer), or their proxy."""
+
+    value: str  # the owner's opaque id, "developer", or "proxy:<id>"
+    name: str
+    voter: str
+    unit: str
+    proxy_id: int | None = None
+    designated: bool = False
+
+
+@dataclass(frozen=True)
+class PaperEntity:
+    """A voting entity as the paper desk and the printed ballot show it."""
+
+    entity_id: int
+    number: int
+    serial: str
+    units: tuple[str, ...]
+    area: int
+    names: str
+    signers: tuple[Signer, ...]
+    ballot: dict[str, Any] | None
+    entry: dict[str, Any] | None
+
+
+def require_paper(vote: VoteInfo) -> None:
+    if not vote.has_paper:
+        raise NotFound(lazy("This vote takes no paper ballots."))
+
+
+def serial_of(vote_id: int, number: int) -> str:
+    return paper_serial(vote_id, number)
+
+
+def qr_svg(data: str) -> Markup:
+    """An inline SVG QR code (no style attributes, so the CSP allows it)."""
+    return Markup(segno.make(data, error="m").svg_inline(scale=3, border=2, omitsize=True))  # noqa: S704 - segno output
+
+
+async def entity_by_serial(vote: VoteInfo, text: str) -> int:
+    """The entity number a typed or scanned serial names; FormErrors if it is not one of this vote's."""
+    parsed = parse_serial(text)
+    if parsed is None:
+        raise FormErrors({"serial": lazy("This is not a ballot serial number. Check it: it looks like 12-000345.")}, {"serial": text})
+    vote_id, number = parsed
+    if vote_id != vote.id or not 1 <= number <= vote.entities:
+        raise FormErrors({"serial": lazy("This serial number belongs to another vote.")}, {"serial": text})
+    return number
+
+
+async def paper_entity(vote: VoteInfo, number: int) -> PaperEntity:
+    entity = await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(
+        (VoteEntity.vote == vote.id) & (VoteEntity.number == number)
+    ).first()
+    if entity is None:
+        raise NotFound(lazy("This vote does not exist."))
+    return (await _paper_entities(vote, [entity["id"]]))[0]
+
+
+async def _paper_entities(vote: VoteInfo, entity_ids: list[int]) -> list[PaperEntity]:
+    entities = {
+        e["id"]: e
+        for e in await VoteEntity.select(VoteEntity.id, VoteEntity.number, VoteEntity.area).where(
+            VoteEntity.id.is_in(entity_ids or [-1])
+        )
+    }
+    flats = await VoteFlat.select(
+        VoteFlat.entity, VoteFlat.unit, VoteFlat.owner_persons, VoteFlat.designated_person, VoteFlat.developer_unsold,
+        VoteFlat.resident_persons,
+    ).where(VoteFlat.entity.is_in(entity_ids or [-1])).order_by(VoteFlat.position).output(load_json=True)
+    people = {int(p) for f in flats for p in (f["owner_persons"] or {}).values()}
+    if vote.kind == "residents":
+        people |= {int(p) for f in flats for p in f["resident_persons"] or []}
+    names = await person_names(people)
+    proxies = await Proxy.select(Proxy.id, Proxy.entity, Proxy.proxy_name, Proxy.owner_voter, Proxy.owner_person).where(
+        Proxy.entity.is_in(entity_ids or [-1]) & Proxy.revoked_at.is_null()
+    )
+    ballots = {
+        b["entity"]: b
+        for b in await Ballot.select(Ballot.entity, Ballot.choice, Ballot.channel, Ballot.cast_at).where(
+            Ballot.entity.is_in(entity_ids or [-1])
+        )
+    }
+    entries = {
+        p["entity"]: p
+        for p in await PaperBallot.select(
+            PaperBallot.id, PaperBallot.entity, PaperBallot.status, PaperBallot.choice, PaperBallot.entered_at,
+            PaperBallot.entered_by.display_name,
+        ).where(PaperBallot.entity.is_in(entity_ids or [-1]) & PaperBallot.status.is_in(["entered", "confirmed"]))
+    }
+    by_entity: dict[int, list[dict[str, Any]]] = {}
+    for f in flats:
+        by_entity.setdefault(f["entity"], []).append(f)
+    result = []
+    for entity_id in entity_ids:
+        entity = entities[entity_id]
+        rows = by_entity.get(entity_id, [])
+        signers: dict[str, Signer] = {}
+        for f in rows:
+            owner_persons = f["owner_persons"] or {}
+            if vote.kind == "residents":
+                inverse = owner_persons_inverse(owner_persons)
+                for person in [*owner_persons.values(), *(f["resident_persons"] or [])]:
+                    voter = inverse.get(int(person)) or opaque_id("r", vote.id, int(person))
+                    signers.setdefault(voter, Signer(voter, names.get(int(person), ""), voter, f["unit"]))
+                continue
+            if f["developer_unsold"]:
+                signers.setdefault(DEVELOPER, Signer(DEVELOPER, lazy("The developer"), DEVELOPER, f["unit"]))
+                continue
+            for opaque, person in sorted(owner_persons.items(), key=lambda item: names.get(int(item[1]), "")):
+                allowed = f["designated_person"] is None or int(f["designated_person"]) == int(person)
+                if allowed and opaque not in signers:
+                    signers[opaque] = Signer(
+                        opaque, names.get(int(person), ""), opaque, f["unit"], designated=f["designated_person"] is not None
+                    )
+        for p in proxies:
+            if p["entity"] == entity_id and p["owner_voter"] in signers:
+                owner = signers[p["owner_voter"]]
+                value = f"proxy:{p['id']}"
+                signers[value] = Signer(value, p["proxy_name"], owner.voter, owner.unit, proxy_id=p["id"])
+        owner_names = sorted({names.get(int(p), "") for f in rows for p in (f["owner_persons"] or {}).values()} - {""})
+        result.append(
+            PaperEntity(
+                entity_id=entity_id,
+                number=entity["number"],
+                serial=serial_of(vote.id, entity["number"]),
+                units=tuple(f["unit"] for f in rows),
+                area=entity["area"],
+                names="、".join(owner_names),
+                signers=tuple(signers.values()),
+                ballot=ballots.get(entity_id),
+                entry=entries.get(entity_id),
+            )
+        )
+    return result
+
+
+def owner_persons_inverse(owner_persons: Mapping[str, Any]) -> dict[int, str]:
+    return {int(person): opaque for opaque, person in owner_persons.items()}
+
+
+async def printable(vote: VoteInfo, stairwell: str | None) -> list[PaperEntity]:
+    """The pre-filled ballots of one stairwell unit (or all, for a small electorate), in electorate order."""
+    query = VoteFlat.select(VoteFlat.entity).where(VoteFlat.vote == vote.id)
+    if stairwell:
+        query = query.where(VoteFlat.stairwell == stairwell)
+    ordered: list[int] = []
+    seen: set[int] = set()
+    for r in await query.order_by(VoteFlat.position):
+        if r["entity"] not in seen:
+            seen.add(r["entity"])
+            ordered.append(r["entity"])
+    ordered = ordered[:PRINT_LIMIT]
+    entities: list[PaperEntity] = []
+    for start in range(0, len(ordered), BATCH):
+        entities += await _paper_entities(vote, ordered[start : start + BATCH])
+    return entities
+
+
+async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int:
+    """A counter enters a returned ballot; it does not count until a different person confirms it.
+
+    A serial entered before (waiting or confirmed) is flagged and refused: a ballot is never counted twice.
+    """
+    vote = await get_vote(vote_id)
+    await require_staff(user, vote)
+    require_paper(vote)
+    values = {name: str(form.get(name, "") or "").strip() for name in ("serial", "choice", "signer", "channel", "note")}
+    number = await entity_by_serial(vote, values["serial"])
+    entity = await paper_entity(vote, number)
+    errors: dict[str, str] = {}
+    allowed_choices = PAPER_CHOICES if vote.kind != "poll" else (*vote.option_keys, "spoiled")
+    if values["choice"] not in allowed_choices:
+        errors["choice"] = lazy("Please mark what the ballot says.")
+    signer = next((s for s in entity.signers if s.value == values["signer"]), None)
+    if signer is None and len(entity.signers) == 1 and not values["signer"]:
+        signer = entity.signers[0]
+    if signer is None:
+        errors["signer"] = lazy("Please choose who signed the ballot.")
+    channel = values["channel"] or "paper"
+    if channel not in PAPER_CHANNELS or channel not in vote.channels:
+        errors["channel"] = lazy("Please choose how the ballot was returned.")
+    if len(values["note"]) > 300:
+        errors["note"] = lazy("The note is too long (at most 300 characters).")
+    if errors:
+        raise FormErrors(errors, values)
+    assert signer is not None
+    if vote.status != "open":
+        raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
+    async with write_transaction():
+        row = await lock_vote(vote.id)
+        if row["status"] != "open":
+            raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
+        previous = await PaperBallot.select(PaperBallot.id, PaperBallot.status).where(
+            (PaperBallot.vote == vote.id) & (PaperBallot.serial == entity.serial)
+        ).first()
+        if previous is not None and previous["status"] != "rejected":
+            await ConflictRow.insert(
+                ConflictRow(vote=vote.id, entity=entity.entity_id, kind="serial_twice", serial=entity.serial,
+                            resolution="refused", detail={"choice": values["choice"]}, flagged_by=user.id)
+            )
+            duplicate = True
+        else:
+            duplicate = False
+            fields: dict[str, Any] = {
+                "entity": entity.entity_id,
+                "channel": channel,
+                "choice": values["choice"],
+                "signer": signer.voter,
+                "proxy": signer.proxy_id,
+                "status": "entered",
+                "outcome": "",
+                "note": values["note"],
+                "entered_by": user.id,
+                "entered_at": now(),
+                "confirmed_by": None,
+                "confirmed_at": None,
+            }
+            if previous is None:
+                rows = await PaperBallot.insert(PaperBallot(vote=vote.id, serial=entity.serial, **fields)).returning(
+                    PaperBallot.id
+                )
+                paper_id = int(rows[0]["id"])
+            else:
+                paper_id = int(previous["id"])
+                await PaperBallot.update({getattr(PaperBallot, name): value for name, value in fields.items()}).where(
+                    PaperBallot.id == paper_id
+                )
+            await audit(vote.community_id, user.id, "paper_ballot_entered", vote.id, {"serial": entity.serial})
+    if duplicate:
+        raise Conflict(
+            lazy("Ballot {serial} has already been entered. It is flagged, and it will not be counted twice."),
+            serial=entity.serial,
+        )
+    return paper_id
+
+
+async def _paper_row(vote: VoteInfo, paper_id: int) -> dict[str, Any]:
+    row = await PaperBallot.select(
+        PaperBallot.id, PaperBallot.entity, PaperBallot.serial, PaperBallot.channel, PaperBallot.choice,
+        PaperBallot.signer, PaperBallot.proxy, PaperBallot.status, PaperBallot.entered_by,
+    ).where((PaperBallot.id == paper_id) & (PaperBallot.vote == vote.id)).first()
+    if row is None:
+        raise NotFound(lazy("This paper ballot does not exist."))
+    return row
+
+
+async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
+    """A scrutineer (not the counter) confirms an entered ballot; only now does it count.
+
+    If the entity already has a counted ballot (it voted online), the conflict is flagged and resolved by
+    the vote's rule: the first valid ballot counts, or (rule "spoil") differing ballots spoil the entity's.
+    Returns the paper ballot's outcome: counted, duplicate or spoiled_entity.
+    """
+    vote = await get_vote(vote_id)
+    await require_staff(user, vote)
+    require_paper(vote)
+    async with write_transaction():
+        row = await lock_vote(vote.id)
+        if row["status"] != "open":
+            raise Conflict(lazy("Paper ballots can be confirmed only while the vote is open."))
+        paper = await _paper_row(vote, paper_id)
+        if paper["status"] != "entered":
+            raise Conflict(lazy("This paper ballot is not waiting for confirmation."))
+        if paper["entered_by"] == user.id:
+            raise Conflict(lazy("You entered this ballot yourself. A second person, the scrutineer, must confirm it."))
+        moment = now()
+        existing = await Ballot.select(Ballot.id, Ballot.choice, Ballot.channel).where(
+            (Ballot.vote == vote.id) & (Ballot.entity == paper["entity"])
+        ).first()
+        if existing is None:
+            unit = await _ballot_unit(vote, paper["entity"], paper["signer"])
+            await Ballot.insert(
+                Ballot(
+                    vote=vote.id, entity=paper["entity"], unit=unit, voter=paper["signer"], choice=paper["choice"],
+                    channel=paper["channel"], proxy=paper["proxy"], paper=paper["id"], cast_by=paper["entered_by"],
+                    cast_at=moment, updated_at=moment,
+                )
+            )
+            outcome = "counted"
+        else:
+            outcome = "duplicate"
+            resolution = "first_counts"
+            if vote.settings.conflict == "spoil" and existing["choice"] != paper["choice"]:
+                outcome = "spoiled_entity"
+                resolution = "spoiled"
+                if existing["choice"] != "spoiled":
+                    await Ballot.update({Ballot.choice: "spoiled", Ballot.updated_at: moment}).where(Ballot.id == existing["id"])
+                    await BallotChange.insert(
+                        BallotChange(vote=vote.id, ballot=existing["id"], old_choice=existing["choice"], new_choice="spoiled",
+                                     reason="conflict_spoiled", changed_by=user.id, changed_at=moment)
+                    )
+            await ConflictRow.insert(
+                ConflictRow(vote=vote.id, entity=paper["entity"], kind=f"{existing['channel']}_and_{paper['channel']}",
+                            serial=paper["serial"], resolution=resolution, flagged_by=user.id)
+            )
+        await PaperBallot.update(
+            {PaperBallot.status: "confirmed", PaperBallot.outcome: outcome, PaperBallot.confirmed_by: user.id,
+             PaperBallot.confirmed_at: moment}
+        ).where(PaperBallot.id == paper_id)
+        await audit(vote.community_id, user.id, "paper_ballot_confirmed", vote.id, {"serial": paper["serial"], "outcome": outcome})
+    await live.participation_changed(vote.id)
+    return outcome
+
+
+async def _ballot_unit(vote: VoteInfo, entity_id: int, voter: str) -> str:
+    """The entity's first unit for which `voter` is a valid voter (the record's ballot names it)."""
+    flats = await VoteFlat.select(VoteFlat.unit, VoteFlat.owners, VoteFlat.designated_voter, VoteFlat.developer_unsold).where(
+        VoteFlat.entity == entity_id
+    ).order_by(VoteFlat.position).output(load_json=True)
+    for f in flats:
+        if voter == DEVELOPER and f["developer_unsold"]:
+            return str(f["unit"])
+        if voter in (f["owners"] or []) and f["designated_voter"] in (None, voter):
+            return str(f["unit"])
+    return str(flats[0]["unit"])
+
+
+async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
+    """A scrutineer finds an entry wrong: it never counts, and the counter may enter the ballot again."""
+    vote = await get_vote(vote_id)
+    await require_staff(user, vote)
+    require_paper(vote)
+    async with write_transaction():
+        row = await lock_vote(vote.id)
+        if row["status"] != "open":
+            raise Conflict(lazy("Paper ballots can be confirmed only while the vote is open."))
+        paper = await _paper_row(vote, paper_id)
+        if paper["status"] != "entered":
+            raise Conflict(lazy("This paper ballot is not waiting for confirmation."))
+        await PaperBallot.update(
+            {PaperBallot.status: "rejected", PaperBallot.confirmed_by: user.id, PaperBallot.confirmed_at: now()}
+        ).where(PaperBallot.id == paper_id)
+        await audit(vote.community_id, user.id, "paper_ballot_rejected", vote.id, {"serial": paper["serial"]})
+
+
+async def desk(vote: VoteInfo) -> dict[str, Any]:
+    """What the paper desk shows: entries waiting for a scrutineer, recent confirmations, flagged conflicts."""
+    waiting = await PaperBallot.select(
+        PaperBallot.id, PaperBallot.serial, PaperBallot.choice, PaperBallot.channel, PaperBallot.signer,
+        PaperBallot.entered_at, PaperBallot.entered_by, PaperBallot.entered_by.display_name, PaperBallot.entity.label,
+        PaperBallot.proxy.proxy_name, PaperBallot.note,
+    ).where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered")).order_by(PaperBallot.entered_at)
+    done = await PaperBallot.select(
+        PaperBallot.serial, PaperBallot.choice, PaperBallot.status, PaperBallot.outcome, PaperBallot.confirmed_at,
+        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label,
+    ).where((PaperBallot.vote == vote.id) & PaperBallot.status.is_in(["confirmed", "rejected"])).order_by(
+        PaperBallot.confirmed_at, ascending=False
+    ).limit(50)
+    conflicts = await ConflictRow.select(
+        ConflictRow.kind, ConflictRow.serial, ConflictRow.resolution, ConflictRow.flagged_at, ConflictRow.entity.label,
+        ConflictRow.flagged_by.display_name,
+    ).where(ConflictRow.vote == vote.id).order_by(ConflictRow.id, ascending=False).limit(50)
+    counts = {
+        "confirmed": await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")),
+        "conflicts": await ConflictRow.count().where(ConflictRow.vote == vote.id),
+    }
+    return {"waiting": waiting, "done": done, "conflicts": conflicts, "counts": counts}

@@ -1,0 +1,1 @@
+"""Elevator and renovation projects: cost shares, occupied-flat consents, public notice and objections."""

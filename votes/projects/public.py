@@ -1,0 +1,312 @@
+"""What projects contribute elsewhere: the notice board, the minutes, the meeting projector, the owner's ballot.
+
+Everything for the board and the minutes is public: units by label, people by role, never a resident's name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app import i18n
+from app.config import get_config
+from app.i18n import gettext as _
+from deliberation.contributions import (
+    MinutesSection,
+    NoticeEntry,
+    register_minutes_source,
+    register_notice_source,
+)
+from votes.projects import kinds, lifecycle, service
+from votes.projects.tables import Project, ProjectVote
+from votes.projects.terms import (
+    SCHEME_EXPLANATIONS,
+    SCHEME_LABELS,
+    coefficients_of,
+    plain_decimal,
+    terms_from_json,
+)
+from votes.projects.views import money, render
+from votes.shares import format_fen
+from votes.tables import VoteFlat
+
+if TYPE_CHECKING:
+    from votes.casting import Standing
+    from votes.services import VoteInfo
+
+
+def tr(labels: dict[str, str], key: str) -> str:
+    """A label's translation; an unknown key (data from an older version) shows as it is."""
+    return _(labels[key]) if key in labels else key
+
+
+# --- The notice board ---------------------------------------------------------------------------------------
+
+
+async def notice_entries(community_id: int) -> list[NoticeEntry]:
+    """Projects whose vote passed: in their notice period (with a countdown and how to object), then after."""
+    entries: list[NoticeEntry] = []
+    # Only projects whose current vote has closed can be in (or past) their notice: the board stays cheap.
+    closed = [
+        int(r["project"])
+        for r in await ProjectVote.select(ProjectVote.project).where(
+            (ProjectVote.project.community == community_id) & ProjectVote.superseded_at.is_null()
+            & (ProjectVote.vote.status == "closed")
+        )
+    ]  # fmt: skip
+    if not closed:
+        return entries
+    several = await service.several_compounds(community_id)
+    for row in await Project.select(*service.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
+        row["scope_label"] = service.scope_label(row, several)
+        info = await service.overview(row)
+        if not info.state.passed or info.current is None or info.state.notice_ends_at is None:
+            continue
+        starts = info.current.row["notice_starts_at"]
+        last = lifecycle.last_day(info.state.notice_ends_at, service.tz())
+        day = i18n.format_date(service.day_start(last), get_config().timezone)
+        entries.append(
+            NoticeEntry(
+                kind="project",
+                title=_("%(title)s: passed by the owners") % {"title": row["title"]},
+                url=f"/p/{row['id']}/notice",
+                published_at=starts,
+                summary=_(lifecycle.STATUS_LABELS[info.state.status]) + " · " + _(
+                    "Paid by the owners ¥%(amount)s, shared by: %(scheme)s."
+                ) % {"amount": money(info_payable(info)), "scheme": tr(SCHEME_LABELS, str(info.current.row["terms"].get("scheme", "area")))},
+                buildings=(str(row["building_name"]),),
+                ends_at=info.state.notice_ends_at,
+                how_to_object=_(
+                    "Lodge a written objection by the end of %(day)s: on the project page, or on paper at the "
+                    "residents' committee. Say what the works would affect (light, noise, access, cost…)."
+                ) % {"day": day},
+            )
+        )
+    return entries
+
+
+def info_payable(info: service.Overview) -> int:
+    terms = info.current.row["terms"] if info.current is not None else {}
+    return int(terms.get("total", 0)) - int(terms.get("subsidy", 0)) - int(terms.get("fund", 0))
+
+
+# --- The minutes ----------------------------------------------------------------------------------------------
+
+
+async def minutes_sections(vote_id: int) -> list[MinutesSection]:
+    """Shares by unit, consents of occupied flats by unit, objections and their handling, for a project's vote."""
+    link = await service.round_for_vote(vote_id)
+    if link is None:
+        return []
+    project = await service.get_project(int(link["project"]))
+    info = await service.overview(project)
+    this = next((r for r in info.rounds if r.vote_id == vote_id), None)
+    if this is None:
+        return []
+    flats = await service.snapshot_flats(vote_id) or await service.roster_flats(project)
+    shares = service.shares_of(terms_from_json(this.row["terms"] or {}), flats, frozen=True)
+    return [
+        shares_section(project, shares),
+        consents_section(info),
+        objections_section(info, this, await service.objections_of(int(project["id"]))),
+    ]
+
+
+def shares_section(project: dict[str, Any], shares: service.Shares) -> MinutesSection:
+    terms = shares.terms
+    paragraphs = [
+        _("Project: %(title)s (%(kind)s), %(place)s.") % {
+            "title": project["title"], "kind": tr(kinds.KIND_LABELS, project["kind"]), "place": project["scope_label"],
+        },
+        _("Total cost ¥%(total)s; government subsidy ¥%(subsidy)s; from the maintenance fund ¥%(fund)s; paid by "
+          "the owners ¥%(payable)s.") % {
+            "total": money(terms.total), "subsidy": money(terms.subsidy), "fund": money(terms.fund),
+            "payable": money(terms.payable),
+        },
+        _("Cost-sharing scheme: %(scheme)s. %(explanation)s") % {
+            "scheme": _(SCHEME_LABELS[terms.scheme]), "explanation": _(SCHEME_EXPLANATIONS[terms.scheme]),
+        },
+        _("Shares are rounded down to the fen; the fen left over go one by one to the flats with the largest "
+          "remainders (ties: the lower unit number), so the shares add up exactly."),
+    ]  # fmt: skip
+    coefficients = coefficients_of(terms)
+    if coefficients:
+        paragraphs.append(
+            _("Floor coefficients: %(list)s.") % {
+                "list": "; ".join(f"{floor}: {value}" for floor, value in sorted(coefficients.items()))
+            }
+        )  # fmt: skip
+    rows: list[tuple[str, ...]] = []
+    data_shares: dict[str, str] = {}
+    if shares.table is not None:
+        for line in shares.table.lines:
+            data_shares[line.flat.unit] = format_fen(line.amount)
+            rows.append(
+                (
+                    line.flat.unit,
+                    str(line.flat.floor),
+                    i18n.format_area(line.flat.area),
+                    _("fixed amount") if line.fixed else plain_decimal(line.weight),
+                    money(line.amount),
+                )
+            )
+    else:
+        paragraphs.append(_("The shares could not be computed for these terms."))
+    header = (_("Flat"), _("Floor"), _("Area m²"), _("Weight"), _("Share ¥"))
+    return MinutesSection(
+        title=_("Cost shares"),
+        paragraphs=tuple(paragraphs),
+        tables=((header, tuple(rows)),) if rows else (),
+        data={
+            "total": format_fen(terms.total),
+            "subsidy": format_fen(terms.subsidy),
+            "fund": format_fen(terms.fund),
+            "scheme": terms.scheme,
+            "coefficients": {str(k): str(v) for k, v in sorted(coefficients.items())},
+            "fixed": sorted(line.flat.unit for line in (shares.table.lines if shares.table else ()) if line.fixed),
+            "shares": data_shares,
+        },
+    )
+
+
+def consents_section(info: service.Overview) -> MinutesSection:
+    rows = tuple(
+        (
+            str(o["unit"]),
+            str(o["occupies"]),
+            tr(kinds.CONSENT_LABELS, str(o["consent"])),
+            tr(kinds.CONSENT_METHODS, str(o["method"])) if o["method"] else "",
+            i18n.format_date(o["decided_on"], get_config().timezone) if o["decided_on"] else "",
+        )
+        for o in info.occupied
+    )
+    paragraphs = (
+        _("Owners whose own flat the works occupy must consent individually, apart from the vote."),
+        _("No flat's own space is occupied by the works.") if not rows else _(
+            "%(given)s of %(n)s owners have consented."
+        ) % {"given": sum(1 for o in info.occupied if o["consent"] == "given"), "n": len(rows)},
+    )
+    header = (_("Flat"), _("What the works occupy"), _("Answer"), _("How"), _("Date"))
+    return MinutesSection(
+        title=_("Consent of the owners of occupied flats"),
+        paragraphs=paragraphs,
+        tables=((header, rows),) if rows else (),
+        data={"consents": {str(o["unit"]): str(o["consent"]) for o in info.occupied}},
+    )
+
+
+def objections_section(info: service.Overview, this: service.Round, objections: list[dict[str, Any]]) -> MinutesSection:
+    row = this.row
+    tz_name = get_config().timezone
+    paragraphs: list[str] = []
+    if row["notice_ends_at"] is not None:
+        paragraphs.append(
+            _("Public notice from %(start)s to the end of %(end)s (%(days)s days).") % {
+                "start": i18n.format_date(row["notice_starts_at"], tz_name),
+                "end": i18n.format_date(service.day_start(lifecycle.last_day(row["notice_ends_at"], service.tz())), tz_name),
+                "days": row["notice_days"],
+            }
+        )  # fmt: skip
+    elif this.outcome != "passed":
+        paragraphs.append(_("No public notice: the vote did not pass."))
+    mine = [o for o in objections if o["project_vote"] == row["id"]]
+    rows = []
+    for o in mine:
+        log = "; ".join(step_text(step, tz_name) for step in o["steps"])
+        rows.append(
+            (
+                str(o["number"]),
+                i18n.format_date(o["received_at"], tz_name),
+                tr(kinds.OBJECTION_CHANNELS, str(o["channel"])),
+                "、".join(tr(kinds.AFFECTS, a) for a in o["affects"]),
+                str(o["text"]),
+                log,
+                tr(kinds.OBJECTION_STATUS_LABELS, str(o["status"])),
+            )
+        )
+    if row["notice_ends_at"] is not None:
+        paragraphs.append(_("Objections lodged: %(n)s; still blocking approval: %(open)s.") % {
+            "n": len(mine), "open": sum(1 for o in mine if o["blocks"]),
+        })  # fmt: skip
+        if info.current is not None and info.current.row["id"] == row["id"]:
+            paragraphs.append(_("Status of the project: %(status)s.") % {"status": _(lifecycle.STATUS_LABELS[info.state.status])})
+    header = (_("No."), _("Received"), _("How"), _("Affects"), _("Objection"), _("Handling"), _("Status"))
+    return MinutesSection(
+        title=_("Public notice and objections"),
+        paragraphs=tuple(paragraphs),
+        tables=((header, tuple(rows)),) if rows else (),
+        data={
+            "notice_ends_at": row["notice_ends_at"].isoformat() if row["notice_ends_at"] else None,
+            "objections": [
+                {"number": o["number"], "affects": list(o["affects"]), "status": o["status"],
+                 "steps": [s["kind"] for s in o["steps"]]}
+                for o in mine
+            ],
+            "status": info.state.status,
+        },
+    )  # fmt: skip
+
+
+def step_text(step: dict[str, Any], tz_name: str) -> str:
+    kind, note = str(step["kind"]), str(step["note"])
+    shown = _(note) if note == kinds.WITHDRAWN_ONLINE else note
+    return _("%(day)s %(step)s: %(note)s") % {"day": i18n.format_date(step["at"], tz_name), "step": tr(kinds.STEP_KINDS, kind), "note": shown}
+
+
+# --- The meeting projector ----------------------------------------------------------------------------------------
+
+
+async def projector_panel(meeting_id: int) -> str:
+    """The diagram of each project whose open vote is attached to this meeting, in the projector's language."""
+    rows = await ProjectVote.select(ProjectVote.project, ProjectVote.vote).where(
+        (ProjectVote.vote.agenda_item.meeting == meeting_id) & (ProjectVote.vote.status == "open")
+        & ProjectVote.superseded_at.is_null()
+    ).order_by(ProjectVote.id)  # fmt: skip
+    panels = []
+    for row in rows:
+        project = await service.get_project(int(row["project"]))
+        info = await service.overview(project)
+        panels.append(
+            render("projects/_panel.html", project=project, info=info, state=info.state,
+                   diagram=await service.diagram_of(project, info, with_bars=False, compact=True))  # fmt: skip
+        )
+    return "".join(panels)
+
+
+# --- The owner's ballot --------------------------------------------------------------------------------------
+
+
+async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
+    """Next to a voting entity on the ballot: its flats' cost shares for the vote's project, and how."""
+    link = await service.round_for_vote(vote.id)
+    if link is None:
+        return ""
+    units = {
+        int(r["flat_id"])
+        for r in await VoteFlat.select(VoteFlat.flat_id).where(
+            (VoteFlat.vote == vote.id) & (VoteFlat.entity == standing.entity_id)
+        )
+    }
+    project = await service.get_project(int(link["project"]))
+    terms = terms_from_json(link["terms"] or {})
+    if vote.status in ("open", "closed"):
+        flats = await service.snapshot_flats(vote.id)
+    else:
+        flats = await service.roster_flats(project)
+    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+    if shares.table is None:
+        return ""
+    lines = [line for line in shares.table.lines if line.flat.flat_id in units]
+    if not lines:
+        return ""
+    return render("projects/_ballot_share.html", project=project, shares=shares, lines=lines)
+
+
+def register() -> None:
+    from deliberation.panels import register_projector_panel
+    from votes.extras import register_ballot_extra
+
+    register_notice_source("projects", notice_entries)
+    register_minutes_source("projects", minutes_sections)
+    register_projector_panel(projector_panel)
+    register_ballot_extra(ballot_share)
+

@@ -1,0 +1,115 @@
+"""Tables of the projects package: projects, their votes, occupied flats and consents, objections and handling."""
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.tables import Account, Building, Community, Flat, StairwellUnit
+from votes.tables import Vote
+
+
+class Project(Table):
+    """Works on a stairwell unit (or a whole building) that the owners decide: an elevator, insulation, a roof…"""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    building = ForeignKey(references=Building, on_delete=OnDelete.cascade, null=False)
+    # None: the project concerns the whole building (a roof); else one stairwell unit (an elevator).
+    stairwell_unit = ForeignKey(references=StairwellUnit, null=True, default=None, on_delete=OnDelete.cascade)
+    kind = Varchar(length=16)  # elevator / insulation / roof / pipes / other
+    title = Varchar(length=200)
+    description = Text(default="")
+    # Feasibility facts.
+    storeys = Integer(null=True, default=None)
+    legal_title = Text(default="")  # land and building title, planning permission
+    safety_notes = Text(default="")  # structure, fire escape, pipes to move
+    # Budget in fen, and the cost-sharing scheme (votes.projects.terms.Terms as JSON).
+    total = BigInt(default=0)
+    subsidy = BigInt(default=0)
+    fund = BigInt(default=0)  # maintenance-fund contribution, netted off like the subsidy
+    scheme = Varchar(length=16, default="area")  # area / guangzhou / stairs / custom
+    coefficients = JSON(default="{}")  # {"3": "0.7", …} for the custom scheme
+    fixed = JSON(default="{}")  # {"<flat id>": fen}
+    matter = Integer(null=True, default=None)  # the facilitator's Art. 278 item; None: the kind's default
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProjectVote(Table, tablename="project_vote"):
+    """A vote put to the owners on a project; the latest one not superseded is the project's current vote."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False, unique=True)
+    round = Integer(default=1)
+    matter = Integer()
+    # The budget and scheme voted on, as votes.projects.terms JSON; rewritten while the vote has not opened.
+    terms = JSON(default="{}")
+    # Set once the vote passed: the public notice runs from the close to notice_ends_at (exclusive).
+    notice_days = Integer(null=True, default=None)
+    notice_starts_at = Timestamptz(null=True, default=None)
+    notice_ends_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    superseded_at = Timestamptz(null=True, default=None)
+
+
+class OccupiedFlat(Table, tablename="project_occupied_flat"):
+    """A flat whose own exclusive space the works occupy; its owner must consent individually.
+
+    UNIQUE (project, flat) in the database.
+    """
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    occupies = Varchar(length=300)  # what of the flat: "part of the balcony for the shaft"
+    consent = Varchar(length=16, default="pending")  # pending / given / refused
+    method = Varchar(length=16, default="")  # online / signed / in_person / other
+    decided_on = Timestamptz(null=True, default=None)
+    note = Varchar(length=300, default="")
+    decided_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # the owner, online
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # staff, on paper
+    marked_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    marked_at = Timestamptz(default=TimestamptzNow())
+
+
+class Objection(Table, tablename="project_objection"):
+    """A written objection lodged during the public notice; numbered per project (UNIQUE in the database)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    project_vote = ForeignKey(references=ProjectVote, null=True, default=None, on_delete=OnDelete.set_null)
+    number = Integer()
+    channel = Varchar(length=16)  # online / paper / spoken
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # who lodged it online
+    flat = ForeignKey(references=Flat, null=True, default=None, on_delete=OnDelete.set_null)
+    objector = Varchar(length=100, default="")  # the name given on paper; never published
+    affects = JSON(default="[]")  # light / noise / access / cost / other
+    text = Text()
+    received_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, default="open")  # open / in_progress / resolved / withdrawn / unresolved
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ObjectionStep(Table, tablename="project_objection_step"):
+    """One entry of an objection's handling log: talks, mediation, resolved, withdrawn, unresolved."""
+
+    id = Serial(primary_key=True)
+    objection = ForeignKey(references=Objection, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16)
+    note = Text(default="")
+    at = Timestamptz(default=TimestamptzNow())
+    by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)

@@ -1,0 +1,149 @@
+"""Roster rows built directly with the tables, for the votes tests, benchmarks and browser-test set-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.db import write_transaction
+from app.tables import (
+    Building,
+    Compound,
+    Flat,
+    Ownership,
+    Person,
+    Residency,
+    StairwellUnit,
+    Verification,
+)
+from votes.bulk import insert_many
+
+
+@dataclass
+class RosterBuilder:
+    """Adds compounds, buildings, stairwell units, flats and people to one community's roster."""
+
+    community_id: int
+    compound_name: str = "幸福里"
+    _compounds: dict[str, int] = field(default_factory=dict)
+    _buildings: dict[tuple[str, str], int] = field(default_factory=dict)
+    _units: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    _people: int = 0
+
+    async def compound(self, name: str | None = None) -> int:
+        name = name or self.compound_name
+        if name not in self._compounds:
+            rows = await Compound.insert(Compound(community=self.community_id, name=name)).returning(Compound.id)
+            self._compounds[name] = int(rows[0]["id"])
+        return self._compounds[name]
+
+    async def stairwell(self, building: str, unit: str, compound: str | None = None) -> int:
+        compound_name = compound or self.compound_name
+        compound_id = await self.compound(compound_name)
+        if (compound_name, building) not in self._buildings:
+            rows = await Building.insert(Building(compound=compound_id, name=building)).returning(Building.id)
+            self._buildings[(compound_name, building)] = int(rows[0]["id"])
+        key = (compound_name, building, unit)
+        if key not in self._units:
+            rows = await StairwellUnit.insert(
+                StairwellUnit(building=self._buildings[(compound_name, building)], name=unit)
+            ).returning(StairwellUnit.id)
+            self._units[key] = int(rows[0]["id"])
+        return self._units[key]
+
+    async def flat(
+        self,
+        stairwell_id: int,
+        room: str,
+        area: int,
+        floor: int | None = None,
+        developer_unsold: bool = False,
+        usage: str = "residential",
+    ) -> int:
+        """A flat; `area` in hundredths of m²; the floor defaults to the room number's leading digits."""
+        rows = await Flat.insert(
+            Flat(
+                stairwell_unit=stairwell_id,
+                room=room,
+                floor=floor if floor is not None else max(1, int(room) // 100) if room.isdigit() else 1,
+                area=area,
+                developer_unsold=developer_unsold,
+                usage=usage,
+            )
+        ).returning(Flat.id)
+        return int(rows[0]["id"])
+
+    async def person(self, name: str, account: int | None = None, phone: str | None = None) -> int:
+        self._people += 1
+        rows = await Person.insert(
+            Person(
+                community=self.community_id,
+                name=name,
+                phone=phone,
+                identity_key=f"{name}|test-{self._people}",
+                account=account,
+            )
+        ).returning(Person.id)
+        return int(rows[0]["id"])
+
+    async def own(self, flat_id: int, person_id: int, verified: bool = True) -> None:
+        await Ownership.insert(Ownership(flat=flat_id, person=person_id))
+        if verified:
+            await self.verify(flat_id, person_id)
+
+    async def rent(self, flat_id: int, person_id: int, relation: str = "tenant", verified: bool = True) -> None:
+        await Residency.insert(Residency(flat=flat_id, person=person_id, relation=relation))
+        if verified:
+            await self.verify(flat_id, person_id)
+
+    async def verify(self, flat_id: int, person_id: int) -> None:
+        await Verification.insert(Verification(flat=flat_id, person=person_id, method="register"))
+
+    async def designate(self, flat_id: int, person_id: int) -> None:
+        await Flat.update({Flat.designated_voter: person_id}).where(Flat.id == flat_id)
+
+
+async def bulk_electorate(community_id: int, flats: int, per_stairwell: int = 60) -> None:
+    """A large roster quickly (for benchmarks): `flats` flats, each owned by its own verified owner,
+    with every 25th owner also owning the next flat, and every 40th flat unsold developer stock."""
+    builder = RosterBuilder(community_id)
+    compound_id = await builder.compound()
+    buildings = (flats + per_stairwell * 4 - 1) // (per_stairwell * 4)
+    async with write_transaction():
+        await insert_many(Building, ("compound", "name"), [(compound_id, str(b + 1)) for b in range(buildings)])
+        building_ids = [r["id"] for r in await Building.select(Building.id).where(Building.compound == compound_id).order_by(Building.id)]
+        await insert_many(StairwellUnit, ("building", "name"), [(b, str(u + 1)) for b in building_ids for u in range(4)])
+        stairwell_ids = [
+            r["id"]
+            for r in await StairwellUnit.select(StairwellUnit.id).where(StairwellUnit.building.compound == compound_id).order_by(
+                StairwellUnit.id
+            )
+        ]
+        rows = []
+        for index in range(flats):
+            floor, door = divmod(index % per_stairwell, 2)
+            rows.append(
+                (stairwell_ids[index // per_stairwell], f"{floor + 1}{door + 1:02d}", floor + 1, 7000 + (index * 37) % 6000,
+                 "registered", "residential", index % 40 == 39, True)
+            )
+        await insert_many(Flat, ("stairwell_unit", "room", "floor", "area", "area_source", "usage", "developer_unsold", "active"), rows)
+        flat_ids = [
+            r["id"]
+            for r in await Flat.select(Flat.id).where(Flat.stairwell_unit.building.compound == compound_id).order_by(Flat.id)
+        ]
+        await insert_many(
+            Person, ("community", "name", "identity_key", "is_developer"),
+            [(community_id, f"业主{i}", f"bulk-{i}", False) for i in range(flats)],
+        )
+        person_ids = [
+            r["id"]
+            for r in await Person.select(Person.id).where(
+                (Person.community == community_id) & Person.identity_key.like("bulk-%")
+            ).order_by(Person.id)
+        ]
+        owned = [
+            (flat_id, person_ids[index - 1] if index % 25 == 1 else person_ids[index])
+            for index, flat_id in enumerate(flat_ids)
+            if index % 40 != 39
+        ]
+        await insert_many(Ownership, ("flat", "person"), owned)
+        await insert_many(Verification, ("flat", "person", "method", "note", "revoke_reason"), [(f, p, "register", "", "") for f, p in owned])
