@@ -32,6 +32,10 @@ class Config:
     redis_url: str | None
     trusted_proxies: frozenset[str]
     timezone: str
+    # The address visitors use (QR codes, printed slips and ballots, feeds), when the request's is not it.
+    public_url: str | None = None
+    # Seconds between looks for votes whose window opens or closes now (votes.clock); 0 turns it off.
+    vote_clock_seconds: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -104,6 +108,14 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
         ZoneInfo(timezone)
     except Exception as exc:
         raise ConfigError("YISHI_TIMEZONE", f"unknown time zone {timezone!r}") from exc
+    clock = environ.get("YISHI_VOTE_CLOCK", "").strip() or "30"
+    if not clock.isascii() or not clock.isdigit() or int(clock) > 3600:
+        raise ConfigError("YISHI_VOTE_CLOCK", "must be a whole number of seconds from 0 (off) to 3600")
+    public_url = environ.get("YISHI_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_url is not None:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+            raise ConfigError("YISHI_PUBLIC_URL", "must be an http or https address without a path, e.g. https://yishi.example.org")
     secret_key = _secret_key(environ, env, var_dir)
     return Config(
         database_url=database_url,
@@ -112,6 +124,8 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
         redis_url=redis_url,
         trusted_proxies=proxies,
         timezone=timezone,
+        vote_clock_seconds=int(clock),
+        public_url=public_url,
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
@@ -84,6 +85,17 @@ def set_language(language: str) -> None:
 
 def get_language() -> str:
     return _current.get()
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Speak `code` for a while (e.g. to render one live event per language), then the language before."""
+    previous = get_language()
+    set_language(code)
+    try:
+        yield
+    finally:
+        set_language(previous)
 
 
 def gettext(message: str) -> str:

@@ -62,9 +62,12 @@ def make_environment() -> Environment:
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    from votes import clock
+
     opened = await db.open_pool()
     try:
-        yield
+        async with clock.running(get_config().vote_clock_seconds):
+            yield
     finally:
         if opened:
             await db.close_pool()

@@ -60,6 +60,21 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return peer
 
 
+def public_url(request: Request[Any, Any, Any]) -> str:
+    """The site's address as visitors reach it, for QR codes, printed slips and ballots, Open Graph and feeds:
+    YISHI_PUBLIC_URL when set; else the request's, believing X-Forwarded-Proto only from a trusted proxy (as
+    for X-Forwarded-For), so a TLS-terminating proxy does not turn every printed address into http://."""
+    config = get_config()
+    if config.public_url:
+        return config.public_url
+    scheme = request.url.scheme
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    if peer in config.trusted_proxies and forwarded in ("http", "https"):
+        scheme = forwarded
+    return f"{scheme}://{request.url.netloc}"
+
+
 def activate_language(request: Request[Any, Any, Any]) -> str:
     language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language"))
     i18n.set_language(language)

@@ -2,7 +2,7 @@
 
 Two channel kinds (app.live):
 - "meeting-<id>": the projector. Events "<part>-<language>" (now, queue, attendance, comments) in both
-  languages, and "vote" from the votes package's projector panels. Open to anyone who may see the meeting,
+  languages, and "vote-<language>" with the panels other packages register (deliberation.panels). Open to anyone who may see the meeting,
   and to a laptop holding the meeting's projector key (`?key=`).
 - "phones-<id>-<language>": phones following the meeting. Events "now", "agenda", "queue", "comment" (htmx
   out-of-band fragments that insert or replace one comment), "hand-<account id>" (only that person's phone
@@ -12,8 +12,6 @@ Two channel kinds (app.live):
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +20,7 @@ from litestar import Request
 
 from app import i18n, live
 from app.errors import NotFound
-from app.i18n import lazy
+from app.i18n import language, lazy
 from app.web import current_user
 from deliberation import comments, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
@@ -61,16 +59,6 @@ GLOBALS: dict[str, Any] = {
 
 def install_globals(env: Environment) -> None:
     env.globals.update(GLOBALS)
-
-
-@contextmanager
-def language(code: str) -> Iterator[None]:
-    previous = i18n.get_language()
-    i18n.set_language(code)
-    try:
-        yield
-    finally:
-        i18n.set_language(previous)
 
 
 def render(template: str, **context: Any) -> str:
@@ -147,10 +135,6 @@ def hand_html(meeting: dict[str, Any], state: dict[str, Any], code: str, may_rai
         return render("deliberation/_hand.html", meeting=meeting, may_raise=may_raise, **state)
 
 
-async def vote_panels(meeting_id: int) -> str:
-    return "".join(str(p) for p in await panels.projector_panels(meeting_id))
-
-
 # --- Publishing --------------------------------------------------------------------------------------------------
 
 
@@ -225,7 +209,7 @@ async def snapshot_projector(request: Request[Any, Any, Any], channel: str) -> l
     events = []
     for code in i18n.LANGUAGES:
         events += projector_events(data, PARTS, code)
-    events.append(("vote", await vote_panels(meeting_id)))
+    events += [(panels.event(code), str(await panels.render(meeting_id, code))) for code in i18n.LANGUAGES]
     return events
 
 

@@ -18,8 +18,8 @@ from app import i18n
 from app.config import get_config
 from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
-from app.web import current_user, is_htmx, require_user
-from deliberation import comments, feed, meetings, session
+from app.web import current_user, is_htmx, public_url, require_user
+from deliberation import comments, feed, meetings, panels, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.views import announce_after, back, form_int, show
 
@@ -280,7 +280,7 @@ def _projector_url(request: Request[Any, Any, Any], meeting: dict[str, Any]) -> 
 
 
 def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.base_url).rstrip("/")
+    return public_url(request)
 
 
 async def _control_context(request: Request[Any, Any, Any], ctx: MeetingContext) -> dict[str, Any]:
@@ -468,13 +468,13 @@ async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], 
         await meeting_for(user, meeting_id)
     data = await feed.gather(meeting_id, feed.PARTS, meeting)
     join_url = f"{_base(request)}/m/{meeting_id}/checkin"
-    short_url = f"{request.url.netloc}/m/{meeting_id}"
+    short_url = f"{_base(request).split('://', 1)[1]}/m/{meeting_id}"
     return show(
         request,
         "deliberation/projector.html",
         **data,
         details=meeting,
-        vote_panels=await feed.vote_panels(meeting_id),
+        vote_panels=await panels.render(meeting_id, i18n.get_language()),
         qr=qr_svg(join_url),
         short_url=short_url,
         now_time=datetime.now(ZoneInfo(get_config().timezone)).strftime("%H:%M"),

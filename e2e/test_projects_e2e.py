@@ -97,6 +97,12 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     room_cells = room.locator(".p-vote .pdiagram-svg .pd-cell")
     expect(room_cells).to_have_count(12)
     expect(room.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(0)
+    # A second projector in English: live updates of the vote section reach it in English too.
+    projector_en = browser.new_context(viewport=PROJECTOR, locale="en-US")
+    english(projector_en, base_url)
+    room_en = projector_en.new_page()
+    signin(room_en, base_url, FACILITATOR, next_path=f"/m/{meeting_id}/projector")
+    expect(room_en.locator(".p-vote .vfigure-label").first).to_have_text("Voting entities that took part")
 
     # The owner of 3-2-502 sees her share, and how it was computed, on her ballot; then votes.
     owner = browser.new_context(viewport=PHONE, locale="zh-CN")
@@ -119,6 +125,9 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     shot(screen, "projects-screen-one-voted-projector-zh")
     expect(room.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(1, timeout=10_000)
     shot(room, "projects-meeting-projector-zh")
+    expect(room_en.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(1, timeout=10_000)
+    expect(room_en.locator(".p-vote .vfigure-label").first).to_have_text("Voting entities that took part")
+    shot(room_en, "projects-meeting-projector-en")
 
     # The owner's project page shows only her own share.
     ballot.goto(project_url)
@@ -144,7 +153,7 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     signin(visit, base_url, "13800000003", next_path=project_url.replace(base_url, "") + "/visit")
     expect(visit.locator("main")).to_contain_text("3-2-101")
     shot(visit, "projects-visit-phone-zh")
-    for context in (facilitator, projector, owner, grid):
+    for context in (facilitator, projector, projector_en, owner, grid):
         context.close()
 
 

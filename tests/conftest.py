@@ -14,6 +14,7 @@ if not os.environ.get("YISHI_DATABASE_URL"):
     os.environ["YISHI_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='yishi-test-')}/test.sqlite3"
 os.environ.setdefault("YISHI_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ["YISHI_ENV"] = "development"
+os.environ["YISHI_VOTE_CLOCK"] = "0"  # tests tick votes.clock themselves, at the moment they choose
 
 import httpx
 import pytest

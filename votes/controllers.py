@@ -12,7 +12,7 @@ from app import i18n
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import lazy
 from app.permissions import community_by_slug, is_staff, require_role
-from app.web import current_user, form_values, page, require_user
+from app.web import current_user, form_values, page, public_url, require_user
 from votes import casting, live, paper, proxies, services
 from votes import settings as vote_settings
 from votes.errors import AlreadyVoted, NotEligible
@@ -301,7 +301,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
         by_stairwell, _by_floor = await services.breakdowns(vote)
         context.update(p=await services.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
-        context["qr"] = paper.qr_svg(str(request.base_url).rstrip("/") + f"/v/{vote.id}")
+        context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")
     return page(request, "votes/board.html", **vote_context(vote), **context)
 
 
@@ -520,8 +520,8 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
     ballots = []
     if chosen or vote.entities <= paper.PRINT_LIMIT:
         ballots = await paper.printable(vote, chosen)
-    base = str(request.base_url).rstrip("/")
-    with live.language("zh"):
+    base = public_url(request)
+    with i18n.language("zh"):
         printed = live.render(
             "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base,
             **vote_context(vote),

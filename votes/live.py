@@ -2,15 +2,13 @@
 
 Channel "vote-<id>" is public once a vote is published: the participation figure is meant for the notice
 board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
-its own language. Meetings get event "vote" (in Chinese, the room's default) and "vote-en" on
-"meeting-<id>" with the panels of the meeting's open votes.
+its own language. Meetings get events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole
+vote section (deliberation.panels), so each projector swaps in its own language.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from jinja2 import Environment
@@ -19,6 +17,7 @@ from litestar import Request
 from app import i18n
 from app import live as app_live
 from app.errors import DomainError
+from app.i18n import language
 
 log = logging.getLogger("yishi.votes.live")
 
@@ -35,16 +34,6 @@ def environment() -> Environment:
 
         _environment = make_environment()
     return _environment
-
-
-@contextmanager
-def language(code: str) -> Iterator[None]:
-    previous = i18n.get_language()
-    i18n.set_language(code)
-    try:
-        yield
-    finally:
-        i18n.set_language(previous)
 
 
 def render(template: str, code: str, **context: Any) -> str:
@@ -109,18 +98,11 @@ async def _publish(vote_id: int) -> None:
             await app_live.publish(f"vote-{vote_id}", f"participation-{code}", html)
     meeting_id = await services.meeting_of(vote_id)
     if meeting_id is not None:
+        from deliberation import panels
+
         for code in i18n.LANGUAGES:
-            event = "vote" if code == i18n.DEFAULT_LANGUAGE else f"vote-{code}"
-            await app_live.publish(f"meeting-{meeting_id}", event, await registered_panels(meeting_id, code))
-
-
-async def registered_panels(meeting_id: int, code: str) -> str:
-    """Every projector panel registered for the meeting (these votes' and others', e.g. a project's building
-    diagram), so an update replaces the projector's vote section with all of them, as its first snapshot did."""
-    from deliberation.panels import projector_panels
-
-    with language(code):
-        return "".join(str(panel) for panel in await projector_panels(meeting_id))
+            section = await panels.render(meeting_id, code)
+            await app_live.publish(f"meeting-{meeting_id}", panels.event(code), str(section))
 
 
 def _vote_id(channel: str) -> int | None:

@@ -27,7 +27,7 @@ from app.roster import codes, importer, joining, service
 from app.roster import messages as labels
 from app.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
 from app.tables import Community, Membership
-from app.web import client_address, current_user, page, require_user
+from app.web import client_address, current_user, page, public_url, require_user
 
 ROSTER = "/c/{slug:str}/roster"
 # A 10,000-flat XLSX is about 0.6 MB; room for registers with long lists of names.
@@ -443,7 +443,7 @@ async def roster_slips_create(request: Request[Any, Any, Any], slug: FromPath[st
 async def roster_slips(request: Request[Any, Any, Any], slug: FromPath[str], batch: FromPath[str]) -> Template:
     _user, community, access = await _staff(request, slug)
     slips = await joining.batch_slips(access, batch)
-    base = str(request.base_url).rstrip("/")
+    base = public_url(request)
     printable = [
         {"slip": slip, "url": f"{base}/join/{slip.code}", "qr": joining.qr_svg(f"{base}/join/{slip.code}")}
         for slip in slips

@@ -9,10 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.config import get_config
 from app.errors import FormErrors, NotFound
 from app.permissions import is_staff
-from app.web import current_user, is_htmx, page, require_user
+from app.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
 from deliberation.minutes import pages, service
 from deliberation.text import render_markdown
@@ -25,17 +24,6 @@ def _cache(request: Request[Any, Any, Any]) -> str:
     """Public pages are the same for every visitor who is not signed in, so phones and proxies may keep them
     a minute; a signed-in visitor's page carries their own header and must not be shared."""
     return PUBLIC_CACHE if current_user(request) is None else PRIVATE_CACHE
-
-
-def base_url(request: Request[Any, Any, Any]) -> str:
-    """The site's address as visitors reach it (for QR codes, Open Graph and the feed): behind a configured
-    TLS-terminating proxy, its X-Forwarded-Proto is believed, as app.web believes its X-Forwarded-For."""
-    scheme = request.url.scheme
-    peer = request.client.host if request.client else ""
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    if peer in get_config().trusted_proxies and forwarded in ("http", "https"):
-        scheme = forwarded
-    return f"{scheme}://{request.url.netloc}"
 
 
 def show(request: Request[Any, Any, Any], template: str, *, fragment: str | None = None, status_code: int = 200,
@@ -63,14 +51,14 @@ async def noticeboard(request: Request[Any, Any, Any], slug: FromPath[str]) -> T
         fragment="noticeboard/_minutes_list.html",
         board=found,
         staff=await is_staff(user, int(found.community["id"])) if user else False,
-        page_url=base_url(request) + f"/c/{slug}",
+        page_url=public_url(request) + f"/c/{slug}",
         headers={"Cache-Control": _cache(request)},
     )
 
 
 @get("/c/{slug:str}/feed.atom", name="noticeboard_feed")
 async def noticeboard_feed(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-    base = base_url(request)
+    base = public_url(request)
     community, entries = await board_service.feed(slug, base)
     body = pages.render_feed(community, entries, base)
     return Response(
@@ -96,13 +84,13 @@ async def minutes_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> R
     minutes_id, as_json = _parse_ref(ref)
     user = current_user(request)
     if as_json:
-        records = await pages.records_document(user, minutes_id, base_url(request))
+        records = await pages.records_document(user, minutes_id, public_url(request))
         return Response(
             content=json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"),
             media_type="application/json; charset=utf-8",
             headers={"Cache-Control": _cache(request), "Vary": "Cookie"},
         )
-    view = await pages.minutes_view(user, minutes_id, base_url(request))
+    view = await pages.minutes_view(user, minutes_id, public_url(request))
     return show(request, "minutes/minutes.html", view=view, headers={"Cache-Control": _cache(request)})
 
 

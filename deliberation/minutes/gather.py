@@ -150,16 +150,10 @@ async def vote_buildings(vote_id: int) -> tuple[str, ...]:
 async def contributed_sections(vote_id: int) -> dict[str, tuple[SectionFacts, ...]]:
     """What other packages add to a vote's minutes, in every interface language (the content keeps both)."""
     found: dict[str, tuple[SectionFacts, ...]] = {}
-    previous = i18n.get_language()
-    try:
-        for language in i18n.LANGUAGES:
-            i18n.set_language(language)
+    for code in i18n.LANGUAGES:
+        with i18n.language(code):
             sections = await contributions.minutes_sections(vote_id)
-            found[language] = tuple(
-                SectionFacts(s.title, tuple(s.paragraphs), tuple(s.tables), dict(s.data)) for s in sections
-            )
-    finally:
-        i18n.set_language(previous)
+        found[code] = tuple(SectionFacts(s.title, tuple(s.paragraphs), tuple(s.tables), dict(s.data)) for s in sections)
     if not any(found.values()):
         return {}
     return found

@@ -360,7 +360,7 @@ async def test_projector_opens_with_the_key_or_for_people_who_see_the_meeting(cl
     assert f'sse-connect="/live/meeting-{meeting_id}?key={key}"' in html
     assert "<svg" in html and f"/m/{meeting_id}" in html  # QR code and short address to join
     assert "<form" not in html and "<button" not in html  # no controls on the projector
-    assert 'sse-swap="vote"' in html
+    assert 'sse-swap="vote-zh"' in html
     assert (await client.get(f"/m/{meeting_id}/projector?key=wrong")).status_code == 303  # sign in
     await client.signin(world.phones["outsider"])
     assert (await client.get(f"/m/{meeting_id}/projector?key=wrong")).status_code == 404
@@ -416,7 +416,7 @@ async def test_snapshot_completes_a_reconnecting_projector(world):
     meeting_id, items = await make_meeting(world, status="in_session")
     await Meeting.update({Meeting.current_item: items[1]}).where(Meeting.id == meeting_id)
     events = dict(await feed.snapshot_projector(None, f"meeting-{meeting_id}"))
-    assert {"now-zh", "now-en", "queue-zh", "attendance-en", "comments-zh", "vote"} <= set(events)
+    assert {"now-zh", "now-en", "queue-zh", "attendance-en", "comments-zh", "vote-zh", "vote-en"} <= set(events)
     assert "楼道堆物清理" in events["now-zh"] and "正在讨论" in events["now-zh"]
     assert "Now discussing" in events["now-en"]
 

@@ -174,7 +174,7 @@ async def test_the_meeting_projector_shows_the_diagram_of_an_attached_vote(clien
     assert svg.count('<g class="pd-cell pd-voted') == 2 and "hx-get" not in panels  # live via the meeting, no polling
     assert_translated(panels, language, data={"3-2 加装电梯", "3-2"})
     # What a ballot's live update sends the projector carries the diagram too, not only the votes' own panel.
-    from votes.live import registered_panels
+    from deliberation import panels as projector_section
 
-    update = await registered_panels(meeting_id, language)
+    update = str(await projector_section.render(meeting_id, language))
     assert f'id="project-panel-{project_id}"' in update and f'id="vote-panel-{vote_id}"' in update

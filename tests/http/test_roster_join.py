@@ -283,3 +283,21 @@ async def test_join_and_slip_pages_are_translated(client, assert_translated, lan
     assert_translated(slips.text, language, data=names | {"王秀兰"})
     if language == "en":
         assert "Join your neighbours on Yishi" in slips.text
+
+
+async def test_slips_carry_the_public_address_when_one_is_configured(client, monkeypatch):
+    """Behind a proxy the request's host is not what residents can reach: printed QR codes use YISHI_PUBLIC_URL."""
+    import dataclasses
+
+    from app import config
+
+    _cid, snapshot = await demo()
+    await print_slips(client, snapshot.buildings[("阳光花园", "2")])
+    await client.signin("13800000001", DEMO_PASSWORD)
+    batch = (await JoinCode.select(JoinCode.batch).first())["batch"]
+    before = (await client.get(f"/c/demo/roster/slips/{batch}")).text
+    assert "http://testserver.local/join" in before
+    monkeypatch.setattr(config, "_config", dataclasses.replace(config.get_config(), public_url="https://yishi.example.org"))
+    after = (await client.get(f"/c/demo/roster/slips/{batch}")).text
+    assert "https://yishi.example.org/join" in after and "testserver.local" not in after
+    assert after.count("<svg") == before.count("<svg")  # the QR codes too, now of the public address

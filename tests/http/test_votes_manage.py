@@ -110,6 +110,49 @@ async def test_scheduled_vote_opens_at_its_time_with_the_roster_of_then(client, 
     assert await VoteEntity.count() == 5
 
 
+async def test_the_vote_clock_opens_and_closes_votes_nobody_visits(client, world):
+    from votes import clock
+
+    await client.signin("13800000009")
+    opens = (services.now() + timedelta(days=2)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    closes = (services.now() + timedelta(days=3)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    form = vote_form(scope=await stairwell_scope(world.community_id), opens_at=opens, closes_at=closes)
+    vote_id = int((await client.post_form("/c/test/votes", form)).headers["location"].split("/")[2])
+    await client.post_form(f"/v/{vote_id}/publish")
+    await client.post_form("/signout")
+    status = Vote.select(Vote.status).where(Vote.id == vote_id).first
+
+    assert await clock.tick() == [] and (await status())["status"] == "scheduled"  # not yet
+    await Vote.update({Vote.opens_at: services.now() - timedelta(seconds=1)}).where(Vote.id == vote_id)
+    assert await clock.tick() == [vote_id]
+    assert (await status())["status"] == "open" and await VoteEntity.count() == 5
+    await client.signin("13900000101")
+    await cast_online(client, vote_id, "3-2-101")
+
+    await Vote.update({Vote.closes_at: services.now() - timedelta(seconds=1)}).where(Vote.id == vote_id)
+    assert await clock.tick() == [vote_id]
+    closed = await Vote.select(Vote.status, Vote.result, Vote.closed_by).where(Vote.id == vote_id).first()
+    assert closed["status"] == "closed" and closed["closed_by"] is None  # closed by its window, not a person
+    assert "outcome" in closed["result"]
+    assert await clock.tick() == []  # nothing left to do
+
+
+async def test_the_vote_clock_runs_with_the_application(client, world):
+    """The lifespan starts the clock; here with a short interval, and the test waits for its effect."""
+    import asyncio
+
+    from votes import clock
+
+    vote_id = await open_vote(client, world)
+    await Vote.update({Vote.closes_at: services.now() - timedelta(seconds=1)}).where(Vote.id == vote_id)
+    async with clock.running(0.05):
+        for _ in range(200):
+            if (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "closed":
+                break
+            await asyncio.sleep(0.05)
+    assert (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "closed"
+
+
 async def test_delete_only_drafts(client, world):
     await client.signin("13800000009")
     response = await client.post_form("/c/test/votes", vote_form(scope=await stairwell_scope(world.community_id)))
@@ -222,7 +265,11 @@ async def test_lists_of_votes(client, world, assert_translated):
     assert_translated(mine.text, "zh", data=DATA)
     listing = await client.get("/c/test/votes")
     assert "3号楼2单元加装电梯" in listing.text and "投票中" in listing.text
+    # Both lists lead on to the community's elevator and renovation projects.
+    assert 'href="/c/test/projects"' in mine.text and 'href="/c/test/projects"' in listing.text
+    assert (await client.get("/c/test/projects")).status_code == 200
     await client.post_form("/signout")
+    assert 'href="/c/test/projects"' not in (await client.get("/c/test/votes")).text  # sign-in needed there
     await client.signin("13800000009")
     mine = await client.get("/votes")
     assert f'href="/v/{vote_id}/manage"' in mine.text

@@ -13,10 +13,15 @@ from app.config import DEFAULT_DATABASE_URL, ConfigError, load_config
 def test_defaults_use_sqlite_and_keep_a_generated_secret(tmp_path):
     config = load_config({}, var_dir=tmp_path)
     assert config.database_url == DEFAULT_DATABASE_URL and config.is_sqlite
-    assert config.env == "development"
+    assert config.env == "development" and config.vote_clock_seconds == 30
     assert len(config.secret_key) >= 32
     assert load_config({}, var_dir=tmp_path).secret_key == config.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_public_url_is_kept_without_its_trailing_slash(tmp_path):
+    assert load_config({"YISHI_PUBLIC_URL": "https://yishi.example.org/"}, var_dir=tmp_path).public_url == "https://yishi.example.org"
+    assert load_config({}, var_dir=tmp_path).public_url is None
 
 
 def test_postgres_url_selects_postgres(tmp_path):
@@ -35,6 +40,10 @@ def test_postgres_url_selects_postgres(tmp_path):
         ({"YISHI_DATABASE_URL": "postgresql://h:notaport/db"}, "YISHI_DATABASE_URL"),
         ({"YISHI_REDIS_URL": "http://localhost"}, "YISHI_REDIS_URL"),
         ({"YISHI_TIMEZONE": "Mars/Olympus"}, "YISHI_TIMEZONE"),
+        ({"YISHI_VOTE_CLOCK": "soon"}, "YISHI_VOTE_CLOCK"),
+        ({"YISHI_PUBLIC_URL": "yishi.example.org"}, "YISHI_PUBLIC_URL"),
+        ({"YISHI_PUBLIC_URL": "https://yishi.example.org/sub"}, "YISHI_PUBLIC_URL"),
+        ({"YISHI_VOTE_CLOCK": "-5"}, "YISHI_VOTE_CLOCK"),
     ],
 )
 def test_bad_configuration_names_the_variable(tmp_path, environ, variable):

@@ -596,9 +596,8 @@ def question_text(project: Mapping[str, Any]) -> str:
     """The question on the ballot, stored with the vote in the community's language (Chinese), whatever
     language the facilitator's pages are in."""
     from app import i18n
-    from votes.projects.views import language
 
-    with language(i18n.DEFAULT_LANGUAGE):
+    with i18n.language(i18n.DEFAULT_LANGUAGE):
         return i18n.gettext(
             "Do you agree to carry out the project “{title}” for {place}, with the budget and the cost-sharing "
             "scheme set out on the project page? Your own share is shown on this ballot."

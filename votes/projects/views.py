@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -100,16 +98,6 @@ def environment() -> Environment:
 
         _environment = make_environment()
     return _environment
-
-
-@contextmanager
-def language(code: str) -> Iterator[None]:
-    previous = i18n.get_language()
-    i18n.set_language(code)
-    try:
-        yield
-    finally:
-        i18n.set_language(previous)
 
 
 def render(template: str, **context: Any) -> str:
