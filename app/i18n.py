@@ -99,7 +99,8 @@ def language(code: str) -> Iterator[None]:
 
 
 def gettext(message: str) -> str:
-    return TRANSLATIONS[_current.get()].gettext(message)
+    # gettext("") is the catalog's header (Project-Id-Version: …); an empty label must stay empty.
+    return TRANSLATIONS[_current.get()].gettext(message) if message else ""
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

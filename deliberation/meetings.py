@@ -518,8 +518,13 @@ async def delete_attachment(ctx: MeetingContext, attachment_id: int) -> None:
 
 
 async def notices(meeting_id: int) -> list[dict[str, Any]]:
+    """The meeting's notices, each with the fingerprint of its publication on the notice board."""
+    from deliberation.minutes.notices import fingerprints
+
     rows = await Notice.select().where(Notice.meeting == meeting_id).order_by(Notice.number)
+    prints = await fingerprints([int(r["id"]) for r in rows])
     for r in rows:
+        r["fingerprint"] = prints.get(int(r["id"]), "")
         if isinstance(r["snapshot"], str):
             r["snapshot"] = json.loads(r["snapshot"])
         for key in ("starts_at", "ends_at"):
@@ -558,17 +563,21 @@ async def _snapshot(meeting_id: int) -> dict[str, Any]:
     }
 
 
-async def _publish_notice(ctx: MeetingContext, actor: int | None) -> int:
-    """Inside a write transaction: the next numbered notice with today's agenda."""
+async def _publish_notice(ctx: MeetingContext, actor: int | None, at: datetime | None = None) -> int:
+    """Inside a write transaction: the next numbered notice with today's agenda, dated `at` (default: now)."""
     last = await Notice.select(Notice.number).where(Notice.meeting == ctx.id).order_by(
         Notice.number, ascending=False
     ).first()
     number = int(last["number"]) + 1 if last else 1
+    from deliberation.minutes.notices import chain_notice
+
     try:
-        await Notice.insert(
-            Notice(meeting=ctx.id, number=number, published_by=actor, published_at=now(),
+        rows = await Notice.insert(
+            Notice(meeting=ctx.id, number=number, published_by=actor, published_at=(at or now()).replace(microsecond=0),
                    snapshot=await _snapshot(ctx.id))  # fmt: skip
-        )
+        ).returning(Notice.id)
+        # On the community's notice board, so in its publication chain like minutes and result notices.
+        await chain_notice(int(rows[0]["id"]), actor)
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(lazy("Someone else has just published a notice. Please reload the page.")) from exc
@@ -577,7 +586,7 @@ async def _publish_notice(ctx: MeetingContext, actor: int | None) -> int:
     return number
 
 
-async def publish_notice(ctx: MeetingContext) -> None:
+async def publish_notice(ctx: MeetingContext, at: datetime | None = None) -> None:
     actor = ctx.user.id if ctx.user else None
     async with write_transaction():
         fresh = await Meeting.select(Meeting.status).where(Meeting.id == ctx.id).first()
@@ -587,7 +596,7 @@ async def publish_notice(ctx: MeetingContext) -> None:
         except rules.RuleError as exc:
             raise Conflict(exc.message) from exc
         await Meeting.update({Meeting.status: "noticed"}).where(Meeting.id == ctx.id)
-        await _publish_notice(ctx, actor)
+        await _publish_notice(ctx, actor, at)
 
 
 async def change_status(ctx: MeetingContext, action: str) -> str:

@@ -61,7 +61,9 @@ async def main():
         speaking_limit=120)).returning(Meeting.id))[0]["id"]
     for position, (title, description) in enumerate(ITEMS, start=1):
         await AgendaItem.insert(AgendaItem(meeting=meeting, position=position, title=title, description=description))
-    await Notice.insert(Notice(meeting=meeting, number=1, snapshot={"items": [{"title": t} for t, _d in ITEMS]}))
+    snapshot = {"title": sys.argv[1], "kind": "bench", "scope_kind": "building", "scope_places": [],
+                "items": [{"position": n, "title": t, "description": d} for n, (t, d) in enumerate(ITEMS, start=1)]}
+    await Notice.insert(Notice(meeting=meeting, number=1, snapshot=snapshot))
     print(json.dumps({"id": meeting, "key": "e2e-projector-key-" + sys.argv[1][-6:], "items": [t for t, _d in ITEMS]}))
     await db.close_pool()
 

@@ -105,6 +105,13 @@ def test_the_published_minutes_read_well_without_signing_in(browser: Browser, ba
     expect(page.locator(".nb-result").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     shot(page, f"noticeboard-{size_name}-{language}")
+    # The upcoming meeting's notice, as published in the chain: printable, with its fingerprint and QR code.
+    page.locator(".nb-more a[href^='/notices/']").first.click()
+    expect(page.locator("#meeting-notice h1")).to_contain_text("楼道板凳协商会")
+    expect(page.locator("#meeting-notice svg.qr")).to_be_visible()
+    expect(page.locator("#meeting-notice .nt-agenda strong").first).to_have_text("楼道堆物清理")
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    shot(page, f"meeting-notice-{size_name}-{language}")
     assert not failed
     context.close()
 
@@ -133,6 +140,24 @@ def test_the_minutes_print_on_a4_with_page_numbers_fingerprint_and_qr(browser: B
         # Look at these pictures: they are the sheets that go on the notice board.
         subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(SCREENSHOTS / "minutes-print-a4")], check=True)
         assert list(SCREENSHOTS.glob("minutes-print-a4-*.png"))
+
+
+def test_a_meeting_notice_prints_on_one_a4_sheet_with_its_fingerprint(browser: Browser, base_url: str):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base_url}/c/demo")
+    page.locator(".nb-more a[href^='/notices/']").first.click()
+    fingerprint = page.locator(".mn-fp").inner_text()
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden() and page.locator(".mn-tools").is_hidden()
+    pdf = SCREENSHOTS / "meeting-notice-print-a4.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    context.close()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "楼道堆物清理" in text and fingerprint.replace(" ", "") in text.replace(" ", "")
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(SCREENSHOTS / "meeting-notice-print-a4")], check=True)
 
 
 def test_the_feed_and_the_json_record(browser: Browser, base_url: str, published):

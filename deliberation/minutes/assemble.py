@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from deliberation.minutes.canonical import iso
+from deliberation.minutes.canonical import CanonicalError, iso
 
 CONTENT_SCHEMA: Final = "yishi.minutes/1"
 REMEDY_BASIS: Final = "spc-2009-7-art-12"  # SPC interpretation 法释〔2009〕7号 Art. 12: revoke within one year
@@ -374,3 +374,54 @@ def plain_text(content: Mapping[str, object]) -> str:
 
     walk(content)
     return "\n".join(found)
+
+
+NOTICE_SCHEMA: Final = "yishi.meeting-notice/1"
+
+
+def meeting_notice_content(
+    community: CommunityFacts, meeting_id: int, number: int, noticed_at: datetime, snapshot: Mapping[str, object]
+) -> dict[str, object]:
+    """What a meeting notice publishes: the meeting and its agenda as noticed, with no one's name (guests
+    appear by role and organisation; the facilitator and the recorder by role only, on the meeting's pages)."""
+
+    def text(key: str, source: Mapping[str, object] = snapshot) -> str:
+        value = source.get(key)
+        return "" if value is None else str(value)
+
+    def moment(key: str) -> str | None:
+        value = snapshot.get(key)
+        if not value:
+            return None
+        try:
+            return iso(datetime.fromisoformat(str(value)))  # one form whichever engine stored the meeting
+        except (ValueError, CanonicalError):
+            return str(value)
+
+    guests = snapshot.get("guests")
+    items = snapshot.get("items")
+    places = snapshot.get("scope_places")
+    return {
+        "schema": NOTICE_SCHEMA,
+        "kind": "meeting_notice",
+        "meeting_id": meeting_id,
+        "number": number,
+        "title": text("title"),
+        "community": {"slug": community.slug, "name": community.name, "street": community.street},
+        "meeting_kind": text("kind"),
+        "starts_at": moment("starts_at"),
+        "ends_at": moment("ends_at"),
+        "venue": {"name": text("venue"), "address": text("venue_address")},
+        "scope": {"kind": text("scope_kind"), "places": [str(p) for p in places] if isinstance(places, list) else []},
+        "guests": [
+            {"role": text("role", g), "organisation": text("organisation", g)}
+            for g in (guests if isinstance(guests, list) else [])
+            if isinstance(g, Mapping)
+        ],
+        "items": [
+            {"position": int(str(i.get("position") or n)), "title": text("title", i), "description": text("description", i)}
+            for n, i in enumerate(items if isinstance(items, list) else [], start=1)
+            if isinstance(i, Mapping)
+        ],
+        "noticed_at": iso(noticed_at),
+    }

@@ -141,6 +141,18 @@ async def check_vote(label: str, published: Mapping[str, Any]) -> list[str]:
     return findings
 
 
+def _address(row: Mapping[str, Any]) -> str:
+    """Where a publication is read: its minutes page, a meeting notice's page, a project's notice."""
+    if row["kind"] == "meeting_notice":
+        return f"/notices/{row['notice']}"
+    if row["kind"] == "project_notice":
+        try:
+            return f"/p/{int(json.loads(str(row['content']))['project_id'])}/notice"
+        except (ValueError, KeyError, TypeError):
+            return "a project's notice"
+    return f"/minutes/{row['minutes']}"
+
+
 async def verify(slug: str | None = None) -> Report:
     report = Report()
     query = Community.select(Community.id, Community.slug).order_by(Community.slug)
@@ -150,8 +162,8 @@ async def verify(slug: str | None = None) -> Report:
     for community in communities:
         report.communities += 1
         rows = await Publication.select(
-            Publication.seq, Publication.kind, Publication.minutes, Publication.published_at, Publication.content,
-            Publication.previous, Publication.sha256,
+            Publication.seq, Publication.kind, Publication.minutes, Publication.notice, Publication.published_at,
+            Publication.content, Publication.previous, Publication.sha256,
         ).where(Publication.community == community["id"]).order_by(Publication.seq)  # fmt: skip
         report.publications += len(rows)
         links = [
@@ -159,7 +171,7 @@ async def verify(slug: str | None = None) -> Report:
                  str(r["previous"]), str(r["sha256"]))  # fmt: skip
             for r in rows
         ]
-        where = {int(r["seq"]): f"publication {r['seq']} (/minutes/{r['minutes']})" for r in rows}
+        where = {int(r["seq"]): f"publication {r['seq']} ({_address(r)})" for r in rows}
         for problem in verify_chain(links):
             label = where.get(problem.seq, f"publication {problem.seq}")
             report.findings.append(

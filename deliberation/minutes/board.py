@@ -58,6 +58,8 @@ class MeetingNotice:
     number: int
     noticed_at: datetime
     items: tuple[tuple[str, str], ...]  # (title, description)
+    notice_id: int = 0
+    fingerprint: str = ""  # of the notice's publication in the chain ("" for a notice from before the chain had them)
 
 
 @dataclass(frozen=True)
@@ -124,10 +126,13 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
     if not ids:
         return []
     latest: dict[int, dict[str, Any]] = {}
-    for row in await Notice.select(Notice.meeting, Notice.number, Notice.published_at, Notice.snapshot).where(
+    for row in await Notice.select(Notice.id, Notice.meeting, Notice.number, Notice.published_at, Notice.snapshot).where(
         Notice.meeting.is_in(ids)
     ).order_by(Notice.number):
         latest[int(row["meeting"])] = row
+    from deliberation.minutes.notices import fingerprints
+
+    prints = await fingerprints([int(n["id"]) for n in latest.values()])
     found = []
     for meeting_id in ids:
         notice = latest.get(meeting_id)
@@ -147,6 +152,8 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
                 number=int(notice["number"]),
                 noticed_at=notice["published_at"],
                 items=tuple((str(i.get("title", "")), str(i.get("description", ""))) for i in snapshot.get("items", [])),
+                notice_id=int(notice["id"]),
+                fingerprint=prints.get(int(notice["id"]), ""),
             )
         )
     return found
@@ -318,6 +325,10 @@ def entry_id(base: str, name: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{name}"))
 
 
+# Publications read at /minutes/{id}; meeting and project notices are listed from their own sources below.
+MINUTES_KINDS = ["minutes", "addendum", "notice"]
+
+
 async def feed(slug: str, base: str) -> tuple[dict[str, Any], list[FeedEntry]]:
     """Everything published on a community's board, newest first: publications, meeting notices, contributions."""
     community = await community_by_slug(slug)
@@ -326,7 +337,9 @@ async def feed(slug: str, base: str) -> tuple[dict[str, Any], list[FeedEntry]]:
     for r in await Publication.select(
         Publication.seq, Publication.kind, Publication.minutes, Publication.title, Publication.summary,
         Publication.published_at, Publication.sha256,
-    ).where(Publication.community == community_id).order_by(Publication.seq, ascending=False).limit(FEED_SIZE):  # fmt: skip
+    ).where((Publication.community == community_id) & Publication.kind.is_in(MINUTES_KINDS)).order_by(
+        Publication.seq, ascending=False
+    ).limit(FEED_SIZE):  # fmt: skip
         entries.append(
             FeedEntry(
                 id=entry_id(base, f"c/{slug}/publication/{r['seq']}"),
@@ -337,16 +350,20 @@ async def feed(slug: str, base: str) -> tuple[dict[str, Any], list[FeedEntry]]:
                 category=str(r["kind"]),
             )
         )
-    for n in await Notice.select(
+    notices = await Notice.select(
         Notice.id, Notice.number, Notice.published_at, Notice.snapshot, Notice.meeting
-    ).where(Notice.meeting.community == community_id).order_by(Notice.published_at, ascending=False).limit(FEED_SIZE):
+    ).where(Notice.meeting.community == community_id).order_by(Notice.published_at, ascending=False).limit(FEED_SIZE)
+    from deliberation.minutes.notices import fingerprints
+
+    chained = await fingerprints([int(n["id"]) for n in notices])
+    for n in notices:
         snapshot = cast(Mapping[str, Any], loaded(n["snapshot"]) or {})
         items = [str(i.get("title", "")) for i in snapshot.get("items", [])]
         entries.append(
             FeedEntry(
                 id=entry_id(base, f"c/{slug}/meeting-notice/{n['id']}"),
                 title=str(snapshot.get("title", "")),
-                url=f"{base}/c/{slug}#meeting-{n['meeting']}",
+                url=f"{base}/notices/{n['id']}" if int(n["id"]) in chained else f"{base}/c/{slug}#meeting-{n['meeting']}",
                 updated=n["published_at"],
                 summary="；".join(items),
                 category="meeting",

@@ -13,7 +13,7 @@ from app.errors import FormErrors, NotFound
 from app.permissions import is_staff
 from app.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
-from deliberation.minutes import pages, service
+from deliberation.minutes import notices, pages, service
 from deliberation.text import render_markdown
 
 PUBLIC_CACHE = "public, max-age=60"
@@ -92,6 +92,23 @@ async def minutes_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> R
         )
     view = await pages.minutes_view(user, minutes_id, public_url(request))
     return show(request, "minutes/minutes.html", view=view, headers={"Cache-Control": _cache(request)})
+
+
+@get("/notices/{notice_id:int}", name="meeting_notice_page")
+async def meeting_notice_page(request: Request[Any, Any, Any], notice_id: FromPath[int]) -> Template:
+    """A meeting's notice as published in the chain: public, printable for the stairwell's notice board."""
+    view = await notices.notice_view(notice_id, public_url(request))
+    return show(request, "noticeboard/meeting_notice.html", view=view, headers={"Cache-Control": _cache(request)})
+
+
+@get("/notices/{notice_id:int}/print.css", name="meeting_notice_print_css")
+async def meeting_notice_print_css(request: Request[Any, Any, Any], notice_id: FromPath[int]) -> Response[Any]:
+    view = await notices.notice_view(notice_id, public_url(request))
+    return Response(
+        content=pages.page_margin_css(notices.print_label(view)).encode("utf-8"),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Language, Cookie"},
+    )
 
 
 @get("/minutes/{minutes_id:int}/votes/{ref:str}", name="minutes_vote_record")
@@ -253,6 +270,8 @@ ROUTES = [
     minutes_page,
     minutes_vote_record,
     minutes_print_css,
+    meeting_notice_page,
+    meeting_notice_print_css,
     minutes_workspace,
     minutes_start,
     minutes_edit,

@@ -7,7 +7,7 @@ idempotent, and does nothing while the roster or the other packages' services ar
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.accounts import CurrentUser
@@ -38,6 +38,12 @@ HOW_TO_OBJECT = (
 def _person(account: dict[str, Any]) -> CurrentUser:
     """A service caller for the demo: the demo account itself, as if it had signed in."""
     return CurrentUser(int(account["id"]), str(account["display_name"]), None, account["phone"], False, 0)
+
+
+UPCOMING_AGENDA = (
+    ("楼道堆物清理", "清理各层楼道里的杂物和废旧家具，消除**消防隐患**。确需保留的物品请提前贴上户号。"),
+    ("电动自行车充电", "讨论在车棚安装充电桩，禁止在楼道和家中充电。"),
+)
 
 
 def _unit_title(building: str, unit: str, what: str) -> str:
@@ -151,7 +157,7 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
     """An owners' meeting of the unit, noticed, held and closed through the meetings service; (meeting, item)."""
     from deliberation import meetings
     from deliberation.access import NO_ACCESS, MeetingContext
-    from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, Notice, Venue
+    from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, Venue
 
     venue = await Venue.select(Venue.id).where(Venue.community == community_id).first()
     async with write_transaction():
@@ -183,13 +189,12 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
     row = await Meeting.select().where(Meeting.id == meeting_id).first()
     assert row is not None
     ctx = MeetingContext(row, NO_ACCESS, None)
-    await meetings.publish_notice(ctx)
+    await meetings.publish_notice(ctx, at=held - timedelta(days=16))  # noticed sixteen days before it was held
     await meetings.change_status(ctx, "start")
     await meetings.change_status(ctx, "close")
     flats = await Flat.select(Flat.id).where(Flat.stairwell_unit == unit["id"]).order_by(Flat.floor).order_by(Flat.room)
     async with write_transaction():
         # The meeting took place weeks ago: the services stamped "now", the demo dates it back.
-        await Notice.update({Notice.published_at: held - timedelta(days=16)}).where(Notice.meeting == meeting_id)
         await Meeting.update({Meeting.started_at: held, Meeting.closed_at: held + timedelta(minutes=110)}).where(
             Meeting.id == meeting_id
         )
@@ -206,6 +211,34 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
                      open_points="施工期间的临时出入口和电动车停放。", updated_by=recorder)  # fmt: skip
         )
     return meeting_id, item_id
+
+
+async def _upcoming_meeting(community_id: int, unit: dict[str, Any], facilitator: int, recorder: int) -> None:
+    """A bench consultation of the unit in four days, noticed yesterday: the board's upcoming meeting."""
+    from deliberation import meetings
+    from deliberation.access import NO_ACCESS, MeetingContext
+    from deliberation.tables import AgendaItem, Meeting, Venue
+
+    venue = await Venue.select(Venue.id).where(Venue.community == community_id).first()
+    starts = datetime.now(UTC).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(days=4)  # 19:00 in Beijing
+    title = _unit_title(str(unit["building.name"]), str(unit["name"]), "楼道板凳协商会")
+    async with write_transaction():
+        meeting_id = int(
+            (
+                await Meeting.insert(
+                    Meeting(community=community_id, kind="bench", title=title, scope_kind="stairwell_unit",
+                            scope_ids=[int(unit["id"])], starts_at=starts, ends_at=starts + timedelta(hours=1, minutes=30),
+                            facilitator=facilitator, recorder=recorder, status="draft",
+                            venue=venue["id"] if venue else None, created_by=facilitator,
+                            projector_key=meetings.new_key())  # fmt: skip
+                ).returning(Meeting.id)
+            )[0]["id"]
+        )
+        for position, (item, description) in enumerate(UPCOMING_AGENDA, start=1):
+            await AgendaItem.insert(AgendaItem(meeting=meeting_id, position=position, title=item, description=description))
+    row = await Meeting.select().where(Meeting.id == meeting_id).first()
+    assert row is not None
+    await meetings.publish_notice(MeetingContext(row, NO_ACCESS, None), at=datetime.now(UTC) - timedelta(days=1))
 
 
 async def load_minutes_demo(community_id: int) -> None:
@@ -264,6 +297,9 @@ async def load_minutes_demo(community_id: int) -> None:
         notice_id = await service.start_notice(_person(facilitator), slug, roof_vote)
         await service.save_part(_person(facilitator), notice_id, "how_to_object", HOW_TO_OBJECT)
         await _sign_and_publish(service, notice_id, facilitator, None)
+
+        # 3. A bench consultation next week, noticed yesterday: on the board with its printable notice.
+        await _upcoming_meeting(community_id, units[-1], int(facilitator["id"]), int(recorder["id"]))
     except DomainError as problem:
         # The demo must never stop `yishi demo`; a service refusing is logged and the rest is skipped.
         log.warning("demo minutes skipped: %s", problem.message)

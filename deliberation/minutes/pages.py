@@ -300,4 +300,9 @@ async def print_stylesheet(user: CurrentUser | None, minutes_id: int) -> str:
         label = i18n.gettext("Draft: not published")
     else:
         raise NotFound(service.NOT_FOUND)
+    return page_margin_css(label)
+
+
+def page_margin_css(label: str) -> str:
+    """A print stylesheet writing `label` in the bottom margin of every sheet (the CSP allows no inline style)."""
     return "@page {\n  @bottom-left { content: " + css_string(label) + "; font-size: 9pt; color: #333; }\n}\n"

@@ -16,7 +16,7 @@ from app.errors import Conflict, Forbidden, FormErrors, NotFound
 from app.i18n import lazy
 from app.permissions import community_by_slug, require_role
 from app.tables import AuditLog, Membership
-from deliberation.minutes import gather, rules
+from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import (
     CorrectionFacts,
     MinutesFacts,
@@ -26,7 +26,7 @@ from deliberation.minutes.assemble import (
     plain_text,
     with_signoffs,
 )
-from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash, content_hash
+from deliberation.minutes.canonical import content_hash
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import AgendaItem, Meeting
 from deliberation.text import excerpt
@@ -412,7 +412,6 @@ async def publish(user: CurrentUser, minutes_id: int) -> int:
     if await open_votes_of(row):
         raise Conflict(lazy("A vote of this meeting is still open. Publish the minutes once it has closed."))
     final = with_signoffs(content, {role: signed[role]["signed_at"] for role in rules.signing_roles(str(row["kind"]))})
-    text = canonical_text(final)
     community_id = int(row["community"])
     tz = ZoneInfo(get_config().timezone)
     for attempt in range(PUBLISH_ATTEMPTS):
@@ -421,37 +420,25 @@ async def publish(user: CurrentUser, minutes_id: int) -> int:
                 fresh = await Minutes.select(Minutes.status).where(Minutes.id == minutes_id).first()
                 if fresh is None or fresh["status"] != "draft":
                     raise Conflict(lazy("These minutes have already been published."))
-                last = await Publication.select(Publication.seq, Publication.sha256).where(
-                    Publication.community == community_id
-                ).order_by(Publication.seq, ascending=False).first()
-                seq = int(last["seq"]) + 1 if last else 1
-                previous = str(last["sha256"]) if last else GENESIS
                 published_at = now().replace(microsecond=0)
-                digest = chain_hash(community_id, seq, str(row["kind"]), published_at, previous, final)
                 ends_at = None
                 if row["kind"] == "notice" and row["notice_days"]:
                     from votes.projects.lifecycle import notice_end
 
                     ends_at = notice_end(published_at, int(row["notice_days"]), tz)
-                await Publication.insert(
-                    Publication(
-                        community=community_id,
-                        seq=seq,
-                        kind=str(row["kind"]),
-                        minutes=minutes_id,
-                        content=text,
-                        sha256=digest,
-                        previous=previous,
-                        published_at=published_at,
-                        published_by=user.id,
-                        title=str(row["title"]),
-                        summary=_summary(facts),
-                        year=published_at.astimezone(tz).year,
-                        buildings=cast(list[str], final["buildings"]),
-                        outcomes=_outcomes(facts),
-                        search_text=plain_text(final),
-                        ends_at=ends_at,
-                    )
+                seq, digest = await chain.append(
+                    community_id,
+                    str(row["kind"]),
+                    final,
+                    published_at=published_at,
+                    published_by=user.id,
+                    title=str(row["title"]),
+                    summary=_summary(facts),
+                    buildings=cast(list[str], final["buildings"]),
+                    outcomes=_outcomes(facts),
+                    search_text=plain_text(final),
+                    minutes=minutes_id,
+                    ends_at=ends_at,
                 )
                 await Minutes.update({Minutes.status: "published", Minutes.published_at: published_at}).where(
                     Minutes.id == minutes_id

@@ -8,7 +8,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from app.tables import Account, Community
-from deliberation.tables import Meeting
+from deliberation.tables import Meeting, Notice
 from votes.tables import Vote
 
 
@@ -63,8 +63,11 @@ class Publication(Table):
     id = Serial(primary_key=True)
     community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
     seq = Integer()  # 1, 2, 3 … in the community's chain; UNIQUE (community, seq) in the database
-    kind = Varchar(length=16)  # minutes / addendum / notice
+    kind = Varchar(length=16)  # minutes / addendum / notice (of a result) / meeting_notice
     minutes = ForeignKey(references=Minutes, null=True, default=None, on_delete=OnDelete.set_null, unique=True)
+    # A meeting notice (kind "meeting_notice"): the dated notice with its agenda that this publication carries.
+    # Published once: a UNIQUE index in the migration (SQLite cannot add a UNIQUE column).
+    notice = ForeignKey(references=Notice, null=True, default=None, on_delete=OnDelete.set_null)
     content = Text()
     sha256 = Varchar(length=64, unique=True)
     previous = Varchar(length=64)  # the previous publication's sha256; 64 zeros for the first

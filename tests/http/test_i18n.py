@@ -102,3 +102,9 @@ def test_locale_formatting():
     assert i18n.format_date(moment) == "5 March 2026"
     assert "14:30" in i18n.format_datetime(moment)  # shown in the community's time zone (UTC+8)
     i18n.set_language("zh")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_empty_label_stays_empty_not_the_catalog_header(language):
+    with i18n.language(language):
+        assert i18n.gettext("") == ""

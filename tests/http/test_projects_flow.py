@@ -320,3 +320,39 @@ async def test_diagram_shows_participation_with_text_alternatives_and_never_choi
     await Vote.update({Vote.settings: vote_services.vote_settings.to_json(vote.settings)}).where(Vote.id == vote_id)
     visit = (await client.get(f"/p/{project_id}/visit")).text
     assert "3-2-501" in visit and "业主501" in visit and "3-2-601" not in visit.split("Building diagram")[0]
+
+
+async def test_the_public_notice_is_chained_and_audited_like_every_publication(client, make_account):
+    from deliberation.minutes import audit
+    from deliberation.minutes.canonical import fingerprint
+    from deliberation.minutes.tables import Publication
+
+    world = await make_world(make_account)
+    project_id = await new_project(client, world)
+    vote_id = await open_vote(client, world, project_id)
+    await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
+    assert (await client.post_form(f"/v/{vote_id}/close")).status_code in (200, 303)
+    for _ in range(2):  # every page may start the notice; it is published once
+        await client.get(f"/p/{project_id}")
+    rows = await Publication.select().where(Publication.kind == "project_notice")
+    assert len(rows) == 1
+    content = json.loads(rows[0]["content"])
+    assert content["project_id"] == project_id and content["vote"]["outcome"] == "passed"
+    assert content["terms"]["scheme"] == "guangzhou" and content["notice"]["days"] == 15
+    link = await ProjectVote.select(ProjectVote.notice_sha256).where(ProjectVote.vote == vote_id).first()
+    assert link["notice_sha256"] == rows[0]["sha256"]
+
+    client.cookies.delete("yishi_session")
+    notice = (await client.get(f"/p/{project_id}/notice")).text
+    assert fingerprint(rows[0]["sha256"]) in notice and 'class="qr"' in notice
+    assert f"http://testserver.local/p/{project_id}/notice" in notice
+    feed = (await client.get("/c/c1/feed.atom")).text
+    assert feed.count(f"/p/{project_id}/notice") == 1 and "/minutes/None" not in feed
+
+    slug = "c1"
+    assert (await audit.verify(slug)).intact
+    await Publication.update({Publication.content: rows[0]["content"].replace('"days":15', '"days":30')}).where(
+        Publication.id == rows[0]["id"]
+    )
+    findings = (await audit.verify(slug)).findings
+    assert any(f"(/p/{project_id}/notice)" in line for line in findings), findings

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.errors import Conflict, FormErrors, NotFound
 from app.permissions import community_by_slug, require_role
 from app.roster.scope import attachments
-from app.web import current_user, is_htmx, page, require_user
+from app.web import current_user, is_htmx, page, public_url, require_user
 from votes.projects import kinds, lifecycle, public, service
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
@@ -391,8 +391,14 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     shares = await service.current_shares(project, info)
     last = lifecycle.last_day(info.state.notice_ends_at, service.tz()) if info.state.notice_ends_at else None
     days = lifecycle.days_left(info.state.notice_ends_at, service.now(), service.tz()) if info.state.notice_ends_at else 0
+    from deliberation.minutes.canonical import fingerprint
+    from deliberation.minutes.pages import qr_svg
+
+    sha = str(info.current.row.get("notice_sha256") or "")
+    url = f"{public_url(request)}/p/{project_id}/notice"
     return show(request, "projects/notice.html", project=project, info=info, state=info.state, shares=shares,
-                notice_last_day=last, days_left=days, vote=info.current.vote)  # fmt: skip
+                notice_last_day=last, days_left=days, vote=info.current.vote,
+                fingerprint=fingerprint(sha) if sha else "", page_url=url, qr=qr_svg(url))  # fmt: skip
 
 
 @get("/p/{project_id:int}/shares.json", name="project_shares_json")

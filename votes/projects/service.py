@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -495,13 +496,63 @@ async def sync_notice(project: Mapping[str, Any], current: Round | None) -> Roun
     settings = await community_settings(int(project["community"]))
     starts = current.vote.closed_at or now()
     ends = lifecycle.notice_end(starts, settings.notice_days, tz())
+    content = await notice_content(project, current, settings.notice_days, starts, ends)
     async with write_transaction():
-        await ProjectVote.update(
+        started = await ProjectVote.update(
             {ProjectVote.notice_days: settings.notice_days, ProjectVote.notice_starts_at: starts, ProjectVote.notice_ends_at: ends}
-        ).where((ProjectVote.id == current.row["id"]) & ProjectVote.notice_starts_at.is_null())
+        ).where((ProjectVote.id == current.row["id"]) & ProjectVote.notice_starts_at.is_null()).returning(ProjectVote.id)
+        if started:
+            # The notice is published on the community's board, so it is the next link of its chain.
+            from deliberation.minutes import chain
+
+            _seq, digest = await chain.append(
+                int(project["community"]),
+                "project_notice",
+                content,
+                published_at=now(),
+                published_by=None,
+                title=str(content["title"]),
+                summary=str(project["title"]),
+                buildings=[str(project["building_name"])] if project.get("building_name") else [],
+                search_text=str(project["title"]),
+                ends_at=ends,
+            )
+            await ProjectVote.update({ProjectVote.notice_sha256: digest}).where(ProjectVote.id == current.row["id"])
     row = await ProjectVote.select().where(ProjectVote.id == current.row["id"]).output(load_json=True).first()
     assert row is not None
     return Round(row, current.vote)
+
+
+async def notice_content(
+    project: Mapping[str, Any], current: Round, days: int, starts: datetime, ends: datetime
+) -> dict[str, object]:
+    """What the project's public notice publishes in the chain: the decision, the budget and the scheme voted
+    on (the shares follow from them and the vote's frozen electorate), and the notice period. No names."""
+    from deliberation.minutes.canonical import iso
+    from deliberation.minutes.gather import community_facts
+
+    community = await community_facts(int(project["community"]))
+    vote = current.vote
+    terms = current.row["terms"]
+    if isinstance(terms, str):
+        terms = json.loads(terms)
+    return {
+        "schema": "yishi.project-notice/1",
+        "kind": "project_notice",
+        "project_id": int(project["id"]),
+        "title": str(project["title"]),
+        "community": {"slug": community.slug, "name": community.name, "street": community.street},
+        "project_kind": str(project["kind"]),
+        "vote": {
+            "id": int(vote.id),
+            "title": str(vote.title),
+            "matter": int(current.row["matter"]),
+            "outcome": str(current.outcome or ""),
+            "closed_at": iso(vote.closed_at) if vote.closed_at else None,
+        },
+        "terms": terms_to_json(terms_from_json(terms if isinstance(terms, dict) else {})),
+        "notice": {"days": days, "starts_at": iso(starts), "ends_at": iso(ends)},
+    }
 
 
 @dataclass(frozen=True)

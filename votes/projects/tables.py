@@ -60,6 +60,8 @@ class ProjectVote(Table, tablename="project_vote"):
     notice_days = Integer(null=True, default=None)
     notice_starts_at = Timestamptz(null=True, default=None)
     notice_ends_at = Timestamptz(null=True, default=None)
+    # The SHA-256 of the notice's publication in the community's chain (deliberation.minutes.chain).
+    notice_sha256 = Varchar(length=64, default="")
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     superseded_at = Timestamptz(null=True, default=None)
