@@ -1,10 +1,12 @@
-"""What other packages add to the public notice board and to the minutes (e.g. elevator projects).
+"""What other packages add to the public notice board, the minutes and agenda items (e.g. votes, projects).
 
-Two registries, filled at import time by the contributing package:
+Three registries, filled at import time by the contributing package:
 - notice board sections: entries a community's public board (/c/{slug}) lists, such as results in their
   notice period with a countdown and how to object;
 - minutes sections: extra parts of a vote's minutes, such as cost shares, consents of occupied flats and
-  objections with their handling.
+  objections with their handling;
+- item links: what an agenda item leads on to, such as the vote taken on it (the ballot for residents, its
+  management for staff).
 Everything here is public: no residents' names, owners appear as opaque ids, people by role.
 """
 
@@ -39,10 +41,23 @@ class MinutesSection:
     data: dict[str, object] = field(default_factory=dict)  # machine-readable form for the canonical hash
 
 
+@dataclass(frozen=True)
+class ItemLink:
+    """Where an agenda item leads on to: `label` is a message id (translated where it is shown)."""
+
+    label: str
+    url: str
+    primary: bool = False  # the one thing to do now (e.g. an open vote): shown as the main button
+    staff_url: str = ""  # the same thing for the meeting's staff (e.g. managing the vote), if different
+
+
 NoticeSource = Callable[[int], Awaitable[list[NoticeEntry]]]  # community id → entries
 MinutesSource = Callable[[int], Awaitable[list[MinutesSection]]]  # vote id → sections
 
+ItemLinkSource = Callable[[list[int]], Awaitable[dict[int, list[ItemLink]]]]  # item ids → their links
+
 _notice_sources: dict[str, NoticeSource] = {}
+_item_link_sources: dict[str, ItemLinkSource] = {}
 _minutes_sources: dict[str, MinutesSource] = {}
 
 
@@ -52,6 +67,21 @@ def register_notice_source(name: str, source: NoticeSource) -> None:
 
 def register_minutes_source(name: str, source: MinutesSource) -> None:
     _minutes_sources[name] = source
+
+
+def register_item_link_source(name: str, source: ItemLinkSource) -> None:
+    _item_link_sources[name] = source
+
+
+async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
+    """Every contributed link of these agenda items (items without any are left out)."""
+    found: dict[int, list[ItemLink]] = {}
+    if not item_ids:
+        return found
+    for source in _item_link_sources.values():
+        for item_id, links in (await source(item_ids)).items():
+            found.setdefault(item_id, []).extend(links)
+    return found
 
 
 async def notice_entries(community_id: int) -> list[NoticeEntry]:

@@ -22,7 +22,7 @@ from app import i18n, live
 from app.errors import NotFound
 from app.i18n import language, lazy
 from app.web import current_user
-from deliberation import comments, meetings, panels, rules, session
+from deliberation import comments, contributions, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
 from deliberation.tables import AgendaItem
 from deliberation.text import excerpt, place_title, render_markdown
@@ -96,6 +96,8 @@ async def gather(meeting_id: int, parts: tuple[str, ...], meeting: dict[str, Any
         data["item"], data["number"], data["count"] = await current_item(meeting)
     if "agenda" in parts or "now" in parts:
         data["agenda"] = await meetings.agenda(meeting_id)
+        # Where each item leads on to (the vote taken on it): the phones' "now" box shows the current item's.
+        data["links"] = await contributions.item_links([int(i["id"]) for i in data["agenda"]])
     if "queue" in parts:
         data["queue"] = await session.queue(meeting_id, int(meeting["speaking_limit"]))
     if "attendance" in parts:

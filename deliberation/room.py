@@ -19,7 +19,7 @@ from app.config import get_config
 from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
 from app.web import current_user, is_htmx, public_url, require_user
-from deliberation import comments, feed, meetings, panels, session
+from deliberation import comments, contributions, feed, meetings, panels, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.views import announce_after, back, form_int, show
 
@@ -64,6 +64,7 @@ async def meeting_page(request: Request[Any, Any, Any], meeting_id: FromPath[int
 async def _item_context(ctx: MeetingContext, item_id: int, before: int | None = None) -> dict[str, Any]:
     item = await item_of(ctx, item_id)
     return {
+        "links": await contributions.item_links([item_id]),
         "meeting": ctx.meeting,
         "details": ctx.meeting,
         "item": item,

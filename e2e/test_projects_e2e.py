@@ -69,6 +69,7 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     )  # fmt: skip
     meeting_id = re.search(r"/m/(\d+)/", response.url).group(1)
     page.request.post(f"{base_url}/m/{meeting_id}/items", form={"title": "加装电梯表决", "_csrf_token": token})
+    assert page.request.post(f"{base_url}/m/{meeting_id}/notice", form={"_csrf_token": token}).ok  # residents see it
     page.goto(project_url)
 
     # Put it to the vote, attached to that agenda item, and open the vote through the votes pages.
@@ -107,7 +108,11 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     # The owner of 3-2-502 sees her share, and how it was computed, on her ballot; then votes.
     owner = browser.new_context(viewport=PHONE, locale="zh-CN")
     ballot = owner.new_page()
-    signin(ballot, base_url, OWNER, next_path=f"/v/{vote_id}")
+    # She comes from the meeting's page: its agenda item leads to the ballot.
+    signin(ballot, base_url, OWNER, next_path=f"/m/{meeting_id}")
+    shot(ballot, "projects-meeting-agenda-vote-phone-zh")
+    ballot.locator("#agenda a.agenda-link", has_text="对本议题投票").click()
+    ballot.wait_for_url(f"{base_url}/v/{vote_id}")
     share = ballot.locator(".pballot-share")
     expect(share).to_contain_text("3-2-502")
     expect(share).to_contain_text("计算过程")

@@ -89,6 +89,20 @@ async def participation_changed(vote_id: int) -> None:
         del _pending[vote_id]
 
 
+async def meeting_links_changed(vote_id: int) -> None:
+    """The vote on an agenda item opened or closed: the meeting's phones and control page show the new way
+    to it (the ballot, then the result). Call after the change is committed."""
+    from deliberation import feed
+    from votes import services
+
+    try:
+        meeting_id = await services.meeting_of(vote_id)
+        if meeting_id is not None:
+            await feed.announce(meeting_id, "now", "agenda")
+    except Exception:  # the change is stored; a missed live update is caught up by the next page load
+        log.exception("could not tell meeting of vote %s", vote_id)
+
+
 async def _publish(vote_id: int) -> None:
     from votes import services
 
@@ -131,7 +145,12 @@ async def projector_panel(meeting_id: int) -> str:
 
 
 def register() -> None:
+    """What the votes package adds to the rest: its live channel, the meeting projector's panel, and the
+    links from an agenda item to the vote taken on it."""
+    from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
+    from votes import services
 
     app_live.register_channel("vote", _authorize, _snapshot)
     register_projector_panel(projector_panel)
+    register_item_link_source("votes", services.agenda_item_links)

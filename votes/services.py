@@ -736,6 +736,7 @@ async def open_vote_as(vote: VoteInfo, actor: int | None) -> None:
     from votes import live
 
     await live.participation_changed(vote.id)
+    await live.meeting_links_changed(vote.id)
 
 
 async def _store_snapshot(vote_id: int, snapshot: Snapshot) -> None:
@@ -938,6 +939,7 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
     from votes import live
 
     await live.participation_changed(vote.id)
+    await live.meeting_links_changed(vote.id)
 
 
 def _measure(m: Measure) -> dict[str, object]:
@@ -1077,6 +1079,27 @@ async def meeting_votes(meeting_id: int) -> list[int]:
         (Vote.agenda_item.meeting == meeting_id) & (Vote.status == "open")
     ).order_by(Vote.id)
     return [r["id"] for r in rows]
+
+
+async def agenda_item_links(item_ids: list[int]) -> dict[int, list[Any]]:
+    """The votes taken on these agenda items, as links for the meeting's pages: an open vote's ballot (the
+    staff manage it), a closed vote's result. Drafts are the staff's business and not shown."""
+    from deliberation.contributions import ItemLink
+
+    rows = await Vote.select(Vote.id, Vote.agenda_item, Vote.status).where(
+        Vote.agenda_item.is_in(item_ids) & Vote.status.is_in(["scheduled", "open", "closed"])
+    ).order_by(Vote.id)
+    found: dict[int, list[Any]] = {}
+    for row in rows:
+        vote_id, status = int(row["id"]), str(row["status"])
+        if status == "open":
+            link = ItemLink(lazy("Vote on this item"), f"/v/{vote_id}", primary=True, staff_url=f"/v/{vote_id}/manage")
+        elif status == "closed":
+            link = ItemLink(lazy("Result of the vote"), f"/v/{vote_id}/result", staff_url=f"/v/{vote_id}/manage")
+        else:
+            link = ItemLink(lazy("The vote on this item (not open yet)"), f"/v/{vote_id}", staff_url=f"/v/{vote_id}/manage")
+        found.setdefault(int(row["agenda_item"]), []).append(link)
+    return found
 
 
 async def meeting_of(vote_id: int) -> int | None:

@@ -316,3 +316,41 @@ async def test_demo_votes_load_once_and_tolerate_an_empty_roster(client):
         assert 0 < await Ballot.count().where(Ballot.vote == first[0]["id"]) < await VoteEntity.count().where(
             VoteEntity.vote == first[0]["id"]
         )
+
+
+async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result(client, world):
+    """At an owners' meeting the phones' "now" box, the item page and the control page link to the vote."""
+    from deliberation.tables import AgendaItem, Meeting
+
+    rows = await Meeting.insert(
+        Meeting(community=world.community_id, kind="owners", title="业主大会", status="in_session", scope_kind="community",
+                projector_key="projector-key-for-tests-0123456789", speaking_limit=120)  # fmt: skip
+    ).returning(Meeting.id)
+    meeting_id = int(rows[0]["id"])
+    item_id = int((await AgendaItem.insert(AgendaItem(meeting=meeting_id, title="加装电梯")).returning(AgendaItem.id))[0]["id"])
+    await Meeting.update({Meeting.current_item: item_id}).where(Meeting.id == meeting_id)
+    vote_id = await open_vote(client, world, agenda_item=str(item_id))
+
+    from deliberation import feed
+
+    # What the phones are sent live when the vote opens (votes.live.meeting_links_changed announces "now").
+    sent = dict(feed.phone_events(await feed.gather(meeting_id, ("now",)), ("now",), "en"))
+    assert f'href="/v/{vote_id}"' in sent["now"] and "Vote on this item" in sent["now"]
+
+    await client.signin("13900000101")  # an owner in the room
+    now = (await client.get(f"/m/{meeting_id}")).text
+    assert f'href="/v/{vote_id}"' in now and "对本议题投票" in now
+    item = (await client.get(f"/m/{meeting_id}/items/{item_id}")).text
+    assert f'href="/v/{vote_id}"' in item and f"/v/{vote_id}/manage" not in item  # residents do not manage it
+    await client.post_form("/signout")
+
+    await client.signin("13800000009")
+    assert f'href="/v/{vote_id}/manage"' in (await client.get(f"/m/{meeting_id}/items/{item_id}")).text
+    control = (await client.get(f"/m/{meeting_id}/control")).text
+    assert f'href="/v/{vote_id}/manage"' in control and "管理表决" in control
+    assert (await client.post_form(f"/v/{vote_id}/close")).status_code in (200, 303)
+    await client.post_form("/signout")
+
+    await client.signin("13900000101")
+    now = (await client.get(f"/m/{meeting_id}")).text
+    assert f'href="/v/{vote_id}/result"' in now and "查看表决结果" in now and "对本议题投票" not in now
