@@ -940,6 +940,9 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
 
     await live.participation_changed(vote.id)
     await live.meeting_links_changed(vote.id)
+    from votes.extras import vote_closed
+
+    await vote_closed(vote.id)
 
 
 def _measure(m: Measure) -> dict[str, object]:

@@ -354,3 +354,19 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
     await client.signin("13900000101")
     now = (await client.get(f"/m/{meeting_id}")).text
     assert f'href="/v/{vote_id}/result"' in now and "查看表决结果" in now and "对本议题投票" not in now
+
+
+async def test_a_failing_close_hook_does_not_keep_the_others_from_running(monkeypatch):
+    from votes import extras
+
+    seen: list[int] = []
+
+    async def broken(vote_id: int) -> None:
+        raise RuntimeError("the project's notice could not start")
+
+    async def recorded(vote_id: int) -> None:
+        seen.append(vote_id)
+
+    monkeypatch.setattr(extras, "_closed_hooks", [broken, recorded])
+    await extras.vote_closed(7)
+    assert seen == [7]

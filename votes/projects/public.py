@@ -301,12 +301,21 @@ async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     return render("projects/_ballot_share.html", project=project, shares=shares, lines=lines)
 
 
+async def vote_closed(vote_id: int) -> None:
+    """A project's vote has closed: if it passed, its public notice starts now (chained on the notice board),
+    not at the next page view."""
+    link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == vote_id).first()
+    if link is not None:
+        await service.overview(await service.get_project(int(link["project"])))
+
+
 def register() -> None:
     from deliberation.panels import register_projector_panel
-    from votes.extras import register_ballot_extra
+    from votes.extras import register_ballot_extra, register_closed_hook
 
     register_notice_source("projects", notice_entries)
     register_minutes_source("projects", minutes_sections)
     register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
+    register_closed_hook(vote_closed)
 
