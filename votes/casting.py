@@ -13,11 +13,14 @@ from app.config import get_config
 from app.db import is_unique_violation, write_transaction
 from app.errors import Conflict, FormErrors
 from app.i18n import lazy
+from app.roster.importer import REASON_REGISTER
 from app.tables import Ownership, Person, Residency, Verification
 from votes import live
+from votes.ballot_store import entity_choices, lock_entity
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
-from votes.errors import AlreadyVoted, NotEligible
+from votes.errors import AlreadyVoted, FirstBallotCounts, NotEligible
+from votes.households import admit, others_voted
 from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
 from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
 
@@ -28,12 +31,14 @@ CLOSED = lazy("This vote has closed. Ballots can no longer be cast or changed.")
 
 @dataclass(frozen=True)
 class Standing:
-    """An entity the account may vote for, with its counted ballot so far (if any)."""
+    """An entity the account may vote for, with this voter's own ballot so far (if any), and whether
+    another owner of the entity has voted (never what they chose)."""
 
     right: Right
     entity_id: int
     entity_number: int
     ballot: dict[str, Any] | None
+    others_voted: bool = False
 
     @property
     def version(self) -> int:
@@ -54,17 +59,24 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-async def _account_links(account_id: int, community_id: int) -> AccountLinks:
+async def _account_links(account_id: int, community_id: int, snapshot_at: datetime | None = None) -> AccountLinks:
+    """The account's people and verified links. The electorate snapshot decides who may vote: a link the
+    register dropped after `snapshot_at` (the flat was sold during the vote) still counts for this vote."""
     people = [
         int(r["id"])
         for r in await Person.select(Person.id).where((Person.account == account_id) & (Person.community == community_id))
     ]
     if not people:
         return AccountLinks(frozenset(), frozenset())
+    standing_links: Any = Verification.revoked_at.is_null()
+    if snapshot_at is not None:
+        standing_links = standing_links | (
+            (Verification.revoke_reason == REASON_REGISTER) & (Verification.revoked_at > snapshot_at)
+        )
     verified = frozenset(
         (int(r["flat"]), int(r["person"]))
         for r in await Verification.select(Verification.flat, Verification.person).where(
-            Verification.person.is_in(people) & Verification.revoked_at.is_null()
+            Verification.person.is_in(people) & standing_links
         )
     )
     owned = frozenset(int(r["flat"]) for r in await Ownership.select(Ownership.flat).where(Ownership.person.is_in(people)))
@@ -93,7 +105,7 @@ _FLAT_COLUMNS = (
 async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility, dict[str, int]]:
     """What the account may vote for in this vote (from the snapshot and today's verifications), and
     {entity key: entity id}."""
-    links = await _account_links(user.id, vote.community_id)
+    links = await _account_links(user.id, vote.community_id, vote.opened_at)
     flat_ids = sorted({r["flat"] for r in await VoteVoter.select(VoteVoter.flat).where(
         (VoteVoter.vote == vote.id) & VoteVoter.person.is_in(sorted(links.person_ids) or [-1])
     )})
@@ -130,20 +142,23 @@ async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
     if not result.rights:
         return VoterView(result, ())
     ids = [entity_ids[r.entity_key] for r in result.rights]
-    ballots = {
-        b["entity"]: b
-        for b in await Ballot.select(
-            Ballot.entity, Ballot.choice, Ballot.version, Ballot.channel, Ballot.cast_at, Ballot.updated_at, Ballot.proxy
-        ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids))
-    }
+    ballots: dict[int, dict[str, dict[str, Any]]] = {}
+    for b in await Ballot.select(
+        Ballot.entity, Ballot.voter, Ballot.choice, Ballot.version, Ballot.channel, Ballot.cast_at, Ballot.updated_at,
+        Ballot.proxy,
+    ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids)):
+        ballots.setdefault(b["entity"], {})[b["voter"]] = b
     numbers = {
         e["id"]: e["number"] for e in await VoteEntity.select(VoteEntity.id, VoteEntity.number).where(VoteEntity.id.is_in(ids))
     }
-    standings = tuple(
-        Standing(right, entity_ids[right.entity_key], numbers[entity_ids[right.entity_key]], ballots.get(entity_ids[right.entity_key]))
-        for right in result.rights
-    )
-    return VoterView(result, standings)
+    standings = []
+    for right in result.rights:
+        entity_id = entity_ids[right.entity_key]
+        held = ballots.get(entity_id, {})
+        standings.append(
+            Standing(right, entity_id, numbers[entity_id], held.get(right.voter), others_voted(held, right.voter))
+        )
+    return VoterView(result, tuple(standings))
 
 
 def refuse_outside_window(vote: VoteInfo, at: datetime | None = None) -> None:
@@ -178,6 +193,8 @@ async def choose(user: CurrentUser, vote_id: int, entity_key: str, choice: str) 
         raise refusal(vote, view.eligibility)
     if standing.ballot is not None and not vote.settings.allow_change:
         raise AlreadyVoted(standing.right.units[0] if standing.right.units else standing.right.unit)
+    if standing.ballot is None and standing.others_voted and vote.settings.conflict == "first":
+        raise FirstBallotCounts()
     check_choice(vote, choice)
     return vote, standing
 
@@ -196,11 +213,13 @@ class CastResult:
 async def cast(
     user: CurrentUser, vote_id: int, entity_key: str, choice: str, nonce: str, version: int
 ) -> CastResult:
-    """Step 2: store the ballot of one voting entity, once.
+    """Step 2: store this voter's ballot for one voting entity, once.
 
-    The database's UNIQUE (vote, entity) decides between simultaneous casts (two tabs, two devices): one
-    ballot is stored, the others get AlreadyVoted. Submitting the same confirm form again is idempotent
-    (same receipt). Changing a ballot needs the vote's allow_change and the version the voter saw.
+    Each owner's ballot is stored apart (UNIQUE (vote, entity, voter)); `households.admit` decides, as on
+    every other channel, whether a co-owner's ballot stands beside another's or is refused. The entity's
+    row lock orders co-owners casting at the same moment; the unique index decides between two tabs of the
+    same voter. Submitting the same confirm form again is idempotent (same receipt). Changing a ballot
+    needs the vote's allow_change and the version the voter saw.
     """
     if not nonce or len(nonce) > 100:
         raise FormErrors({"choice": lazy("This form has expired. Please choose again.")}, {})
@@ -225,14 +244,23 @@ async def cast(
             row = await lock_vote(vote.id)
             if row["status"] != "open" or (row["closes_at"] is not None and row["closes_at"] <= moment):
                 raise NotEligible(CLOSED if row["status"] in ("open", "closed") else NOT_OPEN)
-            existing = await Ballot.select(Ballot.id, Ballot.choice, Ballot.version, Ballot.nonce_hash).where(
-                (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
-            ).first()
+            await lock_entity(entity_id)
+            held = {
+                b["voter"]: b
+                for b in await Ballot.select(Ballot.id, Ballot.voter, Ballot.choice, Ballot.version, Ballot.nonce_hash).where(
+                    (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
+                )
+            }
+            existing = held.get(right.voter)
             if existing is not None and existing["nonce_hash"] == token_hash:
                 return await _replayed(existing["id"], code, right, choice)
-            if existing is not None:
-                if not vote.settings.allow_change:
-                    raise AlreadyVoted(unit)
+            admission = admit({v: b["choice"] for v, b in held.items()}, right.voter, vote.settings.conflict,
+                              vote.settings.allow_change)
+            if admission == "own_again":
+                raise AlreadyVoted(unit)
+            if admission == "first_counts":
+                raise FirstBallotCounts()
+            if existing is not None:  # admission == "replace"
                 if existing["version"] != version:
                     raise Conflict(lazy("Your ballot was changed meanwhile, perhaps on another device. Please look at it again."))
                 changed = True
@@ -265,9 +293,9 @@ async def cast(
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
-        # Another request for the same entity won the race. If it was this very form, show its receipt.
+        # Another request of the same voter won the race. If it was this very form, show its receipt.
         winner = await Ballot.select(Ballot.id, Ballot.nonce_hash).where(
-            (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
+            (Ballot.vote == vote.id) & (Ballot.entity == entity_id) & (Ballot.voter == right.voter)
         ).first()
         if winner is not None and winner["nonce_hash"] == token_hash:
             return await _replayed(winner["id"], code, right, choice)
@@ -330,11 +358,15 @@ async def check_receipt(vote_id: int, text: str) -> ReceiptCheck | None:
         raise FormErrors({"code": lazy("A receipt code has 12 letters and digits, e.g. 7KQ2-M9XD-4HTA.")}, {"code": text})
     row = await Receipt.select(
         Receipt.choice, Receipt.channel, Receipt.cast_at, Receipt.superseded_at, Receipt.version,
-        Receipt.ballot.choice, Receipt.ballot.version,
+        Receipt.ballot.choice, Receipt.ballot.version, Receipt.ballot.entity,
     ).where((Receipt.vote == vote_id) & (Receipt.code_hash == receipt_hash(code))).first()
     if row is None:
         return None
     counted_as = None
-    if row["superseded_at"] is None and row["ballot.choice"] != row["choice"]:
-        counted_as = row["ballot.choice"]
+    if row["superseded_at"] is None:
+        # What the household counts as: this ballot's own choice, unless a conflict or a co-owner's
+        # differing ballot made the voting entity's choice spoiled.
+        household = (await entity_choices(vote_id, [int(row["ballot.entity"])])).get(int(row["ballot.entity"]))
+        if household is not None and household != row["choice"]:
+            counted_as = household
     return ReceiptCheck(row["choice"], row["channel"], row["cast_at"], row["superseded_at"], counted_as)

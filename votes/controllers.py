@@ -469,7 +469,7 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     form = await request.form()
     values = form_values(form, "serial", "choice", "signer", "channel", "note")
     try:
-        await paper.enter(user, vote_id, form)
+        entered = await paper.enter(user, vote_id, form)
     except FormErrors as exc:
         entity = None
         if "serial" not in exc.errors:
@@ -477,10 +477,10 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
         return await _desk_page(request, vote, entity=entity, values=values, errors=exc.errors, status_code=422)
     except Conflict as exc:
         return await _desk_page(request, vote, values={}, notice=_message(exc), notice_kind="error", status_code=409)
-    return await _desk_page(
-        request, vote, notice=i18n.gettext("Ballot {serial} entered. It counts once a second person confirms it.").format(
-            serial=values["serial"]), notice_kind="ok",
-    )
+    notice = i18n.gettext("Ballot {serial} entered. It counts once a second person confirms it.").format(serial=values["serial"])
+    if entered.warning:
+        notice += " " + i18n.gettext(entered.warning)
+    return await _desk_page(request, vote, notice=notice, notice_kind="warn" if entered.warning else "ok")
 
 
 @post("/v/{vote_id:int}/paper/{paper_id:int}/confirm", name="votes_paper_confirm")
@@ -493,8 +493,8 @@ async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int],
         return await _desk_page(request, vote, notice=_message(exc), notice_kind="error", status_code=409)
     notices = {
         "counted": i18n.gettext("Confirmed. The ballot is counted."),
-        "duplicate": i18n.gettext("Confirmed, but this household had already voted: the ballot is flagged and not counted twice."),
-        "spoiled_entity": i18n.gettext("Confirmed. This household voted twice with different choices: under this vote's rule its ballot now counts as spoiled."),
+        "duplicate": i18n.gettext("Confirmed, but this household had already voted and only the first ballot counts: the ballot is flagged and not counted."),
+        "spoiled_entity": i18n.gettext("Confirmed. This household's ballots differ: under this vote's rule its ballot now counts as spoiled."),
     }
     return await _desk_page(request, vote, notice=notices[outcome], notice_kind="ok" if outcome == "counted" else "warn")
 

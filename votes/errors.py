@@ -22,3 +22,29 @@ class AlreadyVoted(Conflict):
             ),
             unit=unit,
         )
+
+
+class FirstBallotCounts(Conflict):
+    """Another owner of the voting entity voted first and the vote's rule counts only the first ballot."""
+
+    def __init__(self, staff: bool = False) -> None:
+        super().__init__(STAFF_FIRST_COUNTS if staff else FIRST_COUNTS)
+
+
+# The same words on every channel: the resident before confirming, staff at the paper desk.
+FIRST_COUNTS = lazy(
+    "Another owner of this flat has already voted. Under this vote's rule only the first ballot counts, so yours "
+    "will not be counted."
+)
+STAFF_FIRST_COUNTS = lazy(
+    "Another owner of this flat has already voted. Under this vote's rule only the first ballot counts, so this "
+    "ballot will not be counted."
+)
+SPOIL_WARNING = lazy(
+    "Another owner of this flat has already voted. Under this vote's rule, if your choices differ, your "
+    "household's ballot will be spoiled."
+)
+STAFF_SPOIL_WARNING = lazy(
+    "Another owner of this flat has already voted. Under this vote's rule, if the choices differ, the "
+    "household's ballot will be spoiled."
+)

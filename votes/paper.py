@@ -14,7 +14,10 @@ from app.db import write_transaction
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import lazy
 from votes import live
+from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
+from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
+from votes.households import admit, others_voted
 from votes.rules import DEVELOPER
 from votes.services import (
     BATCH,
@@ -58,8 +61,9 @@ class PaperEntity:
     area: int
     names: str
     signers: tuple[Signer, ...]
-    ballot: dict[str, Any] | None
+    ballot: dict[str, Any] | None  # the entity's earliest stored ballot, if any
     entry: dict[str, Any] | None
+    voters: frozenset[str] = frozenset()  # who has a stored ballot for the entity (opaque ids)
 
 
 def require_paper(vote: VoteInfo) -> None:
@@ -114,12 +118,13 @@ async def _paper_entities(vote: VoteInfo, entity_ids: list[int]) -> list[PaperEn
     proxies = await Proxy.select(Proxy.id, Proxy.entity, Proxy.proxy_name, Proxy.owner_voter, Proxy.owner_person).where(
         Proxy.entity.is_in(entity_ids or [-1]) & Proxy.revoked_at.is_null()
     )
-    ballots = {
-        b["entity"]: b
-        for b in await Ballot.select(Ballot.entity, Ballot.choice, Ballot.channel, Ballot.cast_at).where(
-            Ballot.entity.is_in(entity_ids or [-1])
-        )
-    }
+    ballots: dict[int, dict[str, Any]] = {}
+    voters: dict[int, set[str]] = {}
+    for b in await Ballot.select(Ballot.entity, Ballot.voter, Ballot.choice, Ballot.channel, Ballot.cast_at).where(
+        Ballot.entity.is_in(entity_ids or [-1])
+    ).order_by(Ballot.id):
+        ballots.setdefault(b["entity"], b)
+        voters.setdefault(b["entity"], set()).add(b["voter"])
     entries = {
         p["entity"]: p
         for p in await PaperBallot.select(
@@ -169,6 +174,7 @@ async def _paper_entities(vote: VoteInfo, entity_ids: list[int]) -> list[PaperEn
                 signers=tuple(signers.values()),
                 ballot=ballots.get(entity_id),
                 entry=entries.get(entity_id),
+                voters=frozenset(voters.get(entity_id, ())),
             )
         )
     return result
@@ -196,10 +202,20 @@ async def printable(vote: VoteInfo, stairwell: str | None) -> list[PaperEntity]:
     return entities
 
 
-async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int:
+@dataclass(frozen=True)
+class Entered:
+    """An entered paper ballot, and the warning staff must see (another owner of the flat has voted)."""
+
+    paper_id: int
+    warning: str | None = None
+
+
+async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Entered:
     """A counter enters a returned ballot; it does not count until a different person confirms it.
 
-    A serial entered before (waiting or confirmed) is flagged and refused: a ballot is never counted twice.
+    Each owner of a flat signs their own ballot: the same serial signed by the same owner entered before
+    (waiting or confirmed) is flagged and refused, so a ballot is never counted twice. A co-owner's ballot
+    after the flat's first one is refused under the "first ballot counts" rule, as online.
     """
     vote = await get_vote(vote_id)
     await require_staff(user, vote)
@@ -231,16 +247,28 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int
         if row["status"] != "open":
             raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
         previous = await PaperBallot.select(PaperBallot.id, PaperBallot.status).where(
-            (PaperBallot.vote == vote.id) & (PaperBallot.serial == entity.serial)
+            (PaperBallot.vote == vote.id) & (PaperBallot.serial == entity.serial) & (PaperBallot.signer == signer.voter)
         ).first()
-        if previous is not None and previous["status"] != "rejected":
+        held = {
+            b["voter"]: b["choice"]
+            for b in await Ballot.select(Ballot.voter, Ballot.choice).where(
+                (Ballot.vote == vote.id) & (Ballot.entity == entity.entity_id)
+            )
+        }
+        refused_first = duplicate = False
+        if admit(held, signer.voter, vote.settings.conflict, False) == "first_counts":
+            await ConflictRow.insert(
+                ConflictRow(vote=vote.id, entity=entity.entity_id, kind="co_owner_after_first", serial=entity.serial,
+                            resolution="refused", detail={"choice": values["choice"]}, flagged_by=user.id)
+            )
+            refused_first = True
+        elif previous is not None and previous["status"] != "rejected":
             await ConflictRow.insert(
                 ConflictRow(vote=vote.id, entity=entity.entity_id, kind="serial_twice", serial=entity.serial,
                             resolution="refused", detail={"choice": values["choice"]}, flagged_by=user.id)
             )
             duplicate = True
         else:
-            duplicate = False
             fields: dict[str, Any] = {
                 "entity": entity.entity_id,
                 "channel": channel,
@@ -266,12 +294,18 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int
                     PaperBallot.id == paper_id
                 )
             await audit(vote.community_id, user.id, "paper_ballot_entered", vote.id, {"serial": entity.serial})
+    if refused_first:
+        raise FirstBallotCounts(staff=True)
     if duplicate:
         raise Conflict(
             lazy("Ballot {serial} has already been entered. It is flagged, and it will not be counted twice."),
             serial=entity.serial,
         )
-    return paper_id
+    waiting_beside = await PaperBallot.exists().where(
+        (PaperBallot.vote == vote.id) & (PaperBallot.entity == entity.entity_id) & (PaperBallot.status == "entered")
+        & (PaperBallot.signer != signer.voter)
+    )
+    return Entered(paper_id, STAFF_SPOIL_WARNING if others_voted(held, signer.voter) or waiting_beside else None)
 
 
 async def _paper_row(vote: VoteInfo, paper_id: int) -> dict[str, Any]:
@@ -287,9 +321,10 @@ async def _paper_row(vote: VoteInfo, paper_id: int) -> dict[str, Any]:
 async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
     """A scrutineer (not the counter) confirms an entered ballot; only now does it count.
 
-    If the entity already has a counted ballot (it voted online), the conflict is flagged and resolved by
-    the vote's rule: the first valid ballot counts, or (rule "spoil") differing ballots spoil the entity's.
-    Returns the paper ballot's outcome: counted, duplicate or spoiled_entity.
+    The household rule (`votes.households`) decides, as online: a co-owner's ballot stands beside another's
+    (rule "spoil": differing choices spoil the entity) or is not counted (rule "first"); the signer's own
+    second ballot is a conflict, flagged and resolved by the same rule. Returns the paper ballot's outcome:
+    counted, duplicate or spoiled_entity.
     """
     vote = await get_vote(vote_id)
     await require_staff(user, vote)
@@ -304,10 +339,18 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
         if paper["entered_by"] == user.id:
             raise Conflict(lazy("You entered this ballot yourself. A second person, the scrutineer, must confirm it."))
         moment = now()
-        existing = await Ballot.select(Ballot.id, Ballot.choice, Ballot.channel).where(
-            (Ballot.vote == vote.id) & (Ballot.entity == paper["entity"])
-        ).first()
-        if existing is None:
+        await lock_entity(paper["entity"])
+        held = {
+            b["voter"]: b
+            for b in await Ballot.select(Ballot.id, Ballot.voter, Ballot.choice, Ballot.channel).where(
+                (Ballot.vote == vote.id) & (Ballot.entity == paper["entity"])
+            ).order_by(Ballot.id)
+        }
+        choices = {voter: b["choice"] for voter, b in held.items()}
+        # A paper ballot is never a change: the signer's own earlier ballot is a conflict resolved by the rule.
+        admission = admit(choices, paper["signer"], vote.settings.conflict, False)
+        conflict: tuple[str, str] | None = None
+        if admission in ("new", "beside"):
             unit = await _ballot_unit(vote, paper["entity"], paper["signer"])
             await Ballot.insert(
                 Ballot(
@@ -317,21 +360,30 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
                 )
             )
             outcome = "counted"
-        else:
+            if any(choice != paper["choice"] for choice in choices.values()):
+                outcome = "spoiled_entity"
+                conflict = ("co_owners_differ", "spoiled")
+        elif admission == "first_counts":
             outcome = "duplicate"
-            resolution = "first_counts"
+            first = next(iter(held.values()))
+            conflict = (f"{first['channel']}_and_{paper['channel']}", "first_counts")
+        else:  # the signer's own second ballot, on another channel or entered twice
+            existing = held[paper["signer"]]
+            outcome = "duplicate"
+            conflict = (f"{existing['channel']}_and_{paper['channel']}", "first_counts")
             if vote.settings.conflict == "spoil" and existing["choice"] != paper["choice"]:
                 outcome = "spoiled_entity"
-                resolution = "spoiled"
+                conflict = (conflict[0], "spoiled")
                 if existing["choice"] != "spoiled":
                     await Ballot.update({Ballot.choice: "spoiled", Ballot.updated_at: moment}).where(Ballot.id == existing["id"])
                     await BallotChange.insert(
                         BallotChange(vote=vote.id, ballot=existing["id"], old_choice=existing["choice"], new_choice="spoiled",
                                      reason="conflict_spoiled", changed_by=user.id, changed_at=moment)
                     )
+        if conflict is not None:
             await ConflictRow.insert(
-                ConflictRow(vote=vote.id, entity=paper["entity"], kind=f"{existing['channel']}_and_{paper['channel']}",
-                            serial=paper["serial"], resolution=resolution, flagged_by=user.id)
+                ConflictRow(vote=vote.id, entity=paper["entity"], kind=conflict[0], serial=paper["serial"],
+                            resolution=conflict[1], flagged_by=user.id)
             )
         await PaperBallot.update(
             {PaperBallot.status: "confirmed", PaperBallot.outcome: outcome, PaperBallot.confirmed_by: user.id,

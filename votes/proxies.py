@@ -159,7 +159,12 @@ async def record_proxy(user: CurrentUser, vote_id: int, form: Mapping[str, Any],
             row = await lock_vote(vote.id, exclusive=True)  # limit check and insert are one step
             if row["status"] != "open":
                 raise Conflict(lazy("Authorisations can be recorded only while the vote is open."))
-            if await Ballot.exists().where((Ballot.vote == vote.id) & (Ballot.entity == flat["entity"])):
+            # The household rule decides as on every channel: the owner's own ballot, or (rule "first") any
+            # ballot of the household, leaves the authorisation nothing to vote with.
+            voted = (Ballot.vote == vote.id) & (Ballot.entity == flat["entity"])
+            if vote.settings.conflict == "spoil":
+                voted = voted & (Ballot.voter == owner_voter)
+            if await Ballot.exists().where(voted):
                 raise FormErrors({"unit": lazy("This household has already voted; an authorisation can no longer be used.")}, values)
             if await Proxy.exists().where(
                 (Proxy.vote == vote.id) & (Proxy.entity == flat["entity"]) & Proxy.revoked_at.is_null()

@@ -12,7 +12,6 @@ from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.query.functions.aggregate import Count, Sum
 
 from app import accounts, i18n
 from app.accounts import CurrentUser
@@ -33,9 +32,11 @@ from app.tables import (
 )
 from deliberation.tables import AgendaItem
 from votes import settings as vote_settings
+from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
 from votes.codes import paper_serial
 from votes.electorate import RosterFlat, Snapshot, SnapshotProblem, build_snapshot
+from votes.households import entity_choice
 from votes.lifecycle import can_edit, due_transition, publish_target, window_errors, window_state
 from votes.matters import CHOICE_LABELS
 from votes.participation import FlatFact, Group, Participation, breakdown, natural_key, participation
@@ -786,14 +787,6 @@ def _entity_label(units: Sequence[str]) -> str:
 # --- while open ----------------------------------------------------------------------------------------
 
 
-async def choice_measures(vote_id: int) -> dict[str, Measure]:
-    """{choice: entities and their area} of the counted ballots so far (one aggregate query)."""
-    rows = await Ballot.select(
-        Ballot.choice, Count(Ballot.id, alias="n"), Sum(Ballot.entity.area, alias="area")
-    ).where(Ballot.vote == vote_id).group_by(Ballot.choice)
-    return {r["choice"]: Measure(int(r["n"]), int(r["area"] or 0)) for r in rows}
-
-
 async def participation_of(vote: VoteInfo) -> Participation:
     """Participation against the thresholds; choices only when the vote shows them live (or it is closed)."""
     show = vote.settings.show_live or vote.status == "closed"
@@ -812,9 +805,9 @@ async def breakdowns(vote: VoteInfo) -> tuple[list[Group], list[Group]]:
         VoteFlat.vote == vote.id
     )
     voted = {
-        str(r["entity"])
-        for r in await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote.id)
-        if r["choice"] != "spoiled" or vote.settings.spoiled_ballots == "participate"
+        str(entity)
+        for entity, choice in (await entity_choices(vote.id)).items()
+        if choice != "spoiled" or vote.settings.spoiled_ballots == "participate"
     }
     facts = [FlatFact(r["stairwell"], r["floor"], r["area"], str(r["entity"])) for r in flats]
     return breakdown(facts, voted), breakdown(facts, voted, by_floor=True)
@@ -1006,11 +999,16 @@ async def count_vote(vote: VoteInfo) -> tuple[dict[str, object], dict[str, objec
         body = record_to_json(record)
         body["result"] = stored
         return stored, detail, json.dumps(body, ensure_ascii=False)
+    # One choice per voting entity, by the household rule (the owners' record applies it in `tally`).
+    grouped: dict[str, list[str]] = {}
+    for b in ballots:
+        grouped.setdefault(str(b[4]), []).append(str(b[2]))
+    chosen = {entity: entity_choice(choices) or "spoiled" for entity, choices in grouped.items()}
     if vote.kind == "residents":
-        residents = residents_tally(vote.entities, [b[2] for b in ballots], vote.settings)
+        residents = residents_tally(vote.entities, list(chosen.values()), vote.settings)
         return residents_to_json(residents), detail, None
     areas = {str(e["id"]): int(e["area"]) for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote.id)}
-    poll = poll_tally(vote.options, areas, {str(b[4]): b[2] for b in ballots})
+    poll = poll_tally(vote.options, areas, chosen)
     return poll_to_json(vote.options, poll), detail, None
 
 
@@ -1036,12 +1034,7 @@ async def community_votes(community_id: int, staff: bool) -> list[dict[str, Any]
     if not staff:
         query = query.where(Vote.status != "draft")
     rows = await query.order_by(Vote.id, ascending=False).output(load_json=True)
-    counts = {
-        r["vote"]: r["n"]
-        for r in await Ballot.select(Ballot.vote, Count(Ballot.id, alias="n")).where(
-            Ballot.vote.is_in([r["id"] for r in rows] or [-1])
-        ).group_by(Ballot.vote)
-    }
+    counts = await voted_entities([r["id"] for r in rows])
     for r in rows:
         r["ballots"] = counts.get(r["id"], 0)
     return rows

@@ -152,7 +152,8 @@ class PaperBallot(Table, tablename="vote_paper_ballot"):
 
 
 class Ballot(Table, tablename="vote_ballot"):
-    """The one counted ballot of a voting entity; UNIQUE (vote, entity) in the database."""
+    """One owner's ballot for a voting entity; UNIQUE (vote, entity, voter) in the database. The entity's
+    choice is derived from all its ballots by `votes.households.entity_choice`."""
 
     id = Serial(primary_key=True)
     vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)

@@ -13,6 +13,7 @@ from app.tables import Community
 from deliberation.minutes.canonical import Link, verify_chain
 from deliberation.minutes.gather import record_from_tables
 from deliberation.minutes.tables import Publication
+from votes.ballot_store import entity_choices
 from votes.record import (
     RecordError,
     parse_record,
@@ -23,7 +24,7 @@ from votes.record import (
 )
 from votes.regimes import poll_tally, poll_to_json, residents_tally, residents_to_json
 from votes.settings import from_json
-from votes.tables import Ballot, Vote, VoteEntity, VoteRecordFile
+from votes.tables import Vote, VoteEntity, VoteRecordFile
 
 CHAIN_PROBLEMS = {
     "sequence_gap": "a publication is missing from the chain",
@@ -78,17 +79,17 @@ def _ballot_changes(published: Mapping[str, Any], database: Mapping[str, Any]) -
 async def _retally_other(vote: Mapping[str, Any]) -> dict[str, object] | None:
     """A residents' meeting or a poll counted again from its ballots, the way the votes package counts them."""
     vote_id = int(vote["id"])
-    ballots = await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote_id)
+    chosen = {str(entity): choice for entity, choice in (await entity_choices(vote_id)).items()}
     settings = from_json(cast(Mapping[str, object], vote["settings"] or {}))
     if vote["kind"] == "residents":
-        return residents_to_json(residents_tally(int(vote["entities"]), [str(b["choice"]) for b in ballots], settings))
+        return residents_to_json(residents_tally(int(vote["entities"]), list(chosen.values()), settings))
     if vote["kind"] == "poll":
         areas = {
             str(e["id"]): int(e["area"])
             for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
         }
         options = [str(o) for o in (vote["options"] or [])]
-        return poll_to_json(options, poll_tally(options, areas, {str(b["entity"]): str(b["choice"]) for b in ballots}))
+        return poll_to_json(options, poll_tally(options, areas, chosen))
     return None
 
 

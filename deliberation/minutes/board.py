@@ -18,10 +18,11 @@ from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Meeting, Notice
+from votes.ballot_store import entity_choices
 from votes.participation import participation
 from votes.rules import Measure
 from votes.settings import from_json
-from votes.tables import Ballot, Vote, VoteEntity
+from votes.tables import Vote, VoteEntity
 
 PAGE_SIZE = 20
 QUERY_MAX_LENGTH = 100
@@ -173,9 +174,9 @@ async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
             for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
         }
         per_choice: dict[str, Measure] = {}
-        for b in await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote_id):
-            before = per_choice.get(str(b["choice"]), Measure(0, 0))
-            per_choice[str(b["choice"])] = Measure(before.headcount + 1, before.area + areas.get(str(b["entity"]), 0))
+        for entity, choice in (await entity_choices(vote_id)).items():
+            before = per_choice.get(choice, Measure(0, 0))
+            per_choice[choice] = Measure(before.headcount + 1, before.area + areas.get(str(entity), 0))
         kind = str(row["kind"])
         totals = Measure(len(areas), sum(areas.values()))
         counted = participation(kind, from_json(row["settings"] or {}), totals, per_choice)  # type: ignore[arg-type]

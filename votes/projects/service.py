@@ -19,6 +19,7 @@ from app.i18n import lazy
 from app.permissions import STAFF_ROLES, community_by_slug, require_role
 from app.roster.scope import Scope, attachments, flats_in_scope
 from app.tables import AuditLog, Building, Community, Compound, Flat, Ownership, StairwellUnit
+from votes.ballot_store import choice_measures, entity_choices
 from votes.participation import natural_key
 from votes.projects import kinds, lifecycle
 from votes.projects.diagram import Bar, Diagram, DiagramFlat, build_diagram, choose_mode
@@ -1078,7 +1079,7 @@ async def diagram_of(project: Mapping[str, Any], info: Overview, with_bars: bool
     rows = await VoteFlat.select(VoteFlat.flat_id, VoteFlat.unit, VoteFlat.floor, VoteFlat.entity).where(
         VoteFlat.vote == vote.id
     ).order_by(VoteFlat.position)
-    ballots = {int(b["entity"]): str(b["choice"]) for b in await Ballot.select(Ballot.entity, Ballot.choice).where(Ballot.vote == vote.id)}
+    ballots = await entity_choices(vote.id)
     counts_spoiled = vote.settings.spoiled_ballots == "participate"
     flats = []
     for r in rows:
@@ -1100,7 +1101,7 @@ async def diagram_of(project: Mapping[str, Any], info: Overview, with_bars: bool
         Bar("participation_area", p.participating.area, p.totals.area, _TWO_THIRDS, False, p.missing.area),
     ]
     if choices_visible and vote.matter is not None:
-        measures = await vote_services.choice_measures(vote.id)
+        measures = await choice_measures(vote.id)
         agreeing = measures.get("agree")
         supermajority = vote.matter in (6, 7, 8)
         threshold = _THREE_QUARTERS if supermajority else _HALF
