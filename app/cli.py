@@ -184,15 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="create the demo community 'demo' and its accounts (idempotent), and print them")
     p.set_defaults(func=cmd_demo, needs_db=True)
 
-    p = sub.add_parser("tally", help="tally a yishi.vote-record/1 file and print the result as JSON")
+    p = sub.add_parser("tally", help="tally a yishi.vote-record/1 file (docs/vote-record.md) and print the result as JSON")
     p.add_argument("file", help="the vote record (JSON), or - for standard input")
     p.set_defaults(func=_pure("votes.tally_cli", "tally_main"), needs_db=False)
 
-    p = sub.add_parser("recount", help="recount a published vote record and compare with its stored result")
+    p = sub.add_parser("recount", help="recount a published vote record and compare with its stored result (docs/vote-record.md)")
     p.add_argument("file", help="the published vote record (JSON with 'result'), or - for standard input")
     p.set_defaults(func=_pure("votes.tally_cli", "recount_main"), needs_db=False)
 
-    p = sub.add_parser("shares", help="compute cost shares from a yishi.cost-shares/1 file")
+    p = sub.add_parser("shares", help="compute cost shares from a yishi.cost-shares/1 file (docs/cost-shares.md)")
     p.add_argument("file", help="the cost-shares input (JSON), or - for standard input")
     p.set_defaults(func=_pure("votes.shares_cli", "shares_main"), needs_db=False)
 
@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         help="check a register (CSV or XLSX) and import it, all or nothing; exit 1 with every problem listed",
     )
-    r.add_argument("file", help="the register, .xlsx or .csv (UTF-8), in the template of ../shared/domain/roster.md")
+    r.add_argument("file", help="the register, .xlsx or .csv (UTF-8), in the template described in docs/roster.md")
     r.add_argument("--community", required=True, metavar="SLUG", help="the community's slug, e.g. demo")
     r.add_argument("--dry-run", action="store_true", help="only check and show what would change")
     r.set_defaults(func=cmd_roster_import, needs_db=True)

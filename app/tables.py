@@ -119,7 +119,7 @@ class Person(Table):
     name = Varchar(length=100)
     id_suffix = Varchar(length=8, null=True, default=None)
     phone = Varchar(length=20, null=True, default=None)
-    # name+ID suffix, else name+phone, else name+compound (roster.md); unique per community.
+    # name+ID suffix, else name+phone, else name+compound (docs/roster.md); unique per community.
     identity_key = Varchar(length=255)
     account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     is_developer = Boolean(default=False)

@@ -11,7 +11,9 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -34,6 +36,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def local_input(days: int, time: str) -> str:
+    """A datetime-local form value `days` days from today in Shanghai (the demo community's time zone), at `time`.
+
+    Tests date what they create relative to now, never on a calendar date, so they pass on any day."""
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=days)
+    return f"{day.isoformat()}T{time}"
 
 
 def _free_port() -> int:

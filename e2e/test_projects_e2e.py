@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PHONE, PROJECTOR, signin
+from conftest import PHONE, PROJECTOR, local_input, signin
 from playwright.sync_api import Browser, Page, expect
 
 FACILITATOR = "13800000001"
@@ -64,7 +64,7 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     response = page.request.post(
         f"{base_url}/c/demo/meetings/new",
         form={"kind": "owners", "title": "3号楼2单元业主会", "scope_kind": "stairwell_unit", "scope_unit": unit_id,
-              "starts_at": "2030-01-15T19:00", "ends_at": "2030-01-15T21:00", "speaking_limit": "3",
+              "starts_at": local_input(30, "19:00"), "ends_at": local_input(30, "21:00"), "speaking_limit": "3",
               "_csrf_token": token},
     )  # fmt: skip
     meeting_id = re.search(r"/m/(\d+)/", response.url).group(1)

@@ -959,7 +959,7 @@ async def count_vote(vote: VoteInfo) -> tuple[dict[str, object], dict[str, objec
         by_channel[b[3]] = by_channel.get(b[3], 0) + 1
     conflicts = int(await ConflictRow.count().where(ConflictRow.vote == vote.id))
     pending = int(await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered")))
-    # Counters and scrutineers sign the count record (rules.md, procedure): their names are published.
+    # Counters and scrutineers sign the count record (docs/rules.md, Procedure): their names are published.
     staff = await PaperBallot.select(PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name).where(
         (PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")
     )

@@ -42,7 +42,7 @@ _CHOICES: Final[dict[str, tuple[str, ...]]] = {
 
 
 def builtin_defaults(kind: VoteKind) -> VoteSettings:
-    """The defaults rules.md names: changing a ballot is off for owners' votes and on for non-binding polls."""
+    """The defaults docs/rules.md names: changing a ballot is off for owners' votes and on for non-binding polls."""
     if kind == "poll":
         return VoteSettings(allow_change=True, named_ballots=False)
     return VoteSettings()

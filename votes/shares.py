@@ -73,7 +73,7 @@ class SharesResult:
     """`shares` holds every flat (fixed ones too) in input order; `lines` only the sharing flats.
 
     `total` is what the flats pay together (total − subsidy); `cost` is the project's total before
-    the subsidy (the `total` of the input, echoed in the JSON output as the spec's example shows);
+    the subsidy (the `total` of the input, echoed in the JSON output, see docs/cost-shares.md);
     `amount_shared` is the part split by weight (total − subsidy − Σ fixed); `rate` is fen per unit of
     weight, None when Σ weight is 0.
     """
@@ -184,7 +184,7 @@ def compute_shares(inp: SharesInput) -> SharesResult:
 def shares_to_json(result: SharesResult) -> SharesJson:
     """The `yishi shares` output: every flat's share and the project's total, as yuan strings.
 
-    The shares sum to total − subsidy; "total" echoes the input total, as in cost-shares.md's example.
+    The shares sum to total − subsidy; "total" echoes the input total (docs/cost-shares.md).
     """
     return {
         "shares": {unit: format_fen(fen) for unit, fen in result.shares.items()},
@@ -200,7 +200,7 @@ def parse_shares_input(data: object) -> SharesInput:
         raise SharesError(f"unknown schema {doc['schema']!r}, expected {SCHEMA!r}")
 
     total = _parse_hundredths(doc["total"], "total")
-    # The spec makes subsidy and fixed optional; null is read as "none" too.
+    # docs/cost-shares.md makes subsidy and fixed optional; null is read as "none" too.
     subsidy = 0 if doc.get("subsidy") is None else _parse_hundredths(doc["subsidy"], "subsidy")
     fixed: dict[str, int] = {}
     if doc.get("fixed") is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -13,6 +15,12 @@ from app import i18n
 from app.tables import AuditLog
 from deliberation import meetings, uploads
 from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Venue
+
+# A meeting a week from today at 19:30 in Shanghai (11:30 UTC), never on a calendar date.
+MEETING_DAY = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=7)).date()
+STARTS_LOCAL = f"{MEETING_DAY.isoformat()}T19:30"
+ENDS_LOCAL = f"{MEETING_DAY.isoformat()}T21:00"
+STARTS_UTC = datetime.fromisoformat(STARTS_LOCAL).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +82,8 @@ async def test_create_meeting_with_errors_then_valid(client, world):
             "title": "加装电梯协商",
             "scope_kind": "stairwell_unit",
             "scope_unit": [str(world.units[0])],
-            "starts_at": "2026-12-01T19:30",
-            "ends_at": "2026-12-01T21:00",
+            "starts_at": STARTS_LOCAL,
+            "ends_at": ENDS_LOCAL,
             "venue": str(venue),
             "facilitator": str(world.people["facilitator"]),
             "recorder": str(world.people["recorder"]),
@@ -89,7 +97,7 @@ async def test_create_meeting_with_errors_then_valid(client, world):
     assert meeting["status"] == "draft" and meeting["scope_kind"] == "stairwell_unit"
     assert meeting["speaking_limit"] == 180 and meeting["venue"] == venue and meeting["projector_key"]
     assert meeting["starts_at"].astimezone().utcoffset() is not None
-    assert meeting["starts_at"].isoformat().startswith("2026-12-01T11:30")  # 19:30 in Shanghai
+    assert meeting["starts_at"] == STARTS_UTC and STARTS_UTC.strftime("%H:%M") == "11:30"  # 19:30 in Shanghai
     manage = await client.get(f"/m/{meeting['id']}/manage")
     assert "议事厅" in manage.text and "1单元" in manage.text
 
@@ -99,7 +107,7 @@ async def test_venue_of_another_community_is_refused(client, world):
     await client.signin(world.phones["facilitator"])
     response = await client.post_form(
         "/c/xfl/meetings/new",
-        {"kind": "hearing", "title": "听证", "scope_kind": "community", "starts_at": "2026-12-01T19:30",
+        {"kind": "hearing", "title": "听证", "scope_kind": "community", "starts_at": STARTS_LOCAL,
          "venue": str(foreign), "speaking_limit": "3"},
     )
     assert response.status_code == 422 and "请从社区的场地中选择" in response.text

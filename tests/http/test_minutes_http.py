@@ -6,11 +6,12 @@ import json
 import re
 
 import pytest
-from test_minutes_world import PASSWORD, RESIDENT_NAMES, build_world
+from test_minutes_world import NOTICED_AT, PASSWORD, RESIDENT_NAMES, STARTS_AT, build_world
 
 from app import i18n
 from app.accounts import CurrentUser
 from deliberation.minutes import service
+from deliberation.minutes.canonical import iso
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import ItemNote
 from votes.tally_cli import recount_main
@@ -53,7 +54,7 @@ async def test_the_known_meeting_gives_the_expected_minutes(client):
     meeting = content["meeting"]
     assert content["community"] == {"slug": "xingfu", "name": "幸福里社区", "street": "长宁街道"}
     assert meeting["kind"] == "owners" and meeting["scope"]["kind"] == "stairwell_unit"
-    assert meeting["time"]["starts_at"] == "2026-11-01T11:00:00Z"
+    assert meeting["time"]["starts_at"] == iso(STARTS_AT)
     assert meeting["place"] == {"venue": "社区议事厅", "address": "幸福里12号"}
     assert meeting["guests"] == [{"role": "expert", "organisation": "市电梯协会"}]
     attendance = meeting["attendance"]
@@ -61,7 +62,7 @@ async def test_the_known_meeting_gives_the_expected_minutes(client):
     assert (attendance["area_present"], attendance["area"]) == (62000, 96000)
     assert attendance["by_method"] == {"paper": 3, "qr": 5}
     assert meeting["notices"] == [
-        {"number": 1, "published_at": "2026-10-10T02:00:00Z", "items": ["加装电梯方案及表决", "费用分摊办法说明"]}
+        {"number": 1, "published_at": iso(NOTICED_AT), "items": ["加装电梯方案及表决", "费用分摊办法说明"]}
     ]
     first, second = meeting["items"]
     assert first["noticed_in"] == 1 and first["status"] == "decided"
@@ -380,9 +381,9 @@ async def test_the_database_refuses_two_publications_in_one_place_of_a_chain(cli
     from app.tables import Community
 
     community = (await Community.insert(Community(slug="chain", name="链社区")).returning(Community.id))[0]["id"]
-    moment = datetime(2026, 11, 22, tzinfo=UTC)
+    moment = datetime.now(UTC).replace(microsecond=0)
     row = {"community": community, "seq": 1, "kind": "minutes", "content": "{}", "previous": "0" * 64,
-           "published_at": moment, "title": "x", "year": 2026}  # fmt: skip
+           "published_at": moment, "title": "x", "year": moment.year}  # fmt: skip
     await Publication.insert(Publication(**row, sha256="a" * 64))
     with pytest.raises(Exception) as refused:
         await Publication.insert(Publication(**row, sha256="b" * 64))

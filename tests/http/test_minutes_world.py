@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app import accounts
 from app.db import write_transaction
@@ -21,11 +21,14 @@ from votes.settings import VoteSettings, to_json
 from votes.tables import Ballot, PaperBallot, Vote, VoteEntity, VoteFlat, VoteRecordFile
 
 PASSWORD = "correct-horse"
-NOTICED_AT = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)  # 10 October, 10:00 in Shanghai
-STARTS_AT = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)  # 1 November, 19:00 in Shanghai
-ENDS_AT = datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
-OPENED_AT = datetime(2026, 11, 1, 11, 30, tzinfo=UTC)
-CLOSED_AT = datetime(2026, 11, 1, 12, 50, tzinfo=UTC)
+# The meeting was held a month ago and noticed three weeks before that, dated from today (never on a calendar
+# date, so the world is the same on any day): 19:00 to 21:00 in Shanghai, the notice at 10:00 there.
+_MIDNIGHT_UTC = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+STARTS_AT = _MIDNIGHT_UTC - timedelta(days=32) + timedelta(hours=11)  # 19:00 in Shanghai
+ENDS_AT = STARTS_AT + timedelta(hours=2)
+OPENED_AT = STARTS_AT + timedelta(minutes=30)
+CLOSED_AT = STARTS_AT + timedelta(minutes=110)
+NOTICED_AT = STARTS_AT - timedelta(days=22, hours=9)  # 10:00 in Shanghai
 # Names that must never appear on a public page or in a published record.
 RESIDENT_NAMES = ("钱大爷", "孙阿姨", "周先生", "吴女士", "郑老师", "冯师傅", "陈奶奶", "褚先生", "卫女士", "蒋先生", "沈女士", "韩先生")
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.demo import DEMO_PASSWORD
@@ -306,7 +307,8 @@ def test_yishi_roster_commands_exit_statuses(tmp_path):
     with sqlite3.connect(database) as connection:
         connection.execute(
             "INSERT INTO community (slug, name, street, settings, created_at) "
-            "VALUES ('east', '东区社区', '', '{}', '2026-11-22 00:00:00')"
+            "VALUES ('east', '东区社区', '', '{}', ?)",
+            (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),),
         )
     first = yishi("roster", "import", str(register), "--community", "east")
     assert first.returncode == 0 and "imported (168 added" in first.stdout, first.stderr

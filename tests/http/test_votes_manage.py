@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_votes_casting import cast_online, make_world, open_vote, stairwell_scope, vote_form
@@ -11,6 +11,8 @@ from app import accounts
 from app.tables import Community
 from votes import live, services
 from votes.tables import Vote, VoteEntity, VoteFlat
+
+YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # a close already past, on any day
 
 DATA = {"3号楼2单元加装电梯", "是否同意加装电梯？", "测试社区", "3-2", "3-1", "幸福里", "3"}
 
@@ -50,7 +52,7 @@ async def test_matter_help_explains_the_chosen_item(client, world):
         ({"kind": "poll", "options": "只有一个"}, "至少需要两个选项"),
         ({"scope": "nonsense"}, "参加表决的范围"),
         ({"scope": "flats", "flats": "3-2-101\n9-9-909"}, "9-9-909"),
-        ({"closes_at": "2000-01-01T10:00"}, "结束时间必须晚于现在"),
+        ({"closes_at": YESTERDAY}, "结束时间必须晚于现在"),
         ({"closes_at": "not a date"}, "请填写日期和时间"),
         ({"channels": ""}, "至少选择一种表决方式"),
         ({"s_proxy_limit": "abc"}, "0（不限）到 99"),

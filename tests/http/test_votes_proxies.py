@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 from test_votes_casting import cast_online, make_world, open_vote
 
 from votes.tables import Ballot, Proxy, ProxyPhoto
+
+# Dates relative to today, never on the calendar: an authorisation signed a month ago, and one dated ahead.
+TODAY = datetime.now(UTC).date()
+SIGNED_ON = (TODAY - timedelta(days=30)).isoformat()
+AHEAD = (TODAY + timedelta(days=2)).isoformat()
 
 
 @pytest.fixture
@@ -22,7 +28,7 @@ def proxy_form(**changes: str) -> dict[str, str]:
         "owner": "",
         "proxy_name": "孙租",
         "proxy_phone": "13900000105",
-        "authorised_on": "2026-11-01",
+        "authorised_on": SIGNED_ON,
         "matters": "",
     }
     form.update(changes)
@@ -77,7 +83,7 @@ async def test_one_standing_authorisation_per_household(client, world):
         ({"proxy_name": ""}, "请填写代理人姓名"),
         ({"proxy_phone": "123"}, "11 位手机号码"),
         ({"authorised_on": ""}, "委托书上的日期"),
-        ({"authorised_on": "2999-01-01"}, "不能晚于今天"),
+        ({"authorised_on": AHEAD}, "不能晚于今天"),
         ({"proxy_phone": "13900000101", "unit": "3-2-101"}, "不能委托自己"),
     ],
 )

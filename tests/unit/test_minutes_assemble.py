@@ -1,4 +1,4 @@
-"""The minutes' content assembled from plain facts: what the record must hold (rules.md §3), and nothing more."""
+"""The minutes' content assembled from plain facts: what the record must hold (docs/rules.md, "Minutes and publications"), and nothing more."""
 
 from __future__ import annotations
 

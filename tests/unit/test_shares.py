@@ -30,7 +30,8 @@ from votes.shares import (
 
 SCHEMA = "yishi.cost-shares/1"
 
-# The input exactly as printed in the spec (domain/cost-shares.md).
+# The format's first published example, as it was written (its fixed flat 102 is not among its flats; the test
+# below completes it). docs/cost-shares.md has a complete example.
 SPEC_EXAMPLE: dict[str, Any] = {
     "schema": SCHEMA,
     "total": "500000.00",
@@ -101,7 +102,7 @@ def test_spec_example_completed_with_flat_102() -> None:
 
 
 def test_spec_example_output_format() -> None:
-    # The spec's output shows "601": "87209.30" (a larger stairwell); that is the fen format.
+    # The format's first published output showed "601": "87209.30" (a larger stairwell); that is the fen format.
     assert format_fen(8_720_930) == "87209.30"
     assert parse_money("87209.30") == 8_720_930
 

@@ -43,7 +43,7 @@ def spec_example() -> dict[str, Any]:
 
 
 def twelve_households(silent_majority: bool = False) -> dict[str, Any]:
-    """A stairwell that reproduces the sample output of the spec: 9 of 12 agree, 670.00 of 880.00 m²."""
+    """A stairwell that reproduces the format's first published sample output: 9 of 12 agree, 670.00 of 880.00 m²."""
     electorate = [{"unit": f"{i:03d}", "area": "75.00", "owners": [f"p{i}"]} for i in range(1, 9)]
     electorate += [{"unit": f"{i:03d}", "area": "70.00", "owners": [f"p{i}"]} for i in range(9, 13)]
     choices = ["agree"] * 9 + ["oppose"] * 3

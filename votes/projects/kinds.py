@@ -92,7 +92,7 @@ class MatterChoice:
 
 
 def default_matter(kind: str, settings: ProjectSettings) -> tuple[int, str]:
-    """(Art. 278 item, the reason in plain words) that rules.md gives for a kind of works."""
+    """(Art. 278 item, the reason in plain words) for a kind of works, as docs/rules.md explains."""
     if kind == "elevator":
         return 7, lazy(
             "Adding an elevator rebuilds the building and its facilities: Civil Code Art. 278, item 7. At least "
