@@ -10,7 +10,9 @@ from app.i18n import lazy
 from votes.rules import DEVELOPER
 from votes.settings import VoteKind
 
-Reason = Literal["designated", "unverified", "tenant", "outside_scope", "not_owner", "not_attached", "no_online"]
+Reason = Literal[
+    "designated", "unverified", "after_snapshot", "tenant", "outside_scope", "not_owner", "not_attached", "no_online"
+]
 
 REASONS: Final[dict[Reason, str]] = {
     "designated": lazy(
@@ -19,6 +21,10 @@ REASONS: Final[dict[Reason, str]] = {
     "unverified": lazy(
         "Your link to {unit} has not been verified yet. Ask the residents' committee or your grid worker to "
         "verify it; then you can vote."
+    ),
+    "after_snapshot": lazy(
+        "You became an owner of a flat in this vote after it opened. Who may vote is fixed by the register on "
+        "the day the vote opened, on every channel: the owner on that day votes for the flat."
     ),
     "tenant": lazy(
         "Tenants do not vote in owners' decisions. You can vote for an owner who authorises you in writing: "
@@ -122,7 +128,9 @@ def eligibility(
 
     def note(new: Reason, unit: str) -> None:
         nonlocal reason, reason_unit
-        order: tuple[Reason, ...] = ("designated", "unverified", "tenant", "outside_scope", "not_owner", "not_attached")
+        order: tuple[Reason, ...] = (
+            "designated", "unverified", "after_snapshot", "tenant", "outside_scope", "not_owner", "not_attached"
+        )
         if reason is None or order.index(new) < order.index(reason):
             reason, reason_unit = new, unit
 
@@ -177,7 +185,9 @@ def eligibility(
             return Eligibility((), "no_online")
         return Eligibility(tuple(rights.values()), None)
     if reason is None:
-        if kind != "residents" and links.lived_flats & in_electorate:
+        if kind != "residents" and links.owned_flats & in_electorate:
+            note("after_snapshot", "")
+        elif kind != "residents" and links.lived_flats & in_electorate:
             note("tenant", "")
         elif (links.owned_flats | (links.lived_flats if kind == "residents" else frozenset())) - in_electorate:
             note("outside_scope", "")

@@ -157,3 +157,17 @@ async def test_the_seller_of_a_flat_sold_during_the_vote_still_votes_online(clie
     await as_user(client, "13900000101")
     assert (await cast_online(client, vote_id, "3-2-101", "agree")).status_code == 200
     assert await Ballot.count() == 1
+
+
+async def test_the_buyer_of_a_flat_sold_during_the_vote_is_told_why_they_cannot_vote(client, world, make_account):
+    from votes.testing import RosterBuilder
+
+    vote_id = await open_vote(client, world)
+    buyer = await make_account(phone="13900000199", name="新业主")
+    b = RosterBuilder(world.community_id)
+    await b.own(world.flats["3-2-101"], await b.person("新业主", account=buyer))
+    await as_user(client, "13900000199")
+    page = await client.get(f"/v/{vote_id}")
+    assert "以表决开始当天的登记为准" in page.text and 'name="choice"' not in page.text
+    client.cookies.set("yishi_lang", "en")
+    assert "fixed by the register on the day the vote opened" in (await client.get(f"/v/{vote_id}")).text
