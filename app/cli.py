@@ -231,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         failed = _check_config()
         if failed is not None:
             return failed
+        from app.wiring import register_all
+
+        register_all()  # a vote the command opens or closes runs the same subscribers as on the web
     result: int = args.func(args)
     return result
 

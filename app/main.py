@@ -7,57 +7,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
-from jinja2.nodes import EvalContext
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
 
-from app import db, i18n, live
+from app import db, live, templating, wiring
 from app.config import get_config
 from app.web import EXCEPTION_HANDLERS, add_security_headers, load_user
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 
 # Forms and htmx posts are small; uploads (registers, attachments) raise it per route.
 MAX_BODY = 1024 * 1024
-
-
-@pass_eval_context
-def _newstyle_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
-    translated = i18n.gettext(message)
-    if eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - catalog text is ours, like Jinja's own newstyle gettext
-    return translated % variables
-
-
-def make_environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(("html", "xml", "svg")),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # Templates are read once per process; checking every file's mtime on each render costs
-        # a third of a page's time. Restart the server to see template changes.
-        auto_reload=False,
-        cache_size=800,
-    )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    # Same semantics as Jinja's newstyle gettext (autoescaped, always %-formatted), without two
-    # layers of context.call per message: a page calls it dozens of times.
-    env.globals["_"] = env.globals["gettext"] = _newstyle_gettext
-    env.filters["datetime"] = lambda v, fmt="medium": i18n.format_datetime(v, get_config().timezone, fmt)
-    env.filters["date"] = lambda v, fmt="long": i18n.format_date(v, get_config().timezone, fmt)
-    env.filters["number"] = i18n.format_number
-    env.filters["area"] = i18n.format_area
-    return env
 
 
 @asynccontextmanager
@@ -73,18 +38,6 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             await db.close_pool()
 
 
-def route_handlers() -> list[Any]:
-    from app.controllers import ROUTES as APP_ROUTES
-    from app.live import ROUTES as LIVE_ROUTES
-    from app.roster.controllers import ROUTES as ROSTER_ROUTES
-    from deliberation.controllers import ROUTES as DELIBERATION_ROUTES
-    from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
-    from votes.controllers import ROUTES as VOTES_ROUTES
-    from votes.projects.controllers import ROUTES as PROJECT_ROUTES
-
-    return [*APP_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *DELIBERATION_ROUTES, *VOTES_ROUTES, *MINUTES_ROUTES, *PROJECT_ROUTES]
-
-
 def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
     config = get_config()
     static = create_static_files_router(
@@ -95,9 +48,9 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
         include_in_schema=False,
     )
     return Litestar(
-        route_handlers=[*route_handlers(), static, *extra_routes],
+        route_handlers=[*wiring.register_all(), static, *extra_routes],
         template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(make_environment()),
+            engine=JinjaTemplateEngine.from_environment(templating.environment()),
         ),
         csrf_config=CSRFConfig(
             secret=config.secret_key,

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment
 from litestar import Request
 
-from app import i18n, live
+from app import i18n, live, templating
 from app.errors import NotFound
 from app.i18n import language, lazy
 from app.web import current_user
@@ -28,18 +28,14 @@ from deliberation.tables import AgendaItem
 from deliberation.text import excerpt, place_title, render_markdown
 
 PARTS = ("now", "queue", "attendance", "comments")
-_environment: Environment | None = None
 
 
 def environment() -> Environment:
     """The same Jinja set-up as the pages (filters, gettext), for fragments rendered outside a request."""
-    global _environment
-    if _environment is None:
-        from app.main import make_environment
-
-        _environment = make_environment()
-        install_globals(_environment)
-    return _environment
+    env = templating.environment()
+    if "place_title" not in env.globals:
+        install_globals(env)
+    return env
 
 
 # Names every deliberation template can use (pages get them through deliberation.views.show).
@@ -241,5 +237,8 @@ async def snapshot_phones(request: Request[Any, Any, Any], channel: str) -> list
     return events
 
 
-live.register_channel("meeting", authorize_projector, snapshot_projector)
-live.register_channel("phones", authorize_phones, snapshot_phones)
+def register() -> None:
+    """The meeting's live channels (projector and control page; phones), and the names its fragments use."""
+    live.register_channel("meeting", authorize_projector, snapshot_projector)
+    live.register_channel("phones", authorize_phones, snapshot_phones)
+    environment()

@@ -37,6 +37,9 @@ def all_tables() -> list[type]:
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> AsyncIterator[None]:
+    from app.wiring import register_all
+
+    register_all()  # subscribers and contributions, as in every Yishi process
     await db.open_pool()
     await db.run_migrations()
     yield

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app import i18n
+from app import events, i18n
 from app.accounts import CurrentUser
 from app.config import get_config
 from app.db import is_unique_violation, write_transaction
@@ -15,11 +15,11 @@ from app.errors import Conflict, FormErrors
 from app.i18n import lazy
 from app.roster.importer import REASON_REGISTER
 from app.tables import Ownership, Person, Residency, Verification
-from votes import live
 from votes.ballot_store import entity_choices, lock_entity
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
 from votes.errors import AlreadyVoted, FirstBallotCounts, NotEligible
+from votes.events import BallotCast
 from votes.households import admit, others_voted
 from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
 from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
@@ -300,7 +300,7 @@ async def cast(
         if winner is not None and winner["nonce_hash"] == token_hash:
             return await _replayed(winner["id"], code, right, choice)
         raise AlreadyVoted(unit) from exc
-    await live.participation_changed(vote.id)
+    await events.publish(BallotCast(vote.id))
     return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment)
 
 

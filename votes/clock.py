@@ -15,7 +15,7 @@ log = logging.getLogger("yishi.votes.clock")
 
 
 async def due_votes(at: datetime) -> list[int]:
-    """Votes whose window has a transition due at `at` (services.get_vote decides what it is and makes it)."""
+    """Votes whose window has a transition due at `at` (services.bring_up_to_date decides what it is and makes it)."""
     rows = await Vote.select(Vote.id).where(
         ((Vote.status == "scheduled") & (Vote.opens_at <= at)) | ((Vote.status == "open") & (Vote.closes_at <= at))
     )
@@ -28,7 +28,7 @@ async def tick(at: datetime | None = None) -> list[int]:
     for vote_id in looked_at:
         try:
             # Several processes may tick at once: opening and closing lock the vote and are idempotent.
-            await services.get_vote(vote_id)
+            await services.bring_up_to_date(vote_id)
         except Exception:
             log.exception("the vote clock could not bring vote %s up to date", vote_id)
     return looked_at

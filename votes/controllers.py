@@ -20,8 +20,6 @@ from votes.extras import ballot_extras
 from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
 from votes.services import VoteInfo
 
-live.register()
-
 # Proxy authorisations may come with a phone photo of the signed paper.
 UPLOAD_LIMIT = 10 * 1024 * 1024
 

@@ -1,5 +1,6 @@
-"""What other packages add to a vote: to a voter's ballot (e.g. a project's cost share, shown next to each
-voting entity), and what they do once it has closed (e.g. start a project's public notice)."""
+"""What other packages add to a voter's ballot (e.g. a project's cost share, shown next to each voting entity).
+
+What they do when a vote opens or closes is an event subscription (`votes.events`), not a hook here."""
 
 from __future__ import annotations
 
@@ -32,24 +33,3 @@ async def ballot_extras(vote: VoteInfo, view: VoterView) -> dict[str, list[Marku
             if html:
                 shown.setdefault(standing.right.entity_key, []).append(Markup(html))  # noqa: S704 - extras render autoescaped templates
     return shown
-
-
-# Called with the vote's id after its close is committed (by a facilitator or by the vote clock).
-ClosedHook = Callable[[int], Awaitable[None]]
-_closed_hooks: list[ClosedHook] = []
-
-
-def register_closed_hook(hook: ClosedHook) -> None:
-    if hook not in _closed_hooks:
-        _closed_hooks.append(hook)
-
-
-async def vote_closed(vote_id: int) -> None:
-    """Run every hook; one failing does not keep the others from running (the close itself is stored)."""
-    import logging
-
-    for hook in _closed_hooks:
-        try:
-            await hook(vote_id)
-        except Exception:
-            logging.getLogger("yishi.votes").exception("after closing vote %s, %s failed", vote_id, hook.__name__)

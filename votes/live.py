@@ -11,36 +11,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jinja2 import Environment
 from litestar import Request
 
-from app import i18n
+from app import i18n, templating
 from app import live as app_live
 from app.errors import DomainError
 from app.i18n import language
+from votes.events import BallotCast, VoteClosed, VoteOpened
 
 log = logging.getLogger("yishi.votes.live")
 
-_environment: Environment | None = None
 # Votes with an update being published, and whether another was asked for meanwhile: under a burst of
 # ballots each vote renders at most one update at a time, and the last one always goes out.
 _pending: dict[int, bool] = {}
-
-
-def environment() -> Environment:
-    global _environment
-    if _environment is None:
-        from app.main import make_environment
-
-        _environment = make_environment()
-    return _environment
 
 
 def render(template: str, code: str, **context: Any) -> str:
     with language(code):
         from votes.matters import template_labels
 
-        return environment().get_template(template).render({**template_labels(), **context, "language": code})
+        return templating.environment().get_template(template).render({**template_labels(), **context, "language": code})
 
 
 async def participation_context(vote_id: int) -> dict[str, Any] | None:
@@ -144,13 +134,11 @@ async def projector_panel(meeting_id: int) -> str:
     return await render_panels(meeting_id, i18n.get_language())
 
 
-def register() -> None:
-    """What the votes package adds to the rest: its live channel, the meeting projector's panel, and the
-    links from an agenda item to the vote taken on it."""
-    from deliberation.contributions import register_item_link_source
-    from deliberation.panels import register_projector_panel
-    from votes import services
+async def on_ballot_cast(event: BallotCast) -> None:
+    await participation_changed(event.vote_id)
 
-    app_live.register_channel("vote", _authorize, _snapshot)
-    register_projector_panel(projector_panel)
-    register_item_link_source("votes", services.agenda_item_links)
+
+async def on_vote_opened_or_closed(event: VoteOpened | VoteClosed) -> None:
+    """Boards and projectors show the new status; the meeting's phones get the new way to the vote."""
+    await participation_changed(event.vote_id)
+    await meeting_links_changed(event.vote_id)

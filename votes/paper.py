@@ -9,14 +9,15 @@ from typing import Any, Final
 import segno
 from markupsafe import Markup
 
+from app import events
 from app.accounts import CurrentUser
 from app.db import write_transaction
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import lazy
-from votes import live
 from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
+from votes.events import BallotCast
 from votes.households import admit, others_voted
 from votes.rules import DEVELOPER
 from votes.services import (
@@ -390,7 +391,7 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
              PaperBallot.confirmed_at: moment}
         ).where(PaperBallot.id == paper_id)
         await audit(vote.community_id, user.id, "paper_ballot_confirmed", vote.id, {"serial": paper["serial"], "outcome": outcome})
-    await live.participation_changed(vote.id)
+    await events.publish(BallotCast(vote.id))
     return outcome
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app import accounts, i18n
+from app import accounts, events, i18n
 from app.accounts import CurrentUser
 from app.config import get_config
 from app.db import engine, write_transaction
@@ -36,6 +36,7 @@ from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
 from votes.codes import paper_serial
 from votes.electorate import RosterFlat, Snapshot, SnapshotProblem, build_snapshot
+from votes.events import VoteClosed, VoteOpened
 from votes.households import entity_choice
 from votes.lifecycle import can_edit, due_transition, publish_target, window_errors, window_state
 from votes.matters import CHOICE_LABELS
@@ -244,7 +245,13 @@ async def _fetch(vote_id: int) -> VoteInfo:
 
 
 async def get_vote(vote_id: int) -> VoteInfo:
-    """The vote, after any transition its window made due (a scheduled vote opens, an online-only one closes)."""
+    """The vote as stored. A read never writes: opening and closing on time is the vote clock's job
+    (`bring_up_to_date`), and pages judge the window by the clock (`VoteInfo.window`)."""
+    return await _fetch(vote_id)
+
+
+async def bring_up_to_date(vote_id: int) -> VoteInfo:
+    """Make the transition the vote's window made due (a scheduled vote opens, an online-only one closes)."""
     vote = await _fetch(vote_id)
     due = due_transition(vote.status, vote.opens_at, vote.closes_at, now())
     if due == "open":
@@ -734,10 +741,7 @@ async def open_vote_as(vote: VoteInfo, actor: int | None) -> None:
             }
         ).where(Vote.id == vote.id)
         await audit(vote.community_id, actor, "vote_opened", vote.id, {"electorate_hash": snapshot.electorate_hash})
-    from votes import live
-
-    await live.participation_changed(vote.id)
-    await live.meeting_links_changed(vote.id)
+    await events.publish(VoteOpened(vote.id))
 
 
 async def _store_snapshot(vote_id: int, snapshot: Snapshot) -> None:
@@ -929,13 +933,7 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
         if record_text is not None:
             await VoteRecordFile.insert(VoteRecordFile(vote=vote.id, body=record_text))
         await audit(vote.community_id, actor, "vote_closed", vote.id, {"outcome": str(result.get("outcome"))})
-    from votes import live
-
-    await live.participation_changed(vote.id)
-    await live.meeting_links_changed(vote.id)
-    from votes.extras import vote_closed
-
-    await vote_closed(vote.id)
+    await events.publish(VoteClosed(vote.id))
 
 
 def _measure(m: Measure) -> dict[str, object]:

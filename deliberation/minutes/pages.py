@@ -9,10 +9,9 @@ from functools import lru_cache
 from typing import Any, Final, cast
 
 import segno
-from jinja2 import Environment
 from markupsafe import Markup
 
-from app import accounts, i18n
+from app import accounts, i18n, templating
 from app.accounts import CurrentUser, roles_in
 from app.errors import NotFound
 from app.i18n import lazy
@@ -266,18 +265,10 @@ async def vote_record(user: CurrentUser | None, minutes_id: int, vote_id: int) -
     raise NotFound(service.NOT_FOUND)
 
 
-_feed_environment: Environment | None = None
-
-
 def render_feed(community: Mapping[str, Any], entries: list[FeedEntry], base: str) -> str:
     """The Atom document (rendered outside a page: no user, no CSRF, no language switcher)."""
-    global _feed_environment
-    if _feed_environment is None:
-        from app.main import make_environment
-
-        _feed_environment = make_environment()
     updated = max((e.updated for e in entries), default=community.get("created_at"))
-    template = _feed_environment.get_template("noticeboard/feed.xml")
+    template = templating.environment().get_template("noticeboard/feed.xml")
     return template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
 
 

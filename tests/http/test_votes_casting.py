@@ -242,7 +242,12 @@ async def test_a_closed_window_refuses_even_before_the_close_is_stored(client, w
     await Vote.update({Vote.closes_at: services.now() - timedelta(minutes=1)}).where(Vote.id == vote_id)
     await client.signin("13900000101")
     assert (await cast_online_raw(client, vote_id, "3-2-101")).status_code == 403
-    # An online-only vote closes by itself once its window has ended.
+    # Reads never write: the page and the refused cast leave the stored status alone…
+    assert (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "open"
+    # …and the vote clock closes an online-only vote once its window has ended.
+    from votes import clock
+
+    await clock.tick()
     assert (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "closed"
 
 

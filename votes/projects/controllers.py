@@ -13,13 +13,11 @@ from app.errors import Conflict, FormErrors, NotFound
 from app.permissions import community_by_slug, require_role
 from app.roster.scope import attachments
 from app.web import current_user, is_htmx, page, public_url, require_user
-from votes.projects import kinds, lifecycle, public, service
+from votes.projects import kinds, lifecycle, service
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
 from votes.projects.views import HELPERS
 from votes.shares import GUANGZHOU_COEFFICIENTS
-
-public.register()
 
 
 def show(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app import i18n
+from app import events, i18n
 from app.config import get_config
 from app.i18n import gettext as _
 from deliberation.contributions import (
@@ -16,6 +16,7 @@ from deliberation.contributions import (
     register_minutes_source,
     register_notice_source,
 )
+from votes.events import VoteClosed
 from votes.projects import kinds, lifecycle, service
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import (
@@ -301,21 +302,23 @@ async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     return render("projects/_ballot_share.html", project=project, shares=shares, lines=lines)
 
 
-async def vote_closed(vote_id: int) -> None:
+async def on_vote_closed(event: VoteClosed) -> None:
     """A project's vote has closed: if it passed, its public notice starts now (chained on the notice board),
     not at the next page view."""
-    link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == vote_id).first()
+    link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == event.vote_id).first()
     if link is not None:
         await service.overview(await service.get_project(int(link["project"])))
 
 
 def register() -> None:
+    """What projects add to the rest: notices and minutes sections, a projector panel, the cost share on a
+    ballot, and the start of a passed project's public notice when its vote closes."""
     from deliberation.panels import register_projector_panel
-    from votes.extras import register_ballot_extra, register_closed_hook
+    from votes.extras import register_ballot_extra
 
     register_notice_source("projects", notice_entries)
     register_minutes_source("projects", minutes_sections)
     register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
-    register_closed_hook(vote_closed)
+    events.subscribe(VoteClosed, on_vote_closed)
 

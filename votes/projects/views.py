@@ -8,9 +8,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
-
-from app import i18n
+from app import i18n, templating
 from app.config import get_config
 from votes.matters import MATTERS, OUTCOME_LABELS, STATUS_LABELS, threshold_sentence
 from votes.participation import percent_text
@@ -87,19 +85,6 @@ HELPERS: dict[str, Any] = {
     "OUTCOME_LABELS": OUTCOME_LABELS,
 }
 
-_environment: Environment | None = None
-
-
-def environment() -> Environment:
-    """The pages' Jinja set-up, for fragments rendered outside a page (projector panels, ballot extras)."""
-    global _environment
-    if _environment is None:
-        from app.main import make_environment
-
-        _environment = make_environment()
-    return _environment
-
-
 def render(template: str, **context: Any) -> str:
     """A fragment in the current language; it carries no forms, so no CSRF field is needed."""
-    return environment().get_template(template).render(csrf_input="", **HELPERS, **context)
+    return templating.environment().get_template(template).render(csrf_input="", **HELPERS, **context)

@@ -1,0 +1,24 @@
+"""Domain events of the votes package, published by its services after commit (see `app.events`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BallotCast:
+    """A ballot was stored, changed or confirmed from paper: participation changed."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOpened:
+    vote_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteClosed:
+    """The vote is closed and counted; its result and record are stored."""
+
+    vote_id: int

@@ -1,0 +1,32 @@
+"""What the votes package (with its projects) adds to a running Yishi: routes, event subscribers, the live
+vote channel, and its contributions to meetings (projector panels, agenda links, notices, minutes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register() -> list[Any]:
+    """Called once by the composition root (`app.wiring`); returns the package's route handlers.
+
+    Whoever closes a vote — a facilitator's request, the vote clock, `yishi demo` — runs the same
+    subscribers, because every process registers them here before doing anything.
+    """
+    from app import events
+    from app import live as app_live
+    from deliberation.contributions import register_item_link_source
+    from deliberation.panels import register_projector_panel
+    from votes import live, services
+    from votes.controllers import ROUTES
+    from votes.events import BallotCast, VoteClosed, VoteOpened
+    from votes.projects import public
+    from votes.projects.controllers import ROUTES as PROJECT_ROUTES
+
+    app_live.register_channel("vote", live._authorize, live._snapshot)
+    register_projector_panel(live.projector_panel)
+    register_item_link_source("votes", services.agenda_item_links)
+    events.subscribe(BallotCast, live.on_ballot_cast)
+    events.subscribe(VoteOpened, live.on_vote_opened_or_closed)
+    events.subscribe(VoteClosed, live.on_vote_opened_or_closed)
+    public.register()
+    return [*ROUTES, *PROJECT_ROUTES]
