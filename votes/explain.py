@@ -72,7 +72,7 @@ INVALID_REASONS: Final[dict[str, str]] = {
 # The settings a count depends on, each as (label, what it was) in plain words.
 _SETTING_TEXTS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     "spoiled_ballots": (
-        lazy("Spoiled ballots"),
+        lazy("Spoiled ballots (households)"),
         {"participate": lazy("Count as taking part, not agreeing"), "exclude": lazy("Do not count as taking part")},
     ),
     "silent_majority": (lazy("Silent-majority clause"), {"on": lazy("Applied"), "off": lazy("Not applied")}),
@@ -90,32 +90,37 @@ _SETTING_TEXTS: Final[dict[str, tuple[str, dict[str, str]]]] = {
     ),
 }
 
-# The plain sentence: (outcome, approval, adjusted) -> the figures; the reasons name the failed checks.
+# The plain sentence: the verdict ("Passed."), then the figures and the reasons, which name the failed checks.
+VERDICTS: Final[dict[str, str]] = {
+    "passed": lazy("Passed."),
+    "rejected": lazy("Rejected."),
+    "no_quorum": lazy("No valid decision:"),
+}
 _PASSED: Final[dict[tuple[Approval, bool], str]] = {
     ("3/4", False): lazy(
-        "Passed. %(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
+        "%(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
         "(%(agree_area)s of the area), reaching 3/4."
     ),
     (">1/2", False): lazy(
-        "Passed. %(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
+        "%(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
         "(%(agree_area)s of the area), more than half."
     ),
     ("3/4", True): lazy(
-        "Passed. %(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
+        "%(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
         "%(agree)s are counted as agreeing (%(agree_area)s of the area), reaching 3/4."
     ),
     (">1/2", True): lazy(
-        "Passed. %(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
+        "%(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
         "%(agree)s are counted as agreeing (%(agree_area)s of the area), more than half."
     ),
 }
 _REJECTED: Final[dict[bool, str]] = {
     False: lazy(
-        "Rejected. %(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
+        "%(part)s of %(total)s households took part (%(part_area)s of the area); of them %(agree)s agreed "
         "(%(agree_area)s of the area)."
     ),
     True: lazy(
-        "Rejected. %(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
+        "%(part)s of %(total)s households are counted as taking part (%(part_area)s of the area); of them "
         "%(agree)s are counted as agreeing (%(agree_area)s of the area)."
     ),
 }
@@ -130,11 +135,10 @@ _NOT_AGREED: Final[dict[tuple[Approval, bool, bool], str]] = {
 }
 _NO_QUORUM: Final[dict[tuple[bool, bool], str]] = {
     # (headcount failed, area failed)
-    (True, False): lazy("No valid decision: fewer than two thirds of the households took part."),
-    (False, True): lazy("No valid decision: the households that took part hold less than two thirds of the floor area."),
+    (True, False): lazy("fewer than two thirds of the households took part."),
+    (False, True): lazy("the households that took part hold less than two thirds of the floor area."),
     (True, True): lazy(
-        "No valid decision: fewer than two thirds of the households took part, and they hold less than two thirds "
-        "of the floor area."
+        "fewer than two thirds of the households took part, and they hold less than two thirds of the floor area."
     ),
 }
 _TOOK_PART: Final[dict[bool, str]] = {
@@ -257,7 +261,7 @@ class Reading:
     opposing: Measure | None
     abstaining: Measure | None
     checks: tuple[Check, ...]
-    sentences: tuple[Message, ...]
+    sentences: tuple[Message, ...]  # after the verdict
 
     @property
     def heading(self) -> str:
@@ -266,6 +270,16 @@ class Reading:
     @property
     def title(self) -> str:
         return OUTCOME_TITLES[self.outcome]
+
+    @property
+    def verdict(self) -> Message:
+        """The sentence's first words ("Passed."), shown in bold before `sentences`."""
+        return Message(VERDICTS[self.outcome])
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The whole plain sentence: the verdict, then the figures and reasons."""
+        return (self.verdict, *self.sentences)
 
     @property
     def failed(self) -> tuple[CheckKey, ...]:

@@ -27,7 +27,7 @@ def checks_of(page: str) -> list[str]:
 def sentence_of(page: str) -> str:
     found = re.search(r'<p class="vx-sentence">(.*?)</p>', page, re.S)
     assert found, page
-    return found.group(1).strip()
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
 
 
 async def test_no_quorum_says_why_and_the_approval_checks_are_not_reached(client, world, assert_translated):
@@ -96,13 +96,13 @@ async def test_spoiled_ballots_are_counted_with_their_reasons(client, world):
 
     page = (await client.get(f"/v/{vote_id}/result")).text
     spoiled = page.split("废票（按户）", 1)[1].split("</dd>", 1)[0]
-    assert "<strong>2</strong>：同一户的选票不一致 1 · 选票无法辨认 1" in spoiled
+    assert "<strong>2</strong> — 同一户的选票不一致：1 · 选票无法辨认：1" in spoiled
     assert "废票计入参与表决，不计入同意。" in spoiled
     assert "无效票（不计入）</dt>\n    <dd>无" in page
     assert "选择不一致时，该户选票作废" in page  # the co-owners' rule that applied
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     page = (await client.get(f"/v/{vote_id}/result")).text
-    assert "<strong>2</strong>: the household's ballots differed 1 · ballot unreadable 1" in page
+    assert "<strong>2</strong> — the household's ballots differed: 1 · ballot unreadable: 1" in page
 
 
 async def test_silent_majority_names_both_results_and_which_stands(client, world):

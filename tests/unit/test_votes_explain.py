@@ -40,6 +40,12 @@ def explained(
     return explain(result_to_json(result), detail, settings)
 
 
+def english(explanation: Explanation, which: str = "standing") -> str:
+    """The plain sentence as the English page shows it."""
+    reading = getattr(explanation, which)
+    return " ".join(m.text % m.values for m in reading.messages)
+
+
 def statuses(explanation: Explanation, which: str = "standing") -> dict[str, str]:
     reading = getattr(explanation, which)
     return {check.key: check.status for check in reading.checks}
@@ -59,10 +65,11 @@ def test_the_example_sentence_of_a_passed_vote() -> None:
     }
     ex = explain(stored, None, VoteSettings())
     (sentence,) = ex.standing.sentences
-    assert sentence.text.startswith("Passed. %(part)s of %(total)s households took part")
+    assert ex.standing.verdict.text == "Passed."
+    assert sentence.text.startswith("%(part)s of %(total)s households took part")
     assert sentence.text.endswith("reaching 3/4.")
     assert sentence.values == {"part": "18", "total": "26", "part_area": "71.2%", "agree": "15", "agree_area": "84.0%"}
-    assert sentence.text % sentence.values == (
+    assert english(ex) == (
         "Passed. 18 of 26 households took part (71.2% of the area); of them 15 agreed (84.0% of the area), "
         "reaching 3/4."
     )
@@ -90,8 +97,9 @@ def test_just_under_two_thirds_is_not_met_and_names_the_failed_check() -> None:
     reading = ex.standing
     assert reading.outcome == "no_quorum" and reading.failed == ("participation_area",)
     assert reading.checks[1].percent == "66.66%"  # one decimal would show 66.7% beside "not met"
-    assert reading.sentences[0].text == (
-        "No valid decision: the households that took part hold less than two thirds of the floor area."
+    assert english(ex) == (
+        "No valid decision: the households that took part hold less than two thirds of the floor area. "
+        "2 of 3 households took part (66.66% of the area)."
     )
     assert statuses(ex)["approval_headcount"] == "not_reached" and statuses(ex)["approval_area"] == "not_reached"
 
@@ -104,10 +112,10 @@ def test_exactly_half_approval_under_more_than_half_is_not_met() -> None:
                             "approval_headcount": "not_met", "approval_area": "not_met"}
     approval = reading.checks[2]
     assert (approval.fraction, approval.percent, approval.needed) == ("2/4", "50.0%", "> 1/2")
-    assert [m.text for m in reading.sentences][1] == (
+    assert english(ex) == (
+        "Rejected. 4 of 4 households took part (100.0% of the area); of them 2 agreed (50.0% of the area). "
         "Neither the agreeing households nor their floor area were more than half."
     )
-    assert reading.sentences[0].text.startswith("Rejected. ")
 
 
 def test_exactly_three_quarters_is_met_and_a_failed_area_alone_is_named() -> None:
@@ -124,7 +132,7 @@ def test_zero_participants() -> None:
     assert statuses(ex) == {"participation_headcount": "not_met", "participation_area": "not_met",
                             "approval_headcount": "not_reached", "approval_area": "not_reached"}
     assert [c.percent for c in reading.checks] == ["0.0%", "0.0%", "—", "—"]
-    assert reading.sentences[0].text.startswith("No valid decision: fewer than two thirds of the households took part, and")
+    assert english(ex).startswith("No valid decision: fewer than two thirds of the households took part, and")
     assert reading.sentences[1].values == {"part": "0", "total": "3", "part_area": "0.0%"}
     assert ex.spoiled.total == 0 and ex.invalid.total == 0
 
@@ -205,7 +213,7 @@ def test_the_settings_that_applied() -> None:
     ex = explain(result_to_json(tally(COMMITTEE, flats([100]), [], Settings())), None,
                  VoteSettings(spoiled_ballots="exclude", allow_change=True, conflict="spoil", parking="include"))
     assert ex.settings == (
-        ("Spoiled ballots", "Do not count as taking part"),
+        ("Spoiled ballots (households)", "Do not count as taking part"),
         ("Silent-majority clause", "Not applied"),
         ("Changing a ballot", "Allowed until the close"),
         ("Co-owners without a designated voter", "Differing ballots spoil the household's ballot"),
