@@ -98,7 +98,7 @@ def test_the_published_minutes_read_well_without_signing_in(browser: Browser, ba
     page.goto(f"{base_url}/minutes/{published['id']}")
     expect(page.locator("h1")).to_contain_text("屋面防水维修")
     expect(page.locator(".mn-md strong").first).to_have_text("施工期间")
-    expect(page.locator(".mn-tally").first).to_be_visible()
+    expect(page.locator(".mn-vote .vx-checks").first).to_be_visible()
     expect(page.locator("svg.qr")).to_be_visible()
     remedy = "一年内" if language == "zh-CN" else "within one year"
     expect(page.locator(".mn-remedy")).to_contain_text(remedy)

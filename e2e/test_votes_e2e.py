@@ -205,7 +205,7 @@ def test_closing_publishes_the_result_and_the_record(browser: Browser, base: str
     signin(page, base, "13800000001", next_path=f"/v/{vote_id}/manage")
     page.click(".vclose button")
     page.wait_for_url(f"{base}/v/{vote_id}/result")
-    expect(page.locator(".voutcome").first).to_be_visible()
+    expect(page.locator(".vx-sentence").first).to_be_visible()
     assert page.locator(".vcheck").count() == 4
     readable(page, PROJECTOR)
     shot(page, "votes-result-projector-zh")

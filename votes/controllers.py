@@ -412,7 +412,8 @@ async def result_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     vote = await services.visible_vote(current_user(request), vote_id)
     if vote.status != "closed":
         return Redirect(path=f"/v/{vote_id}/board", status_code=303)
-    return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners")
+    return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners",
+                explained=live.explanation_of(vote))
 
 
 @get("/v/{vote_id:int}/record.json", name="votes_record")

@@ -33,6 +33,15 @@ def render(template: str, code: str, **context: Any) -> str:
         return templating.environment().get_template(template).render({**template_labels(), **context, "language": code})
 
 
+def explanation_of(vote: Any) -> Any:
+    """A closed owners' vote's result in plain words (votes.explain.Explanation), else None."""
+    from votes.explain import explain
+
+    if vote.kind != "owners" or vote.status != "closed" or not vote.result:
+        return None
+    return explain(vote.result, vote.result_detail, vote.settings)
+
+
 async def participation_context(vote_id: int) -> dict[str, Any] | None:
     from votes import services
 
@@ -54,10 +63,15 @@ async def render_panels(meeting_id: int, code: str) -> str:
     from votes import services
 
     panels = []
-    for vote_id in await services.meeting_votes(meeting_id):
+    # While votes are open the projector shows them; otherwise the result of the vote closed last.
+    vote_ids = await services.meeting_votes(meeting_id)
+    if not vote_ids:
+        closed = await services.meeting_last_closed_vote(meeting_id)
+        vote_ids = [closed] if closed is not None else []
+    for vote_id in vote_ids:
         context = await participation_context(vote_id)
         if context is not None:
-            panels.append(render("votes/_panel.html", code, **context))
+            panels.append(render("votes/_panel.html", code, explained=explanation_of(context["vote"]), **context))
     return "".join(panels)
 
 

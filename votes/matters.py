@@ -77,6 +77,17 @@ OUTCOME_LABELS: Final[dict[str, str]] = {
 }
 
 
+# This vote's rules in plain words, for the printed ballot and the online vote page alike.
+CO_OWNER_RULES: Final[dict[str, str]] = {
+    "first": lazy("If several owners of this flat vote, only the first ballot received counts; later ones are not counted."),
+    "spoil": lazy("If owners of this flat vote differently, the flat's ballot is spoiled."),
+}
+CHANGE_RULES: Final[dict[bool, str]] = {
+    True: lazy("You may change your vote until the vote closes; only your last ballot counts."),
+    False: lazy("A ballot cannot be changed once returned."),
+}
+
+
 def threshold_sentence(kind: VoteKind, matter: int | None) -> str:
     """What it takes to decide, in one plain sentence."""
     if kind == "poll":
@@ -121,14 +132,7 @@ def describe_settings(kind: VoteKind, settings: VoteSettings) -> list[tuple[str,
                 else lazy("Owners who do not vote are simply not counted as taking part."),
             )
         )
-    lines.append(
-        (
-            lazy("Changing your ballot"),
-            lazy("You may change your ballot until the vote closes.")
-            if settings.allow_change
-            else lazy("Once cast, a ballot cannot be changed."),
-        )
-    )
+    lines.append((lazy("Changing your ballot"), CHANGE_RULES[settings.allow_change]))
     lines.append(
         (
             lazy("Proxies"),
@@ -153,14 +157,17 @@ def describe_settings(kind: VoteKind, settings: VoteSettings) -> list[tuple[str,
             else lazy("Ballots are anonymous to the residents' committee until the close."),
         )
     )
-    lines.append(
-        (
-            lazy("Two ballots for one household"),
-            lazy("If a household votes twice (online and on paper), only the first valid ballot counts.")
-            if settings.conflict == "first"
-            else lazy("If a household votes twice with different choices, its ballot counts as spoiled."),
+    if kind == "owners":
+        lines.append((lazy("Co-owners without a designated voter"), CO_OWNER_RULES[settings.conflict]))
+    else:
+        lines.append(
+            (
+                lazy("Two ballots for one household"),
+                lazy("If a household votes twice (online and on paper), only the first valid ballot counts.")
+                if settings.conflict == "first"
+                else lazy("If a household votes twice with different choices, its ballot counts as spoiled."),
+            )
         )
-    )
     if kind == "owners":
         lines.append(
             (
@@ -186,6 +193,8 @@ def template_labels() -> dict[str, object]:
         "percent_text": percent_text,
         "setting_labels": SETTING_LABELS,
         "setting_choices": SETTING_CHOICES,
+        "co_owner_rules": CO_OWNER_RULES,
+        "change_rules": CHANGE_RULES,
     }
 
 

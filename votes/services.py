@@ -991,6 +991,7 @@ async def count_vote(vote: VoteInfo) -> tuple[dict[str, object], dict[str, objec
         stored = result_to_json(result)
         detail["opposing"] = _measure(result.opposing)
         detail["abstaining"] = _measure(result.abstaining)
+        detail["ballot_problems"] = await ballot_problems_of(vote, record)
         if result.adjusted is not None:
             detail["adjusted_opposing"] = _measure(result.adjusted.opposing)
             detail["served"] = len(record.served)
@@ -1008,6 +1009,27 @@ async def count_vote(vote: VoteInfo) -> tuple[dict[str, object], dict[str, objec
     areas = {str(e["id"]): int(e["area"]) for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote.id)}
     poll = poll_tally(vote.options, areas, chosen)
     return poll_to_json(vote.options, poll), detail, None
+
+
+async def ballot_problems_of(vote: VoteInfo, record: VoteRecord) -> dict[str, dict[str, int]]:
+    """Spoiled households and invalid ballots by reason, for the result page (votes.explain reads them).
+
+    A ballot the paper desk turned spoiled because another ballot for the household differed is told apart
+    from an unreadable one.
+    """
+    from votes.explain import ballot_problems
+
+    spoiled_by_conflict = [
+        r["entity"]
+        for r in await ConflictRow.select(ConflictRow.entity).where(
+            (ConflictRow.vote == vote.id) & (ConflictRow.resolution == "spoiled")
+        )
+    ]
+    units = {
+        r["unit"]
+        for r in await Ballot.select(Ballot.unit).where((Ballot.vote == vote.id) & Ballot.entity.is_in(spoiled_by_conflict or [-1]))
+    }
+    return ballot_problems(record.flats, record.ballots, frozenset(units))
 
 
 def _json_lists(values: Sequence[object]) -> list[list[str]]:
@@ -1073,6 +1095,14 @@ async def meeting_votes(meeting_id: int) -> list[int]:
         (Vote.agenda_item.meeting == meeting_id) & (Vote.status == "open")
     ).order_by(Vote.id)
     return [r["id"] for r in rows]
+
+
+async def meeting_last_closed_vote(meeting_id: int) -> int | None:
+    """The vote on this meeting's agenda closed last (its result is shown on the projector), or None."""
+    row = await Vote.select(Vote.id).where(
+        (Vote.agenda_item.meeting == meeting_id) & (Vote.status == "closed")
+    ).order_by(Vote.closed_at, ascending=False).order_by(Vote.id, ascending=False).first()
+    return None if row is None else int(row["id"])
 
 
 async def agenda_item_links(item_ids: list[int]) -> dict[int, list[Any]]:

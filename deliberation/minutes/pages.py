@@ -23,10 +23,11 @@ from deliberation.minutes.assemble import NOTE_FIELDS, assemble
 from deliberation.minutes.audit import published_votes
 from deliberation.minutes.board import FeedEntry
 from deliberation.minutes.canonical import fingerprint
-from deliberation.minutes.present import check_rows, countdown, percent_text, redact_record
+from deliberation.minutes.present import countdown, percent_text, redact_record
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
+from votes.explain import Explanation, explain
 from votes.rules import parse_area
 from votes.settings import VoteKind, from_json
 from votes.tables import VoteFlat
@@ -38,12 +39,6 @@ NOTE_LABELS: Final[dict[str, str]] = {
     "objections": lazy("Objections"),
     "agreed_points": lazy("Agreed points"),
     "open_points": lazy("Open points"),
-}
-CHECK_LABELS: Final[dict[str, str]] = {
-    "participation_headcount": lazy("Owners taking part, by headcount"),
-    "participation_area": lazy("Owners taking part, by floor area"),
-    "approval_headcount": lazy("Owners agreeing, by headcount, of those taking part"),
-    "approval_area": lazy("Owners agreeing, by floor area, of those taking part"),
 }
 CONFLICT_LABELS: Final[dict[str, str]] = {
     "serial_twice": lazy("The same paper ballot was entered twice"),
@@ -83,6 +78,20 @@ def settings_lines(kind: str, settings: Mapping[str, object]) -> list[tuple[str,
     return matters.describe_settings(cast(VoteKind, kind), from_json(settings))
 
 
+def explain_vote(vote: Mapping[str, object]) -> Explanation | None:
+    """A published owners' vote's result in plain words (the same explanation as its result page)."""
+    result = vote.get("result")
+    if vote.get("kind") != "owners" or not isinstance(result, Mapping) or not result.get("checks"):
+        return None
+    detail = vote.get("result_detail")
+    settings = vote.get("settings")
+    return explain(
+        cast(Mapping[str, object], result),
+        cast(Mapping[str, object], detail) if isinstance(detail, Mapping) else None,
+        from_json(cast(Mapping[str, object], settings) if isinstance(settings, Mapping) else {}),
+    )
+
+
 def threshold_sentence(kind: str, matter: int | None) -> str:
     return matters.threshold_sentence(cast(VoteKind, kind), matter)
 
@@ -92,11 +101,11 @@ GLOBALS: Final[dict[str, Any]] = {
     "excerpt": excerpt,
     "moment": moment,
     "area_text": area_text,
-    "check_rows": check_rows,
     "percent_text": percent_text,
     "countdown": countdown,
     "settings_lines": settings_lines,
     "threshold_sentence": threshold_sentence,
+    "explain_vote": explain_vote,
     "MEETING_KINDS": meeting_rules.MEETING_KINDS,
     "SCOPE_KINDS": meeting_rules.MEETING_SCOPE_KINDS,
     "GUEST_ROLES": meeting_rules.GUEST_ROLES,
@@ -111,7 +120,6 @@ GLOBALS: Final[dict[str, Any]] = {
     "SIGNING_ROLE_LABELS": rules.SIGNING_ROLE_LABELS,
     "NOTE_FIELDS": NOTE_FIELDS,
     "NOTE_LABELS": NOTE_LABELS,
-    "CHECK_LABELS": CHECK_LABELS,
     "CONFLICT_LABELS": CONFLICT_LABELS,
     "RESOLUTION_LABELS": RESOLUTION_LABELS,
     "ATTENDANCE_METHODS": ATTENDANCE_METHODS,

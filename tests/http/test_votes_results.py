@@ -44,7 +44,7 @@ async def test_result_page_shows_all_four_checks_and_the_record_recounts(client,
     assert vote["result"]["participating"] == {"headcount": 2, "area": "260.00"}
     page = await client.get(f"/v/{vote_id}/result")
     assert page.status_code == 200
-    assert "参与表决未达法定比例" in page.text
+    assert "未形成有效决定：</strong>参与表决的户数和面积均未达到三分之二。" in page.text
     assert "2 / 5" in page.text and "260.00 / 530.00 m²" in page.text
     # The command line is a command, not interface text.
     assert_translated(page.text, "zh", data={"3号楼2单元加装电梯", "是否同意加装电梯？", "测试社区", "yishi recount"})
