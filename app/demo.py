@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app import accounts
 from app.db import write_transaction
-from app.tables import Account, Community
+from app.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SLUG, DemoAccount, ensure_account
+from app.roster_demo import load_roster_demo
+from app.tables import Community
 
-DEMO_SLUG = "demo"
-DEMO_PASSWORD = "yishi-demo-2026"  # noqa: S105 - the demo password is published in the README
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    login: str
-    name: str
-    role: str  # a community role, "admin" or "resident"
-    note: str
-
-
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("admin", "系统管理员", "admin", "site administrator"),
-    DemoAccount("13800000001", "王秀兰", "facilitator", "facilitator (居委会主任)"),
-    DemoAccount("13800000002", "李文静", "recorder", "recorder (记录员)"),
-    DemoAccount("13800000003", "张建国", "grid_worker", "grid worker (网格员)"),
-    DemoAccount("13800000004", "陈德明", "building_lead", "building lead (楼栋长)"),
-    DemoAccount("13900000001", "赵淑芬", "resident", "resident, owner"),
-    DemoAccount("13900000002", "刘志强", "resident", "resident, owner"),
-    DemoAccount("13900000003", "孙丽华", "resident", "resident, tenant"),
-)
-
-
-async def _ensure_account(spec: DemoAccount) -> int:
-    is_phone = spec.login.isdigit()
-    query = Account.select(Account.id)
-    query = query.where(Account.phone == spec.login) if is_phone else query.where(Account.username == spec.login)
-    row = await query.first()
-    if row:
-        return int(row["id"])
-    return await accounts.create_account(
-        display_name=spec.name,
-        password=DEMO_PASSWORD,
-        username=None if is_phone else spec.login,
-        phone=spec.login if is_phone else None,
-        is_site_admin=spec.role == "admin",
-    )
+__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_SLUG", "DemoAccount", "load_demo"]
 
 
 async def load_demo() -> list[DemoAccount]:
@@ -61,11 +24,9 @@ async def load_demo() -> list[DemoAccount]:
     else:
         community_id = int(community["id"])
     for spec in DEMO_ACCOUNTS:
-        account_id = await _ensure_account(spec)
+        account_id = await ensure_account(spec)
         if spec.role in accounts.ROLES:
             await accounts.grant_role(account_id, community_id, spec.role)
-    from app.roster_demo import load_roster_demo
-
     await load_roster_demo(community_id)
     from votes.demo import load_votes_demo
 

@@ -239,7 +239,7 @@ async def load_roster_demo_community() -> int:
     """The demo community with its accounts, roles and roster only, without the other packages' demo data
     (meetings, votes, minutes): what the roster's own tests start from. Returns the community's id."""
     from app import accounts
-    from app.demo import DEMO_ACCOUNTS, DEMO_SLUG, _ensure_account
+    from app.demo_accounts import DEMO_ACCOUNTS, DEMO_SLUG, ensure_account
     from app.tables import Community
 
     row = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
@@ -253,7 +253,7 @@ async def load_roster_demo_community() -> int:
     else:
         community_id = int(row["id"])
     for spec in DEMO_ACCOUNTS:
-        account_id = await _ensure_account(spec)
+        account_id = await ensure_account(spec)
         if spec.role in accounts.ROLES:
             await accounts.grant_role(account_id, community_id, spec.role)
     await load_roster_demo(community_id)

@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from app import i18n
-from app.tables import Building, Community, Membership
+from app.tables import Building, Membership
 from deliberation import contributions
 from deliberation.minutes.assemble import (
     AttendanceFacts,
     BallotFacts,
-    CommunityFacts,
     CountingFacts,
     ItemFacts,
     MeetingFacts,
@@ -41,14 +40,6 @@ def loaded(value: object) -> Any:
     if isinstance(value, str):
         return json.loads(value) if value else None
     return value
-
-
-async def community_facts(community_id: int) -> CommunityFacts:
-    row = await Community.select(Community.id, Community.slug, Community.name, Community.street).where(
-        Community.id == community_id
-    ).first()
-    assert row is not None
-    return CommunityFacts(int(row["id"]), str(row["slug"]), str(row["name"]), str(row["street"] or ""))
 
 
 async def role_of(account_ids: set[int], community_id: int) -> dict[int, str]:

@@ -12,10 +12,11 @@ from markupsafe import Markup
 from app import i18n
 from app.errors import NotFound
 from app.i18n import lazy
+from app.qr import qr_svg
 from deliberation.minutes import chain
 from deliberation.minutes.assemble import meeting_notice_content
 from deliberation.minutes.canonical import fingerprint
-from deliberation.minutes.gather import community_facts
+from deliberation.minutes.community import community_facts
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Notice
 
@@ -69,8 +70,6 @@ class NoticeView:
 
 
 async def notice_view(notice_id: int, base: str) -> NoticeView:
-    from deliberation.minutes.pages import qr_svg
-
     row = await Publication.select(
         Publication.content, Publication.seq, Publication.sha256, Publication.previous, Publication.published_at,
         Publication.notice.meeting.status,

@@ -27,6 +27,7 @@ from deliberation.minutes.assemble import (
     with_signoffs,
 )
 from deliberation.minutes.canonical import content_hash
+from deliberation.minutes.community import community_facts
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import AgendaItem, Meeting
 from deliberation.text import excerpt
@@ -90,7 +91,7 @@ async def for_staff(user: CurrentUser, minutes_id: int, need: str = "view_draft"
 
 
 async def facts_for(row: dict[str, Any]) -> MinutesFacts:
-    community = await gather.community_facts(int(row["community"]))
+    community = await community_facts(int(row["community"]))
     narrative = cast(dict[str, str], row["narrative"] or {})
     kind = str(row["kind"])
     meeting = None

@@ -389,8 +389,8 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     shares = await service.current_shares(project, info)
     last = lifecycle.last_day(info.state.notice_ends_at, service.tz()) if info.state.notice_ends_at else None
     days = lifecycle.days_left(info.state.notice_ends_at, service.now(), service.tz()) if info.state.notice_ends_at else 0
+    from app.qr import qr_svg
     from deliberation.minutes.canonical import fingerprint
-    from deliberation.minutes.pages import qr_svg
 
     sha = str(info.current.row.get("notice_sha256") or "")
     url = f"{public_url(request)}/p/{project_id}/notice"

@@ -530,7 +530,7 @@ async def notice_content(
     """What the project's public notice publishes in the chain: the decision, the budget and the scheme voted
     on (the shares follow from them and the vote's frozen electorate), and the notice period. No names."""
     from deliberation.minutes.canonical import iso
-    from deliberation.minutes.gather import community_facts
+    from deliberation.minutes.community import community_facts
 
     community = await community_facts(int(project["community"]))
     vote = current.vote
