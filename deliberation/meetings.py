@@ -529,6 +529,22 @@ async def get_attachment(ctx: MeetingContext, attachment_id: int) -> dict[str, A
     return row
 
 
+async def public_attachment(meeting_id: int, attachment_id: int) -> dict[str, Any] | None:
+    """The attachment if it is public: its meeting's notice is published on the notice board, which anyone may
+    read, and attachments can only be added while the meeting is a draft, so every one of them was announced
+    with that notice. None otherwise (then only people who may see the meeting get it)."""
+    from deliberation.minutes.tables import Publication
+
+    published = await Publication.exists().where(
+        (Publication.kind == "meeting_notice") & (Publication.notice.meeting == meeting_id)
+    )
+    if not published:
+        return None
+    return await Attachment.select(*Attachment.all_columns(), Attachment.item.meeting).where(
+        (Attachment.id == attachment_id) & (Attachment.item.meeting == meeting_id)
+    ).first()
+
+
 async def delete_attachment(ctx: MeetingContext, attachment_id: int) -> None:
     _require_editable_agenda(ctx)
     row = await get_attachment(ctx, attachment_id)
