@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Message, Scope
 
-from app import accounts, i18n
+from app import accounts, i18n, inputs
 from app.accounts import CurrentUser
 from app.config import get_config
 from app.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
@@ -82,9 +82,10 @@ def activate_language(request: Request[Any, Any, Any]) -> str:
 
 
 async def load_user(request: Request[Any, Any, Any]) -> None:
-    """before_request hook: the language and the signed-in user of this request."""
+    """before_request hook: the language and the signed-in user of this request, and its inputs checked."""
     activate_language(request)
     request.state.user = await accounts.load_session(request.cookies.get(accounts.SESSION_COOKIE))
+    await inputs.check_request(request)  # ids in range, no control characters: for every route, in one place
 
 
 def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
@@ -226,9 +227,42 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+def is_integer_overflow(exc: BaseException) -> bool:
+    """The database driver refused an integer too large for its column (an id nobody could have)."""
+    for error in (exc, exc.__cause__):
+        text = str(error or "")
+        if isinstance(error, OverflowError | ValueError) or "invalid input for query argument" in text:
+            if "int" in text and ("too large" in text or "out of" in text):
+                return True
+    return False
+
+
+def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The safety net behind app.inputs: an integer the database cannot hold names nothing (404); text it
+    cannot store is refused (400). Anything else is a server error."""
+    activate_language(request)
+    if is_integer_overflow(exc):
+        log.warning("integer out of range on %s %s: %s", request.method, request.url.path, exc)
+        return _error_page(request, 404, _("Not found"), _("This page does not exist. Check the address or go back to the start page."))
+    if "invalid byte sequence" in str(exc) or "character with byte sequence" in str(exc):
+        log.warning("text the database cannot store on %s %s: %s", request.method, request.url.path, exc)
+        return _error_page(request, 400, _("Cannot do that"), _(inputs.CONTROL_CHARACTERS))
+    return handle_server_error(request, exc)
+
+
+def _driver_data_errors() -> dict[Any, Any]:
+    try:
+        from asyncpg.exceptions import DataError
+    except ImportError:  # pragma: no cover - asyncpg is installed with Yishi
+        return {}
+    return {DataError: handle_data_error}
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_error,
+    OverflowError: handle_data_error,
+    **_driver_data_errors(),
     Exception: handle_server_error,
 }
 

@@ -26,6 +26,7 @@ from app.permissions import (
 from app.roster import codes, importer, joining, service
 from app.roster import messages as labels
 from app.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from app.safetext import parse_id
 from app.tables import Community, Membership
 from app.web import client_address, current_user, page, public_url, require_user
 
@@ -171,10 +172,7 @@ async def roster_flat(request: Request[Any, Any, Any], slug: FromPath[str], flat
 
 
 def _int_or_none(text: object) -> int | None:
-    try:
-        return int(str(text))
-    except (TypeError, ValueError):
-        return None
+    return parse_id(text)
 
 
 @post(ROSTER + "/flats/{flat_id:int}/verify", name="roster_verify")

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.errors import FormErrors, NotFound
 from app.permissions import is_staff
+from app.safetext import parse_id
 from app.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, service
@@ -73,10 +74,10 @@ async def noticeboard_feed(request: Request[Any, Any, Any], slug: FromPath[str])
 
 def _parse_ref(ref: str, suffix: str = ".json") -> tuple[int, bool]:
     as_json = ref.endswith(suffix)
-    number = ref[: -len(suffix)] if as_json else ref
-    if not number.isascii() or not number.isdigit() or len(number) > 12:
+    number = parse_id(ref[: -len(suffix)] if as_json else ref)
+    if number is None:
         raise NotFound(service.NOT_FOUND)
-    return int(number), as_json
+    return number, as_json
 
 
 @get("/minutes/{ref:str}", name="minutes_page")
@@ -153,15 +154,16 @@ async def minutes_start(request: Request[Any, Any, Any], slug: FromPath[str]) ->
     user = require_user(request)
     form = await request.form()
     what = str(form.get("start", "") or "")
-    kind, _sep, number = what.partition("-")
-    if not number.isdigit():
+    kind, _sep, text = what.partition("-")
+    number = parse_id(text)
+    if number is None:
         raise NotFound(service.NOT_FOUND)
     if kind == "meeting":
-        minutes_id = await service.start_for_meeting(user, slug, int(number))
+        minutes_id = await service.start_for_meeting(user, slug, number)
     elif kind == "vote":
-        minutes_id = await service.start_for_vote(user, slug, int(number))
+        minutes_id = await service.start_for_vote(user, slug, number)
     elif kind == "notice":
-        minutes_id = await service.start_notice(user, slug, int(number))
+        minutes_id = await service.start_notice(user, slug, number)
     else:
         raise NotFound(service.NOT_FOUND)
     return back(request, f"/minutes/{minutes_id}/edit")

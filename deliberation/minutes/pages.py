@@ -18,6 +18,7 @@ from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import is_staff
 from app.roster.scope import verified_owner_flats
+from app.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.minutes import rules, service
 from deliberation.minutes.assemble import NOTE_FIELDS, assemble
@@ -278,7 +279,9 @@ def render_feed(community: Mapping[str, Any], entries: list[FeedEntry], base: st
         _feed_environment = make_environment()
     updated = max((e.updated for e in entries), default=community.get("created_at"))
     template = _feed_environment.get_template("noticeboard/feed.xml")
-    return template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
+    document = template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
+    # Whatever was stored (older rows, imports): a character XML cannot carry would make the feed unreadable.
+    return xml_text(document)
 
 
 def css_string(text: str) -> str:
