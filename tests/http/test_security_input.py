@@ -144,3 +144,28 @@ async def test_csv_export_cells_are_never_formulas_and_read_back_unchanged(clien
     assert again.status_code == 303, again.text[-3000:]
     preview = await client.get(again.headers["location"])
     assert "名册内容与文件完全一致，无需应用。" in preview.text
+
+
+async def test_the_database_net_turns_an_unchecked_overflow_into_404():
+    """A handler that parses a number itself and forgets the bounds still cannot cause a 500."""
+    import httpx
+    from conftest import Client, running
+    from litestar import get
+    from litestar.params import FromPath
+
+    from app.main import create_app
+    from votes.tables import Vote
+
+    @get("/test-only/votes/{number:str}")
+    async def unchecked(number: FromPath[str]) -> str:
+        await Vote.select(Vote.id).where(Vote.id == int(number)).first()
+        return "ok"
+
+    app = create_app(extra_routes=[unchecked])
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with running(app), Client(transport=transport, base_url="http://testserver.local") as client:
+        assert (await client.get("/test-only/votes/5")).status_code == 200
+        for number in (HUGE, INT32_PLUS):
+            response = await client.get(f"/test-only/votes/{number}")
+            assert response.status_code in (200, 404), (number, response.status_code)
+        assert (await client.get(f"/test-only/votes/{HUGE}")).status_code == 404
