@@ -39,14 +39,44 @@ SECURITY_HEADERS = [
 ]
 
 
+# Set on the request's state by public_url() when absolute links were built from the request's own Host header.
+HOST_LINKS = "yishi_host_links"
+NO_STORE = "private, no-store"
+# A page with links from an unchecked Host: the visitor's browser may keep it, no shared cache may.
+HOST_LINKS_CACHE = "private, no-cache"
+
+
+def cache_policy(existing: str | None, path: str, host_links: bool) -> str | None:
+    """The Cache-Control a response leaves with, or None to leave it as it is.
+
+    Nothing is kept by a cache unless its handler says so: a response without Cache-Control (every staff
+    page, every page for a signed-in user, join and receipt pages, errors, redirects) is `private, no-store`.
+    A handler's `public` is withdrawn when the page's absolute links came from the request's Host header,
+    which anyone can set (a shared cache would hand the attacker's links to everyone). Static files keep theirs.
+    """
+    if path.startswith("/static/"):
+        return None
+    if existing is None:
+        return NO_STORE
+    if host_links and "public" in existing.lower():
+        return HOST_LINKS_CACHE
+    return None
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: every response, errors included, carries the security headers."""
+    """before_send hook: every response, errors included, carries the security headers and a cache policy."""
     if message["type"] == "http.response.start":
         headers = list(message.get("headers", []))
         present = {name.lower() for name, _value in headers}
         headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
         if get_config().is_production:
             headers.append((b"strict-transport-security", b"max-age=31536000"))
+        existing = next((value.decode("latin-1") for name, value in headers if name.lower() == b"cache-control"), None)
+        state = scope.get("state") or {}
+        policy = cache_policy(existing, scope.get("path", ""), bool(state.get(HOST_LINKS)))
+        if policy is not None:
+            headers = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+            headers.append((b"cache-control", policy.encode()))
         message["headers"] = headers
 
 
@@ -67,6 +97,8 @@ def public_url(request: Request[Any, Any, Any]) -> str:
     config = get_config()
     if config.public_url:
         return config.public_url
+    # Only in development (production requires YISHI_PUBLIC_URL): this page must not be publicly cached.
+    request.scope.setdefault("state", {})[HOST_LINKS] = True
     scheme = request.url.scheme
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()

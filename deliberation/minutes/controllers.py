@@ -18,12 +18,13 @@ from deliberation.minutes import notices, pages, service
 from deliberation.text import render_markdown
 
 PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private, no-cache"
+PRIVATE_CACHE = "private, no-store"
 
 
 def _cache(request: Request[Any, Any, Any]) -> str:
     """Public pages are the same for every visitor who is not signed in, so phones and proxies may keep them
-    a minute; a signed-in visitor's page carries their own header and must not be shared."""
+    a minute (unless their links come from the request's Host: see app.web.cache_policy); a signed-in
+    visitor's page carries their own header and is not kept at all."""
     return PUBLIC_CACHE if current_user(request) is None else PRIVATE_CACHE
 
 
