@@ -10,21 +10,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app import passwords
+from app import passwords, ratelimit
 from app.db import is_unique_violation, write_transaction
-from app.errors import FormErrors, TooManyAttempts
+from app.errors import FormErrors
 from app.i18n import lazy
-from app.tables import Account, AuditLog, Community, Membership, SigninAttempt, UserSession
+from app.tables import Account, AuditLog, Community, Membership, UserSession
 
 SESSION_COOKIE = "yishi_session"
 SESSION_LIFETIME = timedelta(days=30)
 # Refresh last_seen at most this often, so reading pages does not write on every request.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=10)
 
-ATTEMPT_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-# Generous: a whole meeting room may share one public address behind the same NAT.
-MAX_FAILURES_PER_CLIENT = 100
+# The limits on guessing passwords live in app.ratelimit, with those on join and receipt codes.
+ATTEMPT_WINDOW = ratelimit.WINDOW
+MAX_FAILURES_PER_ACCOUNT = ratelimit.PASSWORD_PER_ACCOUNT.most
+MAX_FAILURES_PER_CLIENT = ratelimit.PASSWORD_PER_CLIENT.most
 
 ROLES = ("facilitator", "recorder", "grid_worker", "building_lead")
 ROLE_LABELS = {
@@ -136,14 +136,10 @@ async def create_account(
     return int(rows[0]["id"])
 
 
-def _identifier_key(identifier: str) -> str:
+def _account_subject(identifier: str) -> str:
+    """The account a password is tried for, as typed (an unknown one is limited just the same)."""
     phone = normalise_phone(identifier)
-    return "account:" + (phone if phone else identifier.strip().lower())
-
-
-async def _recent_failures(key: str) -> int:
-    since = now() - ATTEMPT_WINDOW
-    return int(await SigninAttempt.count().where((SigninAttempt.key == key) & (SigninAttempt.at > since)))
+    return phone if phone else identifier.strip().lower()
 
 
 async def _find_account(identifier: str) -> dict[str, Any] | None:
@@ -163,17 +159,12 @@ async def authenticate(identifier: str, password: str, client: str) -> int:
     The same message for an unknown account and a wrong password, so nobody can probe
     which phone numbers have accounts.
     """
-    account_key = _identifier_key(identifier)
-    client_key = "client:" + client
-    if await _recent_failures(account_key) >= MAX_FAILURES_PER_ACCOUNT:
-        raise TooManyAttempts(lazy("Too many wrong passwords for this account. Please wait 15 minutes and try again."))
-    if await _recent_failures(client_key) >= MAX_FAILURES_PER_CLIENT:
-        raise TooManyAttempts(lazy("Too many failed sign-ins from this network. Please wait 15 minutes and try again."))
+    targets = ((ratelimit.PASSWORD_PER_ACCOUNT, _account_subject(identifier)), (ratelimit.PASSWORD_PER_CLIENT, client))
+    await ratelimit.check(*targets)
     account = await _find_account(identifier) if identifier.strip() else None
     ok, new_hash = await passwords.verify_password(account["password_hash"] if account else None, password)
     if not ok or account is None:
-        async with write_transaction():
-            await SigninAttempt.insert(SigninAttempt(key=account_key), SigninAttempt(key=client_key))
+        await ratelimit.failed(*targets)
         raise FormErrors({"identifier": lazy("Wrong phone number, username or password.")}, {"identifier": identifier})
     if new_hash is not None:
         async with write_transaction():
@@ -197,7 +188,7 @@ async def start_session(account_id: int, user_agent: str, old_token: str | None 
         )
         # Old expired sessions are cleaned here rather than by a separate job.
         await UserSession.delete().where(UserSession.expires_at < now())
-        await SigninAttempt.delete().where(SigninAttempt.at < now() - ATTEMPT_WINDOW)
+        await ratelimit.forget_old()
     return token
 
 
@@ -242,12 +233,19 @@ async def end_session(token: str | None) -> None:
             await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
 
 
-async def change_password(user: CurrentUser, current: str, new: str, confirm: str) -> None:
-    """Change the password; other sessions of the account are signed out."""
+async def change_password(user: CurrentUser, current: str, new: str, confirm: str, client: str) -> None:
+    """Change the password; other sessions of the account are signed out. A wrong current password counts
+    against the account and the client like a failed sign-in (a borrowed phone must not become a way to guess)."""
+    targets = (
+        (ratelimit.PASSWORD_PER_ACCOUNT, _account_subject(user.phone or user.username or f"id:{user.id}")),
+        (ratelimit.PASSWORD_PER_CLIENT, client),
+    )
+    await ratelimit.check(*targets)
     row = await Account.select(Account.password_hash).where(Account.id == user.id).first()
     ok, _ = await passwords.verify_password(row["password_hash"] if row else None, current)
     errors: dict[str, str] = {}
     if not ok:
+        await ratelimit.failed(*targets)
         errors["current_password"] = lazy("The current password is wrong.")
     errors.update(validate_new_password(new, confirm))
     if errors:

@@ -117,6 +117,11 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
             raise ConfigError("YISHI_PUBLIC_URL", "must be an http or https address without a path, e.g. https://yishi.example.org")
     secret_key = _secret_key(environ, env, var_dir)
+    if env == "production" and public_url is None:
+        # Without it, absolute links (QR codes, feeds, printed slips) would come from the request's Host header.
+        raise ConfigError(
+            "YISHI_PUBLIC_URL", "is required when YISHI_ENV=production, e.g. https://yishi.example.org"
+        )
     return Config(
         database_url=database_url,
         secret_key=secret_key,

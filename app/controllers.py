@@ -105,8 +105,11 @@ async def change_password(request: Request[Any, Any, Any]) -> Template | Redirec
             str(form.get("current_password", "")),
             str(form.get("new_password", "")),
             str(form.get("confirm_password", "")),
+            client_address(request),
         )
-    except FormErrors as exc:
+    except (FormErrors, TooManyAttempts) as exc:
+        limited = isinstance(exc, TooManyAttempts)
+        errors = exc.errors if isinstance(exc, FormErrors) else {"current_password": exc.message}
         roles = await accounts.memberships(user.id)
         return page(
             request,
@@ -115,9 +118,9 @@ async def change_password(request: Request[Any, Any, Any]) -> Template | Redirec
             roles=roles,
             role_labels=accounts.ROLE_LABELS,
             masked_phone=accounts.mask_phone(user.phone),
-            errors=exc.errors,
+            errors=errors,
             saved=False,
-            status_code=422,
+            status_code=429 if limited else 422,
         )
     return Redirect(path="/account?saved=1", status_code=303)
 

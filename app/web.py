@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Message, Scope
 
-from app import accounts, i18n
+from app import accounts, i18n, inputs
 from app.accounts import CurrentUser
 from app.config import get_config
 from app.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
@@ -39,14 +39,44 @@ SECURITY_HEADERS = [
 ]
 
 
+# Set on the request's state by public_url() when absolute links were built from the request's own Host header.
+HOST_LINKS = "yishi_host_links"
+NO_STORE = "private, no-store"
+# A page with links from an unchecked Host: the visitor's browser may keep it, no shared cache may.
+HOST_LINKS_CACHE = "private, no-cache"
+
+
+def cache_policy(existing: str | None, path: str, host_links: bool) -> str | None:
+    """The Cache-Control a response leaves with, or None to leave it as it is.
+
+    Nothing is kept by a cache unless its handler says so: a response without Cache-Control (every staff
+    page, every page for a signed-in user, join and receipt pages, errors, redirects) is `private, no-store`.
+    A handler's `public` is withdrawn when the page's absolute links came from the request's Host header,
+    which anyone can set (a shared cache would hand the attacker's links to everyone). Static files keep theirs.
+    """
+    if path.startswith("/static/"):
+        return None
+    if existing is None:
+        return NO_STORE
+    if host_links and "public" in existing.lower():
+        return HOST_LINKS_CACHE
+    return None
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: every response, errors included, carries the security headers."""
+    """before_send hook: every response, errors included, carries the security headers and a cache policy."""
     if message["type"] == "http.response.start":
         headers = list(message.get("headers", []))
         present = {name.lower() for name, _value in headers}
         headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
         if get_config().is_production:
             headers.append((b"strict-transport-security", b"max-age=31536000"))
+        existing = next((value.decode("latin-1") for name, value in headers if name.lower() == b"cache-control"), None)
+        state = scope.get("state") or {}
+        policy = cache_policy(existing, scope.get("path", ""), bool(state.get(HOST_LINKS)))
+        if policy is not None:
+            headers = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+            headers.append((b"cache-control", policy.encode()))
         message["headers"] = headers
 
 
@@ -67,6 +97,8 @@ def public_url(request: Request[Any, Any, Any]) -> str:
     config = get_config()
     if config.public_url:
         return config.public_url
+    # Only in development (production requires YISHI_PUBLIC_URL): this page must not be publicly cached.
+    request.scope.setdefault("state", {})[HOST_LINKS] = True
     scheme = request.url.scheme
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
@@ -82,9 +114,10 @@ def activate_language(request: Request[Any, Any, Any]) -> str:
 
 
 async def load_user(request: Request[Any, Any, Any]) -> None:
-    """before_request hook: the language and the signed-in user of this request."""
+    """before_request hook: the language and the signed-in user of this request, and its inputs checked."""
     activate_language(request)
     request.state.user = await accounts.load_session(request.cookies.get(accounts.SESSION_COOKIE))
+    await inputs.check_request(request)  # ids in range, no control characters: for every route, in one place
 
 
 def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
@@ -226,9 +259,42 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+def is_integer_overflow(exc: BaseException) -> bool:
+    """The database driver refused an integer too large for its column (an id nobody could have)."""
+    for error in (exc, exc.__cause__):
+        text = str(error or "")
+        if isinstance(error, OverflowError | ValueError) or "invalid input for query argument" in text:
+            if "int" in text and ("too large" in text or "out of" in text):
+                return True
+    return False
+
+
+def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The safety net behind app.inputs: an integer the database cannot hold names nothing (404); text it
+    cannot store is refused (400). Anything else is a server error."""
+    activate_language(request)
+    if is_integer_overflow(exc):
+        log.warning("integer out of range on %s %s: %s", request.method, request.url.path, exc)
+        return _error_page(request, 404, _("Not found"), _("This page does not exist. Check the address or go back to the start page."))
+    if "invalid byte sequence" in str(exc) or "character with byte sequence" in str(exc):
+        log.warning("text the database cannot store on %s %s: %s", request.method, request.url.path, exc)
+        return _error_page(request, 400, _("Cannot do that"), _(inputs.CONTROL_CHARACTERS))
+    return handle_server_error(request, exc)
+
+
+def _driver_data_errors() -> dict[Any, Any]:
+    try:
+        from asyncpg.exceptions import DataError
+    except ImportError:  # pragma: no cover - asyncpg is installed with Yishi
+        return {}
+    return {DataError: handle_data_error}
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_error,
+    OverflowError: handle_data_error,
+    **_driver_data_errors(),
     Exception: handle_server_error,
 }
 

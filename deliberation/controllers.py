@@ -309,7 +309,17 @@ async def attachment_delete(request: Request[Any, Any, Any], meeting_id: FromPat
     return Redirect(path=f"/m/{meeting_id}/items/{row['item']}/edit#attachments", status_code=303)
 
 
-def _attachment_response(row: dict[str, Any], thumb: bool) -> Response[Any]:
+async def _visible_attachment(request: Request[Any, Any, Any], meeting_id: int, attachment_id: int) -> tuple[dict[str, Any], bool]:
+    """(the attachment, whether it is public). Public like the published notice it came with; otherwise only for
+    those who may see the meeting (anonymous visitors are asked to sign in, others get 404)."""
+    row = await meetings.public_attachment(meeting_id, attachment_id)
+    if row is not None:
+        return row, True
+    ctx = await meeting_for(require_user(request), meeting_id)
+    return await meetings.get_attachment(ctx, attachment_id), False
+
+
+def _attachment_response(row: dict[str, Any], thumb: bool, public: bool = False) -> Response[Any]:
     path = uploads.path_of(str(row["stored_name"]), thumb=thumb and row["content_type"] != "application/pdf")
     if not path.exists():
         raise NotFound(lazy("This attachment does not exist."))
@@ -323,22 +333,23 @@ def _attachment_response(row: dict[str, Any], thumb: bool) -> Response[Any]:
         headers={
             "Content-Disposition": disposition,
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
+            # The bytes of a public attachment are the same for everyone and never change (the agenda is locked).
+            "Cache-Control": "public, max-age=3600" if public else "private, max-age=3600",
         },
     )
 
 
 @get("/m/{meeting_id:int}/attachments/{attachment_id:int}", name="attachment")
 async def attachment(request: Request[Any, Any, Any], meeting_id: FromPath[int], attachment_id: FromPath[int]) -> Response[Any]:
-    ctx = await meeting_for(require_user(request), meeting_id)
-    return _attachment_response(await meetings.get_attachment(ctx, attachment_id), thumb=False)
+    row, public = await _visible_attachment(request, meeting_id, attachment_id)
+    return _attachment_response(row, thumb=False, public=public)
 
 
 @get("/m/{meeting_id:int}/attachments/{attachment_id:int}/thumb", name="attachment_thumb")
 async def attachment_thumb(request: Request[Any, Any, Any], meeting_id: FromPath[int],
                            attachment_id: FromPath[int]) -> Response[Any]:  # fmt: skip
-    ctx = await meeting_for(require_user(request), meeting_id)
-    return _attachment_response(await meetings.get_attachment(ctx, attachment_id), thumb=True)
+    row, public = await _visible_attachment(request, meeting_id, attachment_id)
+    return _attachment_response(row, thumb=True, public=public)
 
 
 @post("/m/{meeting_id:int}/notice", name="notice_publish")

@@ -21,6 +21,7 @@ from litestar import Request
 from app import i18n, live, templating
 from app.errors import NotFound
 from app.i18n import language, lazy
+from app.safetext import parse_id
 from app.web import current_user
 from deliberation import comments, contributions, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
@@ -184,9 +185,10 @@ async def announce(
 
 def _meeting_id(channel: str) -> int:
     parts = channel.split("-")
-    if len(parts) < 2 or not parts[1].isdigit():
+    meeting_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    if meeting_id is None:
         raise NotFound(lazy("This page does not exist. Check the address or go back to the start page."))
-    return int(parts[1])
+    return meeting_id
 
 
 def key_matches(meeting: dict[str, Any], key: str | None) -> bool:
@@ -229,9 +231,9 @@ async def snapshot_phones(request: Request[Any, Any, Any], channel: str) -> list
         may_raise = (await access_for(user, data["meeting"])).raise_hand
         state = await session.hand_state(meeting_id, user.id)
         events.append((f"hand-{user.id}", hand_html(data["meeting"], state, code, may_raise)))
-    since = request.query_params.get("since", "")
-    if since.isdigit():
-        moment = datetime.fromtimestamp(int(since), UTC)
+    since = parse_id(request.query_params.get("since", ""))  # seconds since 1970, within a 32-bit range
+    if since is not None:
+        moment = datetime.fromtimestamp(since, UTC)
         if await comments.changed_since(meeting_id, moment):
             events.append(("resync", ""))
     return events

@@ -17,7 +17,7 @@ from app.i18n import lazy
 from app.permissions import community_by_slug, require_role
 from app.tables import AuditLog, Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules, uploads
-from deliberation.access import MeetingContext, links_of, scope_ids
+from deliberation.access import MeetingContext, item_of, links_of, scope_ids
 from deliberation.rules import FlatPlace
 from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Notice, Venue
 from deliberation.text import place_title
@@ -371,7 +371,11 @@ async def remove_guest(ctx: MeetingContext, guest_id: int) -> None:
     if not rules.people_editable(str(ctx.meeting["status"])):
         raise Conflict(lazy("This meeting is closed and can no longer be changed."))
     async with write_transaction():
-        await MeetingGuest.delete().where((MeetingGuest.id == guest_id) & (MeetingGuest.meeting == ctx.id))
+        removed = await MeetingGuest.delete().where(
+            (MeetingGuest.id == guest_id) & (MeetingGuest.meeting == ctx.id)
+        ).returning(MeetingGuest.id)
+        if not removed:
+            raise NotFound(lazy("This guest does not exist."))
 
 
 # --- Agenda -----------------------------------------------------------------------------------------------------
@@ -429,6 +433,7 @@ def _require_editable_agenda(ctx: MeetingContext) -> None:
 
 async def update_item(ctx: MeetingContext, item_id: int, form: Any) -> None:
     _require_editable_agenda(ctx)
+    await item_of(ctx, item_id)
     values = _item_values(form)
     errors = rules.validate_item(values["title"], values["description"], values["origin"])
     if errors:
@@ -442,17 +447,34 @@ async def update_item(ctx: MeetingContext, item_id: int, form: Any) -> None:
 
 async def move_item(ctx: MeetingContext, item_id: int, direction: str) -> None:
     _require_editable_agenda(ctx)
+    await item_of(ctx, item_id)
     async with write_transaction():
         order = [int(r["id"]) for r in await agenda(ctx.id)]
         for position, moved_id in enumerate(rules.moved(order, item_id, direction), start=1):
-            await AgendaItem.update({AgendaItem.position: position}).where(AgendaItem.id == moved_id)
+            await AgendaItem.update({AgendaItem.position: position}).where(
+                (AgendaItem.id == moved_id) & (AgendaItem.meeting == ctx.id)
+            )
+
+
+def _in_meeting(ctx: MeetingContext) -> Any:
+    """Where-clause: attachments of this meeting's items, in this meeting's community (never by id alone)."""
+    return (Attachment.item.meeting == ctx.id) & (Attachment.item.meeting.community == ctx.community_id)
 
 
 async def delete_item(ctx: MeetingContext, item_id: int) -> None:
+    """Delete one of this meeting's items and the files of its attachments; 404 for any other item id."""
     _require_editable_agenda(ctx)
-    names = [r["stored_name"] for r in await Attachment.select(Attachment.stored_name).where(Attachment.item == item_id)]
+    await item_of(ctx, item_id)
     async with write_transaction():
-        await AgendaItem.delete().where((AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id))
+        names = [
+            r["stored_name"]
+            for r in await Attachment.select(Attachment.stored_name).where((Attachment.item == item_id) & _in_meeting(ctx))
+        ]
+        deleted = await AgendaItem.delete().where(
+            (AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id)
+        ).returning(AgendaItem.id)
+    if not deleted:
+        raise NotFound(lazy("This agenda item does not exist."))
     for name in names:
         uploads.remove(name)
 
@@ -472,6 +494,7 @@ async def attachments_of(item_ids: list[int]) -> dict[int, list[dict[str, Any]]]
 
 async def add_attachment(ctx: MeetingContext, item_id: int, filename: str, data: bytes) -> int:
     _require_editable_agenda(ctx)
+    await item_of(ctx, item_id)
     try:
         stored = await asyncio.to_thread(uploads.store, data)  # image work must not block the event loop
     except uploads.UploadRefused as exc:
@@ -499,18 +522,34 @@ async def add_attachment(ctx: MeetingContext, item_id: int, filename: str, data:
 
 async def get_attachment(ctx: MeetingContext, attachment_id: int) -> dict[str, Any]:
     row = await Attachment.select(*Attachment.all_columns(), Attachment.item.meeting).where(
-        Attachment.id == attachment_id
+        (Attachment.id == attachment_id) & _in_meeting(ctx)
     ).first()
-    if row is None or int(row["item.meeting"]) != ctx.id:
+    if row is None:
         raise NotFound(lazy("This attachment does not exist."))
     return row
+
+
+async def public_attachment(meeting_id: int, attachment_id: int) -> dict[str, Any] | None:
+    """The attachment if it is public: its meeting's notice is published on the notice board, which anyone may
+    read, and attachments can only be added while the meeting is a draft, so every one of them was announced
+    with that notice. None otherwise (then only people who may see the meeting get it)."""
+    from deliberation.minutes.tables import Publication
+
+    published = await Publication.exists().where(
+        (Publication.kind == "meeting_notice") & (Publication.notice.meeting == meeting_id)
+    )
+    if not published:
+        return None
+    return await Attachment.select(*Attachment.all_columns(), Attachment.item.meeting).where(
+        (Attachment.id == attachment_id) & (Attachment.item.meeting == meeting_id)
+    ).first()
 
 
 async def delete_attachment(ctx: MeetingContext, attachment_id: int) -> None:
     _require_editable_agenda(ctx)
     row = await get_attachment(ctx, attachment_id)
     async with write_transaction():
-        await Attachment.delete().where(Attachment.id == attachment_id)
+        await Attachment.delete().where((Attachment.id == attachment_id) & (Attachment.item == row["item"]))
     uploads.remove(str(row["stored_name"]))
 
 

@@ -11,7 +11,7 @@ from app.errors import Conflict, Forbidden, FormErrors, NotFound
 from app.i18n import lazy
 from app.tables import Flat
 from deliberation import rules
-from deliberation.access import MeetingContext, attached_flats, scope_ids
+from deliberation.access import MeetingContext, attached_flats, item_of, scope_ids
 from deliberation.meetings import audit
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, SpeakerRequest
 
@@ -400,6 +400,7 @@ async def notes(meeting_id: int) -> dict[int, dict[str, Any]]:
 
 
 async def save_note(ctx: MeetingContext, item_id: int, form: Any) -> dict[str, str]:
+    await item_of(ctx, item_id)  # a note belongs to an item of this meeting, never to another meeting's
     values = {name: str(form.get(name, "") or "").replace("\r\n", "\n").strip() for name in NOTE_FIELDS}
     errors = {name: lazy("At most 20,000 characters.") for name, v in values.items() if len(v) > rules.NOTE_MAX_LENGTH}
     if errors:

@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 
+from app.safetext import parse_id
 from app.web import is_htmx, page
 from deliberation import feed
 
@@ -38,5 +39,4 @@ def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
 
 
 def form_int(form: Any, name: str) -> int | None:
-    value = str(form.get(name, "") or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_id(form.get(name, ""))

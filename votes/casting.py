@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app import events, i18n
+from app import events, i18n, ratelimit
 from app.accounts import CurrentUser
 from app.config import get_config
 from app.db import is_unique_violation, write_transaction
@@ -351,16 +351,22 @@ class ReceiptCheck:
     counted_as: str | None  # the ballot's counted choice when it differs (a conflict made it spoiled)
 
 
-async def check_receipt(vote_id: int, text: str) -> ReceiptCheck | None:
-    """The ballot a receipt code belongs to, or None; reveals nothing about any other ballot."""
+async def check_receipt(vote_id: int, text: str, client: str) -> ReceiptCheck | None:
+    """The ballot a receipt code belongs to, or None; reveals nothing about any other ballot.
+
+    Codes that match no ballot count against the client and the vote (app.ratelimit): past the limit the
+    check is refused (TooManyAttempts) before any code is looked up."""
     code = normalise_receipt(text)
     if code is None:
         raise FormErrors({"code": lazy("A receipt code has 12 letters and digits, e.g. 7KQ2-M9XD-4HTA.")}, {"code": text})
+    targets = ((ratelimit.RECEIPT_PER_CLIENT, client), (ratelimit.RECEIPT_PER_VOTE, str(vote_id)))
+    await ratelimit.check(*targets)
     row = await Receipt.select(
         Receipt.choice, Receipt.channel, Receipt.cast_at, Receipt.superseded_at, Receipt.version,
         Receipt.ballot.choice, Receipt.ballot.version, Receipt.ballot.entity,
     ).where((Receipt.vote == vote_id) & (Receipt.code_hash == receipt_hash(code))).first()
     if row is None:
+        await ratelimit.failed(*targets)
         return None
     counted_as = None
     if row["superseded_at"] is None:

@@ -9,10 +9,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import i18n
-from app.errors import Conflict, FormErrors, NotFound
+from app.errors import Conflict, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
 from app.permissions import community_by_slug, is_staff, require_role
-from app.web import current_user, form_values, page, public_url, require_user
+from app.web import client_address, current_user, form_values, page, public_url, require_user
 from votes import casting, live, paper, proxies, services
 from votes import settings as vote_settings
 from votes.errors import AlreadyVoted, NotEligible
@@ -396,10 +396,13 @@ async def receipt_check(request: Request[Any, Any, Any], vote_id: FromPath[int])
     form = await request.form()
     values = form_values(form, "code")
     try:
-        found = await casting.check_receipt(vote.id, values["code"])
+        found = await casting.check_receipt(vote.id, values["code"], client_address(request))
     except FormErrors as exc:
         return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values=values,
                     errors=exc.errors, checked=False, found=None, status_code=422, **vote_context(vote))
+    except TooManyAttempts as exc:
+        return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values=values,
+                    errors={"code": exc.message}, checked=False, found=None, status_code=429, **vote_context(vote))
     return page(request, "votes/receipt.html", fragment="votes/_receipt_check.html", values=values, errors={},
                 checked=True, found=found, **vote_context(vote))
 

@@ -17,6 +17,7 @@ from app import i18n, templating
 from app import live as app_live
 from app.errors import DomainError
 from app.i18n import language
+from app.safetext import parse_id
 from votes.events import BallotCast, VoteClosed, VoteOpened
 
 log = logging.getLogger("yishi.votes.live")
@@ -124,8 +125,7 @@ async def _publish(vote_id: int) -> None:
 
 
 def _vote_id(channel: str) -> int | None:
-    suffix = channel.split("-", 1)[1] if "-" in channel else ""
-    return int(suffix) if suffix.isascii() and suffix.isdigit() else None
+    return parse_id(channel.split("-", 1)[1]) if "-" in channel else None
 
 
 async def _authorize(request: Request[Any, Any, Any], channel: str) -> bool:

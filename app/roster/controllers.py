@@ -26,6 +26,7 @@ from app.permissions import (
 from app.roster import codes, importer, joining, service
 from app.roster import messages as labels
 from app.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from app.safetext import parse_id
 from app.tables import Community, Membership
 from app.web import client_address, current_user, page, public_url, require_user
 
@@ -171,10 +172,7 @@ async def roster_flat(request: Request[Any, Any, Any], slug: FromPath[str], flat
 
 
 def _int_or_none(text: object) -> int | None:
-    try:
-        return int(str(text))
-    except (TypeError, ValueError):
-        return None
+    return parse_id(text)
 
 
 @post(ROSTER + "/flats/{flat_id:int}/verify", name="roster_verify")
@@ -507,7 +505,24 @@ async def join_enter_submit(request: Request[Any, Any, Any]) -> Template | Redir
             errors={"code": lazy("A code has 8 letters and digits, for example ABCD-EFGH.")},
             values={"code": typed},
         )
+    # Looked up here, not only after the redirect: every code typed counts against the client's limit.
+    try:
+        await joining.lookup(code, client_address(request))
+    except (NotFound, TooManyAttempts) as exc:
+        return _code_refused(request, exc, typed)
     return Redirect(path=f"/join/{code}", status_code=303)
+
+
+def _code_refused(request: Request[Any, Any, Any], exc: NotFound | TooManyAttempts, typed: str) -> Template:
+    """The code form again: no such code (404), or too many wrong codes from this network (429)."""
+    limited = isinstance(exc, TooManyAttempts)
+    return page(
+        request,
+        "roster/join_enter.html",
+        status_code=429 if limited else 404,
+        errors={"code": exc.message},
+        values={} if limited else {"code": typed},
+    )
 
 
 async def _join_page(
@@ -520,19 +535,10 @@ async def _join_page(
     form: str | None = None,
     alert: str | None = None,
 ) -> Template:
-    client = client_address(request)
     try:
-        info = await joining.lookup(code, client)
-    except NotFound as exc:
-        return page(
-            request,
-            "roster/join_enter.html",
-            status_code=404,
-            errors={"code": exc.message},
-            values={"code": code},
-        )
-    except TooManyAttempts as exc:
-        return page(request, "roster/join_enter.html", status_code=429, errors={"code": exc.message}, values={})
+        info = await joining.lookup(code, client_address(request))
+    except (NotFound, TooManyAttempts) as exc:
+        return _code_refused(request, exc, code)
     state_message = joining.STATE_MESSAGES.get(info.state)
     user = current_user(request)
     return page(
@@ -567,6 +573,9 @@ async def join_new_account(request: Request[Any, Any, Any], code: FromPath[str])
     phone = str(form.get("phone", "") or "").strip()
     try:
         info = await joining.lookup(code, client_address(request))
+    except (NotFound, TooManyAttempts) as exc:
+        return _code_refused(request, exc, code)
+    try:
         account_id = await joining.claim_with_new_account(
             info, phone, str(form.get("password", "")), str(form.get("confirm_password", ""))
         )
@@ -574,7 +583,7 @@ async def join_new_account(request: Request[Any, Any, Any], code: FromPath[str])
         return await _join_page(request, code, status_code=422, errors=exc.errors, values=exc.values, form="new")
     except Conflict as exc:
         return await _join_page(request, code, status_code=409, alert=exc.message)
-    except (NotFound, TooManyAttempts):
+    except NotFound:
         return await _join_page(request, code)
     token = await accounts.start_session(
         account_id, request.headers.get("user-agent", ""), request.cookies.get(accounts.SESSION_COOKIE)
@@ -597,6 +606,9 @@ async def join_existing_account(request: Request[Any, Any, Any], code: FromPath[
         return await _join_page(request, code, status_code=422, errors=errors, values=values, form="existing")
     try:
         info = await joining.lookup(code, client_address(request))
+    except (NotFound, TooManyAttempts) as exc:
+        return _code_refused(request, exc, code)
+    try:
         account_id = await joining.claim_with_existing_account(info, identifier, password, client_address(request))
     except FormErrors as exc:
         return await _join_page(request, code, status_code=422, errors=exc.errors, values=values, form="existing")
@@ -619,10 +631,13 @@ async def join_claim(request: Request[Any, Any, Any], code: FromPath[str]) -> Te
     user = require_user(request)
     try:
         info = await joining.lookup(code, client_address(request))
+    except (NotFound, TooManyAttempts) as exc:
+        return _code_refused(request, exc, code)
+    try:
         await joining.claim_signed_in(info, user)
     except Conflict as exc:
         return await _join_page(request, code, status_code=409, alert=exc.message)
-    except (NotFound, TooManyAttempts):
+    except NotFound:
         return await _join_page(request, code)
     return _joined()
 

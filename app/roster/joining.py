@@ -11,23 +11,23 @@ from typing import Any, Literal
 
 import segno
 
-from app import accounts
+from app import accounts, ratelimit
 from app.accounts import CurrentUser
 from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors, NotFound, TooManyAttempts
+from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import lazy
 from app.permissions import RosterAccess, require_verify
 from app.roster import codes
 from app.roster.importer import CHUNK, chunks
 from app.roster.plan import natural_key
 from app.roster.service import FlatPerson, FlatPlace, people_on, places
-from app.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency, SigninAttempt
+from app.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency
 
 SlipMode = Literal["person", "flat"]
 SLIP_MODES: tuple[SlipMode, ...] = ("person", "flat")
-# Wrong or unknown codes from one address within accounts.ATTEMPT_WINDOW. Generous, because a meeting
+# Wrong or unknown codes from one address (app.ratelimit.JOIN_CODE_PER_CLIENT). Generous, because a meeting
 # room shares one address; 31⁸ possible codes make guessing hopeless at this rate anyway.
-MAX_CODE_FAILURES_PER_CLIENT = 30
+MAX_CODE_FAILURES_PER_CLIENT = ratelimit.JOIN_CODE_PER_CLIENT.most
 
 STATE_MESSAGES = {
     "used": lazy(
@@ -357,28 +357,9 @@ class CodeInfo:
         return codes.format_code(self.code)
 
 
-def _client_key(client: str) -> str:
-    return "join:" + client
-
-
-async def _client_failures(client: str) -> int:
-    since = now() - accounts.ATTEMPT_WINDOW
-    return int(
-        await SigninAttempt.count().where((SigninAttempt.key == _client_key(client)) & (SigninAttempt.at > since))
-    )
-
-
-async def _record_client_failure(client: str) -> None:
-    async with write_transaction():
-        await SigninAttempt.insert(SigninAttempt(key=_client_key(client)))
-
-
 async def lookup(text: str, client: str) -> CodeInfo:
     """The code typed or scanned; NotFound (counted against the client) if there is no such code."""
-    if await _client_failures(client) >= MAX_CODE_FAILURES_PER_CLIENT:
-        raise TooManyAttempts(
-            lazy("Too many wrong codes from this network. Please wait 15 minutes and try again.")
-        )
+    await ratelimit.check((ratelimit.JOIN_CODE_PER_CLIENT, client))
     code = codes.normalise_code(text)
     row = None
     if code is not None:
@@ -397,7 +378,7 @@ async def lookup(text: str, client: str) -> CodeInfo:
             JoinCode.failed_attempts,
         ).where(JoinCode.code == code).first()
     if row is None:
-        await _record_client_failure(client)
+        await ratelimit.failed((ratelimit.JOIN_CODE_PER_CLIENT, client))
         raise NotFound(UNKNOWN_CODE)
     person_id = int(row["person"])
     if row["flat"] is not None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
+from app.safetext import csv_cell, csv_value
+
 __all__ = [
     "COLUMNS",
     "COLUMN_BY_ALIAS",
@@ -717,7 +719,8 @@ def read_csv(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
     if not text.strip():
         return [], [_problem(None, None, "empty_file")]
     try:
-        table = list(csv.reader(io.StringIO(text, newline="")))
+        # A cell this program wrote as '=… (so no spreadsheet runs it as a formula) reads back as =….
+        table = [[csv_value(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         return [], [_problem(None, None, "unreadable_file", format="CSV", reason=str(exc))]
     return _rows_from_table(table)
@@ -902,7 +905,8 @@ def write_csv(rows: Sequence[FlatRow]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.chinese for c in COLUMNS])
-    writer.writerows(_row_cells(row) for row in rows)
+    # Cells are data, never formulas, and carry no control characters, whatever the register holds.
+    writer.writerows([csv_cell(cell) for cell in _row_cells(row)] for row in rows)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

@@ -11,18 +11,20 @@ from litestar.response import Redirect, Template
 
 from app.errors import FormErrors, NotFound
 from app.permissions import is_staff
+from app.safetext import parse_id
 from app.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, service
 from deliberation.text import render_markdown
 
 PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private, no-cache"
+PRIVATE_CACHE = "private, no-store"
 
 
 def _cache(request: Request[Any, Any, Any]) -> str:
     """Public pages are the same for every visitor who is not signed in, so phones and proxies may keep them
-    a minute; a signed-in visitor's page carries their own header and must not be shared."""
+    a minute (unless their links come from the request's Host: see app.web.cache_policy); a signed-in
+    visitor's page carries their own header and is not kept at all."""
     return PUBLIC_CACHE if current_user(request) is None else PRIVATE_CACHE
 
 
@@ -73,10 +75,10 @@ async def noticeboard_feed(request: Request[Any, Any, Any], slug: FromPath[str])
 
 def _parse_ref(ref: str, suffix: str = ".json") -> tuple[int, bool]:
     as_json = ref.endswith(suffix)
-    number = ref[: -len(suffix)] if as_json else ref
-    if not number.isascii() or not number.isdigit() or len(number) > 12:
+    number = parse_id(ref[: -len(suffix)] if as_json else ref)
+    if number is None:
         raise NotFound(service.NOT_FOUND)
-    return int(number), as_json
+    return number, as_json
 
 
 @get("/minutes/{ref:str}", name="minutes_page")
@@ -153,15 +155,16 @@ async def minutes_start(request: Request[Any, Any, Any], slug: FromPath[str]) ->
     user = require_user(request)
     form = await request.form()
     what = str(form.get("start", "") or "")
-    kind, _sep, number = what.partition("-")
-    if not number.isdigit():
+    kind, _sep, text = what.partition("-")
+    number = parse_id(text)
+    if number is None:
         raise NotFound(service.NOT_FOUND)
     if kind == "meeting":
-        minutes_id = await service.start_for_meeting(user, slug, int(number))
+        minutes_id = await service.start_for_meeting(user, slug, number)
     elif kind == "vote":
-        minutes_id = await service.start_for_vote(user, slug, int(number))
+        minutes_id = await service.start_for_vote(user, slug, number)
     elif kind == "notice":
-        minutes_id = await service.start_notice(user, slug, int(number))
+        minutes_id = await service.start_notice(user, slug, number)
     else:
         raise NotFound(service.NOT_FOUND)
     return back(request, f"/minutes/{minutes_id}/edit")

@@ -16,6 +16,7 @@ from app.i18n import lazy
 from app.permissions import is_staff
 from app.qr import qr_svg
 from app.roster.scope import verified_owner_flats
+from app.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.minutes import rules, service
 from deliberation.minutes.assemble import NOTE_FIELDS, assemble
@@ -266,7 +267,9 @@ def render_feed(community: Mapping[str, Any], entries: list[FeedEntry], base: st
     """The Atom document (rendered outside a page: no user, no CSRF, no language switcher)."""
     updated = max((e.updated for e in entries), default=community.get("created_at"))
     template = templating.environment().get_template("noticeboard/feed.xml")
-    return template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
+    document = template.render(community=community, entries=entries, base=base, updated=updated, html_lang=i18n.html_lang())
+    # Whatever was stored (older rows, imports): a character XML cannot carry would make the feed unreadable.
+    return xml_text(document)
 
 
 def css_string(text: str) -> str:

@@ -238,11 +238,17 @@ async def test_a_taken_phone_number_points_to_signing_in(client):
 
 
 async def test_typing_a_code(client):
-    await demo()
+    _cid, snapshot = await demo()
+    _page, found = await print_slips(client, snapshot.buildings[("阳光花园", "2")])
+    await client.post_form("/signout")
     page = await client.get("/join")
     assert page.status_code == 200 and "用加入码加入" in page.text
-    typed = await client.post_form("/join", {"code": " abcd efgh "})
-    assert typed.status_code == 303 and typed.headers["location"] == "/join/ABCDEFGH"
+    spaced = " " + " ".join((found[0][:4].lower(), found[0][4:])) + " "
+    typed = await client.post_form("/join", {"code": spaced})
+    assert typed.status_code == 303 and typed.headers["location"] == f"/join/{found[0]}"
+    # An unknown code is said so on the form itself (and counts against the network's limit).
+    unknown = await client.post_form("/join", {"code": " abcd efgh "})
+    assert unknown.status_code == 404 and "加入码无效" in unknown.text
     wrong = await client.post_form("/join", {"code": "1234"})
     assert wrong.status_code == 422 and "加入码是 8 位字母和数字" in wrong.text
 

@@ -376,3 +376,18 @@ async def test_a_failing_close_subscriber_does_not_keep_the_others_from_running(
     monkeypatch.setattr(events, "_subscribers", {VoteClosed: [broken, recorded]})
     await events.publish(VoteClosed(7))
     assert seen == [7]
+
+
+async def test_a_drafts_public_pages_answer_staff_without_an_error(client, world):
+    await client.signin("13800000009")
+    response = await client.post_form("/c/test/votes", vote_form(scope=await stairwell_scope(world.community_id)))
+    vote_id = int(response.headers["location"].split("/")[2])
+    for who in ("13800000009", "13800000008"):  # facilitator, recorder
+        await client.signin(who)
+        board = await client.get(f"/v/{vote_id}/board")
+        assert board.status_code == 200 and "草稿" in board.text, who
+        for path in (f"/v/{vote_id}", f"/v/{vote_id}/participation", f"/v/{vote_id}/receipt",
+                     f"/v/{vote_id}/manage", f"/v/{vote_id}/result", f"/v/{vote_id}/record.json"):  # fmt: skip
+            assert (await client.get(path)).status_code < 500, (who, path)
+    await client.post_form("/signout")
+    assert (await client.get(f"/v/{vote_id}/board")).status_code == 404

@@ -44,6 +44,7 @@ def test_postgres_url_selects_postgres(tmp_path):
         ({"YISHI_PUBLIC_URL": "yishi.example.org"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_PUBLIC_URL": "https://yishi.example.org/sub"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_VOTE_CLOCK": "-5"}, "YISHI_VOTE_CLOCK"),
+        ({"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k" * 40}, "YISHI_PUBLIC_URL"),
     ],
 )
 def test_bad_configuration_names_the_variable(tmp_path, environ, variable):
@@ -65,6 +66,19 @@ def test_cli_exits_2_with_one_line_on_bad_configuration(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "YISHI_SECRET_KEY" in result.stderr
     assert result.stdout == ""
+
+
+def test_production_needs_the_public_address(tmp_path):
+    """Without it, QR codes, feeds and printed slips would take their links from the request's Host header."""
+    environ = {"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k" * 40, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"], env=environ, capture_output=True, text=True, cwd=tmp_path,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "YISHI_PUBLIC_URL" in result.stderr
+    config = load_config({**environ, "YISHI_PUBLIC_URL": "https://yishi.example.org"}, var_dir=tmp_path)
+    assert config.is_production and config.public_url == "https://yishi.example.org"
 
 
 def test_every_command_has_help():

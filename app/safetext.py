@@ -1,0 +1,62 @@
+"""Pure text and number rules for what comes in and goes out: ids that fit the database, control characters
+refused on input, XML and CSV kept well-formed and harmless on output."""
+
+from __future__ import annotations
+
+import re
+
+# PostgreSQL `integer` (Serial ids and the foreign keys to them); SQLite's 64-bit integer is wider.
+MAX_ID = 2**31 - 1
+MIN_INT = -(2**31)
+
+# C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates; the two non-characters XML forbids.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all, not even as character references (C1 controls are allowed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def int_in_range(value: int) -> bool:
+    """Whether `value` fits the database's integer (and so may name a row)."""
+    return MIN_INT <= value <= MAX_ID
+
+
+def parse_id(text: object) -> int | None:
+    """An id typed in a form, query or channel name: ASCII digits within range, else None."""
+    value = str(text if text is not None else "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if int_in_range(number) else None
+
+
+def out_of_range(text: str) -> bool:
+    """Whether `text` is an integer (as Litestar would parse it) too large for the database."""
+    value = text.strip()
+    return bool(_INTEGER.fullmatch(value)) and not int_in_range(int(value))
+
+
+def has_control_characters(text: str) -> bool:
+    return bool(_CONTROL.search(text))
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML 1.0 document cannot contain (escaping cannot save those)."""
+    return _NOT_XML.sub("", text)
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: no control characters (tab, LF, CR stay), and a leading
+    = + - @ behind a single quote, so it is never run as a formula."""
+    cleaned = _CONTROL.sub("", text)
+    return "'" + cleaned if cleaned.startswith(FORMULA_STARTS) else cleaned
+
+
+def csv_value(text: str) -> str:
+    """The reverse of `csv_cell` for a register read back in: the quote added in front of a formula-like
+    cell is not part of the value."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
