@@ -1,6 +1,4 @@
-"""Yishi web application: wiring, accounts and the community roster."""
+"""The Yishi application: the composition root (app factory, wiring, CLI, demo) and its web shell pages.
+Nothing else imports it."""
 
-import os
-
-# Piccolo finds its engine through this module; set before any table is touched.
-os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
+import community  # noqa: F401 - sets PICCOLO_CONF before any table is touched

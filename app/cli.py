@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from app.config import ConfigError, load_config
+from community.config import ConfigError, load_config
 
 
 def _fail_config(exc: ConfigError) -> int:
@@ -28,8 +28,7 @@ def _check_config() -> int | None:
 
 
 async def _migrate(quiet: bool = True) -> None:
-    from app import db
-
+    from community import db
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer) if quiet else contextlib.nullcontext():
         try:
@@ -46,8 +45,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 async def _demo() -> None:
-    from app import db
     from app.demo import DEMO_PASSWORD, load_demo
+    from community import db
 
     await _migrate()
     await db.open_pool()
@@ -90,9 +89,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _createadmin(username: str, name: str, password: str) -> None:
-    from app import accounts, db
-    from app.errors import FormErrors
-    from app.i18n import gettext
+    from community import accounts, db
+    from community.errors import FormErrors
+    from community.i18n import gettext
 
     await _migrate()
     await db.open_pool()
@@ -122,8 +121,8 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 
 async def _roster(command: str, args: argparse.Namespace) -> int:
-    from app import db
-    from app.roster import cli as roster_cli
+    from community import db
+    from community.roster import cli as roster_cli
 
     await _migrate()
     await db.open_pool()

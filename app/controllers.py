@@ -8,24 +8,17 @@ from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Response, Template
 
-from app import accounts, i18n
-from app.config import get_config
-from app.errors import FormErrors, TooManyAttempts
-from app.web import client_address, current_user, form_values, page, require_user, safe_next
-
-
-def _session_cookie(token: str | None) -> Cookie:
-    secure = get_config().is_production
-    if token is None:
-        return Cookie(key=accounts.SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax", secure=secure)
-    return Cookie(
-        key=accounts.SESSION_COOKIE,
-        value=token,
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
+from community import accounts, i18n
+from community.errors import FormErrors, TooManyAttempts
+from community.web import (
+    client_address,
+    current_user,
+    form_values,
+    page,
+    require_user,
+    safe_next,
+    session_cookie,
+)
 
 
 @get("/", name="landing")
@@ -70,14 +63,14 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
             token = await accounts.start_session(
                 account_id, request.headers.get("user-agent", ""), request.cookies.get(accounts.SESSION_COOKIE)
             )
-            return Redirect(path=target, status_code=303, cookies=[_session_cookie(token)])
+            return Redirect(path=target, status_code=303, cookies=[session_cookie(token)])
     return page(request, "app/signin.html", next=target, values=values, errors=errors, status_code=422)
 
 
 @post("/signout", name="signout")
 async def signout(request: Request[Any, Any, Any]) -> Redirect:
     await accounts.end_session(request.cookies.get(accounts.SESSION_COOKIE))
-    return Redirect(path="/", status_code=303, cookies=[_session_cookie(None)])
+    return Redirect(path="/", status_code=303, cookies=[session_cookie(None)])
 
 
 @get("/account", name="account")

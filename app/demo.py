@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app import accounts
-from app.db import write_transaction
-from app.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SLUG, DemoAccount, ensure_account
-from app.roster_demo import load_roster_demo
-from app.tables import Community
+from community import accounts
+from community.db import write_transaction
+from community.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SLUG, DemoAccount, ensure_account
+from community.roster_demo import load_roster_demo
+from community.tables import Community
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_SLUG", "DemoAccount", "load_demo"]
 

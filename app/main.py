@@ -14,9 +14,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import db, live, templating, wiring
-from app.config import get_config
-from app.web import EXCEPTION_HANDLERS, add_security_headers, load_user
+from app import wiring
+from community import db, live, templating
+from community.config import get_config
+from community.web import EXCEPTION_HANDLERS, add_security_headers, load_user
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"

@@ -16,8 +16,8 @@ def register_all() -> list[Any]:
     global _routes
     if _routes is None:
         from app.controllers import ROUTES as APP_ROUTES
-        from app.live import ROUTES as LIVE_ROUTES
-        from app.roster.controllers import ROUTES as ROSTER_ROUTES
+        from community.live import ROUTES as LIVE_ROUTES
+        from community.roster.controllers import ROUTES as ROSTER_ROUTES
         from deliberation import wiring as deliberation
         from votes import wiring as votes
 

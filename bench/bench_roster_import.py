@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_roster_parse import FLATS, make_rows  # noqa: E402
 
 from app import db  # noqa: E402
-from app.roster import importer  # noqa: E402
-from app.roster.template import load_register, write_xlsx  # noqa: E402
-from app.tables import Community, Ownership, Person  # noqa: E402
+from community.roster import importer  # noqa: E402
+from community.roster.template import load_register, write_xlsx  # noqa: E402
+from community.tables import Community, Ownership, Person  # noqa: E402
 
 LIMIT_SECONDS = 60.0
 

@@ -9,7 +9,7 @@ import time
 import zipfile
 from collections.abc import Callable
 
-from app.roster.template import FlatRow, PersonRef, load_register, write_csv, write_xlsx
+from community.roster.template import FlatRow, PersonRef, load_register, write_csv, write_xlsx
 
 FLATS = 10_000
 RUNS = 3

@@ -51,8 +51,17 @@ async def build_world(comments: int, posters: int = 0) -> dict[str, Any]:
     import json
     from datetime import UTC, datetime, timedelta
 
-    from app import accounts
-    from app.tables import Building, Community, Compound, Flat, Ownership, Person, StairwellUnit, Verification
+    from community import accounts
+    from community.tables import (
+        Building,
+        Community,
+        Compound,
+        Flat,
+        Ownership,
+        Person,
+        StairwellUnit,
+        Verification,
+    )
     from deliberation.tables import AgendaItem, Comment, Meeting, Notice
 
     community = (await Community.insert(Community(slug="bench", name="基准社区")).returning(Community.id))[0]["id"]
@@ -130,8 +139,8 @@ def percentile(values: list[float], fraction: float) -> float:
 async def server_time(world: dict[str, Any], requests: int) -> dict[str, float]:
     import httpx
 
-    from app import db
     from app.main import create_app
+    from community import db
     from deliberation import comments
 
     app = create_app()
@@ -208,8 +217,7 @@ def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess
 
 async def prepare(env: dict[str, str], comments: int, posters: int = 0) -> dict[str, Any]:
     os.environ.update(env)
-    from app import db
-
+    from community import db
     await db.open_pool()
     await db.run_migrations()
     world = await build_world(comments, posters)

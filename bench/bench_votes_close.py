@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["YISHI_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='yishi-bench-')}/bench.sqlite3"
 os.environ.setdefault("YISHI_SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
-os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "community.piccolo_conf")
 
 FLATS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 BALLOTS = int(sys.argv[2]) if len(sys.argv) > 2 else 80_000
@@ -33,8 +33,8 @@ async def main() -> int:
     import contextlib
     import io
 
-    from app import db
-    from app.tables import Community
+    from community import db
+    from community.tables import Community
     from votes import services
     from votes.bulk import insert_many
     from votes.record import parse_record, result_to_json, tally_record

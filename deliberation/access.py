@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.accounts import CurrentUser, roles_in
-from app.errors import Forbidden, NotFound
-from app.i18n import lazy
-from app.roster.scope import attachments
-from app.tables import Flat
+from community.accounts import CurrentUser, roles_in
+from community.errors import Forbidden, NotFound
+from community.i18n import lazy
+from community.roster.scope import attachments
+from community.tables import Flat
 from deliberation.rules import Access, AccessFacts, FlatPlace, access, in_scope
 from deliberation.tables import AgendaItem, Meeting
 

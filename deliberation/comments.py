@@ -8,10 +8,10 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.db import engine, write_transaction
-from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
-from app.i18n import lazy
-from app.tables import Account
+from community.db import engine, write_transaction
+from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
+from community.i18n import lazy
+from community.tables import Account
 from deliberation import rules
 from deliberation.access import MeetingContext, item_of
 from deliberation.meetings import audit

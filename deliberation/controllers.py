@@ -9,11 +9,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
-from app.errors import FormErrors, NotFound
-from app.i18n import gettext as _
-from app.i18n import lazy
-from app.permissions import community_by_slug
-from app.web import is_htmx, require_user
+from community.errors import FormErrors, NotFound
+from community.i18n import gettext as _
+from community.i18n import lazy
+from community.permissions import community_by_slug
+from community.web import is_htmx, require_user
 from deliberation import meetings, rules, uploads
 from deliberation.access import MeetingContext, meeting_for
 from deliberation.room import ROOM_ROUTES

@@ -1,6 +1,6 @@
 """Live updates of a meeting: what the projector and the phones are sent when something changes, and on connect.
 
-Two channel kinds (app.live):
+Two channel kinds (community.live):
 - "meeting-<id>": the projector. Events "<part>-<language>" (now, queue, attendance, comments) in both
   languages, and "vote-<language>" with the panels other packages register (deliberation.panels). Open to anyone who may see the meeting,
   and to a laptop holding the meeting's projector key (`?key=`).
@@ -18,11 +18,11 @@ from typing import Any
 from jinja2 import Environment
 from litestar import Request
 
-from app import i18n, live, templating
-from app.errors import NotFound
-from app.i18n import language, lazy
-from app.safetext import parse_id
-from app.web import current_user
+from community import i18n, live, templating
+from community.errors import NotFound
+from community.i18n import language, lazy
+from community.safetext import parse_id
+from community.web import current_user
 from deliberation import comments, contributions, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
 from deliberation.tables import AgendaItem

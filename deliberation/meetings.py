@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.accounts import CurrentUser, roles_in
-from app.config import get_config
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import community_by_slug, require_role
-from app.tables import AuditLog, Building, Community, Compound, Membership, StairwellUnit
+from community.accounts import CurrentUser, roles_in
+from community.config import get_config
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import community_by_slug, require_role
+from community.tables import AuditLog, Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules, uploads
 from deliberation.access import MeetingContext, item_of, links_of, scope_ids
 from deliberation.rules import FlatPlace
@@ -79,7 +79,7 @@ async def my_communities(user: CurrentUser) -> list[dict[str, Any]]:
     if user.is_site_admin:
         return await Community.select(Community.id, Community.slug, Community.name).order_by(Community.name)
     ids = {int(r["community"]) for r in await Membership.select(Membership.community).where(Membership.account == user.id)}
-    from app.tables import Person
+    from community.tables import Person
 
     ids |= {int(r["community"]) for r in await Person.select(Person.community).where(Person.account == user.id)}
     if not ids:

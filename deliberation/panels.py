@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
 
-from app import i18n
+from community import i18n
 
 # A panel renders HTML for a meeting id, or "" when it has nothing to show. Votes register one.
 Panel = Callable[[int], Awaitable[str]]

@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="deliberation",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["deliberation.tables"], exclude_imported=True),
-    migration_dependencies=["app.piccolo_app"],
+    migration_dependencies=["community.piccolo_app"],
     commands=[],
 )

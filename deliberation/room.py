@@ -14,11 +14,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from app import i18n
-from app.config import get_config
-from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
-from app.i18n import lazy
-from app.web import current_user, is_htmx, public_url, require_user
+from community import i18n
+from community.config import get_config
+from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
+from community.i18n import lazy
+from community.web import current_user, is_htmx, public_url, require_user
 from deliberation import comments, contributions, feed, meetings, panels, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.views import announce_after, back, form_int, show

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 MeetingStatus = Literal["draft", "noticed", "in_session", "closed"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("draft", "noticed", "in_session", "closed")
@@ -321,7 +321,7 @@ class FlatPlace:
 
 
 def in_scope(place: FlatPlace, scope_kind: str, scope_ids: Iterable[int]) -> bool:
-    """Does a meeting scope cover this flat? (Same meaning as app.roster.scope.flats_in_scope.)"""
+    """Does a meeting scope cover this flat? (Same meaning as community.roster.scope.flats_in_scope.)"""
     ids = set(scope_ids)
     if scope_kind == "community":
         return True

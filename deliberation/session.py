@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, Forbidden, FormErrors, NotFound
-from app.i18n import lazy
-from app.tables import Flat
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, Forbidden, FormErrors, NotFound
+from community.i18n import lazy
+from community.tables import Flat
 from deliberation import rules
 from deliberation.access import MeetingContext, attached_flats, item_of, scope_ids
 from deliberation.meetings import audit

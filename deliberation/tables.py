@@ -16,7 +16,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.tables import Account, Community, Flat
+from community.tables import Account, Community, Flat
 
 
 class Venue(Table):
@@ -38,7 +38,7 @@ class Meeting(Table):
     community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
     kind = Varchar(length=32)  # bench / coordination / hearing / owners / residents / evaluation
     title = Varchar(length=200)
-    scope_kind = Varchar(length=32, default="community")  # app.roster.scope.ScopeKind
+    scope_kind = Varchar(length=32, default="community")  # community.roster.scope.ScopeKind
     scope_ids = JSON(default="[]")
     starts_at = Timestamptz(null=True, default=None)
     ends_at = Timestamptz(null=True, default=None)

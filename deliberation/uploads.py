@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 MAX_BYTES = 10 * 1024 * 1024
 PHONE_MAX_PX = 1600  # the stored image: sharp on a phone, a fraction of a camera's size

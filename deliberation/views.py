@@ -8,8 +8,8 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 
-from app.safetext import parse_id
-from app.web import is_htmx, page
+from community.safetext import parse_id
+from community.web import is_htmx, page
 from deliberation import feed
 
 

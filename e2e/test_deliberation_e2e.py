@@ -27,9 +27,9 @@ LAPTOP = {"width": 1440, "height": 900}
 SETUP = r'''
 import asyncio, json, sys
 from datetime import UTC, datetime, timedelta
-from app import db
-from app.roster.scope import attachments
-from app.tables import Account, Building, Community, Compound, Flat, Ownership, Person, StairwellUnit, Verification
+from community import db
+from community.roster.scope import attachments
+from community.tables import Account, Building, Community, Compound, Flat, Ownership, Person, StairwellUnit, Verification
 from deliberation.tables import AgendaItem, Meeting, Notice
 
 ITEMS = [("加装电梯方案", "**方案一**：在楼北侧加装电梯。\n\n- 每户分摊费用按楼层系数计算\n- 一楼不分摊"),

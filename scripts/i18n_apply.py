@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po, write_po
 
 source = sys.argv[1]
 language = sys.argv[2] if len(sys.argv) > 2 else "zh"
-path = f"app/locale/{language}/LC_MESSAGES/messages.po"
+path = f"community/locale/{language}/LC_MESSAGES/messages.po"
 with open(source, encoding="utf-8") as fh:
     translations: dict[str, str] = json.load(fh)
 with open(path, "rb") as fh:

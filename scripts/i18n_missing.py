@@ -4,7 +4,7 @@ import sys
 
 from babel.messages.pofile import read_po
 
-with open("app/locale/zh/LC_MESSAGES/messages.po", "rb") as fh:
+with open("community/locale/zh/LC_MESSAGES/messages.po", "rb") as fh:
     catalog = read_po(fh)
 missing = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)]
 for msgid in missing:

@@ -22,8 +22,8 @@ from argon2 import PasswordHasher
 from litestar import Litestar
 from piccolo.table import sort_table_classes
 
-from app import db, passwords
 from app.main import create_app
+from community import db, passwords
 
 # Cheap parameters: the suite creates many accounts. Real parameters are measured in bench/.
 passwords.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -51,7 +51,7 @@ async def clean_tables(database: None) -> AsyncIterator[None]:
     yield
     for table in reversed(all_tables()):
         await table.delete(force=True)
-    from app.accounts import forget_communities
+    from community.accounts import forget_communities
 
     forget_communities()
 
@@ -108,8 +108,7 @@ async def running(app: Litestar) -> AsyncIterator[None]:
 @pytest.fixture
 def make_account():
     """Create an account: await make_account(phone="13800000009", password=..., name=...)."""
-    from app import accounts
-
+    from community import accounts
     async def make(
         phone: str | None = None,
         username: str | None = None,
@@ -140,8 +139,7 @@ def visible_text(page: str) -> list[str]:
 def assert_translated():
     """assert_translated(html, language, data=...): no English sentence on a Chinese page, no Chinese on an
     English one (apart from `data`: names and other content that is not interface text)."""
-    from app import i18n
-
+    from community import i18n
     def check(page: str, language: str, data: set[str] | frozenset[str] = frozenset()) -> None:
         allowed_zh = {"English", "Yishi"} | set(data)
         allowed_en = {"中文", "议"} | set(data)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.db import engine
+from community.db import engine
 from votes.households import entity_choice
 from votes.rules import Measure
 from votes.tables import Ballot, VoteEntity

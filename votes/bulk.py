@@ -12,14 +12,14 @@ from typing import Any, cast
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from app.db import engine
+from community.db import engine
 
 
 def _connection() -> tuple[Any, bool]:
     db = engine()
     transaction: Any = db.current_transaction.get()
     if transaction is None:
-        raise RuntimeError("insert_many runs inside app.db.write_transaction()")
+        raise RuntimeError("insert_many runs inside community.db.write_transaction()")
     while getattr(transaction, "_parent", None) is not None:
         transaction = transaction._parent
     return transaction.connection, isinstance(db, PostgresEngine)

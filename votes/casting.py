@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app import events, i18n, ratelimit
-from app.accounts import CurrentUser
-from app.config import get_config
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors
-from app.i18n import lazy
-from app.roster.importer import REASON_REGISTER
-from app.tables import Ownership, Person, Residency, Verification
+from community import events, i18n, ratelimit
+from community.accounts import CurrentUser
+from community.config import get_config
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors
+from community.i18n import lazy
+from community.roster.importer import REASON_REGISTER
+from community.tables import Ownership, Person, Residency, Verification
 from votes.ballot_store import entity_choices, lock_entity
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
@@ -354,7 +354,7 @@ class ReceiptCheck:
 async def check_receipt(vote_id: int, text: str, client: str) -> ReceiptCheck | None:
     """The ballot a receipt code belongs to, or None; reveals nothing about any other ballot.
 
-    Codes that match no ballot count against the client and the vote (app.ratelimit): past the limit the
+    Codes that match no ballot count against the client and the vote (community.ratelimit): past the limit the
     check is refused (TooManyAttempts) before any code is looked up."""
     code = normalise_receipt(text)
     if code is None:

@@ -8,11 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from app import i18n
-from app.errors import Conflict, FormErrors, NotFound, TooManyAttempts
-from app.i18n import lazy
-from app.permissions import community_by_slug, is_staff, require_role
-from app.web import client_address, current_user, form_values, page, public_url, require_user
+from community import i18n
+from community.errors import Conflict, FormErrors, NotFound, TooManyAttempts
+from community.i18n import lazy
+from community.permissions import community_by_slug, is_staff, require_role
+from community.web import client_address, current_user, form_values, page, public_url, require_user
 from votes import casting, live, paper, proxies, services
 from votes import settings as vote_settings
 from votes.errors import AlreadyVoted, NotEligible

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from app.db import write_transaction
-from app.errors import Conflict
-from app.tables import Account, Flat, Person, StairwellUnit
+from community.db import write_transaction
+from community.errors import Conflict
+from community.tables import Account, Flat, Person, StairwellUnit
 from votes import services
 from votes.codes import paper_serial
 from votes.tables import Ballot, PaperBallot, Vote, VoteEntity, VoteFlat

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from app.i18n import lazy
+from community.i18n import lazy
 from votes.rules import DEVELOPER
 from votes.settings import VoteKind
 

@@ -1,9 +1,9 @@
-"""Refusals of the votes package; app.web shows them as translated error pages, controllers in place."""
+"""Refusals of the votes package; community.web shows them as translated error pages, controllers in place."""
 
 from __future__ import annotations
 
-from app.errors import Conflict, Forbidden
-from app.i18n import lazy
+from community.errors import Conflict, Forbidden
+from community.i18n import lazy
 
 
 class NotEligible(Forbidden):

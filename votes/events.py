@@ -1,4 +1,4 @@
-"""Domain events of the votes package, published by its services after commit (see `app.events`)."""
+"""Domain events of the votes package, published by its services after commit (see `community.events`)."""
 
 from __future__ import annotations
 

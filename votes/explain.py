@@ -19,7 +19,7 @@ from votes.settings import VoteSettings
 
 
 def lazy(message: str) -> str:
-    """Marks a msgid for extraction (as app.i18n.lazy does) without importing the framework."""
+    """Marks a msgid for extraction (as community.i18n.lazy does) without importing the framework."""
     return message
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, Literal
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 Status = Literal["draft", "scheduled", "open", "closed"]
 Transition = Literal["open", "close"]

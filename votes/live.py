@@ -13,11 +13,11 @@ from typing import Any
 
 from litestar import Request
 
-from app import i18n, templating
-from app import live as app_live
-from app.errors import DomainError
-from app.i18n import language
-from app.safetext import parse_id
+from community import i18n, templating
+from community import live as app_live
+from community.errors import DomainError
+from community.i18n import language
+from community.safetext import parse_id
 from votes.events import BallotCast, VoteClosed, VoteOpened
 
 log = logging.getLogger("yishi.votes.live")

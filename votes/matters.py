@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from app.i18n import lazy
+from community.i18n import lazy
 from votes.participation import bar_width, percent_text
 from votes.rules import approval_threshold
 from votes.settings import VoteKind, VoteSettings

@@ -8,11 +8,11 @@ from typing import Any, Final
 
 from markupsafe import Markup
 
-from app import events, qr
-from app.accounts import CurrentUser
-from app.db import write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
+from community import events, qr
+from community.accounts import CurrentUser
+from community.db import write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
 from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts

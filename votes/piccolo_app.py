@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="votes",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["votes.tables"], exclude_imported=True),
-    migration_dependencies=["app.piccolo_app", "deliberation.piccolo_app"],
+    migration_dependencies=["community.piccolo_app", "deliberation.piccolo_app"],
     commands=[],
 )

@@ -10,11 +10,11 @@ from typing import Any, Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.accounts import CurrentUser, mask_phone, normalise_phone
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
-from app.tables import Account, Person
+from community.accounts import CurrentUser, mask_phone, normalise_phone
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from community.tables import Account, Person
 from votes.rules import DEVELOPER
 from votes.services import (
     VoteInfo,

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app import accounts, events, i18n
-from app.accounts import CurrentUser
-from app.config import get_config
-from app.db import engine, write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import STAFF_ROLES, is_staff, require_role
-from app.roster.scope import Scope, ScopeKind, flats_in_scope
-from app.tables import (
+from community import accounts, events, i18n
+from community.accounts import CurrentUser
+from community.config import get_config
+from community.db import engine, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import STAFF_ROLES, is_staff, require_role
+from community.roster.scope import Scope, ScopeKind, flats_in_scope
+from community.tables import (
     AuditLog,
     Building,
     Community,
@@ -1082,7 +1082,7 @@ async def my_votes(user: CurrentUser) -> dict[str, list[dict[str, Any]]]:
 
 
 async def _memberships(account_id: int) -> list[dict[str, Any]]:
-    from app.tables import Membership
+    from community.tables import Membership
 
     return await Membership.select(Membership.community).where(
         (Membership.account == account_id) & Membership.role.is_in(list(STAFF))

@@ -16,7 +16,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.tables import Account, Community, Person
+from community.tables import Account, Community, Person
 from deliberation.tables import AgendaItem
 
 
@@ -32,7 +32,7 @@ class Vote(Table):
     kind = Varchar(length=16, default="owners")  # owners / poll / residents
     matter = Integer(null=True, default=None)  # Art. 278 item 1–9 for owners' votes
     options = JSON(default="[]")  # a poll's own options: ["方案一", "方案二", …]
-    scope_kind = Varchar(length=32, default="community")  # app.roster.scope.ScopeKind
+    scope_kind = Varchar(length=32, default="community")  # community.roster.scope.ScopeKind
     scope_ids = JSON(default="[]")
     scope_label = Varchar(length=300, default="")
     opens_at = Timestamptz(null=True, default=None)  # None: opened by the facilitator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.db import write_transaction
-from app.tables import (
+from community.db import write_transaction
+from community.tables import (
     Building,
     Compound,
     Flat,

@@ -12,8 +12,8 @@ def register() -> list[Any]:
     Whoever closes a vote — a facilitator's request, the vote clock, `yishi demo` — runs the same
     subscribers, because every process registers them here before doing anything.
     """
-    from app import events
-    from app import live as app_live
+    from community import events
+    from community import live as app_live
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
     from votes import live, services

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from app.tables import Community
+from community.tables import Community
 from deliberation.minutes.canonical import Link, verify_chain
 from deliberation.minutes.gather import record_from_tables
 from deliberation.minutes.tables import Publication
@@ -190,8 +190,7 @@ async def verify(slug: str | None = None) -> Report:
 
 
 async def _run(slug: str | None) -> Report:
-    from app import db
-
+    from community import db
     await db.open_pool()
     try:
         return await verify(slug)

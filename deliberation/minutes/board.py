@@ -10,8 +10,8 @@ from typing import Any, cast
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.db import engine
-from app.permissions import community_by_slug
+from community.db import engine
+from community.permissions import community_by_slug
 from deliberation import contributions
 from deliberation.contributions import NoticeEntry
 from deliberation.minutes.gather import loaded

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.tables import Community
+from community.tables import Community
 from deliberation.minutes.assemble import CommunityFacts
 
 

@@ -9,10 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.errors import FormErrors, NotFound
-from app.permissions import is_staff
-from app.safetext import parse_id
-from app.web import current_user, is_htmx, page, public_url, require_user
+from community.errors import FormErrors, NotFound
+from community.permissions import is_staff
+from community.safetext import parse_id
+from community.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, service
 from deliberation.text import render_markdown
@@ -23,7 +23,7 @@ PRIVATE_CACHE = "private, no-store"
 
 def _cache(request: Request[Any, Any, Any]) -> str:
     """Public pages are the same for every visitor who is not signed in, so phones and proxies may keep them
-    a minute (unless their links come from the request's Host: see app.web.cache_policy); a signed-in
+    a minute (unless their links come from the request's Host: see community.web.cache_policy); a signed-in
     visitor's page carries their own header and is not kept at all."""
     return PUBLIC_CACHE if current_user(request) is None else PRIVATE_CACHE
 

@@ -10,10 +10,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.accounts import CurrentUser
-from app.db import write_transaction
-from app.errors import DomainError
-from app.tables import Account, Community, Flat, StairwellUnit
+from community.accounts import CurrentUser
+from community.db import write_transaction
+from community.errors import DomainError
+from community.tables import Account, Community, Flat, StairwellUnit
 from deliberation.minutes.tables import Minutes
 
 log = logging.getLogger("yishi.minutes")

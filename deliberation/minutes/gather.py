@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, cast
 
-from app import i18n
-from app.tables import Building, Membership
+from community import i18n
+from community.tables import Building, Membership
 from deliberation import contributions
 from deliberation.minutes.assemble import (
     AttendanceFacts,
@@ -132,7 +132,7 @@ async def vote_buildings(vote_id: int) -> tuple[str, ...]:
     flat_ids = [int(r["flat_id"]) for r in await VoteFlat.select(VoteFlat.flat_id).where(VoteFlat.vote == vote_id)]
     if not flat_ids:
         return ()
-    from app.tables import Flat
+    from community.tables import Flat
 
     rows = await Flat.select(Flat.stairwell_unit.building.name).where(Flat.id.is_in(flat_ids)).distinct()
     return tuple(sorted({str(r["stairwell_unit.building.name"]) for r in rows}))

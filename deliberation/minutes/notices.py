@@ -9,10 +9,10 @@ from typing import Any, cast
 
 from markupsafe import Markup
 
-from app import i18n
-from app.errors import NotFound
-from app.i18n import lazy
-from app.qr import qr_svg
+from community import i18n
+from community.errors import NotFound
+from community.i18n import lazy
+from community.qr import qr_svg
 from deliberation.minutes import chain
 from deliberation.minutes.assemble import meeting_notice_content
 from deliberation.minutes.canonical import fingerprint

@@ -9,14 +9,14 @@ from typing import Any, Final, cast
 
 from markupsafe import Markup
 
-from app import accounts, i18n, templating
-from app.accounts import CurrentUser, roles_in
-from app.errors import NotFound
-from app.i18n import lazy
-from app.permissions import is_staff
-from app.qr import qr_svg
-from app.roster.scope import verified_owner_flats
-from app.safetext import xml_text
+from community import accounts, i18n, templating
+from community.accounts import CurrentUser, roles_in
+from community.errors import NotFound
+from community.i18n import lazy
+from community.permissions import is_staff
+from community.qr import qr_svg
+from community.roster.scope import verified_owner_flats
+from community.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.minutes import rules, service
 from deliberation.minutes.assemble import NOTE_FIELDS, assemble

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 KINDS: Final = ("minutes", "addendum", "notice")
 SIGNING_ROLES: Final = ("recorder", "facilitator")

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from app.accounts import CurrentUser, roles_in
-from app.config import get_config
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, Forbidden, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import community_by_slug, require_role
-from app.tables import AuditLog, Membership
+from community.accounts import CurrentUser, roles_in
+from community.config import get_config
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, Forbidden, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import community_by_slug, require_role
+from community.tables import AuditLog, Membership
 from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import (
     CorrectionFacts,

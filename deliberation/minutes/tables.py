@@ -7,7 +7,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.tables import Account, Community
+from community.tables import Account, Community
 from deliberation.tables import Meeting, Notice
 from votes.tables import Vote
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from test_deliberation_world import DATA_NAMES, build_world, make_meeting
 
-from app import i18n
-from app.tables import AuditLog
+from community import i18n
+from community.tables import AuditLog
 from deliberation import meetings, uploads
 from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Venue
 

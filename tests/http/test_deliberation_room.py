@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_deliberation_world import DATA_NAMES, build_world, make_meeting
 
-from app import i18n
-from app.tables import AuditLog
+from community import i18n
+from community.tables import AuditLog
 from deliberation import rules
 from deliberation.tables import AgendaItem, Attendance, Comment, ItemNote, Meeting, SpeakerRequest
 
@@ -445,7 +445,7 @@ async def test_meeting_pages_are_translated(client, world, assert_translated, la
 
 
 async def test_a_reconnecting_phone_fetches_the_comments_it_missed(client, world):
-    from app.accounts import CurrentUser
+    from community.accounts import CurrentUser
     from deliberation import feed
 
     meeting_id, items = await make_meeting(world, status="in_session")

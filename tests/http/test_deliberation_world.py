@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app import accounts
-from app.tables import (
+from community import accounts
+from community.tables import (
     Building,
     Community,
     Compound,
@@ -151,7 +151,7 @@ async def make_meeting(
 
 
 async def test_the_world_links_people_to_flats(make_account):
-    from app.roster.scope import Scope, is_attached_to_scope
+    from community.roster.scope import Scope, is_attached_to_scope
 
     world = await build_world(make_account)
     building = Scope(world.community, "building", (world.building,))

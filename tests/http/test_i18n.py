@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app import i18n
+from community import i18n
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Two English words in a row in visible text means an untranslated sentence on a Chinese page.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_deliberation_world import DATA_NAMES, NAMES, build_world, make_meeting
 
-from app import i18n
+from community import i18n
 from deliberation.minutes import audit
 from deliberation.minutes.canonical import GENESIS, fingerprint
 from deliberation.minutes.tables import Publication

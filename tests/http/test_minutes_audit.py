@@ -10,8 +10,8 @@ from pathlib import Path
 
 from test_minutes_world import build_world
 
-from app.accounts import CurrentUser
-from app.tables import Community
+from community.accounts import CurrentUser
+from community.tables import Community
 from deliberation.minutes import audit, service
 from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash
 from deliberation.minutes.tables import Publication

@@ -8,8 +8,8 @@ import re
 import pytest
 from test_minutes_world import NOTICED_AT, PASSWORD, RESIDENT_NAMES, STARTS_AT, build_world
 
-from app import i18n
-from app.accounts import CurrentUser
+from community import i18n
+from community.accounts import CurrentUser
 from deliberation.minutes import service
 from deliberation.minutes.canonical import iso
 from deliberation.minutes.tables import Minutes, Publication, Signoff
@@ -378,8 +378,8 @@ async def test_two_publications_at_the_same_moment_each_get_their_own_place_in_t
 async def test_the_database_refuses_two_publications_in_one_place_of_a_chain(client):
     from datetime import UTC, datetime
 
-    from app.db import is_unique_violation
-    from app.tables import Community
+    from community.db import is_unique_violation
+    from community.tables import Community
 
     community = (await Community.insert(Community(slug="chain", name="链社区")).returning(Community.id))[0]["id"]
     moment = datetime.now(UTC).replace(microsecond=0)

@@ -9,9 +9,18 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app import accounts
-from app.db import write_transaction
-from app.tables import Building, Community, Compound, Flat, Ownership, Person, StairwellUnit, Verification
+from community import accounts
+from community.db import write_transaction
+from community.tables import (
+    Building,
+    Community,
+    Compound,
+    Flat,
+    Ownership,
+    Person,
+    StairwellUnit,
+    Verification,
+)
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice, Venue
 from votes.record import VoteRecord, record_to_json, result_to_json, tally_record
 from votes.rules import Ballot as RuleBallot

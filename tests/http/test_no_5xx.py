@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.demo import DEMO_PASSWORD, load_demo
-from app.tables import Building, Community, Compound, Flat, StairwellUnit
+from community.tables import Building, Community, Compound, Flat, StairwellUnit
 from deliberation.minutes.tables import Minutes
 from deliberation.tables import AgendaItem, Attachment, Comment, Meeting, Notice
 from votes.projects.tables import Project

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from test_minutes_world import PASSWORD, RESIDENT_NAMES, build_world
 
-from app import i18n
-from app.accounts import CurrentUser
+from community import i18n
+from community.accounts import CurrentUser
 from deliberation import contributions
 from deliberation.minutes import service
 from deliberation.minutes.tables import Publication

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import timedelta
 
-from app import i18n
+from community import i18n
 from votes import services as vote_services
 from votes.projects import public, service
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app import i18n
-from app.tables import AuditLog, Community
+from community import i18n
+from community.tables import AuditLog, Community
 from deliberation.panels import projector_panels
 from deliberation.tables import AgendaItem, Meeting
 from votes.projects import public
@@ -136,7 +136,7 @@ async def test_settings_change_the_notice_length_and_the_insulation_item(client,
 
 
 async def unit_building(world: World) -> int:
-    from app.tables import StairwellUnit
+    from community.tables import StairwellUnit
 
     row = await StairwellUnit.select(StairwellUnit.building).where(StairwellUnit.id == world.unit_id).first()
     return int(row["building"])

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.demo import DEMO_PASSWORD
-from app.roster import cli as roster_cli
-from app.roster import importer
-from app.roster.template import load_register, write_csv, write_xlsx
-from app.roster_demo import load_roster_demo_community as load_demo
-from app.tables import Account, AuditLog, Community, Flat, JoinCode, RosterUpload, Verification
+from community.roster import cli as roster_cli
+from community.roster import importer
+from community.roster.template import load_register, write_csv, write_xlsx
+from community.roster_demo import load_roster_demo_community as load_demo
+from community.tables import Account, AuditLog, Community, Flat, JoinCode, RosterUpload, Verification
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -289,7 +289,7 @@ def test_yishi_roster_commands_exit_statuses(tmp_path):
     """The real command, in a process of its own, on a database of its own."""
     import sqlite3
 
-    from app.roster_demo import demo_register
+    from community.roster_demo import demo_register
 
     database = tmp_path / "cli.sqlite3"
     env = {**os.environ, "YISHI_DATABASE_URL": f"sqlite:///{database}"}

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from app import accounts, i18n
 from app.demo import DEMO_PASSWORD
-from app.roster import codes, importer, joining
-from app.roster.scope import attachments
-from app.roster_demo import load_roster_demo_community as load_demo
-from app.tables import Account, AuditLog, Community, JoinCode, Person, SigninAttempt, Verification
+from community import accounts, i18n
+from community.roster import codes, importer, joining
+from community.roster.scope import attachments
+from community.roster_demo import load_roster_demo_community as load_demo
+from community.tables import Account, AuditLog, Community, JoinCode, Person, SigninAttempt, Verification
 
 SLIP_CODE = re.compile(r'class="slip-code">([A-Z0-9]{4}-[A-Z0-9]{4})<')
 
@@ -295,8 +295,7 @@ async def test_slips_carry_the_public_address_when_one_is_configured(client, mon
     """Behind a proxy the request's host is not what residents can reach: printed QR codes use YISHI_PUBLIC_URL."""
     import dataclasses
 
-    from app import config
-
+    from community import config
     _cid, snapshot = await demo()
     await print_slips(client, snapshot.buildings[("阳光花园", "2")])
     await client.signin("13800000001", DEMO_PASSWORD)

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from app import accounts
 from app.demo import DEMO_PASSWORD
-from app.permissions import roster_access
-from app.roster import controllers, importer, joining
-from app.roster.template import write_csv
-from app.roster_demo import load_roster_demo_community as load_demo
-from app.tables import (
+from community import accounts
+from community.permissions import roster_access
+from community.roster import controllers, importer, joining
+from community.roster.template import write_csv
+from community.roster_demo import load_roster_demo_community as load_demo
+from community.tables import (
     AuditLog,
     Community,
     Flat,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from app import i18n
 from app.demo import DEMO_PASSWORD
-from app.roster import importer
-from app.roster.scope import attachments
-from app.roster_demo import load_roster_demo_community as load_demo
-from app.tables import Account, AuditLog, Community, Compound, Person, Verification
+from community import i18n
+from community.roster import importer
+from community.roster.scope import attachments
+from community.roster_demo import load_roster_demo_community as load_demo
+from community.tables import Account, AuditLog, Community, Compound, Person, Verification
 
 
 async def demo_snapshot():

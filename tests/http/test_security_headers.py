@@ -9,7 +9,7 @@ import pytest
 from test_deliberation_world import build_world, make_meeting
 from test_votes_casting import make_world, open_vote
 
-from app import config
+from community import config
 from deliberation.minutes.tables import Publication
 
 EVIL = "evil.example"

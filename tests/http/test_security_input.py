@@ -12,9 +12,9 @@ import pytest
 from test_deliberation_world import build_world, make_meeting
 
 from app.demo import DEMO_PASSWORD
-from app.roster_demo import load_roster_demo_community as load_demo
-from app.safetext import csv_cell, csv_value, parse_id, xml_text
-from app.tables import Person
+from community.roster_demo import load_roster_demo_community as load_demo
+from community.safetext import csv_cell, csv_value, parse_id, xml_text
+from community.tables import Person
 from deliberation.tables import AgendaItem, Comment, Meeting, Venue
 
 HUGE = "99999999999999999999"

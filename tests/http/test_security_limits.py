@@ -1,4 +1,4 @@
-"""Guessing is limited the same way everywhere (app.ratelimit): join codes, receipt codes and passwords, per client
+"""Guessing is limited the same way everywhere (community.ratelimit): join codes, receipt codes and passwords, per client
 address and per target, with a translated 429."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from conftest import Client, running
 from test_votes_casting import cast_online, make_world, open_vote
 
-from app import accounts, ratelimit
 from app.main import create_app
-from app.roster import codes, joining
-from app.tables import SigninAttempt
+from community import accounts, ratelimit
+from community.roster import codes, joining
+from community.tables import SigninAttempt
 
 
 @asynccontextmanager

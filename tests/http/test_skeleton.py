@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 
-from app import accounts, passwords
-from app.tables import SigninAttempt, UserSession
+from community import accounts, passwords
+from community.tables import SigninAttempt, UserSession
 
 
 async def test_landing_is_chinese_by_default(client):
@@ -207,7 +207,7 @@ async def test_password_form_htmx_returns_the_fragment(client, make_account):
 async def test_password_is_rehashed_when_parameters_change(client, make_account, monkeypatch):
     from argon2 import PasswordHasher
 
-    from app.tables import Account
+    from community.tables import Account
 
     await make_account(phone="13800000009")
     before = (await Account.select(Account.password_hash).first())["password_hash"]

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from app import accounts
-from app.tables import Community, Flat, Ownership, Verification
+from community import accounts
+from community.tables import Community, Flat, Ownership, Verification
 from votes import casting, services
 from votes.errors import AlreadyVoted
 from votes.tables import Ballot, BallotChange, Receipt, Vote, VoteEntity, VoteFlat
@@ -335,7 +335,7 @@ async def test_hundred_simultaneous_casts_for_one_entity_store_one_ballot(client
 
 
 async def test_the_database_refuses_a_second_ballot_row_for_an_entity(world, client):
-    from app.db import is_unique_violation
+    from community.db import is_unique_violation
 
     vote_id = await open_vote(client, world)
     entity = await VoteEntity.select(VoteEntity.id).where(VoteEntity.vote == vote_id).first()

@@ -9,8 +9,8 @@ import pytest
 from test_votes_casting import cast_online, entity_key, make_world, open_vote
 from test_votes_paper import enter, serial_of
 
-from app import accounts
-from app.tables import Flat, Ownership
+from community import accounts
+from community.tables import Flat, Ownership
 from votes import paper, services
 from votes.tables import Ballot, Conflict, PaperBallot, Vote, VoteRecordFile
 
@@ -145,8 +145,8 @@ async def test_under_first_a_later_co_owner_is_refused_on_every_channel_with_the
 async def test_the_seller_of_a_flat_sold_during_the_vote_still_votes_online(client, world):
     """The electorate snapshot decides who may vote, on every channel: the owner on the day the vote opened."""
     vote_id = await open_vote(client, world)
-    from app.roster.importer import REASON_REGISTER
-    from app.tables import Verification
+    from community.roster.importer import REASON_REGISTER
+    from community.tables import Verification
     from votes.services import now
 
     # The register import that records the sale ends 赵's… here 王一's link to 3-2-101 and 3-2-301.

@@ -9,7 +9,7 @@ from test_votes_casting import cast_online, make_world, open_vote
 from test_votes_paper import enter, serial_of
 from test_votes_results import close, vote_as
 
-from app import i18n
+from community import i18n
 from votes.tables import PaperBallot
 from votes.testing import RosterBuilder
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_votes_casting import cast_online, make_world, open_vote, stairwell_scope, vote_form
 
-from app import accounts
-from app.tables import Community
+from community import accounts
+from community.tables import Community
 from votes import live, services
 from votes.tables import Vote, VoteEntity, VoteFlat
 
@@ -362,7 +362,7 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
 
 
 async def test_a_failing_close_subscriber_does_not_keep_the_others_from_running(monkeypatch):
-    from app import events
+    from community import events
     from votes.events import VoteClosed
 
     seen: list[int] = []

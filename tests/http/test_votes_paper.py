@@ -7,7 +7,7 @@ import re
 import pytest
 from test_votes_casting import cast_online, entity_key, make_world, open_vote
 
-from app import accounts
+from community import accounts
 from votes.codes import paper_serial
 from votes.tables import Ballot, BallotChange, Conflict, PaperBallot, VoteEntity
 

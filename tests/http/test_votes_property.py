@@ -14,10 +14,10 @@ import os
 import random
 from dataclasses import dataclass, field
 
-from app import accounts
-from app.accounts import CurrentUser
-from app.errors import Conflict, Forbidden, FormErrors
-from app.tables import Community
+from community import accounts
+from community.accounts import CurrentUser
+from community.errors import Conflict, Forbidden, FormErrors
+from community.tables import Community
 from votes import casting, paper, proxies, services
 from votes.record import parse_record, result_to_json, tally_record
 from votes.rules import DEVELOPER, Ballot, Flat, Settings, tally

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from app.config import DEFAULT_DATABASE_URL, ConfigError, load_config
+from community.config import DEFAULT_DATABASE_URL, ConfigError, load_config
 
 
 def test_defaults_use_sqlite_and_keep_a_generated_secret(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from app import i18n
+from community import i18n
 from votes.projects.diagram import (
     SYMBOLS,
     Bar,

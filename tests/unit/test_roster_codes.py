@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.roster.codes import (
+from community.roster.codes import (
     ALPHABET,
     CODE_LENGTH,
     MAX_FAILED_ATTEMPTS,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.roster.plan import (
+from community.roster.plan import (
     EMPTY_SNAPSHOT,
     Snapshot,
     StoredFlat,
@@ -21,7 +21,7 @@ from app.roster.plan import (
     row_sort_key,
     tenant_key,
 )
-from app.roster.template import FlatRow, PersonRef
+from community.roster.template import FlatRow, PersonRef
 
 ZHANG = PersonRef("张伟", "1234", "13800138000")
 LI = PersonRef("李娜", "567X", "13900139000")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from app.roster.template import (
+from community.roster.template import (
     COLUMNS,
     SHEET_TITLE,
     FlatRow,

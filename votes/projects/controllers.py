@@ -9,10 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.errors import Conflict, FormErrors, NotFound
-from app.permissions import community_by_slug, require_role
-from app.roster.scope import attachments
-from app.web import current_user, is_htmx, page, public_url, require_user
+from community.errors import Conflict, FormErrors, NotFound
+from community.permissions import community_by_slug, require_role
+from community.roster.scope import attachments
+from community.web import current_user, is_htmx, page, public_url, require_user
 from votes.projects import kinds, lifecycle, service
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
@@ -389,7 +389,7 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     shares = await service.current_shares(project, info)
     last = lifecycle.last_day(info.state.notice_ends_at, service.tz()) if info.state.notice_ends_at else None
     days = lifecycle.days_left(info.state.notice_ends_at, service.now(), service.tz()) if info.state.notice_ends_at else 0
-    from app.qr import qr_svg
+    from community.qr import qr_svg
     from deliberation.minutes.canonical import fingerprint
 
     sha = str(info.current.row.get("notice_sha256") or "")

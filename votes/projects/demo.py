@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.accounts import CurrentUser
-from app.db import write_transaction
-from app.errors import DomainError
-from app.tables import Account, Flat, StairwellUnit
+from community.accounts import CurrentUser
+from community.db import write_transaction
+from community.errors import DomainError
+from community.tables import Account, Flat, StairwellUnit
 from votes.projects import service
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import terms_to_json

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, Literal
 
-from app.i18n import lazy
+from community.i18n import lazy
 from votes.participation import natural_key
 
 CellState = Literal["agree", "oppose", "abstain", "spoiled", "voted", "not_voted", "hidden", "not_open"]

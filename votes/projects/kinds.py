@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 ProjectKind = Literal["elevator", "insulation", "roof", "pipes", "other"]
 PROJECT_KINDS: Final[tuple[ProjectKind, ...]] = get_args(ProjectKind)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
-from app.i18n import lazy
+from community.i18n import lazy
 
 ProjectStatus = Literal["draft", "voting", "no_decision", "rejected", "notice", "pending", "approved"]
 STATUS_LABELS: Final[dict[str, str]] = {

@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="projects",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["votes.projects.tables"], exclude_imported=True),
-    migration_dependencies=["app.piccolo_app", "votes.piccolo_app"],
+    migration_dependencies=["community.piccolo_app", "votes.piccolo_app"],
     commands=[],
 )

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app import events, i18n
-from app.config import get_config
-from app.i18n import gettext as _
+from community import events, i18n
+from community.config import get_config
+from community.i18n import gettext as _
 from deliberation.contributions import (
     MinutesSection,
     NoticeEntry,

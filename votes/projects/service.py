@@ -10,15 +10,15 @@ from fractions import Fraction
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from app import accounts
-from app.accounts import CurrentUser, roles_in
-from app.config import get_config
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, Forbidden, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import STAFF_ROLES, community_by_slug, require_role
-from app.roster.scope import Scope, attachments, flats_in_scope
-from app.tables import AuditLog, Building, Community, Compound, Flat, Ownership, StairwellUnit
+from community import accounts
+from community.accounts import CurrentUser, roles_in
+from community.config import get_config
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, Forbidden, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import STAFF_ROLES, community_by_slug, require_role
+from community.roster.scope import Scope, attachments, flats_in_scope
+from community.tables import AuditLog, Building, Community, Compound, Flat, Ownership, StairwellUnit
 from votes.ballot_store import choice_measures, entity_choices
 from votes.participation import natural_key
 from votes.projects import kinds, lifecycle
@@ -192,7 +192,7 @@ async def project_for(user: CurrentUser | None, project_id: int, need: str = "vi
         view = (await overview(project)).state.passed
     if not view:
         if user is None:
-            from app.errors import NotSignedIn
+            from community.errors import NotSignedIn
 
             raise NotSignedIn("Please sign in first.")
         raise NotFound(NOT_FOUND)
@@ -647,8 +647,7 @@ async def update_terms(ctx: ProjectContext, form: Mapping[str, Any]) -> None:
 def question_text(project: Mapping[str, Any]) -> str:
     """The question on the ballot, stored with the vote in the community's language (Chinese), whatever
     language the facilitator's pages are in."""
-    from app import i18n
-
+    from community import i18n
     with i18n.language(i18n.DEFAULT_LANGUAGE):
         return i18n.gettext(
             "Do you agree to carry out the project “{title}” for {place}, with the budget and the cost-sharing "

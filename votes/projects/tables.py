@@ -14,7 +14,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.tables import Account, Building, Community, Flat, StairwellUnit
+from community.tables import Account, Building, Community, Flat, StairwellUnit
 from votes.tables import Vote
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Final, Literal, get_args
 
-from app.i18n import lazy
+from community.i18n import lazy
 from votes.shares import (
     GUANGZHOU_COEFFICIENTS,
     FlatInput,

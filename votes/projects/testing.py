@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from app import accounts
-from app.db import write_transaction
-from app.tables import Community
+from community import accounts
+from community.db import write_transaction
+from community.tables import Community
 from votes.tables import Ballot, VoteFlat
 from votes.testing import RosterBuilder
 

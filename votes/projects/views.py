@@ -8,8 +8,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app import i18n, templating
-from app.config import get_config
+from community import i18n, templating
+from community.config import get_config
 from votes.matters import MATTERS, OUTCOME_LABELS, STATUS_LABELS, threshold_sentence
 from votes.participation import percent_text
 from votes.projects import diagram, kinds, lifecycle, terms

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -17,11 +18,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Message, Scope
 
-from app import accounts, i18n, inputs
-from app.accounts import CurrentUser
-from app.config import get_config
-from app.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
-from app.i18n import gettext as _
+from community import accounts, i18n, inputs
+from community.accounts import CurrentUser
+from community.config import get_config
+from community.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
+from community.i18n import gettext as _
 
 log = logging.getLogger("yishi")
 
@@ -270,7 +271,7 @@ def is_integer_overflow(exc: BaseException) -> bool:
 
 
 def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The safety net behind app.inputs: an integer the database cannot hold names nothing (404); text it
+    """The safety net behind community.inputs: an integer the database cannot hold names nothing (404); text it
     cannot store is refused (400). Anything else is a server error."""
     activate_language(request)
     if is_integer_overflow(exc):
@@ -305,3 +306,18 @@ __all__ = [
     "page",
     "require_user",
 ]
+
+
+def session_cookie(token: str | None) -> Cookie:
+    """The session cookie after signing in (a token) or out (None): HTTP-only, Secure in production."""
+    secure = get_config().is_production
+    if token is None:
+        return Cookie(key=accounts.SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax", secure=secure)
+    return Cookie(
+        key=accounts.SESSION_COOKIE,
+        value=token,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )

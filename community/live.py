@@ -22,8 +22,8 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from app.config import Config
-from app.errors import Forbidden, NotFound
+from community.config import Config
+from community.errors import Forbidden, NotFound
 
 log = logging.getLogger("yishi.live")
 
@@ -93,8 +93,8 @@ async def publish(channel: str, event: str, data: str) -> None:
         return
     payload = json.dumps({"e": event, "d": data}, ensure_ascii=False)
     if _through_database and len(payload.encode()) > NOTIFY_LIMIT:
-        from app.db import write_transaction
-        from app.tables import LiveMessage
+        from community.db import write_transaction
+        from community.tables import LiveMessage
 
         async with write_transaction():
             rows = await LiveMessage.insert(LiveMessage(channel=channel, event=event, data=data)).returning(
@@ -116,7 +116,7 @@ async def _decode(raw: bytes) -> tuple[str, str] | None:
     if "ref" in message:
         ref = int(message["ref"])
         if ref not in _fetched:
-            from app.tables import LiveMessage
+            from community.tables import LiveMessage
 
             row = await LiveMessage.select(LiveMessage.event, LiveMessage.data).where(LiveMessage.id == ref).first()
             if row is None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from app.i18n import gettext as _
-from app.i18n import lazy
-from app.roster.template import Problem
+from community.i18n import gettext as _
+from community.i18n import lazy
+from community.roster.template import Problem
 
-# One English msgid per problem code of app.roster.template, with the same parameters.
+# One English msgid per problem code of community.roster.template, with the same parameters.
 PROBLEM_MESSAGES: Final[dict[str, str]] = {
     "empty_file": lazy("The file is empty."),
     "no_data_rows": lazy("The register has a header but no flats."),

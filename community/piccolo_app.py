@@ -1,4 +1,5 @@
-"""Piccolo app of the app package: its tables and migrations."""
+"""Piccolo app of the foundation (accounts, roster): its tables and migrations. Its name stays "app", so
+existing databases keep their migration history."""
 
 import os
 
@@ -9,7 +10,7 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="app",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=table_finder(modules=["app.tables"], exclude_imported=True),
+    table_classes=table_finder(modules=["community.tables"], exclude_imported=True),
     migration_dependencies=[],
     commands=[],
 )

@@ -7,7 +7,7 @@
 - On output, XML (the Atom feed) drops the characters XML 1.0 cannot carry, and CSV cells lose control
   characters and cannot start a spreadsheet formula.
 
-The checks are pure functions in app.safetext; `check_request` applies them to a Litestar request.
+The checks are pure functions in community.safetext; `check_request` applies them to a Litestar request.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 from litestar.params import CookieParameter, HeaderParameter, KwargDefinition, ParameterKwarg, PathParameter
 
-from app.errors import DomainError, NotFound
-from app.i18n import lazy
-from app.safetext import has_control_characters, int_in_range, out_of_range
+from community.errors import DomainError, NotFound
+from community.i18n import lazy
+from community.safetext import has_control_characters, int_in_range, out_of_range
 
 NOT_FOUND = lazy("This page does not exist. Check the address or go back to the start page.")
 CONTROL_CHARACTERS = lazy(

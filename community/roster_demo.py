@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from app.db import write_transaction
-from app.roster import importer
-from app.roster.plan import person_key, tenant_key
-from app.roster.template import FlatKey, FlatRow, PersonRef
-from app.tables import Account, Building, Flat, Membership, Person, RoleScope, Verification
+from community.db import write_transaction
+from community.roster import importer
+from community.roster.plan import person_key, tenant_key
+from community.roster.template import FlatKey, FlatRow, PersonRef
+from community.tables import Account, Building, Flat, Membership, Person, RoleScope, Verification
 
 SEED = 2026
 # (compound, ((building, area of plan A, area of plan B), …)) in hundredths of m²: flats x01 are plan A,
@@ -238,9 +238,9 @@ async def load_roster_demo(community_id: int) -> None:
 async def load_roster_demo_community() -> int:
     """The demo community with its accounts, roles and roster only, without the other packages' demo data
     (meetings, votes, minutes): what the roster's own tests start from. Returns the community's id."""
-    from app import accounts
-    from app.demo_accounts import DEMO_ACCOUNTS, DEMO_SLUG, ensure_account
-    from app.tables import Community
+    from community import accounts
+    from community.demo_accounts import DEMO_ACCOUNTS, DEMO_SLUG, ensure_account
+    from community.tables import Community
 
     row = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
     if row is None:

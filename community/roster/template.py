@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
-from app.safetext import csv_cell, csv_value
+from community.safetext import csv_cell, csv_value
 
 __all__ = [
     "COLUMNS",

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from app.accounts import CurrentUser
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import RosterAccess, require_sees, require_verify
-from app.roster import codes as join_codes
-from app.roster.importer import CHUNK, REASON_REGISTER, chunks
-from app.roster.messages import METHODS
-from app.roster.plan import natural_key
-from app.roster.scope import attachments
-from app.tables import (
+from community.accounts import CurrentUser
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import RosterAccess, require_sees, require_verify
+from community.roster import codes as join_codes
+from community.roster.importer import CHUNK, REASON_REGISTER, chunks
+from community.roster.messages import METHODS
+from community.roster.plan import natural_key
+from community.roster.scope import attachments
+from community.tables import (
     AuditLog,
     Building,
     Community,

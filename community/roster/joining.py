@@ -11,21 +11,21 @@ from typing import Any, Literal
 
 import segno
 
-from app import accounts, ratelimit
-from app.accounts import CurrentUser
-from app.db import is_unique_violation, write_transaction
-from app.errors import Conflict, FormErrors, NotFound
-from app.i18n import lazy
-from app.permissions import RosterAccess, require_verify
-from app.roster import codes
-from app.roster.importer import CHUNK, chunks
-from app.roster.plan import natural_key
-from app.roster.service import FlatPerson, FlatPlace, people_on, places
-from app.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency
+from community import accounts, ratelimit
+from community.accounts import CurrentUser
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from community.permissions import RosterAccess, require_verify
+from community.roster import codes
+from community.roster.importer import CHUNK, chunks
+from community.roster.plan import natural_key
+from community.roster.service import FlatPerson, FlatPlace, people_on, places
+from community.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency
 
 SlipMode = Literal["person", "flat"]
 SLIP_MODES: tuple[SlipMode, ...] = ("person", "flat")
-# Wrong or unknown codes from one address (app.ratelimit.JOIN_CODE_PER_CLIENT). Generous, because a meeting
+# Wrong or unknown codes from one address (community.ratelimit.JOIN_CODE_PER_CLIENT). Generous, because a meeting
 # room shares one address; 31⁸ possible codes make guessing hopeless at this rate anyway.
 MAX_CODE_FAILURES_PER_CLIENT = ratelimit.JOIN_CODE_PER_CLIENT.most
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import accounts
-from app.tables import Account
+from community import accounts
+from community.tables import Account
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "yishi-demo-2026"  # noqa: S105 - the demo password is published in the README

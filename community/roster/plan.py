@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from app.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
+from community.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
 
 Relation = Literal["owner", "tenant"]
 UnitKey = tuple[str, str, str]

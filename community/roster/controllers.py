@@ -11,24 +11,23 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app import accounts
-from app.accounts import CurrentUser
-from app.controllers import _session_cookie
-from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
-from app.i18n import lazy
-from app.permissions import (
+from community import accounts
+from community.accounts import CurrentUser
+from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
+from community.i18n import lazy
+from community.permissions import (
     STAFF_ROLES,
     RosterAccess,
     community_by_slug,
     require_manage,
     roster_access,
 )
-from app.roster import codes, importer, joining, service
-from app.roster import messages as labels
-from app.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
-from app.safetext import parse_id
-from app.tables import Community, Membership
-from app.web import client_address, current_user, page, public_url, require_user
+from community.roster import codes, importer, joining, service
+from community.roster import messages as labels
+from community.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from community.safetext import parse_id
+from community.tables import Community, Membership
+from community.web import client_address, current_user, page, public_url, require_user, session_cookie
 
 ROSTER = "/c/{slug:str}/roster"
 # A 10,000-flat XLSX is about 0.6 MB; room for registers with long lists of names.
@@ -563,7 +562,7 @@ async def join(request: Request[Any, Any, Any], code: FromPath[str]) -> Template
 
 
 def _joined(token: str | None = None) -> Redirect:
-    cookies = [_session_cookie(token)] if token else []
+    cookies = [session_cookie(token)] if token else []
     return Redirect(path="/account/flats?joined=1", status_code=303, cookies=cookies)
 
 

@@ -10,18 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app import passwords, ratelimit
-from app.db import is_unique_violation, write_transaction
-from app.errors import FormErrors
-from app.i18n import lazy
-from app.tables import Account, AuditLog, Community, Membership, UserSession
+from community import passwords, ratelimit
+from community.db import is_unique_violation, write_transaction
+from community.errors import FormErrors
+from community.i18n import lazy
+from community.tables import Account, AuditLog, Community, Membership, UserSession
 
 SESSION_COOKIE = "yishi_session"
 SESSION_LIFETIME = timedelta(days=30)
 # Refresh last_seen at most this often, so reading pages does not write on every request.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=10)
 
-# The limits on guessing passwords live in app.ratelimit, with those on join and receipt codes.
+# The limits on guessing passwords live in community.ratelimit, with those on join and receipt codes.
 ATTEMPT_WINDOW = ratelimit.WINDOW
 MAX_FAILURES_PER_ACCOUNT = ratelimit.PASSWORD_PER_ACCOUNT.most
 MAX_FAILURES_PER_CLIENT = ratelimit.PASSWORD_PER_CLIENT.most

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.accounts import CurrentUser, roles_in
-from app.errors import Forbidden, NotFound
-from app.i18n import lazy
-from app.tables import Community, RoleScope
+from community.accounts import CurrentUser, roles_in
+from community.errors import Forbidden, NotFound
+from community.i18n import lazy
+from community.tables import Community, RoleScope
 
 STAFF_ROLES = frozenset({"facilitator", "recorder", "grid_worker", "building_lead"})
 

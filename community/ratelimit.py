@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.db import write_transaction
-from app.errors import TooManyAttempts
-from app.i18n import lazy
-from app.tables import SigninAttempt
+from community.db import write_transaction
+from community.errors import TooManyAttempts
+from community.i18n import lazy
+from community.tables import SigninAttempt
 
 WINDOW = timedelta(minutes=15)
 KEY_LENGTH = 128  # signin_attempt.key
@@ -39,7 +39,7 @@ PASSWORD_PER_CLIENT = Limit(
     "client", 100, lazy("Too many failed sign-ins from this network. Please wait 15 minutes and try again.")
 )
 # Join codes: unknown codes from one address (31⁸ codes make guessing hopeless at this rate); wrong passwords
-# on a known code's page also lock that code (app.roster.codes.MAX_FAILED_ATTEMPTS).
+# on a known code's page also lock that code (community.roster.codes.MAX_FAILED_ATTEMPTS).
 JOIN_CODE_PER_CLIENT = Limit(
     "join", 30, lazy("Too many wrong codes from this network. Please wait 15 minutes and try again.")
 )

@@ -17,13 +17,13 @@ from typing import Any, Literal, TypeVar
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.db import engine, write_transaction
-from app.errors import Conflict, NotFound
-from app.i18n import lazy
-from app.roster import plan as planning
-from app.roster.plan import ImportPlan, Snapshot, StoredFlat, plan_import
-from app.roster.template import FlatRow, PersonRef, Problem, load_register
-from app.tables import (
+from community.db import engine, write_transaction
+from community.errors import Conflict, NotFound
+from community.i18n import lazy
+from community.roster import plan as planning
+from community.roster.plan import ImportPlan, Snapshot, StoredFlat, plan_import
+from community.roster.template import FlatRow, PersonRef, Problem, load_register
+from community.tables import (
     AuditLog,
     Building,
     Community,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from app.tables import Flat, Ownership, Person, Residency, Verification
+from community.tables import Flat, Ownership, Person, Residency, Verification
 
 ScopeKind = Literal["community", "compound", "building", "stairwell_unit", "flats"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("community", "compound", "building", "stairwell_unit", "flats")

@@ -15,7 +15,7 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
-from app.config import Config
+from community.config import Config
 
 # Seconds a SQLite writer waits for the lock before giving up; generous, because
 # a roomful of phones may submit at once and each write is short.

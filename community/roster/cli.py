@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from app.roster import importer
-from app.roster.plan import row_sort_key
-from app.roster.template import FlatRow, write_csv, write_xlsx
-from app.tables import Community
+from community.roster import importer
+from community.roster.plan import row_sort_key
+from community.roster.template import FlatRow, write_csv, write_xlsx
+from community.tables import Community
 
 EXPORT_FORMATS = (".csv", ".xlsx")
 

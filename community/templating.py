@@ -9,8 +9,8 @@ from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_auto
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from app import i18n
-from app.config import get_config
+from community import i18n
+from community.config import get_config
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

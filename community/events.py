@@ -3,7 +3,7 @@
 A service never imports the web layer or another package's reactions: it states what happened
 (`BallotCast`, `VoteClosed`, …) and the subscribers registered at start-up (`app.wiring`) do the rest —
 live updates to screens, a project's public notice, a meeting's phones. Fan-out across processes stays in
-the channels layer (`app.live`), which the live-update subscribers publish to.
+the channels layer (`community.live`), which the live-update subscribers publish to.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Domain errors raised by services; app.web maps them to translated responses in one place."""
+"""Domain errors raised by services; community.web maps them to translated responses in one place."""
 
 from __future__ import annotations
 
