@@ -252,8 +252,10 @@ async def checkin_submit(request: Request[Any, Any, Any], meeting_id: FromPath[i
 
 
 @get("/m/{meeting_id:int}/hand", name="hand")
-async def hand(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
+async def hand(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id)
+    if not is_htmx(request):  # the fragment is part of the meeting page, never a page of its own
+        return Redirect(path=f"/m/{meeting_id}#hand", status_code=303)
     return show(request, "deliberation/_hand.html", meeting=ctx.meeting, **await _hand_context(ctx))
 
 
