@@ -16,7 +16,6 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.params import FromPath
@@ -24,6 +23,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from community.config import Config
 from community.errors import Forbidden, NotFound
+from community.live_pg import ReconnectingAsyncPgBackend
 
 log = logging.getLogger("yishi.live")
 
@@ -63,7 +63,7 @@ def make_channels_plugin(config: Config) -> ChannelsPlugin:
 
         backend = RedisChannelsPubSubBackend(redis=Redis.from_url(config.redis_url))
     elif not config.is_sqlite:
-        backend = AsyncPgChannelsBackend(dsn=_asyncpg_dsn(config.database_url))
+        backend = ReconnectingAsyncPgBackend(dsn=_asyncpg_dsn(config.database_url))
         _through_database = True
     else:
         backend = MemoryChannelsBackend()

@@ -249,9 +249,40 @@ def handle_http_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return _error_page(request, status, _("Cannot do that"), _("The request could not be understood. Please go back and try again."))
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, refusing connections, locked for too long)."""
+    import sqlite3
+
+    from asyncpg import exceptions as pg
+
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError | TimeoutError | pg.CannotConnectNowError | pg.ConnectionDoesNotExistError
+                      | pg.AdminShutdownError | pg.TooManyConnectionsError | pg.ConnectionFailureError):
+            return True
+        if isinstance(seen, pg.InterfaceError) and "connection" in str(seen):
+            return True
+        if isinstance(seen, sqlite3.OperationalError) and ("locked" in str(seen) or "unable to open" in str(seen)):
+            return True
+        if isinstance(seen, OSError) and not isinstance(seen, FileNotFoundError | PermissionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     activate_language(request)
+    if database_unavailable(exc):
+        # Said plainly, so nobody wonders whether a ballot or a comment went through: it did not.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = _error_page(request, 503, _("Please try again in a minute"), _(
+            "Yishi cannot reach its database at the moment. Nothing you just sent was saved; a ballot counts only "
+            "once you see its receipt code. Please try again in a minute."))
+        response.headers["Retry-After"] = "30"
+        return response
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
