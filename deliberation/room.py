@@ -8,16 +8,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import segno
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 
 from community import i18n
 from community.config import get_config
 from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
+from community.qr import qr_svg
 from community.web import current_user, is_htmx, public_url, require_user
 from deliberation import comments, contributions, feed, meetings, panels, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
@@ -454,11 +453,6 @@ async def notes_save(request: Request[Any, Any, Any], meeting_id: FromPath[int],
 # --- Projector --------------------------------------------------------------------------------------------------------
 
 
-def qr_svg(url: str) -> Markup:
-    svg = segno.make(url, error="m").svg_inline(omitsize=True, border=2, dark="#000", light="#fff")
-    return Markup(svg)  # noqa: S704 - segno builds the SVG from the URL's bits; no text of ours is inside
-
-
 @get("/m/{meeting_id:int}/projector", name="projector")
 async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], key: FromQuery[str | None] = None) -> Template:
     """The room's screen. Opened by anyone who may see the meeting, or — on a laptop nobody is signed in to —
@@ -478,7 +472,7 @@ async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], 
         **data,
         details=meeting,
         vote_panels=await panels.render(meeting_id, i18n.get_language()),
-        qr=qr_svg(join_url),
+        qr=qr_svg(join_url, light="#fff"),
         short_url=short_url,
         now_time=datetime.now(ZoneInfo(get_config().timezone)).strftime("%H:%M"),
         live_url=f"/live/{feed.projector_channel(meeting_id)}" + (f"?key={meeting['projector_key']}" if key else ""),
