@@ -26,12 +26,15 @@ MAX_FAILURES_PER_ACCOUNT = 5
 # Generous: a whole meeting room may share one public address behind the same NAT.
 MAX_FAILURES_PER_CLIENT = 100
 
-ROLES = ("facilitator", "recorder", "grid_worker", "building_lead")
+ROLES = ("facilitator", "recorder", "grid_worker", "building_lead", "counter", "scrutineer", "volunteer")
 ROLE_LABELS = {
     "facilitator": lazy("Facilitator"),
     "recorder": lazy("Recorder"),
     "grid_worker": lazy("Grid worker"),
     "building_lead": lazy("Building lead"),
+    "counter": lazy("Counter"),
+    "scrutineer": lazy("Scrutineer"),
+    "volunteer": lazy("Volunteer"),
     "resident": lazy("Resident"),
 }
 
@@ -72,6 +75,10 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "****" + phone[-4:]
+
+
+def valid_username(username: str) -> bool:
+    return bool(_USERNAME_RE.match(username))
 
 
 def _token_hash(token: str) -> str:
@@ -287,6 +294,12 @@ async def grant_role(account_id: int, community_id: int, role: str, actor: int |
                     detail={"role": role},
                 )
             )
+
+
+async def is_street_staff(account_id: int) -> bool:
+    from app.tables import StreetMembership
+
+    return bool(await StreetMembership.exists().where(StreetMembership.account == account_id))
 
 
 async def memberships(account_id: int) -> list[dict[str, Any]]:

@@ -66,6 +66,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _setup_code() -> str | None:
+    from app import db
+    from app.admin.services import new_setup_code
+
+    await db.open_pool()
+    try:
+        return await new_setup_code()
+    finally:
+        await db.close_pool()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -73,9 +84,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(_demo())
     config = load_config()
+    code = asyncio.run(_setup_code())
+    if code is not None:
+        from app.roster.codes import format_code
+
+        print(
+            "Yishi has no administrator yet: open /setup in a browser on this machine, or elsewhere "
+            f"with the one-time set-up code {format_code(code)}",
+            flush=True,
+        )
     if args.workers > 1 and config.is_sqlite:
         print("yishi: note: several workers on SQLite share one file; use PostgreSQL for several processes", file=sys.stderr)
-    print(f"Yishi is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    print(f"Yishi is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -92,6 +92,8 @@ async def account_page(request: Request[Any, Any, Any]) -> Template:
         masked_phone=accounts.mask_phone(user.phone),
         errors={},
         saved=request.query_params.get("saved") == "1",
+        activated=request.query_params.get("activated") == "1",
+        street_staff=await accounts.is_street_staff(user.id),
     )
 
 

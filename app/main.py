@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from app import db, i18n, live
 from app.config import get_config
-from app.web import EXCEPTION_HANDLERS, add_security_headers, load_user
+from app.web import EXCEPTION_HANDLERS, add_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -74,6 +74,8 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
 
 
 def route_handlers() -> list[Any]:
+    from app.admin.web import ROUTES as ADMIN_ROUTES
+    from app.admin.web_staff import ROUTES as STAFF_ROUTES
     from app.controllers import ROUTES as APP_ROUTES
     from app.live import ROUTES as LIVE_ROUTES
     from app.roster.controllers import ROUTES as ROSTER_ROUTES
@@ -82,10 +84,12 @@ def route_handlers() -> list[Any]:
     from votes.controllers import ROUTES as VOTES_ROUTES
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
 
-    return [*APP_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *DELIBERATION_ROUTES, *VOTES_ROUTES, *MINUTES_ROUTES, *PROJECT_ROUTES]
+    return [*APP_ROUTES, *ADMIN_ROUTES, *STAFF_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *DELIBERATION_ROUTES, *VOTES_ROUTES, *MINUTES_ROUTES, *PROJECT_ROUTES]
 
 
 def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
+    from app.admin.web import before_request
+
     config = get_config()
     static = create_static_files_router(
         path="/static",
@@ -104,7 +108,7 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
             cookie_secure=config.is_production,
             cookie_samesite="lax",
         ),
-        before_request=load_user,
+        before_request=before_request,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

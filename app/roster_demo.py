@@ -10,7 +10,7 @@ from app.db import write_transaction
 from app.roster import importer
 from app.roster.plan import person_key, tenant_key
 from app.roster.template import FlatKey, FlatRow, PersonRef
-from app.tables import Account, Building, Flat, Membership, Person, RoleScope, Verification
+from app.tables import Account, Building, Flat, Membership, Person, StaffScope, Verification
 
 SEED = 2026
 # (compound, ((building, area of plan A, area of plan B), …)) in hundredths of m²: flats x01 are plan A,
@@ -195,7 +195,8 @@ async def load_roster_demo(community_id: int) -> None:
             (Building.compound.community == community_id) & (Building.compound.name == SCOPE_COMPOUND)
         )
     }
-    scopes: list[RoleScope] = []
+    scopes: list[StaffScope] = []
+    scoped: list[int] = []
     for login, role, names in ROLE_SCOPES:
         account_id = accounts.get(login)
         membership = (
@@ -213,13 +214,15 @@ async def load_roster_demo(community_id: int) -> None:
             continue
         present = {
             int(r["building"])
-            for r in await RoleScope.select(RoleScope.building).where(RoleScope.membership == membership["id"])
+            for r in await StaffScope.select(StaffScope.building).where(StaffScope.membership == membership["id"])
+            if r["building"] is not None
         }
         scopes += [
-            RoleScope(membership=membership["id"], building=buildings[name])
+            StaffScope(membership=membership["id"], building=buildings[name])
             for name in names
             if name in buildings and buildings[name] not in present
         ]
+        scoped.append(int(membership["id"]))
 
     if not (links or verifications or scopes):
         return
@@ -229,7 +232,9 @@ async def load_roster_demo(community_id: int) -> None:
         if verifications:
             await Verification.insert(*verifications)
         if scopes:
-            await RoleScope.insert(*scopes)
+            await StaffScope.insert(*scopes)
+        if scoped:
+            await Membership.update({Membership.scope_kind: "building"}).where(Membership.id.is_in(scoped))
 
 
 
