@@ -38,7 +38,7 @@ def parse_scope(form: Any) -> RoleScope:
         kind = "community"
     if kind == "community":
         return RoleScope()
-    raw = form.getall(kind) if hasattr(form, "getall") else []
+    raw = form.getall(kind, []) if hasattr(form, "getall") else []
     ids = frozenset(int(v) for v in raw if str(v).isascii() and str(v).isdigit())
     return RoleScope(kind, ids)  # type: ignore[arg-type]
 
