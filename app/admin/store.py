@@ -319,7 +319,9 @@ async def audit_entries(f: AuditFilter) -> list[dict[str, Any]]:
     if f.action:
         query = query.where(AuditLog.action == f.action)
     if f.actor:
-        query = query.where(AuditLog.actor.display_name.ilike(f"%{f.actor}%"))
+        # LIKE on both engines (names are mostly Chinese: case does not matter); wildcards typed are dropped.
+        typed = f.actor.replace("%", "").replace("_", "")
+        query = query.where(AuditLog.actor.display_name.like(f"%{typed}%"))
     if f.since is not None:
         query = query.where(AuditLog.at >= f.since)
     if f.until is not None:

@@ -169,12 +169,8 @@ async def audit_communities(user: CurrentUser, community: dict[str, Any]) -> Non
         return
     if community["street_ref"] is not None and community["street_ref"] in await store.street_ids_of(user.id):
         return
-    if not accounts_roles(await accounts.roles_in(user.id, int(community["id"]))) & RULE["see_audit"].roles:
+    if not await accounts.roles_in(user.id, int(community["id"])) & RULE["see_audit"].roles:
         raise Forbidden(core.NOT_ALLOWED)
-
-
-def accounts_roles(roles: set[str]) -> frozenset[str]:
-    return frozenset(roles)
 
 
 async def _audit_page(request: Request[Any, Any, Any], communities: list[dict[str, Any]], title: str, **context: Any) -> Template:
@@ -188,7 +184,7 @@ async def _audit_page(request: Request[Any, Any, Any], communities: list[dict[st
         since=datetime.combine(since, time(), tz) if since else None,
         until=datetime.combine(until, time(), tz) + timedelta(days=1) if until else None))  # fmt: skip
     return page(request, "admin/audit.html", entries=entries, values=values, title=title,
-                actions=await store.audit_actions(ids), many=len(communities) > 1, **(_labels() | context))  # fmt: skip
+                actions=await store.audit_actions(ids), many="street" in context, **(_labels() | context))  # fmt: skip
 
 
 @get("/c/{slug:str}/audit", name="community_audit")
