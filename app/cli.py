@@ -1,4 +1,5 @@
-"""The `yishi` command line: serve, migrate, createadmin, demo, tally, recount, shares, roster, audit."""
+"""The `yishi` command line: serve, migrate, createadmin, demo, tally, recount, shares, roster, street,
+community, staff, audit."""
 
 from __future__ import annotations
 
@@ -163,6 +164,24 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
     return asyncio.run(_roster("export", args))
 
 
+def _admin(command: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        async def go() -> int:
+            from app import db
+            from app.admin.cli import run as admin_run
+
+            await _migrate()
+            await db.open_pool()
+            try:
+                return await admin_run(command, args)
+            finally:
+                await db.close_pool()
+
+        return asyncio.run(go())
+
+    return run
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from deliberation.minutes.audit import verify_main
 
@@ -230,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--community", required=True, metavar="SLUG", help="the community's slug, e.g. demo")
     r.add_argument("file", help="where to write it: a .csv or .xlsx file")
     r.set_defaults(func=cmd_roster_export, needs_db=True)
+
+    from app.admin.cli import add_commands
+
+    add_commands(sub, _admin)
 
     p = sub.add_parser("audit", help="check published minutes and notices against the database")
     audit = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

@@ -104,6 +104,7 @@ class Part:
     kind: ScopeKind
     label: str
     depth: int
+    path: tuple[str, ...] = ()
 
 
 async def register_parts(community_id: int) -> list[Part]:
@@ -119,11 +120,12 @@ async def register_parts(community_id: int) -> list[Part]:
     )
     parts: list[Part] = []
     for c in sorted(compounds, key=lambda r: natural_key(str(r["name"]))):
-        parts.append(Part(int(c["id"]), "compound", str(c["name"]), 0))
+        parts.append(Part(int(c["id"]), "compound", str(c["name"]), 0, (str(c["name"]),)))
         for b in sorted((b for b in buildings if b["compound"] == c["id"]), key=lambda r: natural_key(str(r["name"]))):
-            parts.append(Part(int(b["id"]), "building", f"{c['name']} {b['name']}", 1))
+            parts.append(Part(int(b["id"]), "building", f"{c['name']} {b['name']}", 1, (str(c["name"]), str(b["name"]))))
             for u in sorted((u for u in units if u["building"] == b["id"]), key=lambda r: natural_key(str(r["name"]))):
-                parts.append(Part(int(u["id"]), "stairwell_unit", f"{c['name']} {b['name']} · {u['name']}", 2))
+                parts.append(Part(int(u["id"]), "stairwell_unit", f"{c['name']} {b['name']} · {u['name']}", 2,
+                                  (str(c["name"]), str(b["name"]), str(u["name"]))))
     return parts
 
 
