@@ -106,3 +106,33 @@ async def test_a_user_sees_their_devices_and_signs_one_out(make_account):
         assert (await laptop.post_form(f"/account/sessions/{sessions[0]['id']}/end")).status_code == 303
         assert (await phone.get("/account")).status_code == 303
         assert (await laptop.get("/account")).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_the_administration_pages_are_translated(make_account, assert_translated, language):
+    place = await make_place(make_account)
+    await make_history(place)
+    data = {"幸福里社区", "长宁街道", "新华街道", "安康社区", "阳光花园", "管理员", "王主任", "张网格", "街道刘",
+            "安康主任", "siteadmin", "xfl", "changning"}
+    headers = {"Accept-Language": language}
+    async with signed_in("admin") as c:
+        for path in ("/admin", "/admin/communities/xfl", f"/admin/streets/{place.street}", "/c/xfl/staff",
+                     f"/c/xfl/staff/{(await membership_id(place))}", "/c/xfl/roles", "/account/security", "/account"):
+            response = await c.get(path, headers=headers)
+            assert response.status_code == 200, path
+            assert_translated(response.text, language, data)
+    async with client_from("203.0.113.7", done=False) as c:
+        for path in ("/activate",):
+            assert_translated((await c.get(path, headers=headers)).text, language, data)
+    from app.tables import Account as AccountTable
+
+    await AccountTable.delete(force=True)
+    async with client_from("203.0.113.7", done=False) as c:
+        assert_translated((await c.get("/setup", headers=headers)).text, language, data)
+
+
+async def membership_id(place) -> int:
+    from app.tables import Membership
+
+    row = await Membership.select(Membership.id).where(Membership.account == place.people["grid"]).first()
+    return int(row["id"])
