@@ -534,9 +534,13 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
 
 
 async def _proxies_page(request: Request[Any, Any, Any], vote: VoteInfo, values: dict[str, str] | None = None,
-                        errors: dict[str, str] | None = None, status_code: int = 200, saved: bool = False) -> Template:
+                        errors: dict[str, str] | None = None, status_code: int = 200, saved: bool = False,
+                        invited: Any = None) -> Template:
+    from app.roster.codes import format_code
+
     return page(request, "votes/proxies.html", fragment="votes/_proxy_form.html", proxies=await proxies.proxies_of(vote),
-                values=values or {}, errors=errors or {}, saved=saved, status_code=status_code, **vote_context(vote))
+                values=values or {}, errors=errors or {}, saved=saved, status_code=status_code, invited=invited,
+                format_code=format_code, **vote_context(vote))
 
 
 @get("/v/{vote_id:int}/proxies", name="votes_proxies")
@@ -566,6 +570,20 @@ async def proxy_revoke(request: Request[Any, Any, Any], vote_id: FromPath[int], 
     user = require_user(request)
     await proxies.revoke_proxy(user, vote_id, proxy_id)
     return Redirect(path=f"/v/{vote_id}/proxies", status_code=303)
+
+
+@post("/v/{vote_id:int}/proxies/{proxy_id:int}/invite", name="votes_proxy_invite")
+async def proxy_invite(request: Request[Any, Any, Any], vote_id: FromPath[int], proxy_id: FromPath[int]) -> Template:
+    """An account for a proxy holder from outside the register; the one-time code is in this response only."""
+    from votes import proxy_invites
+
+    user = require_user(request)
+    try:
+        invited = await proxy_invites.invite(user, vote_id, proxy_id)
+    except FormErrors as exc:
+        vote = await services.get_vote(vote_id)
+        return await _proxies_page(request, vote, errors=exc.errors, status_code=422)
+    return await _proxies_page(request, await services.get_vote(vote_id), invited=invited)
 
 
 @get("/v/{vote_id:int}/proxies/{proxy_id:int}/photo", name="votes_proxy_photo")
@@ -607,5 +625,6 @@ ROUTES = [
     proxies_page,
     proxy_record,
     proxy_revoke,
+    proxy_invite,
     proxy_photo,
 ]

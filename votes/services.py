@@ -943,6 +943,9 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
     from votes.extras import vote_closed
 
     await vote_closed(vote.id)
+    from votes.proxy_invites import expire_for_vote
+
+    await expire_for_vote(vote.id, actor)
 
 
 def _measure(m: Measure) -> dict[str, object]:
