@@ -81,10 +81,17 @@ async def _setup_code() -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    config = load_config()
+    if config.is_production and args.demo:
+        print("yishi serve: --demo publishes known passwords; it is refused when YISHI_ENV=production", file=sys.stderr)
+        return 2
+    if config.is_production and config.is_sqlite and args.workers > 1:
+        print("yishi serve: several workers need PostgreSQL: set YISHI_DATABASE_URL=postgresql://… "
+              "or serve with --workers 1", file=sys.stderr)  # fmt: skip
+        return 2
     asyncio.run(_migrate())
     if args.demo:
         asyncio.run(_demo())
-    config = load_config()
     code = asyncio.run(_setup_code())
     if code is not None:
         from app.roster.codes import format_code

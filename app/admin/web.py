@@ -19,7 +19,7 @@ from app.roster import codes
 from app.web import client_address, form_values, handle_domain_error, load_user, page, require_user
 
 # Reachable before set-up: the page itself, static files, health checks, the language switch.
-_OPEN_BEFORE_SETUP = ("/setup", "/healthz", "/lang", "/favicon.ico")
+_OPEN_BEFORE_SETUP = ("/setup", "/healthz", "/readyz", "/lang", "/favicon.ico")
 _FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 ARCHIVED = lazy("This community is archived: it can be read, but nothing in it can be changed any more.")
 
