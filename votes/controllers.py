@@ -540,7 +540,7 @@ async def _proxies_page(request: Request[Any, Any, Any], vote: VoteInfo, values:
 
     return page(request, "votes/proxies.html", fragment="votes/_proxy_form.html", proxies=await proxies.proxies_of(vote),
                 values=values or {}, errors=errors or {}, saved=saved, status_code=status_code, invited=invited,
-                format_code=format_code, **vote_context(vote))
+                format_code=format_code, activate_url=public_url(request) + "/activate", **vote_context(vote))
 
 
 @get("/v/{vote_id:int}/proxies", name="votes_proxies")

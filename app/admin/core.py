@@ -62,6 +62,29 @@ SCOPE_LABELS: Final[Mapping[str, str]] = {
     "stairwell_unit": lazy("Stairwell units"),
 }
 
+# What the audit page calls the actions this package writes (others show their code only).
+ACTION_LABELS: Final[Mapping[str, str]] = {
+    "site_set_up": lazy("First-run set-up"),
+    "street_created": lazy("Street created"),
+    "street_renamed": lazy("Street renamed"),
+    "community_created": lazy("Community created"),
+    "community_changed": lazy("Community changed"),
+    "community_moved": lazy("Community moved to another street"),
+    "community_archived": lazy("Community archived"),
+    "community_unarchived": lazy("Community brought back from the archive"),
+    "role_granted": lazy("Role granted"),
+    "role_removed": lazy("Role removed"),
+    "scope_changed": lazy("Scope changed"),
+    "street_role_granted": lazy("Street role granted"),
+    "street_role_removed": lazy("Street role removed"),
+    "password_reset": lazy("Password reset in person"),
+    "password_reset_used": lazy("Reset code used"),
+    "account_activated": lazy("Account activated"),
+    "phone_changed": lazy("Phone number changed"),
+    "proxy_invited": lazy("Proxy holder invited"),
+    "proxy_account_expired": lazy("Proxy holder's account ended"),
+}
+
 NOT_ALLOWED: Final = lazy("You are not allowed to see or do this.")
 ABOVE_OWN: Final = lazy("You cannot grant a role above your own.")
 OUTSIDE_SCOPE: Final = lazy("You cannot grant a role outside your own scope.")

@@ -331,6 +331,12 @@ async def audit_entries(f: AuditFilter) -> list[dict[str, Any]]:
     return await query.order_by(AuditLog.id, ascending=False).limit(f.limit).output(load_json=True)
 
 
+async def account_names(ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    rows = await Account.select(Account.id, Account.display_name).where(Account.id.is_in(wanted or [-1]))
+    return {int(r["id"]): str(r["display_name"]) for r in rows}
+
+
 async def audit_actions(community_ids: Iterable[int]) -> list[str]:
     rows = await AuditLog.select(AuditLog.action).where(AuditLog.community.is_in(list(community_ids) or [-1])).distinct()
     return sorted({str(r["action"]) for r in rows})

@@ -16,7 +16,15 @@ from app.controllers import _session_cookie
 from app.errors import Conflict, Forbidden, FormErrors, NotFound
 from app.i18n import lazy
 from app.roster import codes
-from app.web import client_address, form_values, handle_domain_error, load_user, page, require_user
+from app.web import (
+    client_address,
+    form_values,
+    handle_domain_error,
+    load_user,
+    page,
+    public_url,
+    require_user,
+)
 
 # Reachable before set-up: the page itself, static files, health checks, the language switch.
 _OPEN_BEFORE_SETUP = ("/setup", "/healthz", "/readyz", "/lang", "/favicon.ico")
@@ -164,7 +172,8 @@ async def _street_page(request: Request[Any, Any, Any], street_id: int, **contex
                                 "staff_values": {}, "staff_errors": {}, "appointed": None}  # fmt: skip
     return page(request, "admin/street.html", street=street, staff=await store.street_staff(street_id),
                 communities=await store.communities([street_id]), mask_phone=accounts.mask_phone,
-                format_code=codes.format_code, **(defaults | context))  # fmt: skip
+                format_code=codes.format_code, activate_url=public_url(request) + "/activate",
+                **(defaults | context))  # fmt: skip
 
 
 @get("/admin/streets/{street_id:int}", name="street_page")

@@ -21,14 +21,14 @@ from app.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
 from app.permissions import RULE, RULES, community_by_slug
 from app.roster import codes
-from app.web import client_address, form_values, page, require_user
+from app.web import client_address, form_values, page, public_url, require_user
 
 STAFF = "/c/{slug:str}/staff"
 
 
-def _labels() -> dict[str, Any]:
+def _labels(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {"role_labels": core.ROLE_LABELS, "scope_labels": core.SCOPE_LABELS, "mask_phone": accounts.mask_phone,
-            "format_code": codes.format_code}  # fmt: skip
+            "format_code": codes.format_code, "activate_url": public_url(request) + "/activate"}  # fmt: skip
 
 
 def parse_scope(form: Any) -> RoleScope:
@@ -58,7 +58,7 @@ async def _staff_page(request: Request[Any, Any, Any], slug: str, **context: Any
     defaults: dict[str, Any] = {"values": {"scope_kind": "community"}, "errors": {}, "chosen": RoleScope(),
                                 "appointed": None, "reset": None, "reset_values": {}, "reset_errors": {}}  # fmt: skip
     return page(request, "admin/staff.html", community=community, staff=staff, parts=parts, grantable=grantable,
-                describe=describe, **(_labels() | defaults | context))  # fmt: skip
+                describe=describe, **(_labels(request) | defaults | context))  # fmt: skip
 
 
 @get(STAFF, name="staff_list")
@@ -94,7 +94,7 @@ async def _scope_page(request: Request[Any, Any, Any], slug: str, membership_id:
     parts = await store.register_parts(int(community["id"]))
     defaults: dict[str, Any] = {"values": {"scope_kind": held[0].scope.kind}, "errors": {}, "chosen": held[0].scope}
     return page(request, "admin/scope.html", community=community, held=held[0], parts=parts, describe=describe,
-                **(_labels() | defaults | context))  # fmt: skip
+                **(_labels(request) | defaults | context))  # fmt: skip
 
 
 @get(STAFF + "/{membership_id:int}", name="staff_role")
@@ -151,7 +151,7 @@ async def community_roles(request: Request[Any, Any, Any], slug: FromPath[str]) 
         rows.append({"rule": rule, "cells": cells, "street": "yes" if rule.street else "no"})
     appoint = RULE["appoint_staff"]
     return page(request, "admin/roles.html", community=community, roles=roles, rows=rows, appoint=appoint,
-                rank=core.RANK, whole=core.WHOLE_COMMUNITY_ROLES, **_labels())  # fmt: skip
+                rank=core.RANK, whole=core.WHOLE_COMMUNITY_ROLES, **_labels(request))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- audit
@@ -183,8 +183,14 @@ async def _audit_page(request: Request[Any, Any, Any], communities: list[dict[st
         community_ids=ids, action=values["action"], actor=values["actor"],
         since=datetime.combine(since, time(), tz) if since else None,
         until=datetime.combine(until, time(), tz) + timedelta(days=1) if until else None))  # fmt: skip
-    return page(request, "admin/audit.html", entries=entries, values=values, title=title,
-                actions=await store.audit_actions(ids), many="street" in context, **(_labels() | context))  # fmt: skip
+    part_names: dict[tuple[str, int], str] = {}
+    for community_id in ids:
+        part_names |= {(p.kind, p.id): p.label for p in await store.register_parts(community_id)}
+    names = await store.account_names(int(e["object_id"]) for e in entries
+                                      if e["object_type"] == "account" and e["object_id"] is not None)  # fmt: skip
+    return page(request, "admin/audit.html", entries=entries, values=values, title=title, names=names,
+                action_labels=core.ACTION_LABELS, part_names=part_names,
+                actions=await store.audit_actions(ids), many="street" in context, **(_labels(request) | context))  # fmt: skip
 
 
 @get("/c/{slug:str}/audit", name="community_audit")
@@ -232,10 +238,23 @@ async def activate_submit(request: Request[Any, Any, Any]) -> Template | Redirec
 # --------------------------------------------------------------------------- one's own phone and sessions
 
 
+_BROWSERS = (("MicroMessenger", "WeChat"), ("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("HeadlessChrome", "Chrome"), ("Safari/", "Safari"))  # fmt: skip
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+            ("Mac OS", "macOS"), ("Linux", "Linux"))  # fmt: skip
+
+
+def device_name(user_agent: str) -> str:
+    """"Chrome · Android": enough to recognise one's own phone among the sessions, not the whole header."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
+    return " · ".join(p for p in (browser, system) if p)
+
+
 async def _security_page(request: Request[Any, Any, Any], **context: Any) -> Template:
     user = require_user(request)
     defaults: dict[str, Any] = {"values": {}, "errors": {}, "saved": request.query_params.get("saved", "")}
-    return page(request, "admin/security.html", sessions=await store.sessions(user.id),
+    return page(request, "admin/security.html", sessions=await store.sessions(user.id), device_name=device_name,
                 masked_phone=accounts.mask_phone(user.phone), **(defaults | context))  # fmt: skip
 
 
