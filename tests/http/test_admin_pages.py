@@ -54,14 +54,14 @@ async def test_the_audit_page_filters_by_action_actor_and_date(make_account):
         page = (await c.get("/c/xfl/audit")).text
         assert "role_granted" in page and "password_reset" in page and "安康主任" not in page
         page = (await c.get("/c/xfl/audit?action=password_reset")).text
-        assert "<code>role_granted</code>" not in page and "<code>password_reset</code>" in page
+        assert "<code class=\"audit-code\">role_granted</code>" not in page and "<code class=\"audit-code\">password_reset</code>" in page
         page = (await c.get("/c/xfl/audit?actor=王")).text
-        assert "<code>role_granted</code>" in page and "<code>password_reset</code>" not in page
+        assert "<code class=\"audit-code\">role_granted</code>" in page and "<code class=\"audit-code\">password_reset</code>" not in page
         from datetime import date
 
         since = (date.today() - timedelta(days=7)).isoformat()
         page = (await c.get(f"/c/xfl/audit?since={since}")).text
-        assert "<code>password_reset</code>" not in page and "<code>role_granted</code>" in page
+        assert "<code class=\"audit-code\">password_reset</code>" not in page and "<code class=\"audit-code\">role_granted</code>" in page
         assert (await c.get("/c/xfl/audit?since=not-a-date")).status_code == 200
 
 
