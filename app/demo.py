@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from app import accounts
 from app.db import write_transaction
-from app.tables import Account, Community
+from app.tables import Account, Community, Street
 
 DEMO_SLUG = "demo"
+DEMO_STREET_SLUG = "changning"
 DEMO_PASSWORD = "yishi-demo-2026"  # noqa: S105 - the demo password is published in the README
 
 
@@ -48,18 +49,35 @@ async def _ensure_account(spec: DemoAccount) -> int:
     )
 
 
+async def ensure_demo_community() -> int:
+    """The demo street (长宁街道) and community (幸福里社区), created if missing; the community's id."""
+    street = await Street.select(Street.id).where(Street.slug == DEMO_STREET_SLUG).first()
+    community = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
+    if street is not None and community is not None:
+        return int(community["id"])
+    async with write_transaction():
+        if street is None:
+            street_rows = await Street.insert(Street(slug=DEMO_STREET_SLUG, name="长宁街道")).returning(Street.id)
+            street_id = int(street_rows[0]["id"])
+        else:
+            street_id = int(street["id"])
+        if community is None:
+            rows = await Community.insert(
+                Community(slug=DEMO_SLUG, name="幸福里社区", street="长宁街道", street_ref=street_id)
+            ).returning(Community.id)
+            community_id = int(rows[0]["id"])
+        else:
+            community_id = int(community["id"])
+            await Community.update({Community.street_ref: street_id}).where(
+                (Community.id == community_id) & Community.street_ref.is_null()
+            )
+    accounts.forget_communities()
+    return community_id
+
+
 async def load_demo() -> list[DemoAccount]:
     """Create the demo community and its accounts if missing; return the accounts to print."""
-    community = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
-    if community is None:
-        async with write_transaction():
-            rows = await Community.insert(
-                Community(slug=DEMO_SLUG, name="幸福里社区", street="长宁街道")
-            ).returning(Community.id)
-        community_id = int(rows[0]["id"])
-        accounts.forget_communities()
-    else:
-        community_id = int(community["id"])
+    community_id = await ensure_demo_community()
     for spec in DEMO_ACCOUNTS:
         account_id = await _ensure_account(spec)
         if spec.role in accounts.ROLES:

@@ -244,19 +244,9 @@ async def load_roster_demo_community() -> int:
     """The demo community with its accounts, roles and roster only, without the other packages' demo data
     (meetings, votes, minutes): what the roster's own tests start from. Returns the community's id."""
     from app import accounts
-    from app.demo import DEMO_ACCOUNTS, DEMO_SLUG, _ensure_account
-    from app.tables import Community
+    from app.demo import DEMO_ACCOUNTS, _ensure_account, ensure_demo_community
 
-    row = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
-    if row is None:
-        async with write_transaction():
-            rows = await Community.insert(
-                Community(slug=DEMO_SLUG, name="幸福里社区", street="长宁街道")
-            ).returning(Community.id)
-        community_id = int(rows[0]["id"])
-        accounts.forget_communities()
-    else:
-        community_id = int(row["id"])
+    community_id = await ensure_demo_community()
     for spec in DEMO_ACCOUNTS:
         account_id = await _ensure_account(spec)
         if spec.role in accounts.ROLES:
