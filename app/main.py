@@ -87,9 +87,22 @@ def route_handlers() -> list[Any]:
     return [*APP_ROUTES, *ADMIN_ROUTES, *STAFF_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *DELIBERATION_ROUTES, *VOTES_ROUTES, *MINUTES_ROUTES, *PROJECT_ROUTES]
 
 
+def register_community_objects() -> None:
+    """Which addresses belong to which community, so that an archived community refuses changes everywhere."""
+    from app.admin.web import register_community_objects as register
+    from deliberation.minutes.tables import Minutes
+    from deliberation.tables import Meeting
+    from votes.projects.tables import Project
+    from votes.tables import Vote
+
+    for prefix, table in (("m", Meeting), ("v", Vote), ("p", Project), ("minutes", Minutes)):
+        register(prefix, table)
+
+
 def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
     from app.admin.web import before_request
 
+    register_community_objects()
     config = get_config()
     static = create_static_files_router(
         path="/static",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -296,14 +297,22 @@ async def set_archived(user: CurrentUser, community_id: int, archived: bool) -> 
 # A state-changing request checks whether its community is archived; a short per-process cache spares a
 # query per form post. Another process sees an archive within this time.
 ARCHIVED_CACHE_SECONDS = 5.0
-_archived_cache: dict[str, tuple[float, bool]] = {}
+_archived_cache: dict[str | int, tuple[float, bool]] = {}
 
 
 async def is_archived(slug: str) -> bool:
-    hit = _archived_cache.get(slug)
+    return await _cached_archived(slug, lambda: store.archived(slug))
+
+
+async def is_archived_id(community_id: int) -> bool:
+    return await _cached_archived(community_id, lambda: store.archived_id(community_id))
+
+
+async def _cached_archived(key: str | int, lookup: Callable[[], Awaitable[bool]]) -> bool:
+    hit = _archived_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < ARCHIVED_CACHE_SECONDS:
         return hit[1]
-    value = await store.archived(slug)
-    _archived_cache[slug] = (time.monotonic(), value)
+    value = await lookup()
+    _archived_cache[key] = (time.monotonic(), value)
     return value
 

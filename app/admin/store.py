@@ -84,6 +84,11 @@ async def archived(slug: str) -> bool:
     return row is not None and row["archived_at"] is not None
 
 
+async def archived_id(community_id: int) -> bool:
+    row = await Community.select(Community.archived_at).where(Community.id == community_id).first()
+    return row is not None and row["archived_at"] is not None
+
+
 # --------------------------------------------------------------------------- the register, as scopes see it
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from piccolo.table import Table
 
 from app import accounts
 from app.admin import core, services, staffing, store
@@ -50,6 +51,28 @@ def is_local(request: Request[Any, Any, Any]) -> bool:
         return False
 
 
+# Objects addressed outside /c/{slug} (/m/1, /v/2, /p/3, /minutes/4) whose table has a `community` column:
+# registered by the composition root (app.main), which may import every package; this one imports none.
+_COMMUNITY_OBJECTS: dict[str, type[Table]] = {}
+
+
+def register_community_objects(prefix: str, table: type[Table]) -> None:
+    _COMMUNITY_OBJECTS[prefix] = table
+
+
+async def _archived_target(path: str) -> bool:
+    parts = path.split("/")
+    if len(parts) < 3 or not parts[2]:
+        return False
+    if parts[1] == "c":
+        return await services.is_archived(parts[2])
+    table = _COMMUNITY_OBJECTS.get(parts[1])
+    if table is None or not parts[2].isascii() or not parts[2].isdigit():
+        return False
+    row = await table.select(table._meta.get_column_by_name("community")).where(table._meta.primary_key == int(parts[2])).first()
+    return row is not None and await services.is_archived_id(int(row["community"]))
+
+
 async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """Every request: the language and user; before set-up, everything leads to /setup; in an archived
     community, forms are refused."""
@@ -59,10 +82,8 @@ async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | Non
         return None
     if await services.setup_needed():
         return Redirect(path="/setup", status_code=303)
-    if request.method not in ("GET", "HEAD", "OPTIONS") and path.startswith("/c/"):
-        slug = path.split("/")[2]
-        if slug and await services.is_archived(slug):
-            return handle_domain_error(request, Conflict(ARCHIVED))
+    if request.method not in ("GET", "HEAD", "OPTIONS") and await _archived_target(path):
+        return handle_domain_error(request, Conflict(ARCHIVED))
     return None
 
 
