@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app import passwords
+from app.admin.core import COMMUNITY_ROLES
+from app.admin.core import ROLE_LABELS as ROLE_LABELS
 from app.db import is_unique_violation, write_transaction
 from app.errors import FormErrors, TooManyAttempts
 from app.i18n import lazy
@@ -26,17 +28,8 @@ MAX_FAILURES_PER_ACCOUNT = 5
 # Generous: a whole meeting room may share one public address behind the same NAT.
 MAX_FAILURES_PER_CLIENT = 100
 
-ROLES = ("facilitator", "recorder", "grid_worker", "building_lead", "counter", "scrutineer", "volunteer")
-ROLE_LABELS = {
-    "facilitator": lazy("Facilitator"),
-    "recorder": lazy("Recorder"),
-    "grid_worker": lazy("Grid worker"),
-    "building_lead": lazy("Building lead"),
-    "counter": lazy("Counter"),
-    "scrutineer": lazy("Scrutineer"),
-    "volunteer": lazy("Volunteer"),
-    "resident": lazy("Resident"),
-}
+# The community roles and their names live with the rules that grant them (app.admin.core).
+ROLES = COMMUNITY_ROLES
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")

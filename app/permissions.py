@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.accounts import CurrentUser, roles_in
+from app.admin.core import APPOINTING_COMMUNITY_ROLES
 from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.tables import Building, Community, Membership, StaffScope, StairwellUnit
@@ -35,7 +36,7 @@ RULES: tuple[Rule, ...] = (
     Rule("verify", lazy("Verify residents and print join slips"), frozenset({"facilitator", "grid_worker"}),
          scoped=frozenset({"grid_worker"})),
     Rule("appoint_staff", lazy("Appoint and remove staff, change their scopes, reset passwords in person"),
-         frozenset({"facilitator"}), street=True),
+         APPOINTING_COMMUNITY_ROLES, street=True),
     Rule("see_audit", lazy("Read the audit log"), frozenset({"facilitator", "recorder"}), street=True),
 )
 RULE = {r.key: r for r in RULES}

@@ -20,7 +20,7 @@ from app.config import get_config
 from app.db import engine, write_transaction
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import lazy
-from app.permissions import STAFF_ROLES, is_staff, require_role
+from app.permissions import RULE, STAFF_ROLES, is_staff, require_role
 from app.roster.scope import Scope, ScopeKind, flats_in_scope
 from app.tables import (
     AuditLog,
@@ -68,7 +68,7 @@ CHANNELS: Final = ("online", "paper", "meeting")
 MAX_OPTIONS: Final = 10
 # Ids per IN (…) list: well under SQLite's limit on bound variables.
 BATCH: Final = 500
-FACILITATOR: Final = ("facilitator",)
+FACILITATOR: Final = tuple(sorted(RULE["run_meetings_votes"].roles))  # the roles page shows the same set
 STAFF: Final = tuple(sorted(STAFF_ROLES))
 
 _VOTE_COLUMNS = (
