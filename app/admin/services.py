@@ -17,10 +17,10 @@ from app.accounts import CurrentUser
 from app.admin import core, store
 from app.audit import audit
 from app.db import is_unique_violation, write_transaction
-from app.errors import Forbidden, FormErrors, NotFound
+from app.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
 from app.roster import codes
-from app.tables import Account, Community, Street
+from app.tables import Account, Community, SigninAttempt, Street
 
 log = logging.getLogger("yishi")
 
@@ -64,12 +64,23 @@ async def new_setup_code() -> str | None:
     return code
 
 
-async def setup_code_matches(typed: str) -> bool:
+# Wrong set-up codes from one address within accounts.ATTEMPT_WINDOW before it must wait.
+MAX_SETUP_CODE_FAILURES = 20
+
+
+async def setup_code_matches(typed: str, client: str) -> bool:
+    """The typed code is the one printed in the log; wrong ones are counted per client address."""
+    key = "setup-client:" + client
+    since = now() - accounts.ATTEMPT_WINDOW
+    if await SigninAttempt.count().where((SigninAttempt.key == key) & (SigninAttempt.at > since)) >= MAX_SETUP_CODE_FAILURES:
+        raise TooManyAttempts(lazy("Too many wrong codes from this network. Please wait 15 minutes and try again."))
     normalised = codes.normalise_code(typed)
     stored = await store.get_setting(SETUP_CODE_KEY)
-    if normalised is None or not stored:
-        return False
-    return secrets.compare_digest(store.code_hash(normalised), stored)
+    if normalised is not None and stored and secrets.compare_digest(store.code_hash(normalised), stored):
+        return True
+    async with write_transaction():
+        await SigninAttempt.insert(SigninAttempt(key=key))
+    return False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from piccolo.table import Table
 from app import accounts
 from app.admin import core, services, staffing, store
 from app.controllers import _session_cookie
-from app.errors import Conflict, Forbidden, FormErrors, NotFound
+from app.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from app.i18n import lazy
 from app.roster import codes
 from app.web import (
@@ -110,7 +110,11 @@ async def setup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
         raise NotFound(lazy("This page does not exist. Check the address or go back to the start page."))
     form = await request.form()
     values = form_values(form, *SETUP_FIELDS)
-    if not is_local(request) and not await services.setup_code_matches(values["setup_code"]):
+    try:
+        code_ok = is_local(request) or await services.setup_code_matches(values["setup_code"], client_address(request))
+    except TooManyAttempts as exc:
+        return _setup_page(request, values, {"setup_code": exc.message}, 429)
+    if not code_ok:
         errors = {"setup_code": lazy("This is not the set-up code from the server's log. Copy it again, or open this page on the server itself.")}
         return _setup_page(request, values, errors, 403)
     try:

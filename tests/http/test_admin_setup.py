@@ -69,6 +69,18 @@ async def test_from_elsewhere_setup_needs_the_code_from_the_log_and_refusals_cha
     assert await counts() == (1, 1, 1)
 
 
+async def test_guessing_the_set_up_code_is_limited(monkeypatch):
+    monkeypatch.setattr(services, "MAX_SETUP_CODE_FAILURES", 3)
+    code = await services.new_setup_code()
+    async with client_from("203.0.113.8", done=False) as c:
+        await c.get("/setup")
+        for _ in range(3):
+            assert (await c.post_form("/setup", {**FORM, "setup_code": "ABCD-EFGH"})).status_code == 403
+        # Even the right code waits now.
+        assert (await c.post_form("/setup", {**FORM, "setup_code": code})).status_code == 429
+    assert await counts() == (0, 0, 0)
+
+
 async def test_from_the_server_itself_no_code_is_needed():
     async with client_from("127.0.0.1", done=False) as c:
         page = await c.get("/setup")
