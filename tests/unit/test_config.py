@@ -105,3 +105,15 @@ def test_every_command_has_help():
     for name, command in sub.choices.items():  # type: ignore[union-attr]
         assert command.format_help(), name
         assert command.description or command.format_usage()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["serve", "--demo"], "--demo"), (["serve", "--workers", "2"], "PostgreSQL")],
+)
+def test_production_serve_refuses_the_demo_and_several_workers_on_sqlite(tmp_path, args, says):
+    env = {**PRODUCTION, "YISHI_DATABASE_URL": f"sqlite:///{tmp_path}/y.sqlite3", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, check=False, timeout=60)  # fmt: skip
+    assert result.returncode == 2 and says in result.stderr
+    assert not (tmp_path / "y.sqlite3").exists()  # refused before touching the database
