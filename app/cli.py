@@ -1,4 +1,5 @@
-"""The `yishi` command line: serve, migrate, createadmin, demo, tally, recount, shares, roster, audit."""
+"""The `yishi` command line: serve, migrate, createadmin, demo, tally, recount, shares, roster, street,
+community, staff, audit."""
 
 from __future__ import annotations
 
@@ -65,16 +66,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _setup_code() -> str | None:
+    from community import db
+    from community.admin.services import new_setup_code
+
+    await db.open_pool()
+    try:
+        return await new_setup_code()
+    finally:
+        await db.close_pool()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    config = load_config()
+    if config.is_production and args.demo:
+        print("yishi serve: --demo publishes known passwords; it is refused when YISHI_ENV=production", file=sys.stderr)
+        return 2
+    if config.is_production and config.is_sqlite and args.workers > 1:
+        print("yishi serve: several workers need PostgreSQL: set YISHI_DATABASE_URL=postgresql://… "
+              "or serve with --workers 1", file=sys.stderr)  # fmt: skip
+        return 2
     asyncio.run(_migrate())
     if args.demo:
         asyncio.run(_demo())
-    config = load_config()
+    code = asyncio.run(_setup_code())
+    if code is not None:
+        from community.roster.codes import format_code
+
+        print(
+            "Yishi has no administrator yet: open /setup in a browser on this machine, or elsewhere "
+            f"with the one-time set-up code {format_code(code)}",
+            flush=True,
+        )
     if args.workers > 1 and config.is_sqlite:
         print("yishi: note: several workers on SQLite share one file; use PostgreSQL for several processes", file=sys.stderr)
-    print(f"Yishi is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    print(f"Yishi is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -140,6 +168,24 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
     return asyncio.run(_roster("export", args))
+
+
+def _admin(command: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        async def go() -> int:
+            from community import db
+            from community.admin.cli import run as admin_run
+
+            await _migrate()
+            await db.open_pool()
+            try:
+                return await admin_run(command, args)
+            finally:
+                await db.close_pool()
+
+        return asyncio.run(go())
+
+    return run
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -209,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--community", required=True, metavar="SLUG", help="the community's slug, e.g. demo")
     r.add_argument("file", help="where to write it: a .csv or .xlsx file")
     r.set_defaults(func=cmd_roster_export, needs_db=True)
+
+    from community.admin.cli import add_commands
+
+    add_commands(sub, _admin)
 
     p = sub.add_parser("audit", help="check published minutes and notices against the database")
     audit = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

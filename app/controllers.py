@@ -32,6 +32,18 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get("/readyz", name="readyz", include_in_schema=False)
+async def readyz() -> Response[Any]:
+    """Ready to serve: the database answers (for a load balancer or monitoring; /healthz only says the process runs)."""
+    from community.tables import Community
+
+    try:
+        await Community.count()
+    except Exception:  # any failure means not ready
+        return Response(content={"status": "database unavailable"}, status_code=503)
+    return Response(content={"status": "ok"})
+
+
 @get("/signin", name="signin")
 async def signin_page(request: Request[Any, Any, Any]) -> Template | Redirect:
     target = safe_next(request.query_params.get("next"))
@@ -85,6 +97,8 @@ async def account_page(request: Request[Any, Any, Any]) -> Template:
         masked_phone=accounts.mask_phone(user.phone),
         errors={},
         saved=request.query_params.get("saved") == "1",
+        activated=request.query_params.get("activated") == "1",
+        street_staff=await accounts.is_street_staff(user.id),
     )
 
 
@@ -129,4 +143,4 @@ async def set_language(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(path=target, status_code=303, cookies=[cookie])
 
 
-ROUTES = [landing, healthz, signin_page, signin_submit, signout, account_page, change_password, set_language]
+ROUTES = [landing, healthz, readyz, signin_page, signin_submit, signout, account_page, change_password, set_language]

@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 from app import wiring
 from community import db, live, templating
 from community.config import get_config
-from community.web import EXCEPTION_HANDLERS, add_security_headers, load_user
+from community.web import EXCEPTION_HANDLERS, add_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -40,6 +40,8 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
 
 
 def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
+    from community.admin.web import before_request
+
     config = get_config()
     static = create_static_files_router(
         path="/static",
@@ -58,7 +60,7 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
             cookie_secure=config.is_production,
             cookie_samesite="lax",
         ),
-        before_request=load_user,
+        before_request=before_request,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

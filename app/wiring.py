@@ -16,10 +16,13 @@ def register_all() -> list[Any]:
     global _routes
     if _routes is None:
         from app.controllers import ROUTES as APP_ROUTES
+        from community.admin.web import ROUTES as ADMIN_ROUTES
+        from community.admin.web_staff import ROUTES as STAFF_ROUTES
         from community.live import ROUTES as LIVE_ROUTES
         from community.roster.controllers import ROUTES as ROSTER_ROUTES
         from deliberation import wiring as deliberation
         from votes import wiring as votes
 
-        _routes = [*APP_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *deliberation.register(), *votes.register()]
+        _routes = [*APP_ROUTES, *ADMIN_ROUTES, *STAFF_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *deliberation.register(),
+                   *votes.register()]
     return _routes

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from community import passwords, ratelimit
+from community.admin.core import COMMUNITY_ROLES
+from community.admin.core import ROLE_LABELS as ROLE_LABELS
 from community.db import is_unique_violation, write_transaction
 from community.errors import FormErrors
 from community.i18n import lazy
@@ -26,14 +28,8 @@ ATTEMPT_WINDOW = ratelimit.WINDOW
 MAX_FAILURES_PER_ACCOUNT = ratelimit.PASSWORD_PER_ACCOUNT.most
 MAX_FAILURES_PER_CLIENT = ratelimit.PASSWORD_PER_CLIENT.most
 
-ROLES = ("facilitator", "recorder", "grid_worker", "building_lead")
-ROLE_LABELS = {
-    "facilitator": lazy("Facilitator"),
-    "recorder": lazy("Recorder"),
-    "grid_worker": lazy("Grid worker"),
-    "building_lead": lazy("Building lead"),
-    "resident": lazy("Resident"),
-}
+# The community roles and their names live with the rules that grant them (community.admin.core).
+ROLES = COMMUNITY_ROLES
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
@@ -72,6 +68,10 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "****" + phone[-4:]
+
+
+def valid_username(username: str) -> bool:
+    return bool(_USERNAME_RE.match(username))
 
 
 def _token_hash(token: str) -> str:
@@ -285,6 +285,12 @@ async def grant_role(account_id: int, community_id: int, role: str, actor: int |
                     detail={"role": role},
                 )
             )
+
+
+async def is_street_staff(account_id: int) -> bool:
+    from community.tables import StreetMembership
+
+    return bool(await StreetMembership.exists().where(StreetMembership.account == account_id))
 
 
 async def memberships(account_id: int) -> list[dict[str, Any]]:

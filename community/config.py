@@ -90,6 +90,43 @@ def _secret_key(environ: Mapping[str, str], env: str, var_dir: Path) -> str:
     return key
 
 
+GENERATE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def _trusted_proxies(environ: Mapping[str, str]) -> frozenset[str]:
+    import ipaddress
+
+    proxies = frozenset(p.strip() for p in environ.get("YISHI_TRUSTED_PROXIES", "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError as exc:
+            raise ConfigError(
+                "YISHI_TRUSTED_PROXIES", f"{proxy!r} is not an IP address (list the proxies' addresses, comma-separated)"
+            ) from exc
+    return proxies
+
+
+def _production_checks(environ: Mapping[str, str], secret_key: str, public_url: str | None) -> None:
+    """What a production server refuses to start without: each message says what to set."""
+    if len(set(secret_key)) < 12:
+        raise ConfigError("YISHI_SECRET_KEY", f"looks guessable (too few different characters); generate one: {GENERATE_KEY}")
+    url = environ.get("YISHI_DATABASE_URL", "").strip()
+    if not url:
+        raise ConfigError(
+            "YISHI_DATABASE_URL",
+            "is required when YISHI_ENV=production, e.g. postgresql://yishi:PASSWORD@127.0.0.1:5432/yishi",
+        )
+    if url.startswith("sqlite:///") and not url[len("sqlite:///") :].startswith("/"):
+        raise ConfigError("YISHI_DATABASE_URL", "a production sqlite path must be absolute: sqlite:////var/lib/yishi/yishi.sqlite3")
+    if public_url is None:
+        raise ConfigError(
+            "YISHI_PUBLIC_URL", "is required when YISHI_ENV=production: the https address residents use, e.g. https://yishi.example.org"
+        )
+    if not public_url.startswith("https://"):
+        raise ConfigError("YISHI_PUBLIC_URL", "must start with https:// when YISHI_ENV=production (put Yishi behind a TLS proxy)")
+
+
 def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DIR) -> Config:
     """Read the configuration; raise ConfigError naming the first bad variable."""
     environ = os.environ if environ is None else environ
@@ -100,7 +137,7 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
     redis_url = environ.get("YISHI_REDIS_URL", "").strip() or None
     if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError("YISHI_REDIS_URL", "must start with redis:// or rediss://")
-    proxies = frozenset(p.strip() for p in environ.get("YISHI_TRUSTED_PROXIES", "").split(",") if p.strip())
+    proxies = _trusted_proxies(environ)
     timezone = environ.get("YISHI_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         from zoneinfo import ZoneInfo
@@ -117,11 +154,8 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
             raise ConfigError("YISHI_PUBLIC_URL", "must be an http or https address without a path, e.g. https://yishi.example.org")
     secret_key = _secret_key(environ, env, var_dir)
-    if env == "production" and public_url is None:
-        # Without it, absolute links (QR codes, feeds, printed slips) would come from the request's Host header.
-        raise ConfigError(
-            "YISHI_PUBLIC_URL", "is required when YISHI_ENV=production, e.g. https://yishi.example.org"
-        )
+    if env == "production":
+        _production_checks(environ, secret_key, public_url)
     return Config(
         database_url=database_url,
         secret_key=secret_key,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from community import accounts
-from community.tables import Account
+from community.db import write_transaction
+from community.tables import Account, Community, Street
 
 DEMO_SLUG = "demo"
+DEMO_STREET_SLUG = "changning"
 DEMO_PASSWORD = "yishi-demo-2026"  # noqa: S105 - the demo password is published in the README
 
 
@@ -45,3 +47,29 @@ async def ensure_account(spec: DemoAccount) -> int:
         phone=spec.login if is_phone else None,
         is_site_admin=spec.role == "admin",
     )
+
+
+async def ensure_demo_community() -> int:
+    """The demo street (长宁街道) and community (幸福里社区), created if missing; the community's id."""
+    street = await Street.select(Street.id).where(Street.slug == DEMO_STREET_SLUG).first()
+    community = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
+    if street is not None and community is not None:
+        return int(community["id"])
+    async with write_transaction():
+        if street is None:
+            street_rows = await Street.insert(Street(slug=DEMO_STREET_SLUG, name="长宁街道")).returning(Street.id)
+            street_id = int(street_rows[0]["id"])
+        else:
+            street_id = int(street["id"])
+        if community is None:
+            rows = await Community.insert(
+                Community(slug=DEMO_SLUG, name="幸福里社区", street="长宁街道", street_ref=street_id)
+            ).returning(Community.id)
+            community_id = int(rows[0]["id"])
+        else:
+            community_id = int(community["id"])
+            await Community.update({Community.street_ref: street_id}).where(
+                (Community.id == community_id) & Community.street_ref.is_null()
+            )
+    accounts.forget_communities()
+    return community_id

@@ -10,7 +10,7 @@ from community.db import write_transaction
 from community.roster import importer
 from community.roster.plan import person_key, tenant_key
 from community.roster.template import FlatKey, FlatRow, PersonRef
-from community.tables import Account, Building, Flat, Membership, Person, RoleScope, Verification
+from community.tables import Account, Building, Flat, Membership, Person, StaffScope, Verification
 
 SEED = 2026
 # (compound, ((building, area of plan A, area of plan B), …)) in hundredths of m²: flats x01 are plan A,
@@ -195,7 +195,8 @@ async def load_roster_demo(community_id: int) -> None:
             (Building.compound.community == community_id) & (Building.compound.name == SCOPE_COMPOUND)
         )
     }
-    scopes: list[RoleScope] = []
+    scopes: list[StaffScope] = []
+    scoped: list[int] = []
     for login, role, names in ROLE_SCOPES:
         account_id = accounts.get(login)
         membership = (
@@ -213,13 +214,15 @@ async def load_roster_demo(community_id: int) -> None:
             continue
         present = {
             int(r["building"])
-            for r in await RoleScope.select(RoleScope.building).where(RoleScope.membership == membership["id"])
+            for r in await StaffScope.select(StaffScope.building).where(StaffScope.membership == membership["id"])
+            if r["building"] is not None
         }
         scopes += [
-            RoleScope(membership=membership["id"], building=buildings[name])
+            StaffScope(membership=membership["id"], building=buildings[name])
             for name in names
             if name in buildings and buildings[name] not in present
         ]
+        scoped.append(int(membership["id"]))
 
     if not (links or verifications or scopes):
         return
@@ -229,7 +232,9 @@ async def load_roster_demo(community_id: int) -> None:
         if verifications:
             await Verification.insert(*verifications)
         if scopes:
-            await RoleScope.insert(*scopes)
+            await StaffScope.insert(*scopes)
+        if scoped:
+            await Membership.update({Membership.scope_kind: "building"}).where(Membership.id.is_in(scoped))
 
 
 
@@ -239,19 +244,9 @@ async def load_roster_demo_community() -> int:
     """The demo community with its accounts, roles and roster only, without the other packages' demo data
     (meetings, votes, minutes): what the roster's own tests start from. Returns the community's id."""
     from community import accounts
-    from community.demo_accounts import DEMO_ACCOUNTS, DEMO_SLUG, ensure_account
-    from community.tables import Community
+    from community.demo_accounts import DEMO_ACCOUNTS, ensure_account, ensure_demo_community
 
-    row = await Community.select(Community.id).where(Community.slug == DEMO_SLUG).first()
-    if row is None:
-        async with write_transaction():
-            rows = await Community.insert(
-                Community(slug=DEMO_SLUG, name="幸福里社区", street="长宁街道")
-            ).returning(Community.id)
-        community_id = int(rows[0]["id"])
-        accounts.forget_communities()
-    else:
-        community_id = int(row["id"])
+    community_id = await ensure_demo_community()
     for spec in DEMO_ACCOUNTS:
         account_id = await ensure_account(spec)
         if spec.role in accounts.ROLES:

@@ -1,4 +1,5 @@
-"""Tables of the app package: communities, accounts, roles, sessions, sign-in attempts, audit log."""
+"""Tables of the app package: streets, communities, accounts, roles and their scopes, sessions, sign-in
+attempts, one-time codes, site settings, audit log."""
 
 from piccolo.columns import (
     JSON,
@@ -16,15 +17,31 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
+class Street(Table):
+    """A 街道 (sub-district office): it groups communities and has staff of its own."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    address = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Community(Table):
     """A 社区 served by this deployment; its slug appears in public URLs (/c/{slug})."""
 
     id = Serial(primary_key=True)
     slug = Varchar(length=64, unique=True)
     name = Varchar(length=200)
+    # The street's name as shown on pages; kept equal to street_ref's name by community.admin.
     street = Varchar(length=200, default="")
     settings = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
+    street_ref = ForeignKey(references=Street, null=True, on_delete=OnDelete.set_null)
+    address = Varchar(length=300, default="")
+    timezone = Varchar(length=64, default="")  # "" means the deployment's YISHI_TIMEZONE
+    # An archived community is read-only: its pages and publications stay, nothing changes any more.
+    archived_at = Timestamptz(null=True, default=None)
 
 
 class Account(Table):
@@ -48,6 +65,19 @@ class Membership(Table):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
     community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
     role = Varchar(length=32)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # "community", "compound", "building" or "stairwell_unit" (the StaffScope rows say which ones);
+    # "" for rows from before scopes: grid workers and building leads then cover their StaffScope buildings.
+    scope_kind = Varchar(length=16, default="")
+
+
+class StreetMembership(Table, tablename="street_membership"):
+    """A role an account holds at street level (street staff: 街道工作人员) for every community of the street."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    street = ForeignKey(references=Street, on_delete=OnDelete.cascade, null=False)
+    role = Varchar(length=32, default="street_staff")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -77,6 +107,7 @@ class AuditLog(Table, tablename="audit_log"):
     id = Serial(primary_key=True)
     community = ForeignKey(references=Community, null=True, on_delete=OnDelete.set_null)
     actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    street = ForeignKey(references=Street, null=True, on_delete=OnDelete.set_null)
     action = Varchar(length=64)
     object_type = Varchar(length=64, default="")
     object_id = Integer(null=True, default=None)
@@ -197,11 +228,49 @@ class JoinCode(Table, tablename="join_code"):
 
 
 class RoleScope(Table, tablename="role_scope"):
-    """The buildings a grid worker (网格) or building lead (楼栋长) is responsible for."""
+    """Superseded by StaffScope (its rows were copied there); kept so that existing databases migrate."""
 
     id = Serial(primary_key=True)
     membership = ForeignKey(references=Membership, on_delete=OnDelete.cascade, null=False)
     building = ForeignKey(references=Building, on_delete=OnDelete.cascade, null=False)
+
+
+class StaffScope(Table, tablename="staff_scope"):
+    """One part of the register a staff role covers: exactly one of compound, building or stairwell unit,
+    as the membership's scope_kind says. No rows and scope_kind "community": the whole community."""
+
+    id = Serial(primary_key=True)
+    membership = ForeignKey(references=Membership, on_delete=OnDelete.cascade, null=False)
+    compound = ForeignKey(references=Compound, on_delete=OnDelete.cascade, null=True, default=None)
+    building = ForeignKey(references=Building, on_delete=OnDelete.cascade, null=True, default=None)
+    stairwell_unit = ForeignKey(references=StairwellUnit, on_delete=OnDelete.cascade, null=True, default=None)
+
+
+class AccountCode(Table, tablename="account_code"):
+    """A one-time code handed over in person: activate a new staff account, reset a forgotten password, or
+    accept an invitation as a proxy holder. Only its SHA-256 is stored; the code is shown once."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    code_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=16)  # activate / reset / proxy
+    community = ForeignKey(references=Community, null=True, on_delete=OnDelete.cascade)
+    proxy_id = Integer(null=True, default=None)  # votes.tables.Proxy, for purpose "proxy"
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    failed_attempts = Integer(default=0)
+
+
+class SiteSetting(Table, tablename="site_setting"):
+    """Settings of the whole installation, by key (the first-run set-up code's hash)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=64, unique=True)
+    value = Text(default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class RosterUpload(Table, tablename="roster_upload"):

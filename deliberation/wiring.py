@@ -7,9 +7,15 @@ from typing import Any
 
 def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
+    from community.admin.web import register_community_objects
     from deliberation import feed
     from deliberation.controllers import ROUTES
     from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
+    from deliberation.minutes.tables import Minutes
+    from deliberation.tables import Meeting
 
     feed.register()
+    # An archived community refuses changes at these addresses too.
+    register_community_objects("m", Meeting)
+    register_community_objects("minutes", Minutes)
     return [*ROUTES, *MINUTES_ROUTES]

@@ -78,6 +78,10 @@ class Client(httpx.AsyncClient):
 async def client() -> AsyncIterator[Client]:
     # Same event loop as the tests (httpx's ASGI transport, not Litestar's threaded portal),
     # so the PostgreSQL pool and the tests' own queries share one loop.
+    from community.admin.services import forget_setup_state
+
+    # An installation that has been set up (tests/http/test_admin_setup.py starts from a fresh one).
+    forget_setup_state(done=True)
     app = create_app()
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with running(app), Client(transport=transport, base_url="http://testserver.local") as c:

@@ -13,7 +13,7 @@ from community.errors import Conflict, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user
-from votes import casting, live, paper, proxies, services
+from votes import casting, live, paper, services
 from votes import settings as vote_settings
 from votes.errors import AlreadyVoted, NotEligible
 from votes.extras import ballot_extras
@@ -532,51 +532,6 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
                 count=len(ballots), limit=paper.PRINT_LIMIT, **vote_context(vote))
 
 
-# --- proxies -------------------------------------------------------------------------------------------
-
-
-async def _proxies_page(request: Request[Any, Any, Any], vote: VoteInfo, values: dict[str, str] | None = None,
-                        errors: dict[str, str] | None = None, status_code: int = 200, saved: bool = False) -> Template:
-    return page(request, "votes/proxies.html", fragment="votes/_proxy_form.html", proxies=await proxies.proxies_of(vote),
-                values=values or {}, errors=errors or {}, saved=saved, status_code=status_code, **vote_context(vote))
-
-
-@get("/v/{vote_id:int}/proxies", name="votes_proxies")
-async def proxies_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
-    user = require_user(request)
-    vote = await services.get_vote(vote_id)
-    await services.require_facilitator(user, vote)
-    return await _proxies_page(request, vote, saved=request.query_params.get("saved") == "1")
-
-
-@post("/v/{vote_id:int}/proxies", name="votes_proxy_record", request_max_body_size=UPLOAD_LIMIT)
-async def proxy_record(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
-    user = require_user(request)
-    vote = await services.get_vote(vote_id)
-    await services.require_facilitator(user, vote)
-    form = await request.form()
-    photo = form.get("photo")
-    try:
-        await proxies.record_proxy(user, vote_id, form, photo if hasattr(photo, "read") else None)
-    except FormErrors as exc:
-        return await _proxies_page(request, vote, exc.values, exc.errors, status_code=422)
-    return Redirect(path=f"/v/{vote_id}/proxies?saved=1", status_code=303)
-
-
-@post("/v/{vote_id:int}/proxies/{proxy_id:int}/revoke", name="votes_proxy_revoke")
-async def proxy_revoke(request: Request[Any, Any, Any], vote_id: FromPath[int], proxy_id: FromPath[int]) -> Redirect:
-    user = require_user(request)
-    await proxies.revoke_proxy(user, vote_id, proxy_id)
-    return Redirect(path=f"/v/{vote_id}/proxies", status_code=303)
-
-
-@get("/v/{vote_id:int}/proxies/{proxy_id:int}/photo", name="votes_proxy_photo")
-async def proxy_photo(request: Request[Any, Any, Any], vote_id: FromPath[int], proxy_id: FromPath[int]) -> Response[bytes]:
-    user = require_user(request)
-    photo = await proxies.proxy_photo(user, vote_id, proxy_id)
-    return Response(content=photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, no-store"})
-
-
 ROUTES = [
     my_votes,
     community_votes,
@@ -606,8 +561,4 @@ ROUTES = [
     paper_confirm,
     paper_reject,
     paper_print,
-    proxies_page,
-    proxy_record,
-    proxy_revoke,
-    proxy_photo,
 ]

@@ -19,6 +19,8 @@ class VoteOpened:
 
 @dataclass(frozen=True, slots=True)
 class VoteClosed:
-    """The vote is closed and counted; its result and record are stored."""
+    """The vote is closed and counted; its result and record are stored. `actor`: who closed it (None: the
+    vote clock)."""
 
     vote_id: int
+    actor: int | None = None

@@ -220,6 +220,10 @@ async def revoke_proxy(user: CurrentUser, vote_id: int, proxy_id: int) -> None:
         if proxy["revoked_at"] is None:
             await Proxy.update({Proxy.revoked_at: now()}).where(Proxy.id == proxy_id)
             await audit(vote.community_id, user.id, "proxy_revoked", vote.id, {"proxy": proxy_id})
+    from community.admin.invites import expire_proxy_accounts
+
+    # An account made by an invitation for this proxy ends with it.
+    await expire_proxy_accounts([proxy_id], user.id)
 
 
 async def proxy_photo(user: CurrentUser, vote_id: int, proxy_id: int) -> Photo:

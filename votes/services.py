@@ -19,7 +19,7 @@ from community.config import get_config
 from community.db import engine, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from community.permissions import STAFF_ROLES, is_staff, require_role
+from community.permissions import RULE, STAFF_ROLES, is_staff, require_role
 from community.roster.scope import Scope, ScopeKind, flats_in_scope
 from community.tables import (
     AuditLog,
@@ -70,7 +70,7 @@ CHANNELS: Final = ("online", "paper", "meeting")
 MAX_OPTIONS: Final = 10
 # Ids per IN (…) list: well under SQLite's limit on bound variables.
 BATCH: Final = 500
-FACILITATOR: Final = ("facilitator",)
+FACILITATOR: Final = tuple(sorted(RULE["run_meetings_votes"].roles))  # the roles page shows the same set
 STAFF: Final = tuple(sorted(STAFF_ROLES))
 
 _VOTE_COLUMNS = (
@@ -933,7 +933,7 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
         if record_text is not None:
             await VoteRecordFile.insert(VoteRecordFile(vote=vote.id, body=record_text))
         await audit(vote.community_id, actor, "vote_closed", vote.id, {"outcome": str(result.get("outcome"))})
-    await events.publish(VoteClosed(vote.id))
+    await events.publish(VoteClosed(vote.id, actor))
 
 
 def _measure(m: Measure) -> dict[str, object]:

@@ -14,6 +14,7 @@ def register() -> list[Any]:
     """
     from community import events
     from community import live as app_live
+    from community.admin.web import register_community_objects
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
     from votes import live, services
@@ -21,6 +22,10 @@ def register() -> list[Any]:
     from votes.events import BallotCast, VoteClosed, VoteOpened
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
+    from votes.projects.tables import Project
+    from votes.proxy_controllers import ROUTES as PROXY_ROUTES
+    from votes.proxy_invites import on_vote_closed as expire_proxy_invites
+    from votes.tables import Vote
 
     app_live.register_channel("vote", live._authorize, live._snapshot)
     register_projector_panel(live.projector_panel)
@@ -28,5 +33,8 @@ def register() -> list[Any]:
     events.subscribe(BallotCast, live.on_ballot_cast)
     events.subscribe(VoteOpened, live.on_vote_opened_or_closed)
     events.subscribe(VoteClosed, live.on_vote_opened_or_closed)
+    events.subscribe(VoteClosed, expire_proxy_invites)
+    register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
+    register_community_objects("p", Project)
     public.register()
-    return [*ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

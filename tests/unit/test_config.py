@@ -53,6 +53,36 @@ def test_bad_configuration_names_the_variable(tmp_path, environ, variable):
     assert info.value.variable == variable
 
 
+PRODUCTION = {
+    "YISHI_ENV": "production",
+    "YISHI_SECRET_KEY": "k7Qm2xV9pLr4Tz8Wn3Bc6Hd1Fg5Js0Ya",
+    "YISHI_DATABASE_URL": "postgresql://yishi:pw@127.0.0.1:5432/yishi",
+    "YISHI_PUBLIC_URL": "https://yishi.example.org",
+}
+
+
+def test_a_complete_production_configuration_starts(tmp_path):
+    config = load_config(PRODUCTION, var_dir=tmp_path)
+    assert config.is_production and config.public_url == "https://yishi.example.org"
+
+
+@pytest.mark.parametrize(
+    ("change", "variable", "says"),
+    [
+        ({"YISHI_SECRET_KEY": "a" * 40}, "YISHI_SECRET_KEY", "secrets.token_urlsafe"),
+        ({"YISHI_DATABASE_URL": ""}, "YISHI_DATABASE_URL", "postgresql://"),
+        ({"YISHI_DATABASE_URL": "sqlite:///./var/yishi.sqlite3"}, "YISHI_DATABASE_URL", "absolute"),
+        ({"YISHI_PUBLIC_URL": ""}, "YISHI_PUBLIC_URL", "https://"),
+        ({"YISHI_PUBLIC_URL": "http://yishi.example.org"}, "YISHI_PUBLIC_URL", "https://"),
+        ({"YISHI_TRUSTED_PROXIES": "127.0.0.1, nginx"}, "YISHI_TRUSTED_PROXIES", "IP address"),
+    ],
+)
+def test_production_refuses_a_missing_or_unsafe_setting_and_says_what_to_set(tmp_path, change, variable, says):
+    with pytest.raises(ConfigError) as info:
+        load_config({**PRODUCTION, **change}, var_dir=tmp_path)
+    assert info.value.variable == variable and says in info.value.problem
+
+
 def test_cli_exits_2_with_one_line_on_bad_configuration(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"],
@@ -89,3 +119,15 @@ def test_every_command_has_help():
     for name, command in sub.choices.items():  # type: ignore[union-attr]
         assert command.format_help(), name
         assert command.description or command.format_usage()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["serve", "--demo"], "--demo"), (["serve", "--workers", "2"], "PostgreSQL")],
+)
+def test_production_serve_refuses_the_demo_and_several_workers_on_sqlite(tmp_path, args, says):
+    env = {**PRODUCTION, "YISHI_DATABASE_URL": f"sqlite:///{tmp_path}/y.sqlite3", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, check=False, timeout=60)  # fmt: skip
+    assert result.returncode == 2 and says in result.stderr
+    assert not (tmp_path / "y.sqlite3").exists()  # refused before touching the database

@@ -1,0 +1,30 @@
+"""The one audit function: who did what, when. Call it inside the write transaction of the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from community.tables import AuditLog
+
+
+async def audit(
+    action: str,
+    *,
+    actor: int | None,
+    community: int | None = None,
+    street: int | None = None,
+    object_type: str = "",
+    object_id: int | None = None,
+    **detail: Any,
+) -> None:
+    await AuditLog.insert(
+        AuditLog(
+            action=action,
+            actor=actor,
+            community=community,
+            street=street,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+    )
