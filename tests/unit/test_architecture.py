@@ -42,7 +42,7 @@ CORE = {
     "votes.projects.diagram", "deliberation.rules", "deliberation.text", "deliberation.uploads",
     "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.present",
     "deliberation.minutes.rules", "community.roster.template", "community.roster.plan", "community.roster.codes",
-    "community.config", "community.i18n", "community.safetext",
+    "community.config", "community.i18n", "community.safetext", "community.admin.core",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
@@ -53,6 +53,8 @@ SERVICES = {
     "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
     "community.roster.importer", "community.roster.joining", "community.permissions", "community.events",
+    "community.admin.services", "community.admin.staffing", "community.admin.invites", "community.admin.store",
+    "community.audit", "votes.proxy_invites",
 }
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
