@@ -11,6 +11,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from community.config import ConfigError, load_config
 
@@ -194,6 +195,38 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return verify_main(args.community)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.backup import BackupError, Places, backup
+    from community.config import get_config
+
+    config = get_config()
+    try:
+        manifest = backup(Places.of(config), config.secret_key, Path(args.dir))
+    except BackupError as exc:
+        print(f"yishi backup: {exc}", file=sys.stderr)
+        return 1
+    files = manifest["files"]
+    assert isinstance(files, dict)
+    print(f"yishi backup: {len(files)} files in {args.dir} ({manifest['engine']}); keep a copy on another machine")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.backup import BackupError, Places, restore
+    from community.config import get_config
+
+    try:
+        notes = restore(Places.of(get_config()), Path(args.dir))
+    except BackupError as exc:
+        print(f"yishi restore: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    asyncio.run(_migrate())
+    for note in notes:
+        print(f"yishi restore: {note}", file=sys.stderr)
+    print("yishi restore: restored; run `yishi audit verify` to check the publications, then start Yishi")
+    return 0
+
+
 def _pure(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -259,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     from community.admin.cli import add_commands
 
     add_commands(sub, _admin)
+
+    p = sub.add_parser(
+        "backup", help="write a consistent backup (database, uploads, secret key, manifest) into a new directory"
+    )
+    p.add_argument("dir", help="a new or empty directory, e.g. /var/backups/yishi/2026-12-03")
+    p.set_defaults(func=cmd_backup, needs_db=True)
+    p = sub.add_parser(
+        "restore",
+        help="stop Yishi first: check a backup against its manifest, then replace the database, uploads and key",
+    )
+    p.add_argument("dir", help="a directory written by `yishi backup`")
+    p.set_defaults(func=cmd_restore, needs_db=True)
 
     p = sub.add_parser("audit", help="check published minutes and notices against the database")
     audit = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
