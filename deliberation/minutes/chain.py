@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from community.config import get_config
 from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash
 from deliberation.minutes.tables import Publication
+
+
+def listing_of(
+    title: str, summary: str, outcomes: Sequence[Mapping[str, object]], ends_at: datetime | None, buildings: Sequence[str]
+) -> dict[str, object]:
+    """The board's listing of a publication, as it is hashed (and compared by the audit)."""
+    return {
+        "title": title,
+        "summary": summary,
+        "outcomes": [dict(o) for o in outcomes],
+        # To the second, in UTC: the same instant reads back the same from either database.
+        "ends_at": ends_at.astimezone(UTC).replace(microsecond=0).isoformat() if ends_at is not None else None,
+        "buildings": list(buildings),
+    }
 
 
 async def append(
@@ -39,6 +53,10 @@ async def append(
     seq = int(last["seq"]) + 1 if last else 1
     previous = str(last["sha256"]) if last else GENESIS
     published_at = published_at.replace(microsecond=0)  # stamped to the second on both engines
+    # What the notice board lists (title, summary, decisions, end of the objection period, buildings) is
+    # hashed with the content, so `yishi audit verify` and anyone outside can tell when a listing changed.
+    listing = listing_of(title[:200], summary[:500], outcomes, ends_at, buildings)
+    content = {**content, "listing": listing}
     digest = chain_hash(community_id, seq, kind, published_at, previous, content)
     await Publication.insert(
         Publication(

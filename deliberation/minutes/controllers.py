@@ -14,7 +14,7 @@ from community.permissions import is_staff
 from community.safetext import parse_id
 from community.web import current_user, is_htmx, page, public_url, require_user
 from deliberation.minutes import board as board_service
-from deliberation.minutes import notices, pages, service
+from deliberation.minutes import notices, pages, public_chain, service
 from deliberation.text import render_markdown
 
 PUBLIC_CACHE = "public, max-age=60"
@@ -67,6 +67,17 @@ async def noticeboard_feed(request: Request[Any, Any, Any], slug: FromPath[str])
         content=body.encode("utf-8"),
         media_type="application/atom+xml; charset=utf-8",
         headers={"Cache-Control": PUBLIC_CACHE},
+    )
+
+
+@get("/c/{slug:str}/chain.json", name="noticeboard_chain")
+async def noticeboard_chain(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    """Every publication of the community with what its hash covers: check it with docs/publications.md."""
+    document = await public_chain.chain_document(slug)
+    return Response(
+        content=json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
+        media_type="application/json; charset=utf-8",
+        headers={"Cache-Control": PUBLIC_CACHE, "Content-Disposition": f'inline; filename="{slug}-chain.json"'},
     )
 
 
@@ -268,6 +279,7 @@ async def minutes_discard(request: Request[Any, Any, Any], minutes_id: FromPath[
 
 
 ROUTES = [
+    noticeboard_chain,
     noticeboard,
     noticeboard_feed,
     minutes_page,
