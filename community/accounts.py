@@ -7,16 +7,18 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from community import passwords, ratelimit
 from community.admin.core import COMMUNITY_ROLES
 from community.admin.core import ROLE_LABELS as ROLE_LABELS
+from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import FormErrors
 from community.i18n import lazy
-from community.tables import Account, AuditLog, Community, Membership, UserSession
+from community.tables import Account, Community, Membership, UserSession
 
 SESSION_COOKIE = "yishi_session"
 SESSION_LIFETIME = timedelta(days=30)
@@ -45,10 +47,6 @@ class CurrentUser:
     phone: str | None
     is_site_admin: bool
     session_id: int
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -256,7 +254,7 @@ async def change_password(user: CurrentUser, current: str, new: str, confirm: st
             Account.id == user.id
         )
         await UserSession.delete().where((UserSession.account == user.id) & (UserSession.id != user.session_id))
-        await AuditLog.insert(AuditLog(actor=user.id, action="password_changed", object_type="account", object_id=user.id))
+        await audit("password_changed", actor=user.id, object_type="account", object_id=user.id)
 
 
 async def roles_in(account_id: int, community_id: int) -> set[str]:
@@ -275,16 +273,7 @@ async def grant_role(account_id: int, community_id: int, role: str, actor: int |
         )
         if not exists:
             await Membership.insert(Membership(account=account_id, community=community_id, role=role))
-            await AuditLog.insert(
-                AuditLog(
-                    community=community_id,
-                    actor=actor,
-                    action="role_granted",
-                    object_type="account",
-                    object_id=account_id,
-                    detail={"role": role},
-                )
-            )
+            await audit("role_granted", actor=actor, community=community_id, object_type="account", object_id=account_id, details={"role": role})
 
 
 async def is_street_staff(account_id: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from community.tables import AuditLog
@@ -15,6 +16,7 @@ async def audit(
     street: int | None = None,
     object_type: str = "",
     object_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
     **detail: Any,
 ) -> None:
     await AuditLog.insert(
@@ -25,6 +27,6 @@ async def audit(
             street=street,
             object_type=object_type,
             object_id=object_id,
-            detail=detail,
+            detail={**(details or {}), **detail},
         )
     )

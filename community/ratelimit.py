@@ -9,8 +9,9 @@ counts. A success does not reset the count: a guesser who also knows one valid s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import write_transaction
 from community.errors import TooManyAttempts
 from community.i18n import lazy
@@ -64,10 +65,6 @@ def key(limit: Limit, subject: str) -> str:
 def exceeded(failures: int, limit: Limit) -> bool:
     """Whether one more attempt is refused after `failures` recent failures."""
     return failures >= limit.most
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def failures(limit: Limit, subject: str) -> int:

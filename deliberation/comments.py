@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import engine, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -36,10 +37,6 @@ COLUMNS = (
     Comment.pinned,
     Comment.off_projector,
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -6,16 +6,18 @@ import asyncio
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from community.accounts import CurrentUser, roles_in
+from community.audit import audit as audit_log
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import community_by_slug, require_role
-from community.tables import AuditLog, Building, Community, Compound, Membership, StairwellUnit
+from community.tables import Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules, uploads
 from deliberation.access import MeetingContext, item_of, links_of, scope_ids
 from deliberation.rules import FlatPlace
@@ -23,22 +25,9 @@ from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, N
 from deliberation.text import place_title
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def audit(ctx_community: int, actor: int | None, action: str, object_type: str, object_id: int,
                 detail: dict[str, Any] | None = None) -> None:  # fmt: skip
-    await AuditLog.insert(
-        AuditLog(
-            community=ctx_community,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail or {},
-        )
-    )
+    await audit_log(action, actor=actor, community=ctx_community, object_type=object_type, object_id=object_id, details=detail or {})
 
 
 # --- Lists ------------------------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
@@ -14,10 +15,6 @@ from deliberation import rules
 from deliberation.access import MeetingContext, attached_flats, item_of, scope_ids
 from deliberation.meetings import audit
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, SpeakerRequest
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _require_session(ctx: MeetingContext) -> None:

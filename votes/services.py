@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from community import accounts, events, i18n
+from community import events, i18n
 from community.accounts import CurrentUser
+from community.audit import audit as audit_log
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import engine, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -22,7 +24,6 @@ from community.i18n import lazy
 from community.permissions import RULE, STAFF_ROLES, is_staff, require_role
 from community.roster.scope import Scope, ScopeKind, flats_in_scope
 from community.tables import (
-    AuditLog,
     Building,
     Community,
     Compound,
@@ -105,10 +106,6 @@ _VOTE_COLUMNS = (
     Vote.opened_at,
     Vote.closed_at,
 )
-
-
-def now() -> datetime:
-    return accounts.now()
 
 
 @dataclass(frozen=True)
@@ -306,9 +303,7 @@ async def lock_vote(vote_id: int, exclusive: bool = False) -> dict[str, Any]:
 
 
 async def audit(community_id: int, actor: int | None, action: str, vote_id: int, detail: dict[str, object] | None = None) -> None:
-    await AuditLog.insert(
-        AuditLog(community=community_id, actor=actor, action=action, object_type="vote", object_id=vote_id, detail=detail or {})
-    )
+    await audit_log(action, actor=actor, community=community_id, object_type="vote", object_id=vote_id, details=detail or {})
 
 
 # --- community defaults --------------------------------------------------------------------------------
@@ -335,10 +330,7 @@ async def save_community_defaults(user: CurrentUser, community_id: int, form: Ma
         stored = dict((row or {}).get("settings") or {})
         stored["votes"] = parsed
         await Community.update({Community.settings: stored}).where(Community.id == community_id)
-        await AuditLog.insert(
-            AuditLog(community=community_id, actor=user.id, action="vote_defaults_changed", object_type="community",
-                     object_id=community_id, detail=parsed)
-        )
+        await audit_log("vote_defaults_changed", actor=user.id, community=community_id, object_type="community", object_id=community_id, details=parsed)
 
 
 _SETTING_ERRORS: Final = {

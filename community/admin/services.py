@@ -8,7 +8,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from community import accounts, passwords
 from community.accounts import CurrentUser
 from community.admin import core, store
 from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -28,10 +28,6 @@ SETUP_CODE_KEY = "setup_code"
 
 # Once an administrator exists, set-up is done for good: remembered per process so pages do not ask.
 _setup_done = False
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- first-run set-up

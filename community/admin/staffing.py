@@ -4,7 +4,7 @@ one-time account codes (activation, password reset in person), and a user's own 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from community import accounts, passwords
@@ -12,6 +12,7 @@ from community.accounts import CurrentUser
 from community.admin import core, store
 from community.admin.core import RoleScope
 from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -22,10 +23,6 @@ from community.tables import Account, AccountCode, Membership, SigninAttempt, St
 NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password verifies against it
 CODE_VALIDITY = {"activate": timedelta(days=14), "reset": timedelta(days=2), "proxy": timedelta(days=30)}
 MAX_CODE_FAILURES_PER_CLIENT = 30
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from piccolo.engine.postgres import PostgresEngine
 
+from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import engine, write_transaction
 from community.errors import Conflict, NotFound
 from community.i18n import lazy
@@ -24,7 +26,6 @@ from community.roster import plan as planning
 from community.roster.plan import ImportPlan, Snapshot, StoredFlat, plan_import
 from community.roster.template import FlatRow, PersonRef, Problem, load_register
 from community.tables import (
-    AuditLog,
     Building,
     Community,
     Compound,
@@ -56,10 +57,6 @@ STALE_REGISTER = lazy(
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
@@ -214,16 +211,7 @@ async def import_rows(
         if plan.is_empty:
             return _result(plan, written=False)
         await _execute(community_id, snapshot, plan, actor_id, progress or (lambda done, total: None))
-        await AuditLog.insert(
-            AuditLog(
-                community=community_id,
-                actor=actor_id,
-                action="roster_imported",
-                object_type="community",
-                object_id=community_id,
-                detail={**_result(plan, True).as_dict(), **(source or {})},
-            )
-        )
+        await audit("roster_imported", actor=actor_id, community=community_id, object_type="community", object_id=community_id, details={**_result(plan, True).as_dict(), **(source or {})})
     return _result(plan, written=True)
 
 

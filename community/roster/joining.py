@@ -6,13 +6,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import segno
 
 from community import accounts, ratelimit
 from community.accounts import CurrentUser
+from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
@@ -21,7 +23,7 @@ from community.roster import codes
 from community.roster.importer import CHUNK, chunks
 from community.roster.plan import natural_key
 from community.roster.service import FlatPerson, FlatPlace, people_on, places
-from community.tables import AuditLog, Building, Flat, JoinCode, Ownership, Person, Residency
+from community.tables import Building, Flat, JoinCode, Ownership, Person, Residency
 
 SlipMode = Literal["person", "flat"]
 SLIP_MODES: tuple[SlipMode, ...] = ("person", "flat")
@@ -43,10 +45,6 @@ UNKNOWN_CODE = lazy("This code is not valid. Check the letters and digits on you
 TAKEN = lazy(
     "The person on this slip is already linked to another account. Please ask your residents' committee."
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def qr_svg(url: str) -> str:
@@ -162,15 +160,7 @@ async def create_slips(
                 ]
                 for part_rows in chunks(rows, CHUNK):
                     await JoinCode.insert(*part_rows)
-                await AuditLog.insert(
-                    AuditLog(
-                        community=access.community_id,
-                        actor=user.id,
-                        action="join_slips_created",
-                        object_type="join_code_batch",
-                        detail={"batch": batch, "slips": len(rows), "mode": mode, "buildings": chosen, "days": days},
-                    )
-                )
+                await audit("join_slips_created", actor=user.id, community=access.community_id, object_type="join_code_batch", details={"batch": batch, "slips": len(rows), "mode": mode, "buildings": chosen, "days": days})
         except Exception as exc:
             # Two equal codes among 31⁸: draw again.
             if is_unique_violation(exc):
@@ -315,16 +305,7 @@ async def revoke_code(access: RosterAccess, user: CurrentUser, code_id: int) -> 
         ).returning(JoinCode.id)
         if not done:
             raise Conflict(lazy("This code has already been used or withdrawn."))
-        await AuditLog.insert(
-            AuditLog(
-                community=access.community_id,
-                actor=user.id,
-                action="join_code_revoked",
-                object_type="person",
-                object_id=int(row["person"]),
-                detail={"code": code_id},
-            )
-        )
+        await audit("join_code_revoked", actor=user.id, community=access.community_id, object_type="person", object_id=int(row["person"]), details={"code": code_id})
     return int(row["flat"]) if row["flat"] is not None else None
 
 
@@ -439,16 +420,7 @@ async def claim(info: CodeInfo, account_id: int) -> None:
         if person["account"] is not None and int(person["account"]) != account_id:
             raise Conflict(TAKEN)
         await Person.update({Person.account: account_id}).where(Person.id == info.person_id)
-        await AuditLog.insert(
-            AuditLog(
-                community=info.community_id,
-                actor=account_id,
-                action="join_code_claimed",
-                object_type="person",
-                object_id=info.person_id,
-                detail={"code": info.id, "verified": info.verified},
-            )
-        )
+        await audit("join_code_claimed", actor=account_id, community=info.community_id, object_type="person", object_id=info.person_id, details={"code": info.id, "verified": info.verified})
 
 
 async def claim_signed_in(info: CodeInfo, user: CurrentUser) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from community.accounts import CurrentUser
+from community.audit import audit
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
@@ -19,7 +21,6 @@ from community.roster.messages import METHODS
 from community.roster.plan import natural_key
 from community.roster.scope import attachments
 from community.tables import (
-    AuditLog,
     Building,
     Community,
     Compound,
@@ -33,10 +34,6 @@ from community.tables import (
 
 NOTE_MAX = 500
 SEARCH_LIMIT = 100
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- places and people
@@ -629,16 +626,7 @@ async def verify(
             rows = await Verification.insert(
                 Verification(flat=flat_id, person=person_id, method=method, note=note, verified_by=user.id)
             ).returning(Verification.id)
-            await AuditLog.insert(
-                AuditLog(
-                    community=access.community_id,
-                    actor=user.id,
-                    action="person_verified",
-                    object_type="flat",
-                    object_id=flat_id,
-                    detail={"person": person_id, "method": method, "note": note, "verification": rows[0]["id"]},
-                )
-            )
+            await audit("person_verified", actor=user.id, community=access.community_id, object_type="flat", object_id=flat_id, details={"person": person_id, "method": method, "note": note, "verification": rows[0]["id"]})
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(lazy("This person is already verified for this flat.")) from exc
@@ -666,16 +654,7 @@ async def revoke_verification(access: RosterAccess, user: CurrentUser, verificat
         ).where((Verification.id == verification_id) & Verification.revoked_at.is_null()).returning(Verification.id)
         if not done:
             raise Conflict(lazy("This verification has already been revoked."))
-        await AuditLog.insert(
-            AuditLog(
-                community=access.community_id,
-                actor=user.id,
-                action="verification_revoked",
-                object_type="flat",
-                object_id=place.id,
-                detail={"person": int(row["person"]), "verification": verification_id, "reason": reason},
-            )
-        )
+        await audit("verification_revoked", actor=user.id, community=access.community_id, object_type="flat", object_id=place.id, details={"person": int(row["person"]), "verification": verification_id, "reason": reason})
     return place.id
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from piccolo.engine.postgres import PostgresEngine
 
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import engine
 from community.permissions import community_by_slug
 from deliberation import contributions
@@ -27,10 +28,6 @@ from votes.tables import Vote, VoteEntity
 PAGE_SIZE = 20
 QUERY_MAX_LENGTH = 100
 FEED_SIZE = 50
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _moment(value: object) -> datetime | None:

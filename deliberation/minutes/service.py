@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from community.accounts import CurrentUser, roles_in
+from community.audit import audit as audit_log
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import community_by_slug, require_role
-from community.tables import AuditLog, Membership
+from community.tables import Membership
 from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import (
     CorrectionFacts,
@@ -37,15 +38,8 @@ NOT_FOUND = lazy("These minutes do not exist, or they are not published yet.")
 PUBLISH_ATTEMPTS = 3
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def audit(community_id: int, actor: int | None, action: str, minutes_id: int, detail: dict[str, object] | None = None) -> None:
-    await AuditLog.insert(
-        AuditLog(community=community_id, actor=actor, action=action, object_type="minutes", object_id=minutes_id,
-                 detail=detail or {})  # fmt: skip
-    )
+    await audit_log(action, actor=actor, community=community_id, object_type="minutes", object_id=minutes_id, details=detail or {})
 
 
 # --- Loading and access -----------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ CORE = {
     "votes.projects.diagram", "deliberation.rules", "deliberation.text", "deliberation.uploads",
     "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.present",
     "deliberation.minutes.rules", "community.roster.template", "community.roster.plan", "community.roster.codes",
-    "community.config", "community.i18n", "community.safetext", "community.admin.core",
+    "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}

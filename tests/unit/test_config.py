@@ -44,7 +44,8 @@ def test_postgres_url_selects_postgres(tmp_path):
         ({"YISHI_PUBLIC_URL": "yishi.example.org"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_PUBLIC_URL": "https://yishi.example.org/sub"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_VOTE_CLOCK": "-5"}, "YISHI_VOTE_CLOCK"),
-        ({"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k" * 40}, "YISHI_PUBLIC_URL"),
+        ({"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k7Qm2xV9pLr4Tz8Wn3Bc6Hd1Fg5Js0Ya",
+          "YISHI_DATABASE_URL": "postgresql://yishi:pw@127.0.0.1:5432/yishi"}, "YISHI_PUBLIC_URL"),
     ],
 )
 def test_bad_configuration_names_the_variable(tmp_path, environ, variable):
@@ -100,7 +101,9 @@ def test_cli_exits_2_with_one_line_on_bad_configuration(tmp_path):
 
 def test_production_needs_the_public_address(tmp_path):
     """Without it, QR codes, feeds and printed slips would take their links from the request's Host header."""
-    environ = {"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k" * 40, "PATH": "/usr/bin:/bin"}
+    # Everything else a production start needs is there: only the public address is missing.
+    environ = {**PRODUCTION, "PATH": "/usr/bin:/bin"}
+    environ.pop("YISHI_PUBLIC_URL")
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"], env=environ, capture_output=True, text=True, cwd=tmp_path,
         check=False,

@@ -10,15 +10,16 @@ from fractions import Fraction
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from community import accounts
 from community.accounts import CurrentUser, roles_in
+from community.audit import audit as audit_log
+from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import STAFF_ROLES, community_by_slug, require_role
 from community.roster.scope import Scope, attachments, flats_in_scope
-from community.tables import AuditLog, Building, Community, Compound, Flat, Ownership, StairwellUnit
+from community.tables import Building, Community, Compound, Flat, Ownership, StairwellUnit
 from votes.ballot_store import choice_measures, entity_choices
 from votes.participation import natural_key
 from votes.projects import kinds, lifecycle
@@ -47,19 +48,12 @@ OCCUPIES_MAX: Final = 300
 NOTE_MAX: Final = 300
 
 
-def now() -> datetime:
-    return accounts.now()
-
-
 def tz() -> ZoneInfo:
     return ZoneInfo(get_config().timezone)
 
 
 async def audit(community_id: int, actor: int | None, action: str, project_id: int, detail: dict[str, object] | None = None) -> None:
-    await AuditLog.insert(
-        AuditLog(community=community_id, actor=actor, action=action, object_type="project", object_id=project_id,
-                 detail=detail or {})
-    )  # fmt: skip
+    await audit_log(action, actor=actor, community=community_id, object_type="project", object_id=project_id, details=detail or {})  # fmt: skip
 
 
 # --- Community settings ---------------------------------------------------------------------------------------
@@ -84,10 +78,7 @@ async def save_community_settings(user: CurrentUser, community_id: int, form: Ma
         stored = dict((row or {}).get("settings") or {})
         stored["projects"] = kinds.settings_to_json(settings)
         await Community.update({Community.settings: stored}).where(Community.id == community_id)
-        await AuditLog.insert(
-            AuditLog(community=community_id, actor=user.id, action="project_settings_changed", object_type="community",
-                     object_id=community_id, detail=kinds.settings_to_json(settings))
-        )  # fmt: skip
+        await audit_log("project_settings_changed", actor=user.id, community=community_id, object_type="community", object_id=community_id, details=kinds.settings_to_json(settings))  # fmt: skip
     return settings
 
 
