@@ -4,6 +4,8 @@ refused on input, XML and CSV kept well-formed and harmless on output."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 # PostgreSQL `integer` (Serial ids and the foreign keys to them); SQLite's 64-bit integer is wider.
 MAX_ID = 2**31 - 1
@@ -60,3 +62,17 @@ def csv_value(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def form_list(form: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of a multi-valued form field (checkboxes): from Litestar's form data or a plain mapping."""
+    getall = getattr(form, "getall", None)
+    if getall is not None:
+        try:
+            return [str(v) for v in getall(name)]
+        except KeyError:
+            return []
+    value = form.get(name)
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)] if value else []

@@ -154,9 +154,11 @@ async def new_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Temp
 async def create_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
     user = require_user(request)
     community = await community_by_slug(slug)
+    await require_role(user, community["id"], *services.FACILITATOR)  # before the form is read against the roster
     form = await request.form()
     try:
-        vote_id = await services.create_vote(user, community["id"], form)
+        draft = await services.parse_vote_form(community["id"], form)
+        vote_id = await services.create_vote(user, community["id"], draft)
     except FormErrors as exc:
         return await _form_page(request, community, exc.values, exc.errors, status_code=422)
     return _redirect(request, f"/v/{vote_id}/manage")
@@ -206,9 +208,10 @@ async def edit_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> 
 async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
+    await services.require_facilitator(user, vote)  # before the form is read against the roster
     form = await request.form()
     try:
-        await services.update_vote(user, vote_id, form)
+        await services.update_vote(user, vote_id, await services.parse_vote_form(vote.community_id, form))
     except FormErrors as exc:
         community = await community_by_slug(vote.community_slug)
         return await _form_page(request, community, exc.values, exc.errors, vote=vote, status_code=422)

@@ -23,6 +23,7 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import RULE, STAFF_ROLES, is_staff, require_role
 from community.roster.scope import Scope, ScopeKind, flats_in_scope
+from community.safetext import form_list
 from community.tables import (
     Building,
     Community,
@@ -447,7 +448,7 @@ async def _resolve_flats(community_id: int, text: str) -> tuple[list[int], list[
 async def parse_vote_form(community_id: int, form: Mapping[str, Any]) -> VoteDraft:
     """Check a vote form; FormErrors with every problem and what was typed."""
     values = {name: str(form.get(name, "") or "").strip() for name in FORM_FIELDS}
-    channels = tuple(c for c in CHANNELS if c in _getall(form, "channels"))
+    channels = tuple(c for c in CHANNELS if c in form_list(form, "channels"))
     override_values = {name: str(form.get("s_" + name, "") or "").strip() for name in SETTING_FIELDS}
     errors: dict[str, str] = {}
     if not values["title"]:
@@ -543,19 +544,6 @@ async def parse_vote_form(community_id: int, form: Mapping[str, Any]) -> VoteDra
     )
 
 
-def _getall(form: Mapping[str, Any], name: str) -> list[str]:
-    getall = getattr(form, "getall", None)
-    if getall is not None:
-        try:
-            return [str(v) for v in getall(name)]
-        except KeyError:
-            return []
-    value = form.get(name)
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)] if value else []
-
-
 def _draft_columns(draft: VoteDraft) -> dict[Any, Any]:
     return {
         Vote.title: draft.title,
@@ -574,10 +562,10 @@ def _draft_columns(draft: VoteDraft) -> dict[Any, Any]:
     }
 
 
-async def create_vote(user: CurrentUser, community_id: int, form: Mapping[str, Any]) -> int:
-    """A new draft vote; nothing is frozen until it is published."""
+async def create_vote(user: CurrentUser, community_id: int, draft: VoteDraft) -> int:
+    """A new draft vote (`parse_vote_form` checks a form into a VoteDraft); nothing is frozen until it is
+    published."""
     await require_role(user, community_id, *FACILITATOR)
-    draft = await parse_vote_form(community_id, form)
     async with write_transaction():
         rows = await Vote.insert(Vote(community=community_id, created_by=user.id, status="draft")).returning(Vote.id)
         vote_id = int(rows[0]["id"])
@@ -586,12 +574,11 @@ async def create_vote(user: CurrentUser, community_id: int, form: Mapping[str, A
     return vote_id
 
 
-async def update_vote(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> None:
+async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
     if not can_edit(vote.status):
         raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
-    draft = await parse_vote_form(vote.community_id, form)
     async with write_transaction():
         row = await lock_vote(vote_id, exclusive=True)
         if not can_edit(row["status"]):

@@ -149,7 +149,8 @@ async def run_case(index: int, make_account) -> Case:
     form = {"title": f"表决{index}", "question": "是否同意？", "kind": "owners", "matter": str(case.matter), "scope": "",
             "channels": "online", **{"s_" + k: v for k, v in case.settings.items()}}
     form["scope"] = next(c.value for c in await services.scope_choices(community_id) if c.kind == "stairwell_unit")
-    vote_id = await services.create_vote(facilitator, community_id, {**form, "channels": ["online", "paper"]})
+    draft = await services.parse_vote_form(community_id, {**form, "channels": ["online", "paper"]})
+    vote_id = await services.create_vote(facilitator, community_id, draft)
     await services.publish_vote(facilitator, vote_id)
     vote = await services.get_vote(vote_id)
     snapshot = {r["unit"]: r for r in await VoteFlat.select(VoteFlat.unit, VoteFlat.owner_persons, VoteFlat.entity.key).where(

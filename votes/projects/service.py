@@ -19,6 +19,7 @@ from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import STAFF_ROLES, community_by_slug, require_role
 from community.roster.scope import Scope, attachments, flats_in_scope
+from community.safetext import form_list
 from community.tables import Building, Community, Compound, Flat, Ownership, StairwellUnit
 from votes.ballot_store import choice_measures, entity_choices
 from votes.participation import natural_key
@@ -678,7 +679,8 @@ async def create_round(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
         "agenda_item": agenda_item,
         "channels": ["online", "paper"],
     }
-    vote_id = await vote_services.create_vote(ctx.user, ctx.community_id, _MultiForm(vote_form))
+    draft = await vote_services.parse_vote_form(ctx.community_id, vote_form)
+    vote_id = await vote_services.create_vote(ctx.user, ctx.community_id, draft)
     rounds = await _rounds(ctx.id)
     try:
         async with write_transaction():
@@ -702,16 +704,6 @@ async def create_round(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
             raise Conflict(lazy("This project already has a vote. Start a new vote once that one has closed.")) from exc
         raise
     return vote_id
-
-
-class _MultiForm(dict[str, Any]):
-    """A form for the votes service's parser: `getall` for the multi-valued channels field."""
-
-    def getall(self, name: str) -> list[str]:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 async def new_round(ctx: ProjectContext) -> None:
@@ -886,21 +878,8 @@ async def objections_of(project_id: int) -> list[dict[str, Any]]:
 
 def _objection_values(form: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     values = {name: str(form.get(name, "") or "").strip() for name in ("text", "flat", "channel", "received_on", "objector")}
-    affects = [a for a in _getall(form, "affects") if a in kinds.AFFECTS]
+    affects = [a for a in form_list(form, "affects") if a in kinds.AFFECTS]
     return values, affects
-
-
-def _getall(form: Mapping[str, Any], name: str) -> list[str]:
-    getall = getattr(form, "getall", None)
-    if getall is not None:
-        try:
-            return [str(v) for v in getall(name)]
-        except KeyError:
-            return []
-    value = form.get(name)
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)] if value else []
 
 
 def _check_objection(values: dict[str, str], affects: list[str]) -> dict[str, str]:
