@@ -80,6 +80,8 @@ class YishiSQLiteEngine(SQLiteEngine):
         try:
             async with connection.execute(query, args or []) as cursor:
                 rows = await cursor.fetchall()
+            # A read opens no transaction: committing after it would only cost another trip to the thread.
+            if connection.in_transaction:
                 await connection.commit()
         except BaseException:
             await connection.close()
