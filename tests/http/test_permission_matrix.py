@@ -118,3 +118,68 @@ async def test_every_get_route_answers_each_visitor_as_the_matrix_says(client, m
     print(f"{len(templates)} GET routes × {len(ROLES)} visitors: {cells} cells")
     assert cells > 500
     assert not wrong, "\n".join(wrong)
+
+
+OUTSIDERS = ("anonymous", "tenant", "other_facilitator")
+
+
+async def database_state() -> str:
+    """A fingerprint of every row of every table: a refused request must leave it as it was."""
+    import hashlib
+
+    from piccolo.conf.apps import Finder
+
+    digest = hashlib.sha256()
+    for table in sorted(Finder().get_table_classes(), key=lambda t: t._meta.tablename):
+        if table._meta.tablename in ("user_session", "signin_attempt", "live_message"):
+            continue  # signing the visitors in and counting refused attempts is what these hold
+        for row in await table.select().order_by(table._meta.primary_key):
+            digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
+
+
+async def test_state_changing_routes_refuse_outsiders_and_change_nothing(client, make_account, tmp_path):
+    """Every POST route, as an anonymous visitor, a tenant and another community's facilitator, with an
+    empty form on the demo community's objects: those the matrix does not let in are refused, and the
+    database is exactly as before."""
+    await load_demo()
+    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
+    own = await _own(community_id)
+    await _foreign()
+    other = await make_account(phone=ROLES["other_facilitator"], name="别处主持人", password=DEMO_PASSWORD)
+    await accounts.grant_role(other, int((await Community.select(Community.id).where(Community.slug == "other").first())["id"]), "facilitator")
+    matrix: dict[str, dict[str, Any]] = tomllib.loads(MATRIX.read_text(encoding="utf-8"))  # noqa: ASYNC240
+    app = client._transport.app  # type: ignore[attr-defined]
+    templates = sorted(route.path for route in app.routes if "POST" in getattr(route, "methods", set()))
+    unlisted = [t for t in templates if f"POST {t}" not in matrix]
+    assert not unlisted, "POST routes without an entry in permission_matrix.toml:\n" + "\n".join(unlisted)
+    observed: dict[str, dict[str, str]] = {}
+    wrong: list[str] = []
+    cells = 0
+    for role in OUTSIDERS:
+        client.cookies.clear()
+        if ROLES[role] is not None:
+            await client.signin(ROLES[role], DEMO_PASSWORD)
+        for template in templates:
+            if template in ("/signout",):
+                continue  # would end the visitor's own session mid-walk
+            params = PARAM.findall(template)
+            if any(name not in own for name, _kind in params):
+                continue
+            path = PARAM.sub(lambda m: own[m.group(1)], template)
+            who = matrix[f"POST {template}"]["own"]
+            let_in = role in (set(who) if isinstance(who, list) else CLASSES[who])
+            before = await database_state()
+            got = classify(await client.post_form(path, {}))
+            observed.setdefault(template, {})[role] = got
+            cells += 1
+            if not let_in:
+                if got != "deny":
+                    wrong.append(f"{role:18} POST {path}: {got}, expected a refusal")
+                elif await database_state() != before:
+                    wrong.append(f"{role:18} POST {path}: refused, but the database changed")
+    if os.environ.get("YISHI_MATRIX_DUMP"):
+        Path(os.environ["YISHI_MATRIX_DUMP"] + ".post").write_text(json.dumps(observed, indent=1))  # noqa: ASYNC240
+    print(f"{len(templates)} POST routes × {len(OUTSIDERS)} outsiders: {cells} cells")
+    assert cells > 150
+    assert not wrong, "\n".join(wrong)
