@@ -124,7 +124,8 @@ OUTSIDERS = ("anonymous", "tenant", "other_facilitator")
 
 
 async def database_state() -> str:
-    """A fingerprint of every row of every table: a refused request must leave it as it was."""
+    """A fingerprint of every row of every table and of the upload directory: a refused request must leave
+    both as they were."""
     import hashlib
 
     from piccolo.conf.apps import Finder
@@ -135,6 +136,9 @@ async def database_state() -> str:
             continue  # signing the visitors in and counting refused attempts is what these hold
         for row in await table.select().order_by(table._meta.primary_key):
             digest.update(repr(sorted(row.items())).encode())
+    uploads = Path(os.environ.get("YISHI_UPLOAD_DIR", "").strip() or "var/uploads")
+    for path in sorted(uploads.rglob("*")) if uploads.exists() else ():  # noqa: ASYNC240 - a test's small dir
+        digest.update(f"{path}:{path.stat().st_size}".encode())
     return digest.hexdigest()
 
 
