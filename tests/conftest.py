@@ -22,7 +22,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 if not os.environ.get("YISHI_DATABASE_URL"):
     _sqlite_dir = tempfile.mkdtemp(prefix="yishi-test-")
@@ -36,13 +35,14 @@ os.environ["YISHI_VOTE_CLOCK"] = "0"  # tests tick votes.clock themselves, at th
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from clients import Client, running
 from hypothesis import HealthCheck, settings
 from litestar import Litestar
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import sort_table_classes
 
-from community import db, passwords
 from app.main import create_app
+from community import db, passwords
 
 # Cheap parameters: the suite creates many accounts. Real parameters are measured in bench/.
 passwords.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -116,10 +116,7 @@ async def reset_database() -> None:
     # otherwise hand the next test a previous test's row.
     accounts.forget_communities()
     live._fetched.clear()
-    from community.admin.services import forget_setup_state
 
-    # An installation that has been set up (tests/http/test_admin_setup.py starts from a fresh one).
-    forget_setup_state(done=True)
 
 
 async def empty_tables() -> None:
@@ -166,24 +163,6 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class Client(httpx.AsyncClient):
-    """The test client with the two things every test needs: forms with CSRF, and signing in."""
-
-    async def csrf(self, path: str = "/") -> str:
-        if "csrftoken" not in self.cookies:
-            await self.get(path)
-        return str(self.cookies["csrftoken"])
-
-    async def post_form(self, path: str, data: dict[str, str] | None = None, **kwargs: object):
-        token = await self.csrf()
-        return await self.post(path, data={**(data or {}), "_csrf_token": token}, **kwargs)  # type: ignore[arg-type]
-
-    async def signin(self, identifier: str, password: str = "correct-horse"):
-        response = await self.post_form("/signin", {"identifier": identifier, "password": password, "next": "/account"})
-        assert response.status_code == 303, response.text
-        return response
-
-
 @pytest.fixture(scope="session")
 async def app(migrated_database: None) -> AsyncIterator[Litestar]:
     """The app, built and started once: its per-request state lives in the database (sessions, sign-in
@@ -198,30 +177,15 @@ async def client(app: Litestar, database: None) -> AsyncIterator[Client]:
     # Same event loop as the tests (httpx's ASGI transport, not Litestar's threaded portal),
     # so the PostgreSQL pool and the tests' own queries share one loop. A new client per test: no cookie
     # (session, CSRF token, language) carries over from one test to the next.
+    from community.admin.services import forget_setup_state
+
+    # An installation that has been set up (tests/http/test_admin_setup.py starts from a fresh one).
+    forget_setup_state(done=True)
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with Client(transport=transport, base_url="http://testserver.local") as c:
         yield c
 
 
-@asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[None]:
-    """Run the app's lifespan in a task of its own: anyio wants it entered and left in one task."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def serve() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(serve())
-    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from conftest import Client, running
+from clients import Client, running
 
 from app.main import create_app
 from community import accounts

@@ -149,7 +149,7 @@ async def test_csv_export_cells_are_never_formulas_and_read_back_unchanged(clien
 async def test_the_database_net_turns_an_unchecked_overflow_into_404():
     """A handler that parses a number itself and forgets the bounds still cannot cause a 500."""
     import httpx
-    from conftest import Client, running
+    from clients import Client, running
     from litestar import get
     from litestar.params import FromPath
 

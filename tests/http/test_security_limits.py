@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from conftest import Client, running
+from clients import Client, running
 from test_votes_casting import cast_online, make_world, open_vote
 
 from app.main import create_app
