@@ -12,7 +12,7 @@ from litestar.response import Template
 from community.errors import FormErrors
 from community.safetext import parse_id
 from community.web import current_user, form_values, require_user
-from deliberation.concerns import core, opendata, reports, services, street, topics
+from deliberation.concerns import core, reports, services, street, topics
 from deliberation.concerns.web import back, show
 
 PUBLIC_CACHE = "public, max-age=60"
@@ -74,7 +74,8 @@ async def concerns_public(request: Request[Any, Any, Any], slug: FromPath[str]) 
 
 
 def _csv(body: bytes, name: str) -> Response[bytes]:
-    return Response(content=body, media_type=opendata.MEDIA_TYPE, headers={
+    # Litestar adds "; charset=utf-8" to a text/* type: the header reads exactly opendata.MEDIA_TYPE.
+    return Response(content=body, media_type="text/csv", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": OPEN_DATA_CACHE})  # fmt: skip
 
 
