@@ -26,6 +26,17 @@ KINDS: Final[Mapping[str, str]] = {
     "elderly": lazy("Services for the elderly"),
     "other": lazy("Other"),
 }
+# The heat table's column heads: one short word each.
+KIND_SHORT: Final[Mapping[str, str]] = {
+    "repair": lazy("Repairs"),
+    "environment": lazy("Environment"),
+    "safety": lazy("Safety"),
+    "parking": lazy("Parking"),
+    "neighbour_dispute": lazy("Disputes"),
+    "proposal": lazy("Proposals"),
+    "elderly": lazy("Elderly"),
+    "other": lazy("Other"),
+}
 # Never on a public page, never with a building in open data.
 PRIVATE_KINDS: Final = frozenset({"neighbour_dispute"})
 

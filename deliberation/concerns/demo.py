@@ -105,7 +105,7 @@ def filler(rng: random.Random, count: int, places: Sequence[str], days: int) -> 
         handler: Any = rng.choice(("fac", ("property", "物业公司"), ("utility", "自来水公司"), "grid"))
         fate = rng.random()
         steps: list[Step] = [("dispatch", handler, rng.choice((2, 3, 5, 7)), rng.uniform(1, 30))]
-        if fate < 0.8:
+        if fate < 0.8 or (ago > 8 and fate < 0.95):  # older ones are mostly answered by now
             steps.append(("answer", rng.choice(ANSWERS), rng.uniform(20, 100)))
         if fate < 0.55:
             steps.append(("rate", "satisfied", rng.uniform(110, 150)))

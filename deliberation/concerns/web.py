@@ -58,10 +58,10 @@ def heat_of(data: Any) -> figures.Heat:
 
 UPLOAD_BODY = core.MAX_PHOTOS * photos.MAX_BYTES + 512 * 1024  # three photos and the rest of the form
 GLOBALS: dict[str, Any] = {
-    "KINDS": core.KINDS, "CHANNELS": core.CHANNELS, "STATUSES": core.STATUSES, "HANDLER_KINDS": core.HANDLER_KINDS,
+    "KINDS": core.KINDS, "KIND_SHORT": core.KIND_SHORT, "CHANNELS": core.CHANNELS, "STATUSES": core.STATUSES, "HANDLER_KINDS": core.HANDLER_KINDS,
     "RATINGS": core.RATINGS, "STEP_LABELS": core.STEP_LABELS, "HEARD_BY": core.HEARD_BY, "ROLE_LABELS": ROLE_LABELS,
     "STAFF_CHANNELS": core.STAFF_CHANNELS, "AUTO_ESCALATED": core.AUTO_ESCALATED, "mask_phone": mask_phone,
-    "MAX_PHOTOS": core.MAX_PHOTOS, "step5": step5, "heat_level": heat_level, "one_second": timedelta(seconds=1),
+    "MAX_PHOTOS": core.MAX_PHOTOS, "iso_date": lambda text: _date(str(text or "")), "step5": step5, "heat_level": heat_level, "one_second": timedelta(seconds=1),
     "hours_text": figures.hours_text, "rate_of": rate_of, "heat_of": heat_of, "RATE_LABELS": RATE_LABELS,
     "OUTCOME_LABELS": OUTCOME_LABELS, "building_label": core.building_label,
     "unit_label": core.unit_label,
