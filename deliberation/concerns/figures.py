@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from fractions import Fraction
 
 from deliberation.concerns.core import GOOD_RATINGS, KINDS, PRIVATE_KINDS, Settings
@@ -161,7 +161,9 @@ def month_figures(facts: Sequence[Facts], year: int, month: int, zone: tzinfo, s
                   now: datetime) -> MonthFigures:  # fmt: skip
     """Figures of the concerns opened in this month (of one community or several)."""
     start, end = month_bounds(year, month, zone)
-    cohort = [f for f in facts if start <= f.opened_at < end]
+    # In UTC, like the stored times: comparing datetimes of one time zone skips a conversion per comparison.
+    first, after = start.astimezone(UTC), end.astimezone(UTC)
+    cohort = [f for f in facts if first <= f.opened_at < after]
     limit = timedelta(hours=settings.red_hours)
     days = (end - start).days
     by_day = [0] * days

@@ -14,7 +14,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, NotFound
 from community.i18n import gettext as _
 from community.i18n import lazy
-from deliberation.concerns import core, figures, opendata, store
+from deliberation.concerns import core, figures, store
 from deliberation.concerns.figures import Heat, MonthFigures
 from deliberation.concerns.services import NOT_ALLOWED, now
 from deliberation.concerns.standing import Standing
@@ -46,6 +46,23 @@ class FiguresView:
     ended: bool
 
 
+MONTHS = store.Cache(128)
+
+
+async def month_figures(community_ids: list[int], year: int, month: int, zone: Any, settings: dict[int, core.Settings],
+                        at: datetime) -> tuple[dict[int, MonthFigures], dict[int, list[figures.Facts]]]:  # fmt: skip
+    """Each community's figures for the month, and the facts they come from. Kept while no concern of the month
+    changes, for the current minute (flags and windows move with the clock)."""
+    start, end = figures.month_bounds(year, month, zone)
+    current, facts = await store.versioned_facts(community_ids, start, end)
+    key = (tuple(sorted(community_ids)), year, month, str(zone), tuple(sorted(settings.items())), at.replace(second=0, microsecond=0))
+    found = MONTHS.get(key, current)
+    if found is None:
+        found = MONTHS.put(key, current, {
+            c: figures.month_figures(facts.get(c, []), year, month, zone, settings[c], at) for c in community_ids})  # fmt: skip
+    return found, facts
+
+
 def _month_or_current(month: str, at: datetime, zone: Any) -> tuple[int, int]:
     return figures.parse_month(month) or figures.month_of(at, zone)
 
@@ -62,13 +79,15 @@ async def figures_page(user: CurrentUser, slug: str, month: str = "", at: dateti
     year, number = _month_or_current(month, at, zone)
     start, end = figures.month_bounds(year, number, zone)
     settings = store.settings_of(community)
-    facts = (await store.facts([int(community["id"])], start, end)).get(int(community["id"]), [])
+    community_id = int(community["id"])
+    found, facts_of = await month_figures([community_id], year, number, zone, {community_id: settings}, at)
+    facts = facts_of.get(community_id, [])
     label = f"{year:04d}-{number:02d}"
     current = figures.month_of(at, zone)
     return FiguresView(
         community=community,
         standing=standing,
-        figures=figures.month_figures(facts, year, number, zone, settings, at),
+        figures=found[community_id],
         heat=figures.heat_table(facts, await store.building_order([int(community["id"])]), include_private=True),
         month=label,
         previous="{:04d}-{:02d}".format(*figures.previous_month(year, number)),
@@ -187,5 +206,4 @@ async def community_csv(slug: str) -> bytes:
     community = await store.community(slug)
     if community is None:
         raise NotFound(NO_COMMUNITY)
-    rows = await store.csv_rows({int(community["id"]): str(community["slug"])})
-    return opendata.write(rows, store.zone(community))
+    return await store.open_data({int(community["id"]): str(community["slug"])}, store.zone(community), False)

@@ -174,7 +174,7 @@ async def intake(user: CurrentUser, cmd: Intake, at: datetime | None = None) -> 
                     reporter=None if cmd.on_behalf else user.id,
                     reporter_name=cmd.reporter_name.strip() if cmd.on_behalf else "",
                     reporter_phone=phone if cmd.on_behalf else "", recorded_by=user.id if cmd.on_behalf else None,
-                    status="received", opened_at=at,
+                    status="received", opened_at=at, updated_at=now(),
                 )  # fmt: skip
             ).returning(Concern.id)
             concern_id = int(rows[0]["id"])

@@ -3,10 +3,13 @@ are about, who may handle them, and the facts the figures and the open data are 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count, Max
 
 from community.accounts import CurrentUser, roles_in
 from community.config import get_config
@@ -206,7 +209,8 @@ async def add_step(concern_id: int, at: datetime, actor: int | None, action: str
 
 
 async def update(concern_id: int, changes: dict[Any, Any]) -> None:
-    await Concern.update(changes).where(Concern.id == concern_id)
+    """Inside a write transaction: change a concern, and when it last changed (cached figures read that)."""
+    await Concern.update({**changes, Concern.updated_at: datetime.now(UTC)}).where(Concern.id == concern_id)
 
 
 async def listed(community_id: int, *, reporter: int | None = None, status: str = "", kind: str = "",
@@ -235,14 +239,6 @@ async def escalated_in(community_ids: Sequence[int]) -> list[dict[str, Any]]:
     ).order_by(Concern.escalated_at, ascending=False)  # fmt: skip
 
 
-async def listed_open(community_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Concerns not yet answered or closed, for flags and counts."""
-    return await Concern.select(
-        Concern.id, Concern.community, Concern.status, Concern.opened_at, Concern.first_response_at,
-        Concern.last_progress_at, Concern.due_at, Concern.escalated_at,
-    ).where(Concern.community.is_in(list(community_ids) or [-1]) & Concern.status.is_in(sorted(core.OPEN_STATUSES)))  # fmt: skip
-
-
 async def answered_before(at: datetime) -> list[dict[str, Any]]:
     """Answered concerns whose latest answer is older than `at` (the clock then applies each community's days)."""
     return await Concern.select(Concern.id, Concern.community, Concern.answered_at, Concern.status).where(
@@ -259,16 +255,69 @@ FACT_COLUMNS = (
 )  # fmt: skip
 
 
+class Cache:
+    """A few results per process, each kept with the version of the concerns it was computed from: the number of
+    concerns and when the last one changed, read from the database on every use (one aggregate query), so a
+    change made by any process is seen at once. What is read most — a month's figures, open-data files — is
+    computed once per change instead of once per request."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[tuple[int, str], Any]] = OrderedDict()
+
+    def get(self, key: Any, version: tuple[int, str]) -> Any:
+        found = self.entries.get(key)
+        if found is None or found[0] != version:
+            return None
+        self.entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: Any, version: tuple[int, str], value: Any) -> Any:
+        self.entries[key] = (version, value)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return value
+
+
+FACTS = Cache()
+FILES = Cache(16)
+
+
+def _scope(community_ids: Iterable[int], since: datetime | None, until: datetime | None) -> Any:
+    where: Any = Concern.community.is_in(sorted(community_ids) or [-1])
+    if since is not None:
+        where = where & (Concern.opened_at >= since)
+    if until is not None:
+        where = where & (Concern.opened_at < until)
+    return where
+
+
+async def version(community_ids: Iterable[int], since: datetime | None = None,
+                  until: datetime | None = None) -> tuple[int, str]:  # fmt: skip
+    """(how many concerns, when the last of them changed) in this scope."""
+    row = await Concern.select(Count(Concern.id, alias="n"), Max(Concern.updated_at, alias="last")).where(
+        _scope(community_ids, since, until)).first()  # fmt: skip
+    return (int(row["n"]), str(row["last"])) if row else (0, "")
+
+
 async def facts(community_ids: Iterable[int], since: datetime | None = None,
                 until: datetime | None = None) -> dict[int, list[figures.Facts]]:  # fmt: skip
-    """Facts of the concerns opened in [since, until), per community."""
-    query = Concern.select(*FACT_COLUMNS).where(Concern.community.is_in(list(community_ids) or [-1]))
-    if since is not None:
-        query = query.where(Concern.opened_at >= since)
-    if until is not None:
-        query = query.where(Concern.opened_at < until)
+    """Facts of the concerns opened in [since, until), per community (cached while nothing changes)."""
+    return (await versioned_facts(community_ids, since, until))[1]
+
+
+async def versioned_facts(community_ids: Iterable[int], since: datetime | None = None,
+                          until: datetime | None = None) -> tuple[tuple[int, str], dict[int, list[figures.Facts]]]:  # fmt: skip
+    """The facts and the version they were read at (callers may keep what they compute from them by it)."""
+    ids = tuple(sorted(community_ids))
+    current = await version(ids, since, until)
+    key = (ids, since, until)
+    cached = FACTS.get(key, current)
+    if cached is not None:
+        return current, cached
     found: dict[int, list[figures.Facts]] = {}
-    for r in await query:
+    for r in await Concern.select(*FACT_COLUMNS).where(_scope(ids, since, until)):
         found.setdefault(int(r["community"]), []).append(
             figures.Facts(
                 id=int(r["id"]), kind=str(r["kind"]), channel=str(r["channel"]), building=str(r["building.name"] or ""),
@@ -278,7 +327,38 @@ async def facts(community_ids: Iterable[int], since: datetime | None = None,
                 escalated=r["escalated_at"] is not None,
             )  # fmt: skip
         )
-    return found
+    return current, FACTS.put(key, current, found)
+
+
+OPEN_COLUMNS = (
+    Concern.id, Concern.community, Concern.status, Concern.opened_at, Concern.first_response_at,
+    Concern.last_progress_at, Concern.due_at, Concern.escalated_at,
+)  # fmt: skip
+
+
+async def listed_open(community_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Concerns not yet answered or closed, per community, for flags and counts (cached while nothing changes)."""
+    ids = tuple(sorted(community_ids))
+    current = await version(ids)
+    cached = FACTS.get(("open", ids), current)
+    if cached is None:
+        found: dict[int, list[dict[str, Any]]] = {}
+        for r in await Concern.select(*OPEN_COLUMNS).where(
+            Concern.community.is_in(list(ids) or [-1]) & Concern.status.is_in(sorted(core.OPEN_STATUSES))
+        ):
+            found.setdefault(int(r["community"]), []).append(r)
+        cached = FACTS.put(("open", ids), current, found)
+    return cached  # type: ignore[no-any-return]
+
+
+async def open_data(communities: dict[int, str], zone: ZoneInfo, with_community: bool) -> bytes:
+    """The open-data file of these communities (id → slug), written once per change."""
+    current = await version(communities)
+    key = (tuple(sorted(communities.items())), str(zone), with_community)
+    cached = FILES.get(key, current)
+    if cached is None:
+        cached = FILES.put(key, current, opendata.write(await csv_rows(communities), zone, with_community))
+    return cached  # type: ignore[no-any-return]
 
 
 async def csv_rows(communities: dict[int, str]) -> list[opendata.Row]:

@@ -14,7 +14,7 @@ from community.config import get_config
 from community.errors import NotFound
 from community.i18n import lazy
 from community.tables import Community, Street, StreetMembership
-from deliberation.concerns import core, figures, opendata, store
+from deliberation.concerns import core, figures, reports, store
 from deliberation.concerns.figures import MonthFigures, Ranked
 from deliberation.concerns.services import now
 from deliberation.minutes.tables import Publication
@@ -98,17 +98,18 @@ async def street_page(user: CurrentUser | None, slug: str, month: str = "", at: 
     communities = await communities_of(int(street["id"]))
     zone = ZoneInfo(get_config().timezone)
     year, number = figures.parse_month(month) or figures.month_of(at, zone)
-    start, end = figures.month_bounds(year, number, zone)
+    end = figures.month_bounds(year, number, zone)[1]
     ids = [int(c["id"]) for c in communities]
-    month_facts = await store.facts(ids, start, end)
+    settings_of = {int(c["id"]): store.settings_of(c) for c in communities}
+    by_community, month_facts = await reports.month_figures(ids, year, number, zone, settings_of, at)
     open_rows = await store.listed_open(ids)
     sides = []
     for c in communities:
-        settings = store.settings_of(c)
-        mine = [r for r in open_rows if int(r["community"]) == int(c["id"])]
+        settings = settings_of[int(c["id"])]
+        mine = open_rows.get(int(c["id"]), [])
         sides.append(Side(
             community=c,
-            figures=figures.month_figures(month_facts.get(int(c["id"]), []), year, number, zone, settings, at),
+            figures=by_community[int(c["id"])],
             open_overdue=sum(1 for r in mine if core.flags(store.timing_of(r), settings, at).overdue),
             escalated_open=sum(1 for r in mine if r["escalated_at"] is not None),
         ))  # fmt: skip
@@ -132,4 +133,4 @@ async def street_page(user: CurrentUser | None, slug: str, month: str = "", at: 
 async def street_csv(slug: str) -> bytes:
     street = await street_row(slug)
     communities = {int(c["id"]): str(c["slug"]) for c in await communities_of(int(street["id"]))}
-    return opendata.write(await store.csv_rows(communities), ZoneInfo(get_config().timezone), with_community=True)
+    return await store.open_data(communities, ZoneInfo(get_config().timezone), with_community=True)

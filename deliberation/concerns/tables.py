@@ -47,6 +47,9 @@ class Concern(Table):
     rating = Varchar(length=24, default="")  # the latest rating
     escalated_at = Timestamptz(null=True, default=None)
     agenda_item = ForeignKey(references=AgendaItem, null=True, default=None, on_delete=OnDelete.set_null)
+    # Every change sets it (services.intake, store.update): with the count, it tells cached figures and open-data
+    # files whether they are still current. Nullable, so that SQLite can add it to an existing table.
+    updated_at = Timestamptz(null=True, default=None)
 
 
 class ConcernStep(Table, tablename="concern_step"):

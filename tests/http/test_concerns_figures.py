@@ -224,3 +224,24 @@ async def test_the_street_page(client, make_account):
     assert (await client.get("/s/changning?month=x")).status_code == 200
     # Community pages link to their street.
     assert "/s/changning" in (await client.get("/c/xfl")).text
+
+
+async def test_cached_figures_and_files_follow_every_change(client, make_account):
+    world = await build(make_account)
+    ids = await month_of_concerns(world)
+    label, _start = last_month()
+    facilitator = world.user("facilitator")
+    before = (await reports.figures_page(facilitator, "xfl", label)).figures
+    first_file = (await client.get("/c/xfl/open-data/concerns.csv")).content
+    assert (await client.get("/c/xfl/open-data/concerns.csv")).content == first_file  # the same, from the cache
+    # The dispute of last month gets its first response: the month's figures and the file change at once.
+    await services.dispatch(facilitator, services.Dispatch(ids["c"], "property", datetime.now(TZ).date() + timedelta(days=2), "物业"))
+    after = (await reports.figures_page(facilitator, "xfl", label)).figures
+    assert before.response.denominator == 3 and after.open_now == before.open_now  # still not answered
+    assert after.median_first_response_minutes != before.median_first_response_minutes
+    changed = (await client.get("/c/xfl/open-data/concerns.csv")).content
+    assert changed != first_file and b",assigned," in changed
+    # A new concern appears in the street's file as well.
+    await services.intake(world.user("owner"), services.Intake(world.community, "other", f"flat:{world.flats['1-101']}", "新的。"))
+    street_rows = (await client.get("/s/changning/open-data/concerns.csv")).content.decode("utf-8-sig").splitlines()
+    assert len(street_rows) == 6
