@@ -163,3 +163,18 @@ async def test_public_pages_show_no_personal_data(client, make_account):
     assert "楼道灯坏了，秘密细节。" not in public  # not allowed
     assert f"第 {dispute} 号" not in public and public.count('class="cn-item no-pick"') == 2
     assert f"第 {private} 号" in public and f"/concerns/{private}" not in public  # anonymous visitors get no link
+
+
+async def test_an_archived_community_refuses_changes_to_its_concerns(client, make_account):
+    from community.tables import Community
+
+    world = await build(make_account)
+    concern_id = await raised(world, photo=False)
+    await Community.update({Community.archived_at: datetime.now(UTC)}).where(Community.id == world.community)
+    await client.signin(PHONES["facilitator"])
+    before = await status_of(concern_id)
+    assert (await client.post_form(f"/concerns/{concern_id}/steps", {"step_text": "x", "internal": "1"})).status_code == 409
+    assert (await client.post_form("/c/xfl/concerns/new", {"on_behalf": "1", "channel": "phone", "kind": "repair",
+                                                            "place": f"unit:{world.units['1']}", "text": "x"})).status_code == 409
+    assert await status_of(concern_id) == before and await Concern.count() == 1
+    assert (await client.get(f"/concerns/{concern_id}")).status_code == 200  # still readable
