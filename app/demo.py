@@ -34,4 +34,7 @@ async def load_demo() -> list[DemoAccount]:
     from deliberation.minutes.demo import load_minutes_demo
 
     await load_minutes_demo(community_id)
+    from deliberation.concerns.demo import load_concerns_demo
+
+    await load_concerns_demo(community_id)
     return list(DEMO_ACCOUNTS)

@@ -28,11 +28,13 @@ MAX_BODY = 1024 * 1024
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    from deliberation.concerns import clock as concerns_clock
     from votes import clock
 
     opened = await db.open_pool()
     try:
-        async with clock.running(get_config().vote_clock_seconds):
+        seconds = get_config().vote_clock_seconds
+        async with clock.running(seconds), concerns_clock.running(seconds):
             yield
     finally:
         if opened:

@@ -45,7 +45,10 @@ STAFF_ROLES = RULE["see_staff_pages"].roles
 
 
 async def community_by_slug(slug: str) -> dict[str, Any]:
-    row = await Community.select().where(Community.slug == slug).first()
+    """The community's row, with its street's slug as `street_slug` (every community page links to /s/{slug})."""
+    row = await Community.select(*Community.all_columns(), Community.street_ref.slug.as_alias("street_slug")).where(
+        Community.slug == slug
+    ).first()
     if row is None:
         raise NotFound(lazy("This community does not exist."))
     return row

@@ -1,4 +1,5 @@
-"""What the deliberation package adds to a running Yishi: its routes and its live channels."""
+"""What the deliberation package adds to a running Yishi: its routes and its live channels (and those of its
+concerns sub-context)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
     from community.admin.web import register_community_objects
     from deliberation import feed
+    from deliberation.concerns import wiring as concerns
     from deliberation.controllers import ROUTES
     from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
     from deliberation.minutes.tables import Minutes
@@ -18,4 +20,4 @@ def register() -> list[Any]:
     # An archived community refuses changes at these addresses too.
     register_community_objects("m", Meeting)
     register_community_objects("minutes", Minutes)
-    return [*ROUTES, *MINUTES_ROUTES]
+    return [*ROUTES, *MINUTES_ROUTES, *concerns.register()]

@@ -14,7 +14,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\b")
 ALLOWED_IN_CHINESE = {"English"}  # the language switcher names English in English
 ALLOWED_CJK_IN_ENGLISH = {"中文", "议"}  # the switcher, the logo mark
-DATA_TEXT = {"幸福里社区", "长宁街道", "测试用户"}  # names are data, not interface
+DATA_TEXT = {"幸福里社区", "和睦社区", "长宁街道", "测试用户"}  # names are data, not interface
 
 
 def visible_text(page: str) -> list[str]:

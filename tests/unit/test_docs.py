@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("vote-record.md", "cost-shares.md", "roster.md", "architecture.md", "rules.md", "glossary.md")
+PAGES = ("vote-record.md", "cost-shares.md", "roster.md", "architecture.md", "rules.md", "glossary.md", "concerns-csv.md")
 # Built from parts so that this file does not name what it looks for.
 OUTSIDE = ("../" + "shared", "shared" + "/domain")
 SKIPPED_DIRS = {".git", ".venv", "var", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
