@@ -31,6 +31,7 @@ from community.tables import (
     StairwellUnit,
 )
 from deliberation.tables import AgendaItem
+from votes import period_checks
 from votes import settings as vote_settings
 from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
@@ -628,11 +629,13 @@ async def publish_vote(user: CurrentUser, vote_id: int) -> str:
     """Publish a draft: it opens now (freezing the electorate) or at its opening time. Returns the new status."""
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
-    if vote.status == "scheduled":
-        await open_vote_as(vote, actor=user.id)  # "open now" on a scheduled vote
-        return "open"
-    if vote.status != "draft":
+    if vote.status not in ("draft", "scheduled"):
         raise Conflict(lazy("This vote has already been published."))
+    opening_now = None if vote.status == "scheduled" else vote.opens_at  # "open now" on a scheduled vote
+    await period_checks.check_window(vote.community_id, vote.kind, vote.matter, opening_now, vote.closes_at, now())
+    if vote.status == "scheduled":
+        await open_vote_as(vote, actor=user.id)
+        return "open"
     errors = window_errors(vote.opens_at, vote.closes_at, now())
     if errors:
         raise Conflict(next(iter(errors.values())))
@@ -906,6 +909,8 @@ async def served_count(vote_id: int) -> int:
 async def close_vote(user: CurrentUser, vote_id: int) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
+    if vote.status == "open":  # not before the minimum voting period has run (the clock closes at its time)
+        await period_checks.check_close(vote.community_id, vote.kind, vote.matter, vote.opened_at, now())
     await close_vote_as(vote, actor=user.id)
 
 

@@ -20,6 +20,7 @@ def register() -> list[Any]:
     from votes import live, services
     from votes.controllers import ROUTES
     from votes.events import BallotCast, VoteClosed, VoteOpened
+    from votes.paper_controllers import ROUTES as PAPER_ROUTES
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
     from votes.projects.tables import Project
@@ -37,4 +38,4 @@ def register() -> list[Any]:
     register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
     register_community_objects("p", Project)
     public.register()
-    return [*ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *PAPER_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

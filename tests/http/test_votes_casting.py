@@ -14,7 +14,7 @@ from community.tables import Community, Flat, Ownership, Verification
 from votes import casting, services
 from votes.errors import AlreadyVoted
 from votes.tables import Ballot, BallotChange, Receipt, Vote, VoteEntity, VoteFlat
-from votes.testing import RosterBuilder
+from votes.testing import RosterBuilder, let_voting_period_run
 
 PASSWORD = "correct-horse"
 
@@ -224,6 +224,7 @@ async def test_not_yet_open_and_closed_votes_refuse_ballots(client, world):
     await Vote.update({Vote.status: "open", Vote.opens_at: None}).where(Vote.id == vote_id)
     await client.post_form("/signout")
     await client.signin("13800000009")
+    await let_voting_period_run(vote_id)
     assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
     await client.post_form("/signout")
     await client.signin("13900000101")

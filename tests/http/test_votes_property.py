@@ -22,7 +22,7 @@ from votes import casting, paper, proxies, services
 from votes.record import parse_record, result_to_json, tally_record
 from votes.rules import DEVELOPER, Ballot, Flat, Settings, tally
 from votes.tables import Vote, VoteFlat, VoteRecordFile
-from votes.testing import RosterBuilder
+from votes.testing import RosterBuilder, let_voting_period_run
 
 CASES = int(os.environ.get("YISHI_PROPERTY_CASES", "60"))
 CHOICES = ("agree", "oppose", "abstain")
@@ -199,6 +199,7 @@ async def run_case(index: int, make_account) -> Case:
         expected = case.attempt(unit, voter if developer else str(person), choice, "online" if channel == "proxy" else channel)
         if channel != "proxy" or expected:
             assert accepted == expected, f"seed {seed} step {step}: {channel} {person} {unit} {choice}: accepted {accepted}"
+    await let_voting_period_run(vote_id)
     await services.close_vote(facilitator, vote_id)
     stored = (await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first())["result"]
     record = json.loads((await VoteRecordFile.select(VoteRecordFile.body).where(VoteRecordFile.vote == vote_id).first())["body"])

@@ -10,6 +10,7 @@ from test_votes_casting import cast_online, make_world, open_vote
 from votes.record import parse_record, tally_record
 from votes.tables import Vote, VoteFlat
 from votes.tally_cli import recount_main
+from votes.testing import let_voting_period_run
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ async def world(make_account):
 
 async def close(client, vote_id: int):
     await client.signin("13800000009")
+    await let_voting_period_run(vote_id)
     response = await client.post_form(f"/v/{vote_id}/close")
     assert response.status_code == 303, response.text
     await client.post_form("/signout")
