@@ -15,6 +15,7 @@ from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user
 from votes import casting, live, paper, services
 from votes import settings as vote_settings
+from votes.delivery import METHODS, STAFF_METHODS
 from votes.errors import AlreadyVoted, NotEligible
 from votes.extras import ballot_extras
 from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
@@ -250,17 +251,6 @@ async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) ->
     return _redirect(request, f"/v/{vote_id}/result")
 
 
-@post("/v/{vote_id:int}/served", name="votes_served")
-async def mark_served(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
-    user = require_user(request)
-    form = await request.form()
-    try:
-        await services.mark_served(user, vote_id, form)
-    except FormErrors as exc:
-        return await _manage(request, vote_id, served_values=exc.values, served_errors=exc.errors, status_code=422)
-    return _redirect(request, f"/v/{vote_id}/manage#served")
-
-
 # --- the facilitator's dashboard, the public board ------------------------------------------------------
 
 
@@ -272,7 +262,8 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
     roles = await require_role(user, vote.community_id, *services.STAFF)
     facilitator = user.is_site_admin or "facilitator" in roles
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
-                               "served_errors": served_errors or {}, "problem": problem}
+                               "served_errors": served_errors or {}, "problem": problem,
+                               "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
         by_stairwell, by_floor = await services.breakdowns(vote)
         stairwell = request.query_params.get("stairwell") or None
@@ -284,6 +275,11 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
             stairwell=stairwell,
             served=await services.served_count(vote.id),
         )
+        if vote.settings.silent_majority:
+            from votes import deliveries
+
+            context.update(deliveries=await deliveries.deliveries_of(vote), to_serve=await deliveries.units_to_serve(vote),
+                           delivery_methods=METHODS, staff_methods=STAFF_METHODS)  # fmt: skip
         if vote.settings.named_ballots and vote.status == "open":
             context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell)
         if vote.has_paper:
@@ -334,6 +330,11 @@ async def _vote_page(
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
     context["staff"] = await is_staff(user, vote.community_id)
+    if user is not None and vote.settings.silent_majority:  # the owner's read receipt of the warning
+        from votes.deliveries import own_flats_to_acknowledge
+
+        context["to_acknowledge"] = await own_flats_to_acknowledge(user, vote)
+        context["read_confirmed"] = request.query_params.get("read") == "1"
     return page(request, "votes/vote.html", fragment="votes/_cast.html", status_code=status_code, **vote_context(vote), **context)
 
 
@@ -451,7 +452,6 @@ ROUTES = [
     delete_vote,
     publish_vote,
     close_vote,
-    mark_served,
     manage,
     board,
     participation_fragment,
