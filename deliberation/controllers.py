@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -9,17 +10,26 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
-from community.errors import FormErrors, NotFound
+from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import gettext as _
 from community.i18n import lazy
 from community.permissions import community_by_slug
 from community.web import is_htmx, require_user
 from deliberation import meetings, rules, uploads
+from deliberation import venues as venue_service
 from deliberation.access import MeetingContext, meeting_for
+from deliberation.procedure import store as procedure_store
+from deliberation.procedure.store import NoticeRefused
 from deliberation.room import ROOM_ROUTES
 from deliberation.views import announce_after, back, show
 
 UPLOAD_BODY = uploads.MAX_BYTES + 256 * 1024  # the file and the rest of the multipart form
+
+
+def _written(problem: Any) -> str:
+    """A refusal as the reader sees it: (msgid, params) or a domain error, translated and filled in."""
+    message, params = (problem.message, problem.params) if hasattr(problem, "message") else problem
+    return _(message).format(**params) if params else _(message)
 
 
 # --- Lists ------------------------------------------------------------------------------------------------------
@@ -43,61 +53,11 @@ async def community_meetings(request: Request[Any, Any, Any], slug: FromPath[str
     return show(request, "deliberation/meetings.html", community=community, meetings=rows, organiser=organiser)
 
 
-# --- Venues --------------------------------------------------------------------------------------------------------
-
-
-async def _venues_page(request: Request[Any, Any, Any], community: dict[str, Any], errors: dict[str, str] | None = None,
-                       values: dict[str, str] | None = None, status_code: int = 200, saved: bool = False) -> Template:  # fmt: skip
-    return show(
-        request,
-        "deliberation/venues.html",
-        fragment="deliberation/_venues.html",
-        community=community,
-        venues=await meetings.venues(int(community["id"])),
-        errors=errors or {},
-        values=values or {},
-        saved=saved,
-        status_code=status_code,
-    )
-
-
-@get("/c/{slug:str}/venues", name="venues")
-async def venues_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-    user = require_user(request)
-    community = await meetings.organiser_community(user, slug)
-    return await _venues_page(request, community)
-
-
-@post("/c/{slug:str}/venues", name="venue_add")
-async def venue_add(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-    user = require_user(request)
-    community = await meetings.organiser_community(user, slug)
-    form = await request.form()
-    try:
-        await meetings.add_venue(user, int(community["id"]), form)
-    except FormErrors as exc:
-        return await _venues_page(request, community, exc.errors, exc.values, status_code=422)
-    return await _venues_page(request, community, saved=True)
-
-
-@post("/c/{slug:str}/venues/{venue_id:int}", name="venue_edit")
-async def venue_edit(request: Request[Any, Any, Any], slug: FromPath[str], venue_id: FromPath[int]) -> Template:
-    user = require_user(request)
-    community = await meetings.organiser_community(user, slug)
-    form = await request.form()
-    try:
-        await meetings.update_venue(user, int(community["id"]), venue_id, form)
-    except FormErrors as exc:
-        return await _venues_page(request, community, {f"{venue_id}-{k}": v for k, v in exc.errors.items()},
-                                  {f"{venue_id}-{k}": v for k, v in exc.values.items()}, status_code=422)  # fmt: skip
-    return await _venues_page(request, community, saved=True)
-
-
 # --- Meeting form ---------------------------------------------------------------------------------------------------
 
 
 async def _form_context(community_id: int) -> dict[str, Any]:
-    venues = await meetings.venues(community_id, active_only=True)
+    venues = await venue_service.venues(community_id, active_only=True)
     return {
         "kind_options": [(key, _(label)) for key, label in rules.MEETING_KINDS.items()],
         "venue_options": [(v["id"], v["name"] + (" · " + v["address"] if v["address"] else "")) for v in venues],
@@ -160,10 +120,13 @@ async def meeting_update(request: Request[Any, Any, Any], meeting_id: FromPath[i
 
 async def _manage(request: Request[Any, Any, Any], ctx: MeetingContext, *, status_code: int = 200,
                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-                  fragment: str | None = "deliberation/_agenda_editor.html") -> Template:  # fmt: skip
+                  fragment: str | None = "deliberation/_agenda_editor.html", problems: list[str] | None = None,
+                  item_problem: str = "") -> Template:  # fmt: skip
     meeting = await meetings.meeting_details(ctx.id)
     items = await meetings.agenda(ctx.id)
     options = await meetings.scope_options(ctx.community_id)
+    procedure, _periods = await procedure_store.procedure_of(ctx.community_id)
+    grace = timedelta(minutes=procedure.start_grace_minutes)
     return show(
         request,
         "deliberation/manage.html",
@@ -176,6 +139,11 @@ async def _manage(request: Request[Any, Any, Any], ctx: MeetingContext, *, statu
         notices=await meetings.notices(ctx.id),
         scope=meetings.scope_label(meeting, options),
         guest_role_options=[(key, _(label)) for key, label in rules.GUEST_ROLES.items()],
+        notice_days=procedure.days_for(str(meeting["kind"])),
+        start_from=meeting["starts_at"] - grace if meeting["starts_at"] else None,
+        grace_minutes=procedure.start_grace_minutes,
+        problems=problems or [],
+        item_problem=item_problem,
         errors=errors or {},
         values=values or {},
         status_code=status_code,
@@ -222,10 +190,15 @@ async def _guests_result(request: Request[Any, Any, Any], ctx: MeetingContext) -
 @post("/m/{meeting_id:int}/items", name="item_add")
 async def item_add(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
+    form = await request.form()
     try:
-        await meetings.add_item(ctx, await request.form())
+        await meetings.add_item(ctx, form)
     except FormErrors as exc:
         return await _manage(request, ctx, errors=exc.errors, values=exc.values, status_code=422)
+    except NoticeRefused as exc:  # the supplementary notice would come too late
+        values = {k: str(form.get(k, "") or "") for k in ("title", "description", "origin")}
+        return await _manage(request, ctx, values=values, item_problem=_written(exc), status_code=409,
+                             fragment="deliberation/_agenda_editor.html" if is_htmx(request) else None)  # fmt: skip
     return announce_after(await _agenda_result(request, ctx), meeting_id, "agenda", "now")
 
 
@@ -355,7 +328,10 @@ async def attachment_thumb(request: Request[Any, Any, Any], meeting_id: FromPath
 @post("/m/{meeting_id:int}/notice", name="notice_publish")
 async def notice_publish(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
-    await meetings.publish_notice(ctx)
+    try:
+        await meetings.publish_notice(ctx)
+    except NoticeRefused as exc:  # every reason at once, on the manage page: nothing was published
+        return await _manage(request, ctx, problems=[_written(p) for p in exc.problems], status_code=409, fragment=None)
     return announce_after(back(request, f"/m/{meeting_id}/manage#notices"), meeting_id, "now", "agenda")
 
 
@@ -369,7 +345,10 @@ async def notices_page(request: Request[Any, Any, Any], meeting_id: FromPath[int
 @post("/m/{meeting_id:int}/start", name="meeting_start")
 async def meeting_start(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
-    await meetings.change_status(ctx, "start")
+    try:
+        await meetings.change_status(ctx, "start")
+    except Conflict as exc:  # too early, or no longer noticed
+        return await _manage(request, ctx, problems=[_written(exc)], status_code=409, fragment=None)
     return announce_after(back(request, f"/m/{meeting_id}/control"), meeting_id, "now", "queue", "agenda",
                           every_hand=True)
 
@@ -392,9 +371,6 @@ async def projector_key(request: Request[Any, Any, Any], meeting_id: FromPath[in
 ROUTES = [
     my_meetings,
     community_meetings,
-    venues_page,
-    venue_add,
-    venue_edit,
     meeting_new,
     meeting_create,
     meeting_edit,

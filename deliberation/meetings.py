@@ -1,4 +1,4 @@
-"""Meetings service: lists, venues, creating and editing meetings, guests, the agenda, notices, the lifecycle."""
+"""Meetings service: lists, creating and editing meetings, guests, the agenda, notices, the lifecycle."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from community.permissions import community_by_slug, require_role
 from community.tables import Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules, uploads
 from deliberation.access import MeetingContext, item_of, links_of, scope_ids
+from deliberation.procedure import store as procedure
 from deliberation.rules import FlatPlace
-from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Notice, Venue
+from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Notice
 from deliberation.text import place_title
+from deliberation.venues import venues
 
 
 async def audit(ctx_community: int, actor: int | None, action: str, object_type: str, object_id: int,
@@ -83,62 +85,6 @@ async def organiser_community(user: CurrentUser, slug: str) -> dict[str, Any]:
     community = await community_by_slug(slug)
     await require_role(user, int(community["id"]), "facilitator")
     return community
-
-
-# --- Venues ------------------------------------------------------------------------------------------------------
-
-
-async def venues(community_id: int, active_only: bool = False) -> list[dict[str, Any]]:
-    query = Venue.select().where(Venue.community == community_id)
-    if active_only:
-        query = query.where(Venue.active.eq(True))
-    return await query.order_by(Venue.active, ascending=False).order_by(Venue.name)
-
-
-def _venue_values(form: Any) -> tuple[dict[str, str], dict[str, str], int | None]:
-    values = {k: str(form.get(k, "") or "").strip() for k in ("name", "address", "capacity")}
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = lazy("Please enter the name of the venue.")
-    elif len(values["name"]) > 100:
-        errors["name"] = lazy("The name can have at most 100 characters.")
-    if len(values["address"]) > 200:
-        errors["address"] = lazy("The address can have at most 200 characters.")
-    capacity = None
-    if values["capacity"]:
-        if not values["capacity"].isdigit() or not 1 <= int(values["capacity"]) <= 100000:
-            errors["capacity"] = lazy("Seats is a whole number, or leave it empty.")
-        else:
-            capacity = int(values["capacity"])
-    return values, errors, capacity
-
-
-async def add_venue(user: CurrentUser, community_id: int, form: Any) -> int:
-    values, errors, capacity = _venue_values(form)
-    if errors:
-        raise FormErrors(errors, values)
-    async with write_transaction():
-        rows = await Venue.insert(
-            Venue(community=community_id, name=values["name"], address=values["address"], capacity=capacity)
-        ).returning(Venue.id)
-    return int(rows[0]["id"])
-
-
-async def update_venue(user: CurrentUser, community_id: int, venue_id: int, form: Any) -> None:
-    venue = await Venue.select(Venue.id).where((Venue.id == venue_id) & (Venue.community == community_id)).first()
-    if venue is None:
-        raise NotFound(lazy("This venue does not exist."))
-    if "active" in form and "name" not in form:
-        async with write_transaction():
-            await Venue.update({Venue.active: form.get("active") == "1"}).where(Venue.id == venue_id)
-        return
-    values, errors, capacity = _venue_values(form)
-    if errors:
-        raise FormErrors(errors, values)
-    async with write_transaction():
-        await Venue.update(
-            {Venue.name: values["name"], Venue.address: values["address"], Venue.capacity: capacity}
-        ).where(Venue.id == venue_id)
 
 
 # --- Meeting form ------------------------------------------------------------------------------------------------
@@ -229,8 +175,10 @@ def meeting_values(meeting: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _parse_meeting_form(community_id: int, form: Any, details: bool) -> tuple[dict[str, Any], dict[Any, Any]]:
-    """(values to show again, columns to save); FormErrors with what was typed if anything is wrong."""
+async def _parse_meeting_form(community_id: int, form: Any, details: bool,
+                              meeting_id: int | None = None) -> tuple[dict[str, Any], dict[Any, Any]]:  # fmt: skip
+    """(values to show again, columns to save); FormErrors with what was typed if anything is wrong, and when
+    the venue is booked for another meeting at that time unless the clash is confirmed (`confirm_clash`)."""
     tz = get_config().timezone
     values: dict[str, Any] = {name: str(form.get(name, "") or "").strip() for name in MEETING_FIELDS}
     kind_key = {"compound": "scope_compound", "building": "scope_building", "stairwell_unit": "scope_unit"}
@@ -273,6 +221,12 @@ async def _parse_meeting_form(community_id: int, form: Any, details: bool) -> tu
                 venue_id = int(values["venue"])
             else:
                 errors["venue"] = lazy("Please choose one of the community's venues.")
+        clashing = [] if errors or form.get("confirm_clash") == "1" else await procedure.venue_clashes(
+            community_id, venue_id, meeting_form.starts_at, meeting_form.ends_at, meeting_id)
+        if clashing:
+            errors["venue"] = lazy("This venue is booked for another meeting at that time. Choose another venue or "
+                                   "time, or confirm that both meetings share it.")
+            values["clashes"] = clashing
         if not errors:
             columns.update(
                 {
@@ -307,7 +261,7 @@ async def update_meeting(ctx: MeetingContext, form: Any) -> None:
     if not rules.people_editable(str(ctx.meeting["status"])):
         raise Conflict(lazy("This meeting is closed and can no longer be changed."))
     details = rules.details_editable(str(ctx.meeting["status"]))
-    _values, columns = await _parse_meeting_form(ctx.community_id, form, details=details)
+    _values, columns = await _parse_meeting_form(ctx.community_id, form, details=details, meeting_id=ctx.id)
     async with write_transaction():
         await Meeting.update(columns).where(Meeting.id == ctx.id)
         await audit(ctx.community_id, ctx.user.id if ctx.user else None, "meeting_edited", "meeting", ctx.id)
@@ -570,7 +524,9 @@ async def _snapshot(meeting_id: int) -> dict[str, Any]:
     assert meeting is not None
     options = await scope_options(int(meeting["community"]))
     scope_kind, places = scope_label(meeting, options)
+    rules_in_force, _periods = await procedure.procedure_of(int(meeting["community"]))
     return {
+        "notice_days": rules_in_force.days_for(str(meeting["kind"])),  # printed on the notice
         "title": meeting["title"],
         "kind": meeting["kind"],
         "starts_at": meeting["starts_at"].isoformat() if meeting["starts_at"] else None,
@@ -592,11 +548,13 @@ async def _snapshot(meeting_id: int) -> dict[str, Any]:
 
 
 async def _publish_notice(ctx: MeetingContext, actor: int | None, at: datetime | None = None) -> int:
-    """Inside a write transaction: the next numbered notice with today's agenda, dated `at` (default: now)."""
+    """Inside a write transaction: the next numbered notice with today's agenda, dated `at` (default: now). The
+    first notice must state time, place and topics; every notice leaves the community's notice period."""
     last = await Notice.select(Notice.number).where(Notice.meeting == ctx.id).order_by(
         Notice.number, ascending=False
     ).first()
     number = int(last["number"]) + 1 if last else 1
+    await procedure.check_notice(ctx.id, at or now(), supplementary=number > 1)
     from deliberation.minutes.notices import chain_notice
 
     try:
@@ -618,9 +576,8 @@ async def publish_notice(ctx: MeetingContext, at: datetime | None = None) -> Non
     actor = ctx.user.id if ctx.user else None
     async with write_transaction():
         fresh = await Meeting.select(Meeting.status).where(Meeting.id == ctx.id).first()
-        count = await AgendaItem.count().where(AgendaItem.meeting == ctx.id)
-        try:
-            rules.can_publish_notice(str(fresh["status"] if fresh else ""), int(count))
+        try:  # then time, place, topics and the notice period (procedure.check_notice), every problem at once
+            rules.next_status(str(fresh["status"] if fresh else ""), "publish_notice")
         except rules.RuleError as exc:
             raise Conflict(exc.message) from exc
         await Meeting.update({Meeting.status: "noticed"}).where(Meeting.id == ctx.id)
@@ -631,11 +588,13 @@ async def change_status(ctx: MeetingContext, action: str) -> str:
     """Start the session or close the meeting; the status is re-read inside the transaction."""
     actor = ctx.user.id if ctx.user else None
     async with write_transaction():
-        fresh = await Meeting.select(Meeting.status).where(Meeting.id == ctx.id).first()
+        fresh = await Meeting.select(Meeting.status, Meeting.starts_at, Meeting.community).where(Meeting.id == ctx.id).first()
         try:
             status = rules.next_status(str(fresh["status"] if fresh else ""), action)
         except rules.RuleError as exc:
             raise Conflict(exc.message) from exc
+        if action == "start" and fresh is not None:
+            await procedure.check_start(fresh, now())  # not before the noticed time (less the grace)
         columns: dict[Any, Any] = {Meeting.status: status}
         if action == "start":
             columns[Meeting.started_at] = now()

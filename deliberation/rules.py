@@ -23,6 +23,7 @@ MEETING_KINDS: dict[str, str] = {
     "coordination": lazy("Coordination meeting"),
     "hearing": lazy("Hearing"),
     "owners": lazy("Owners' meeting"),
+    "owners_interim": lazy("Interim owners' meeting"),
     "residents": lazy("Residents' meeting"),
     "evaluation": lazy("Evaluation meeting"),
 }
@@ -125,12 +126,6 @@ def people_editable(status: str) -> bool:
 def comments_open(status: str) -> bool:
     """Residents discuss from the notice until the meeting closes."""
     return status in ("noticed", "in_session")
-
-
-def can_publish_notice(status: str, item_count: int) -> None:
-    next_status(status, "publish_notice")
-    if item_count == 0:
-        raise RuleError(lazy("Add at least one agenda item before publishing the notice."))
 
 
 # --- Who may do what --------------------------------------------------------------------------------------

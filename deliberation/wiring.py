@@ -14,10 +14,11 @@ def register() -> list[Any]:
     from deliberation.controllers import ROUTES
     from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
     from deliberation.minutes.tables import Minutes
+    from deliberation.procedure.controllers import ROUTES as PROCEDURE_ROUTES
     from deliberation.tables import Meeting
 
     feed.register()
     # An archived community refuses changes at these addresses too.
     register_community_objects("m", Meeting)
     register_community_objects("minutes", Minutes)
-    return [*ROUTES, *MINUTES_ROUTES, *concerns.register()]
+    return [*ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]

@@ -61,11 +61,13 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     token = next(c["value"] for c in facilitator.cookies() if c["name"] == "csrftoken")
     page.goto(f"{base_url}/c/demo/projects/new")
     unit_id = page.locator("#f-place option", has_text="阳光花园 3-2").get_attribute("value").split(":")[1]
+    page.goto(f"{base_url}/c/demo/meetings/new")  # a notice names its place: the demo's first venue
+    venue_id = page.locator("#f-venue option:not([value=''])").first.get_attribute("value")
     response = page.request.post(
         f"{base_url}/c/demo/meetings/new",
         form={"kind": "owners", "title": "3号楼2单元业主会", "scope_kind": "stairwell_unit", "scope_unit": unit_id,
               "starts_at": local_input(30, "19:00"), "ends_at": local_input(30, "21:00"), "speaking_limit": "3",
-              "_csrf_token": token},
+              "venue": venue_id, "confirm_clash": "1", "_csrf_token": token},
     )  # fmt: skip
     meeting_id = re.search(r"/m/(\d+)/", response.url).group(1)
     page.request.post(f"{base_url}/m/{meeting_id}/items", form={"title": "加装电梯表决", "_csrf_token": token})

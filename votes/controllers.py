@@ -15,6 +15,7 @@ from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user
 from votes import casting, live, paper, services
 from votes import settings as vote_settings
+from votes.delivery import METHODS, STAFF_METHODS
 from votes.errors import AlreadyVoted, NotEligible
 from votes.extras import ballot_extras
 from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
@@ -234,42 +235,38 @@ def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
 
 
 @post("/v/{vote_id:int}/publish", name="votes_publish")
-async def publish_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+async def publish_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
-    await services.publish_vote(user, vote_id)
+    try:
+        await services.publish_vote(user, vote_id)
+    except Conflict as exc:  # the manage page with the reason, not a bare error page
+        return await _manage(request, vote_id, problem=_message(exc), status_code=409)
     return _redirect(request, f"/v/{vote_id}/manage")
 
 
 @post("/v/{vote_id:int}/close", name="votes_close")
-async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
-    await services.close_vote(user, vote_id)
-    return _redirect(request, f"/v/{vote_id}/result")
-
-
-@post("/v/{vote_id:int}/served", name="votes_served")
-async def mark_served(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
-    user = require_user(request)
-    form = await request.form()
     try:
-        await services.mark_served(user, vote_id, form)
-    except FormErrors as exc:
-        return await _manage(request, vote_id, served_values=exc.values, served_errors=exc.errors, status_code=422)
-    return _redirect(request, f"/v/{vote_id}/manage#served")
+        await services.close_vote(user, vote_id)
+    except Conflict as exc:  # too early, or paper ballots still wait for a scrutineer
+        return await _manage(request, vote_id, problem=_message(exc), status_code=409)
+    return _redirect(request, f"/v/{vote_id}/result")
 
 
 # --- the facilitator's dashboard, the public board ------------------------------------------------------
 
 
 async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: dict[str, str] | None = None,
-                  served_errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+                  served_errors: dict[str, str] | None = None, status_code: int = 200, problem: str = "") -> Template:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
     await services.require_staff(user, vote)
     roles = await require_role(user, vote.community_id, *services.STAFF)
     facilitator = user.is_site_admin or "facilitator" in roles
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
-                               "served_errors": served_errors or {}}
+                               "served_errors": served_errors or {}, "problem": problem,
+                               "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
         by_stairwell, by_floor = await services.breakdowns(vote)
         stairwell = request.query_params.get("stairwell") or None
@@ -281,6 +278,11 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
             stairwell=stairwell,
             served=await services.served_count(vote.id),
         )
+        if vote.settings.silent_majority:
+            from votes import deliveries
+
+            context.update(deliveries=await deliveries.deliveries_of(vote), to_serve=await deliveries.units_to_serve(vote),
+                           delivery_methods=METHODS, staff_methods=STAFF_METHODS)  # fmt: skip
         if vote.settings.named_ballots and vote.status == "open":
             context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell)
         if vote.has_paper:
@@ -331,6 +333,11 @@ async def _vote_page(
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
     context["staff"] = await is_staff(user, vote.community_id)
+    if user is not None and vote.settings.silent_majority:  # the owner's read receipt of the warning
+        from votes.deliveries import own_flats_to_acknowledge
+
+        context["to_acknowledge"] = await own_flats_to_acknowledge(user, vote)
+        context["read_confirmed"] = request.query_params.get("read") == "1"
     return page(request, "votes/vote.html", fragment="votes/_cast.html", status_code=status_code, **vote_context(vote), **context)
 
 
@@ -435,106 +442,6 @@ async def record_json(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     )
 
 
-# --- paper ballots -------------------------------------------------------------------------------------
-
-
-async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
-    user = require_user(request)
-    context = {"desk": await paper.desk(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
-               "notice": "", "stairwells": await services.stairwells(vote.id), **extra}
-    return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
-                **vote_context(vote), **context)
-
-
-async def _paper_vote(request: Request[Any, Any, Any], vote_id: int) -> VoteInfo:
-    user = require_user(request)
-    vote = await services.get_vote(vote_id)
-    await services.require_staff(user, vote)
-    paper.require_paper(vote)
-    return vote
-
-
-@get("/v/{vote_id:int}/paper", name="votes_paper")
-async def paper_desk(request: Request[Any, Any, Any], vote_id: FromPath[int], serial: FromQuery[str] = "") -> Template:
-    """The counting desk; ?serial= (typed, or the URL a scanned QR code opens) shows that ballot's entry form."""
-    vote = await _paper_vote(request, vote_id)
-    if not serial:
-        return await _desk_page(request, vote)
-    try:
-        entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, serial))
-    except FormErrors as exc:
-        return await _desk_page(request, vote, values=exc.values, errors=exc.errors, status_code=422)
-    return await _desk_page(request, vote, entity=entity, values={"serial": entity.serial, "channel": "paper"})
-
-
-@post("/v/{vote_id:int}/paper", name="votes_paper_enter")
-async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
-    vote = await _paper_vote(request, vote_id)
-    user = require_user(request)
-    form = await request.form()
-    values = form_values(form, "serial", "choice", "signer", "channel", "note")
-    try:
-        entered = await paper.enter(user, vote_id, form)
-    except FormErrors as exc:
-        entity = None
-        if "serial" not in exc.errors:
-            entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, values["serial"]))
-        return await _desk_page(request, vote, entity=entity, values=values, errors=exc.errors, status_code=422)
-    except Conflict as exc:
-        return await _desk_page(request, vote, values={}, notice=_message(exc), notice_kind="error", status_code=409)
-    notice = i18n.gettext("Ballot {serial} entered. It counts once a second person confirms it.").format(serial=values["serial"])
-    if entered.warning:
-        notice += " " + i18n.gettext(entered.warning)
-    return await _desk_page(request, vote, notice=notice, notice_kind="warn" if entered.warning else "ok")
-
-
-@post("/v/{vote_id:int}/paper/{paper_id:int}/confirm", name="votes_paper_confirm")
-async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
-    vote = await _paper_vote(request, vote_id)
-    user = require_user(request)
-    try:
-        outcome = await paper.confirm(user, vote_id, paper_id)
-    except Conflict as exc:
-        return await _desk_page(request, vote, notice=_message(exc), notice_kind="error", status_code=409)
-    notices = {
-        "counted": i18n.gettext("Confirmed. The ballot is counted."),
-        "duplicate": i18n.gettext("Confirmed, but this household had already voted and only the first ballot counts: the ballot is flagged and not counted."),
-        "spoiled_entity": i18n.gettext("Confirmed. This household's ballots differ: under this vote's rule its ballot now counts as spoiled."),
-    }
-    return await _desk_page(request, vote, notice=notices[outcome], notice_kind="ok" if outcome == "counted" else "warn")
-
-
-@post("/v/{vote_id:int}/paper/{paper_id:int}/reject", name="votes_paper_reject")
-async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
-    vote = await _paper_vote(request, vote_id)
-    user = require_user(request)
-    try:
-        await paper.reject(user, vote_id, paper_id)
-    except Conflict as exc:
-        return await _desk_page(request, vote, notice=_message(exc), notice_kind="error", status_code=409)
-    return await _desk_page(request, vote, notice=i18n.gettext("Entry rejected. The ballot can be entered again."),
-                            notice_kind="warn")
-
-
-@get("/v/{vote_id:int}/paper/print", name="votes_paper_print")
-async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], stairwell: FromQuery[str] = "") -> Template:
-    """Printable A4 ballots, one per voting entity, always in Chinese (the ballot is a legal document)."""
-    vote = await _paper_vote(request, vote_id)
-    stairwells = await services.stairwells(vote.id)
-    chosen = stairwell if stairwell in stairwells else None
-    ballots = []
-    if chosen or vote.entities <= paper.PRINT_LIMIT:
-        ballots = await paper.printable(vote, chosen)
-    base = public_url(request)
-    with i18n.language("zh"):
-        printed = live.render(
-            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base,
-            **vote_context(vote),
-        )
-    return page(request, "votes/print.html", printed=printed, stairwells=stairwells, stairwell=chosen,
-                count=len(ballots), limit=paper.PRINT_LIMIT, **vote_context(vote))
-
-
 ROUTES = [
     my_votes,
     community_votes,
@@ -548,7 +455,6 @@ ROUTES = [
     delete_vote,
     publish_vote,
     close_vote,
-    mark_served,
     manage,
     board,
     participation_fragment,
@@ -559,9 +465,4 @@ ROUTES = [
     receipt_check,
     result_page,
     record_json,
-    paper_desk,
-    paper_enter,
-    paper_confirm,
-    paper_reject,
-    paper_print,
 ]

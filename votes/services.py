@@ -33,6 +33,7 @@ from community.tables import (
     StairwellUnit,
 )
 from deliberation.tables import AgendaItem
+from votes import period_checks
 from votes import settings as vote_settings
 from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
@@ -50,6 +51,7 @@ from votes.rules import Ballot as RuleBallot
 from votes.settings import VOTE_KINDS, VoteKind, VoteSettings
 from votes.tables import (
     Ballot,
+    Delivery,
     PaperBallot,
     Vote,
     VoteEntity,
@@ -607,11 +609,13 @@ async def publish_vote(user: CurrentUser, vote_id: int) -> str:
     """Publish a draft: it opens now (freezing the electorate) or at its opening time. Returns the new status."""
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
-    if vote.status == "scheduled":
-        await open_vote_as(vote, actor=user.id)  # "open now" on a scheduled vote
-        return "open"
-    if vote.status != "draft":
+    if vote.status not in ("draft", "scheduled"):
         raise Conflict(lazy("This vote has already been published."))
+    opening_now = None if vote.status == "scheduled" else vote.opens_at  # "open now" on a scheduled vote
+    await period_checks.check_window(vote.community_id, vote.kind, vote.matter, opening_now, vote.closes_at, now())
+    if vote.status == "scheduled":
+        await open_vote_as(vote, actor=user.id)
+        return "open"
     errors = window_errors(vote.opens_at, vote.closes_at, now())
     if errors:
         raise Conflict(next(iter(errors.values())))
@@ -846,37 +850,9 @@ async def stairwells(vote_id: int) -> list[str]:
     return sorted((r["stairwell"] for r in rows), key=natural_key)
 
 
-async def mark_served(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int:
-    """Record units to which the ballot and the silent-majority warning were provably delivered."""
-    vote = await get_vote(vote_id)
-    await require_facilitator(user, vote)
-    if vote.status != "open":
-        raise Conflict(lazy("Deliveries can be recorded only while the vote is open."))
-    units = [line.strip() for line in str(form.get("units", "")).replace("，", "\n").replace(",", "\n").splitlines() if line.strip()]
-    stairwell = str(form.get("stairwell", "") or "").strip()
-    known = {r["unit"] for r in await VoteFlat.select(VoteFlat.unit).where(VoteFlat.vote == vote_id)}
-    unknown = [u for u in units if u not in known]
-    if unknown:
-        raise FormErrors({"units": lazy("These units are not in this vote's electorate: {units}.")}, {"units": "\n".join(units), "unknown": "、".join(unknown[:20])})
-    if not units and not stairwell:
-        raise FormErrors({"units": lazy("List the units that received the ballot and the warning, or choose a stairwell unit.")}, {"units": ""})
-    async with write_transaction():
-        row = await lock_vote(vote_id)
-        if row["status"] != "open":
-            raise Conflict(lazy("Deliveries can be recorded only while the vote is open."))
-        if units:
-            for start in range(0, len(units), BATCH):
-                await VoteFlat.update({VoteFlat.served: True}).where(
-                    (VoteFlat.vote == vote_id) & VoteFlat.unit.is_in(units[start : start + BATCH])
-                )
-        if stairwell:
-            await VoteFlat.update({VoteFlat.served: True}).where((VoteFlat.vote == vote_id) & (VoteFlat.stairwell == stairwell))
-        await audit(vote.community_id, user.id, "vote_served_recorded", vote_id, {"units": len(units), "stairwell": stairwell})
-    return int(await VoteFlat.count().where((VoteFlat.vote == vote_id) & VoteFlat.served.eq(True)))
-
-
 async def served_count(vote_id: int) -> int:
-    return int(await VoteFlat.count().where((VoteFlat.vote == vote_id) & VoteFlat.served.eq(True)))
+    """Flats with recorded evidence of delivery (votes.deliveries)."""
+    return int(await Delivery.count().where(Delivery.vote == vote_id))
 
 
 # --- closing: the count --------------------------------------------------------------------------------
@@ -885,6 +861,8 @@ async def served_count(vote_id: int) -> int:
 async def close_vote(user: CurrentUser, vote_id: int) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
+    if vote.status == "open":  # not before the minimum voting period has run (the clock closes at its time)
+        await period_checks.check_close(vote.community_id, vote.kind, vote.matter, vote.opened_at, now())
     await close_vote_as(vote, actor=user.id)
 
 
@@ -962,7 +940,7 @@ async def count_vote(vote: VoteInfo) -> tuple[dict[str, object], dict[str, objec
             settings=Settings(vote.settings.spoiled_ballots, vote.settings.silent_majority),
             flats=rule_flats,
             ballots=tuple(RuleBallot(b[0], b[1], b[2], b[3], b[5]) for b in ballots),
-            served=frozenset(f[0] for f in flats if f[5]) if vote.settings.silent_majority else frozenset(),
+            served=await _served_units(vote.id) if vote.settings.silent_majority else frozenset(),
             vote_id=f"v-{vote.id}",
             title=vote.title,
         )
@@ -1009,6 +987,11 @@ async def ballot_problems_of(vote: VoteInfo, record: VoteRecord) -> dict[str, di
         for r in await Ballot.select(Ballot.unit).where((Ballot.vote == vote.id) & Ballot.entity.is_in(spoiled_by_conflict or [-1]))
     }
     return ballot_problems(record.flats, record.ballots, frozenset(units))
+
+
+async def _served_units(vote_id: int) -> frozenset[str]:
+    """Only flats whose delivery was recorded with its evidence count as served (votes.delivery)."""
+    return frozenset(str(r["flat.unit"]) for r in await Delivery.select(Delivery.flat.unit).where(Delivery.vote == vote_id))
 
 
 def _json_lists(values: Sequence[object]) -> list[list[str]]:

@@ -220,3 +220,28 @@ class VoteRecordFile(Table, tablename="vote_record"):
     vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False, unique=True)
     body = Text()  # JSON text, exactly as served at /v/{id}/record.json
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Delivery(Table, tablename="vote_delivery"):
+    """Evidence that the ballot with the silent-majority warning reached one flat: who delivered it, when and
+    how. Only flats with such a record count as served (votes.delivery)."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=VoteFlat, on_delete=OnDelete.cascade, null=False, unique=True)
+    method = Varchar(length=16)  # in_person / posted / in_app
+    delivered_by = Varchar(length=100, default="")  # who delivered it; "" for an in-app read receipt
+    delivered_at = Timestamptz()
+    signed_by = Varchar(length=100, default="")  # in person: who signed for it
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # in-app: the owner who read it
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeliveryPhoto(Table, tablename="vote_delivery_photo"):
+    """The photo of a signed receipt or of the ballot posted at the door, kept apart so lists never load images."""
+
+    id = Serial(primary_key=True)
+    delivery = ForeignKey(references=Delivery, on_delete=OnDelete.cascade, null=False, unique=True)
+    content_type = Varchar(length=32)
+    data = Bytea()

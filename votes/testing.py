@@ -147,3 +147,12 @@ async def bulk_electorate(community_id: int, flats: int, per_stairwell: int = 60
         ]
         await insert_many(Ownership, ("flat", "person"), owned)
         await insert_many(Verification, ("flat", "person", "method", "note", "revoke_reason"), [(f, p, "register", "", "") for f, p in owned])
+
+
+async def let_voting_period_run(vote_id: int) -> None:
+    """Date the vote's opening back past any minimum voting period (votes.periods), so a test may close it now."""
+    from datetime import UTC, datetime, timedelta
+
+    from votes.tables import Vote
+
+    await Vote.update({Vote.opened_at: datetime.now(UTC) - timedelta(days=91)}).where(Vote.id == vote_id)

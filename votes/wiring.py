@@ -19,7 +19,9 @@ def register() -> list[Any]:
     from deliberation.panels import register_projector_panel
     from votes import live, services
     from votes.controllers import ROUTES
+    from votes.delivery_controllers import ROUTES as DELIVERY_ROUTES
     from votes.events import BallotCast, VoteClosed, VoteOpened
+    from votes.paper_controllers import ROUTES as PAPER_ROUTES
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
     from votes.projects.tables import Project
@@ -37,4 +39,4 @@ def register() -> list[Any]:
     register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
     register_community_objects("p", Project)
     public.register()
-    return [*ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

@@ -386,8 +386,7 @@ def meeting_notice_content(
     appear by role and organisation; the facilitator and the recorder by role only, on the meeting's pages)."""
 
     def text(key: str, source: Mapping[str, object] = snapshot) -> str:
-        value = source.get(key)
-        return "" if value is None else str(value)
+        return "" if source.get(key) is None else str(source.get(key))
 
     def moment(key: str) -> str | None:
         value = snapshot.get(key)
@@ -424,4 +423,5 @@ def meeting_notice_content(
             if isinstance(i, Mapping)
         ],
         "noticed_at": iso(noticed_at),
+        "notice_days": days if isinstance(days := snapshot.get("notice_days"), int) else None,  # the period in force
     }

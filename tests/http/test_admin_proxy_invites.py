@@ -11,6 +11,7 @@ from test_votes_casting import make_world, open_vote
 
 from community.tables import Account, AccountCode, AuditLog
 from votes.tables import Proxy
+from votes.testing import let_voting_period_run
 
 DAUGHTER = "13700000555"
 
@@ -58,6 +59,7 @@ async def test_an_invited_proxy_holder_activates_and_votes_for_the_owner(client,
 async def test_the_account_ends_when_the_vote_closes_and_an_unused_code_with_it(client, world):
     vote_id = await open_vote(client, world)
     await record_and_invite(client, vote_id)
+    await let_voting_period_run(vote_id)
     assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
     assert not (await Account.select(Account.is_active).where(Account.phone == DAUGHTER).first())["is_active"]
     assert await AccountCode.count().where(AccountCode.revoked_at.is_null()) == 0

@@ -170,6 +170,12 @@ async def test_lifecycle_start_and_close(client, world):
     assert (await client.post_form(f"/m/{meeting_id}/start")).status_code == 409
     assert (await client.post_form(f"/m/{meeting_id}/close")).status_code == 409
     await client.post_form(f"/m/{meeting_id}/notice")
+    # Noticed for tomorrow: the session cannot start now (the manage page says from when it can).
+    early = await client.post_form(f"/m/{meeting_id}/start")
+    assert early.status_code == 409 and "会议通知的时间是" in early.text and "开始会议" in early.text
+    assert (await Meeting.select(Meeting.status).first())["status"] == "noticed"
+    # Ten minutes before the noticed time is within the default grace of fifteen minutes.
+    await Meeting.update({Meeting.starts_at: datetime.now(UTC) + timedelta(minutes=10)}).where(Meeting.id == meeting_id)
     assert (await client.post_form(f"/m/{meeting_id}/start")).headers["location"] == f"/m/{meeting_id}/control"
     meeting = await Meeting.select().first()
     assert meeting["status"] == "in_session" and meeting["started_at"] is not None

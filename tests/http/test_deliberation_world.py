@@ -19,7 +19,7 @@ from community.tables import (
     StairwellUnit,
     Verification,
 )
-from deliberation.tables import AgendaItem, Meeting, Notice
+from deliberation.tables import AgendaItem, Meeting, Notice, Venue
 
 
 @dataclass
@@ -56,7 +56,7 @@ NAMES = {
     "unit2_owner": "吴业主",
     "other_facilitator": "郑主任",
 }
-DATA_NAMES = frozenset({*NAMES.values(), "幸福里社区", "幸福里", "3号楼", "1单元", "2单元", "长宁街道"})
+DATA_NAMES = frozenset({*NAMES.values(), "幸福里社区", "幸福里", "3号楼", "1单元", "2单元", "长宁街道", "三号楼活动室"})
 
 
 async def build_world(make_account) -> World:
@@ -122,6 +122,10 @@ async def make_meeting(
     """A meeting straight in the tables (the forms are tested separately); its notice if it is past draft."""
     if scope_ids is None:
         scope_ids = [world.building] if scope_kind == "building" else []
+    # A notice names its place (deliberation.procedure): every test meeting has a venue.
+    venue = await Venue.select(Venue.id).where(Venue.community == (community or world.community)).first()
+    if venue is None:
+        venue = (await Venue.insert(Venue(community=community or world.community, name="三号楼活动室")).returning(Venue.id))[0]
     rows = await Meeting.insert(
         Meeting(
             community=community or world.community,
@@ -130,6 +134,7 @@ async def make_meeting(
             scope_kind=scope_kind,
             scope_ids=json.dumps(scope_ids),
             starts_at=datetime.now(UTC) + timedelta(days=1),
+            venue=venue["id"],
             facilitator=world.people[facilitator] if facilitator else None,
             recorder=world.people[recorder] if recorder else None,
             status=status,

@@ -14,6 +14,7 @@ from votes.projects import public
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.testing import World, cast_paper_ballots, make_world
 from votes.tables import Vote
+from votes.testing import let_voting_period_run
 
 
 async def passed_project(client, world: World) -> tuple[int, int, int]:
@@ -29,6 +30,7 @@ async def passed_project(client, world: World) -> tuple[int, int, int]:
     vote_id = int(re.search(r"/v/(\d+)", response.headers["location"]).group(1))
     await client.post_form(f"/v/{vote_id}/publish")
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
+    await let_voting_period_run(vote_id)
     await client.post_form(f"/v/{vote_id}/close")
     await client.post_form(f"/p/{project_id}/objections/record", {"channel": "paper", "text": "噪音", "affects": "noise"})
     occupied = await OccupiedFlat.select(OccupiedFlat.id).where(OccupiedFlat.project == project_id).first()

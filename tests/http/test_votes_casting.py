@@ -14,7 +14,7 @@ from community.tables import Community, Flat, Ownership, Verification
 from votes import casting, services
 from votes.errors import AlreadyVoted
 from votes.tables import Ballot, BallotChange, Receipt, Vote, VoteEntity, VoteFlat
-from votes.testing import RosterBuilder
+from votes.testing import RosterBuilder, let_voting_period_run
 
 PASSWORD = "correct-horse"
 
@@ -224,6 +224,7 @@ async def test_not_yet_open_and_closed_votes_refuse_ballots(client, world):
     await Vote.update({Vote.status: "open", Vote.opens_at: None}).where(Vote.id == vote_id)
     await client.post_form("/signout")
     await client.signin("13800000009")
+    await let_voting_period_run(vote_id)
     assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
     await client.post_form("/signout")
     await client.signin("13900000101")
@@ -344,3 +345,27 @@ async def test_the_database_refuses_a_second_ballot_row_for_an_entity(world, cli
     with pytest.raises(Exception) as raised:
         await Ballot.insert(Ballot(**row))
     assert is_unique_violation(raised.value)
+
+
+def jpeg(color: str = "white") -> bytes:
+    """A small photo, as a phone would upload one."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+async def deliver(client, vote_id: int, unit: str, method: str = "posted", **changes: str):
+    """Record one flat's delivery of the ballot with the silent-majority warning, with its evidence (a photo)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    data = {"unit": unit, "method": method, "delivered_by": "张网格",
+            "delivered_at": datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M"),
+            "signed_by": "业主本人" if method == "in_person" else "", "_csrf_token": await client.csrf(), **changes}
+    files = {"photo": ("photo.jpg", jpeg(), "image/jpeg")} if "photo" not in changes else None
+    data.pop("photo", None)
+    return await client.post(f"/v/{vote_id}/deliveries", data=data, files=files)

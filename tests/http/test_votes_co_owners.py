@@ -13,6 +13,7 @@ from community import accounts
 from community.tables import Flat, Ownership
 from votes import paper, services
 from votes.tables import Ballot, Conflict, PaperBallot, Vote, VoteRecordFile
+from votes.testing import let_voting_period_run
 
 FIRST_ONLINE = "按本次表决的规则只计第一张选票，因此您的选票不会被计入"
 FIRST_STAFF = "按本次表决的规则只计第一张选票，因此这张选票不计入"
@@ -36,6 +37,7 @@ async def as_user(client, phone: str):
 
 async def close(client, vote_id: int) -> dict:
     await as_user(client, "13800000009")
+    await let_voting_period_run(vote_id)
     closed = await client.post_form(f"/v/{vote_id}/close")
     assert closed.status_code in (200, 303), closed.text
     row = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_votes_casting import cast_online, make_world, open_vote
+from test_votes_casting import cast_online, deliver, make_world, open_vote
 from test_votes_paper import enter, serial_of
 from test_votes_results import close, vote_as
 
@@ -110,7 +110,8 @@ async def test_silent_majority_names_both_results_and_which_stands(client, world
     await vote_as(client, "13900000101", vote_id, "3-2-101", "agree")
     await vote_as(client, "13900000104", vote_id, "3-2-201", "agree")
     await client.signin("13800000009")
-    await client.post_form(f"/v/{vote_id}/served", {"stairwell": "3-2"})
+    for unit in ("3-2-102", "3-2-202", "3-2-302"):  # each flat's delivery with its evidence
+        assert (await deliver(client, vote_id, unit)).status_code == 303
     await client.post_form("/signout")
     await close(client, vote_id)
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")

@@ -11,6 +11,7 @@ from community import accounts
 from community.tables import Community
 from votes import live, services
 from votes.tables import Vote, VoteEntity, VoteFlat
+from votes.testing import let_voting_period_run
 
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # a close already past, on any day
 
@@ -120,7 +121,7 @@ async def test_the_vote_clock_opens_and_closes_votes_nobody_visits(client, world
 
     await client.signin("13800000009")
     opens = (services.now() + timedelta(days=2)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
-    closes = (services.now() + timedelta(days=3)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    closes = (services.now() + timedelta(days=10)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
     form = vote_form(scope=await stairwell_scope(world.community_id), opens_at=opens, closes_at=closes)
     vote_id = int((await client.post_form("/c/test/votes", form)).headers["location"].split("/")[2])
     await client.post_form(f"/v/{vote_id}/publish")
@@ -353,6 +354,7 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
     assert f'href="/v/{vote_id}/manage"' in (await client.get(f"/m/{meeting_id}/items/{item_id}")).text
     control = (await client.get(f"/m/{meeting_id}/control")).text
     assert f'href="/v/{vote_id}/manage"' in control and "管理表决" in control
+    await let_voting_period_run(vote_id)
     assert (await client.post_form(f"/v/{vote_id}/close")).status_code in (200, 303)
     await client.post_form("/signout")
 

@@ -10,6 +10,7 @@ from test_votes_casting import cast_online, entity_key, make_world, open_vote
 from community import accounts
 from votes.codes import paper_serial
 from votes.tables import Ballot, BallotChange, Conflict, PaperBallot, VoteEntity
+from votes.testing import let_voting_period_run
 
 
 @pytest.fixture
@@ -169,8 +170,14 @@ async def test_close_waits_for_pending_entries(client, world):
     vote_id = await open_vote(client, world, channels="paper")
     await client.signin("13800000009")
     await enter(client, vote_id, await serial_of(vote_id, "3-2-202"), "agree")
+    await let_voting_period_run(vote_id)
     refused = await client.post_form(f"/v/{vote_id}/close")
     assert refused.status_code == 409 and "等待监票人确认" in refused.text
+    # Not a bare error page: the manage page, with the reason above its actions and the way to the desk.
+    assert 'id="problem"' in refused.text and f'href="/v/{vote_id}/paper"' in refused.text and "结束并计票" in refused.text
+    client.cookies.set("yishi_lang", "en")
+    refused = await client.post_form(f"/v/{vote_id}/close")
+    assert "wait for a scrutineer" in refused.text and f'href="/v/{vote_id}/paper"' in refused.text
 
 
 async def test_residents_and_strangers_cannot_use_the_paper_desk(client, world, make_account):

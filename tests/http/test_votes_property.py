@@ -14,15 +14,18 @@ import os
 import random
 from dataclasses import dataclass, field
 
+from test_votes_casting import jpeg
+
 from community import accounts
 from community.accounts import CurrentUser
 from community.errors import Conflict, Forbidden, FormErrors
 from community.tables import Community
 from votes import casting, paper, proxies, services
+from votes.deliveries import record_delivery
 from votes.record import parse_record, result_to_json, tally_record
 from votes.rules import DEVELOPER, Ballot, Flat, Settings, tally
 from votes.tables import Vote, VoteFlat, VoteRecordFile
-from votes.testing import RosterBuilder
+from votes.testing import RosterBuilder, let_voting_period_run
 
 CASES = int(os.environ.get("YISHI_PROPERTY_CASES", "60"))
 CHOICES = ("agree", "oppose", "abstain")
@@ -95,6 +98,15 @@ class Case:
         return result_to_json(tally(self.matter, flats, ballots, settings, frozenset(self.served)))
 
 
+class Upload:
+    """A photo as the form's file field brings it."""
+
+    filename = "photo.jpg"
+
+    async def read(self) -> bytes:
+        return jpeg()
+
+
 async def build(case: Case, index: int, make_account) -> tuple[int, dict[int, CurrentUser], CurrentUser, list[CurrentUser]]:
     """The community, its register and accounts; returns (community id, {person id: user}, facilitator, staff)."""
     rng = case.rng
@@ -157,8 +169,9 @@ async def run_case(index: int, make_account) -> Case:
         VoteFlat.vote == vote_id).output(load_json=True)}
     if case.settings["silent_majority"] == "1":
         case.served = {u for u in case.flats if rng.random() < 0.5}
-        if case.served:
-            await services.mark_served(facilitator, vote_id, {"units": "\n".join(sorted(case.served))})
+        for unit in sorted(case.served):  # each flat's delivery with its evidence
+            await record_delivery(facilitator, vote_id, {"unit": unit, "method": "posted", "delivered_by": "张网格",
+                                  "delivered_at": services.local_input(services.now())}, Upload())  # fmt: skip
     proxy_phone = f"19{index:04d}55500"
     proxy_holder = CurrentUser(await make_account(phone=proxy_phone, name="代理人"), "代理人", None, proxy_phone, False, 0)
     for step in range(rng.randint(0, 12)):
@@ -200,6 +213,7 @@ async def run_case(index: int, make_account) -> Case:
         expected = case.attempt(unit, voter if developer else str(person), choice, "online" if channel == "proxy" else channel)
         if channel != "proxy" or expected:
             assert accepted == expected, f"seed {seed} step {step}: {channel} {person} {unit} {choice}: accepted {accepted}"
+    await let_voting_period_run(vote_id)
     await services.close_vote(facilitator, vote_id)
     stored = (await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first())["result"]
     record = json.loads((await VoteRecordFile.select(VoteRecordFile.body).where(VoteRecordFile.vote == vote_id).first())["body"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_votes_casting import cast_online, make_world, open_vote
+from test_votes_casting import cast_online, deliver, make_world, open_vote
 
 from votes.record import parse_record, tally_record
 from votes.tables import Vote, VoteFlat
 from votes.tally_cli import recount_main
+from votes.testing import let_voting_period_run
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ async def world(make_account):
 
 async def close(client, vote_id: int):
     await client.signin("13800000009")
+    await let_voting_period_run(vote_id)
     response = await client.post_form(f"/v/{vote_id}/close")
     assert response.status_code == 303, response.text
     await client.post_form("/signout")
@@ -102,11 +104,11 @@ async def test_silent_majority_shows_strict_and_adjusted_side_by_side(client, wo
     await vote_as(client, "13900000101", vote_id, "3-2-101", "agree")
     await vote_as(client, "13900000104", vote_id, "3-2-201", "agree")
     await client.signin("13800000009")
-    served = await client.post_form(f"/v/{vote_id}/served", {"stairwell": "3-2"})
-    assert served.status_code == 303
-    unknown = await client.post_form(f"/v/{vote_id}/served", {"units": "9-9-999"})
-    assert unknown.status_code == 422 and "9-9-999" in unknown.text
-    assert await VoteFlat.count().where(VoteFlat.served.eq(True)) == 6
+    # Served flat by flat, each with its evidence (the bulk "whole stairwell unit" record is gone).
+    for unit in ("3-2-102", "3-2-202", "3-2-302"):
+        served = await deliver(client, vote_id, unit)
+        assert served.status_code == 303, served.text
+    assert await VoteFlat.count().where(VoteFlat.served.eq(True)) == 3
     await client.post_form("/signout")
     await close(client, vote_id)
     vote = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()

@@ -45,6 +45,7 @@ CORE = {
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
+    "deliberation.procedure.rules", "votes.periods", "votes.delivery",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
@@ -60,16 +61,17 @@ SERVICES = {
     "deliberation.concerns.store", "deliberation.concerns.services", "deliberation.concerns.rating",
     "deliberation.concerns.topics", "deliberation.concerns.reports", "deliberation.concerns.street",
     "deliberation.concerns.clock",
+    "deliberation.procedure.store", "deliberation.venues", "votes.period_checks", "votes.deliveries",
 }
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140, "community/roster/template.py": 1022,
-    "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 671,
-    "votes/controllers.py": 567, "community/roster/importer.py": 600, "votes/explain.py": 550,
+    "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
+    "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
-    "deliberation/session.py": 440, "deliberation/rules.py": 411, "deliberation/controllers.py": 430,
+    "deliberation/session.py": 440, "deliberation/rules.py": 411,
     "community/web.py": 420,
 }
 

@@ -29,13 +29,6 @@ def test_lifecycle_runs_one_way():
         rules.next_status("draft", "reopen")
 
 
-def test_notice_needs_an_item():
-    with pytest.raises(RuleError) as refused:
-        rules.can_publish_notice("draft", 0)
-    assert "at least one agenda item" in refused.value.message
-    rules.can_publish_notice("draft", 1)
-
-
 def test_agenda_locks_at_the_notice():
     assert rules.agenda_editable("draft")
     for status in ("noticed", "in_session", "closed"):

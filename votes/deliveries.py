@@ -1,0 +1,163 @@
+"""Deliveries service: staff record, flat by flat, the evidence that a ballot with the silent-majority warning
+was delivered; an owner confirms reading it in Yishi. Only flats with evidence count as served."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from community.accounts import CurrentUser
+from community.db import is_unique_violation, write_transaction
+from community.errors import Conflict, FormErrors, NotFound
+from community.i18n import lazy
+from votes import services
+from votes.delivery import DeliveryForm, delivery_errors
+from votes.proxies import MAX_PHOTO_BYTES, clean_photo
+from votes.services import VoteInfo
+from votes.tables import Delivery, DeliveryPhoto, VoteFlat, VoteVoter
+
+FIELDS = ("unit", "method", "delivered_by", "delivered_at", "signed_by")
+NOT_OPEN = lazy("Deliveries can be recorded only while the vote is open.")
+NO_CLAUSE = lazy("This vote does not count owners who do not vote: there is nothing to serve.")
+
+
+def _require_clause(vote: VoteInfo) -> None:
+    if not vote.settings.silent_majority:
+        raise Conflict(NO_CLAUSE)
+    if vote.status != "open":
+        raise Conflict(NOT_OPEN)
+
+
+async def deliveries_of(vote: VoteInfo) -> list[dict[str, Any]]:
+    """Every recorded delivery of the vote, in electorate order, with whether it has a photo."""
+    rows = await Delivery.select(
+        Delivery.id, Delivery.flat.unit, Delivery.method, Delivery.delivered_by, Delivery.delivered_at,
+        Delivery.signed_by, Delivery.recorded_by.display_name, Delivery.recorded_at,
+    ).where(Delivery.vote == vote.id).order_by(Delivery.flat.position)  # fmt: skip
+    photos = {int(r["delivery"]) for r in await DeliveryPhoto.select(DeliveryPhoto.delivery).where(
+        DeliveryPhoto.delivery.is_in([r["id"] for r in rows] or [-1]))}  # fmt: skip
+    for r in rows:
+        r["has_photo"] = int(r["id"]) in photos
+    return rows
+
+
+async def units_to_serve(vote: VoteInfo) -> list[str]:
+    """The electorate's flats whose delivery is not recorded yet, in electorate order."""
+    served = {int(r["flat"]) for r in await Delivery.select(Delivery.flat).where(Delivery.vote == vote.id)}
+    rows = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote.id).order_by(VoteFlat.position)
+    return [str(r["unit"]) for r in rows if int(r["id"]) not in served]
+
+
+async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, Any], photo: Any | None) -> None:
+    """One flat's delivery with its evidence; FormErrors with what was typed if anything is missing."""
+    vote = await services.get_vote(vote_id)
+    await services.require_staff(user, vote)
+    _require_clause(vote)
+    values = {name: str(form.get(name, "") or "").strip() for name in FIELDS}
+    try:
+        delivered_at = services._parse_local(values["delivered_at"])
+    except ValueError:
+        delivered_at = None
+    raw = await photo.read() if photo is not None and bool(getattr(photo, "filename", None)) else b""
+    photo_bytes: bytes | None = None
+    photo_error = ""
+    if raw:
+        if len(raw) > MAX_PHOTO_BYTES:
+            photo_error = lazy("The photo is too large (at most 8 MB).")
+        else:
+            try:
+                photo_bytes = clean_photo(raw)
+            except ValueError:
+                photo_error = lazy("This file is not a photo (JPEG or PNG).")
+    flats = {str(r["unit"]): int(r["id"]) for r in await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote_id)}
+    already = {str(r["flat.unit"]) for r in await Delivery.select(Delivery.flat.unit).where(Delivery.vote == vote_id)}
+    checked = DeliveryForm(values["unit"], values["method"], values["delivered_by"], delivered_at, values["signed_by"],
+                           photo_bytes is not None)  # fmt: skip
+    errors = delivery_errors(checked, flats, already, vote.opened_at, services.now())
+    if photo_error:
+        errors["photo"] = photo_error
+    if errors:
+        raise FormErrors(errors, values)
+    assert delivered_at is not None and photo_bytes is not None
+    try:
+        async with write_transaction():
+            row = await services.lock_vote(vote_id)
+            if row["status"] != "open":
+                raise Conflict(NOT_OPEN)
+            flat_id = flats[values["unit"]]
+            rows = await Delivery.insert(Delivery(
+                vote=vote_id, flat=flat_id, method=values["method"], delivered_by=values["delivered_by"],
+                delivered_at=delivered_at, signed_by=values["signed_by"] if values["method"] == "in_person" else "",
+                recorded_by=user.id,
+            )).returning(Delivery.id)  # fmt: skip
+            await DeliveryPhoto.insert(DeliveryPhoto(delivery=rows[0]["id"], content_type="image/jpeg", data=photo_bytes))
+            await VoteFlat.update({VoteFlat.served: True}).where(VoteFlat.id == flat_id)
+            await services.audit(vote.community_id, user.id, "vote_delivery_recorded", vote_id,
+                                 {"unit": values["unit"], "method": values["method"]})  # fmt: skip
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise FormErrors({"unit": lazy("The delivery to this flat is already recorded.")}, values) from exc
+        raise
+
+
+async def own_flats_to_acknowledge(user: CurrentUser, vote: VoteInfo) -> list[str]:
+    """The flats of the electorate this account owns (verified), whose in-app read receipt is not recorded yet."""
+    if not vote.settings.silent_majority or vote.status != "open":
+        return []
+    from votes.casting import _account_links
+
+    links = await _account_links(user.id, vote.community_id, vote.opened_at)
+    verified_people = sorted({person for _flat, person in links.verified})
+    rows = await VoteVoter.select(VoteVoter.flat, VoteVoter.flat.unit, VoteVoter.flat.flat_id, VoteVoter.person).where(
+        (VoteVoter.vote == vote.id) & (VoteVoter.relation == "owner") & VoteVoter.person.is_in(verified_people or [-1])
+    )
+    mine = {int(r["flat"]): str(r["flat.unit"]) for r in rows if (int(r["flat.flat_id"]), int(r["person"])) in links.verified}
+    served = {int(r["flat"]) for r in await Delivery.select(Delivery.flat).where(Delivery.flat.is_in(sorted(mine) or [-1]))}
+    return [unit for flat, unit in sorted(mine.items()) if flat not in served]
+
+
+async def acknowledge(user: CurrentUser, vote_id: int) -> int:
+    """The owner read the ballot and the warning in Yishi: an in-app read receipt for each of their own flats.
+    Returns how many flats it recorded."""
+    vote = await services.get_vote(vote_id)
+    _require_clause(vote)
+    units = await own_flats_to_acknowledge(user, vote)
+    if not units:
+        return 0
+    async with write_transaction():
+        row = await services.lock_vote(vote_id)
+        if row["status"] != "open":
+            raise Conflict(NOT_OPEN)
+        flats = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where((VoteFlat.vote == vote_id) & VoteFlat.unit.is_in(units))
+        for flat in flats:
+            if await Delivery.exists().where(Delivery.flat == flat["id"]):
+                continue
+            await Delivery.insert(Delivery(vote=vote_id, flat=flat["id"], method="in_app", delivered_at=services.now(),
+                                           account=user.id, recorded_by=user.id))  # fmt: skip
+            await VoteFlat.update({VoteFlat.served: True}).where(VoteFlat.id == flat["id"])
+        await services.audit(vote.community_id, user.id, "vote_delivery_read", vote_id, {"units": units})
+    return len(flats)
+
+
+@dataclass(frozen=True)
+class Photo:
+    content_type: str
+    data: bytes
+
+
+async def delivery_photo(user: CurrentUser, vote_id: int, delivery_id: int) -> Photo:
+    vote = await services.get_vote(vote_id)
+    await services.require_staff(user, vote)
+    row = await DeliveryPhoto.select(DeliveryPhoto.content_type, DeliveryPhoto.data).where(
+        (DeliveryPhoto.delivery == delivery_id) & (DeliveryPhoto.delivery.vote == vote_id)
+    ).first()
+    if row is None:
+        raise NotFound(lazy("This delivery has no photo."))
+    return Photo(str(row["content_type"]), bytes(row["data"]))
+
+
+async def served_units(vote_id: int) -> frozenset[str]:
+    """The units with recorded evidence of delivery: the record's `served` list."""
+    rows = await Delivery.select(Delivery.flat.unit).where(Delivery.vote == vote_id)
+    return frozenset(str(r["flat.unit"]) for r in rows)
