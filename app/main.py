@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import wiring
-from community import db, live, templating
+from community import assets, db, live, templating
+from community.compression import compression_config
 from community.config import get_config
 from community.web import EXCEPTION_HANDLERS, add_security_headers
-
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "static"
 
 # Forms and htmx posts are small; uploads (registers, attachments) raise it per route.
 MAX_BODY = 1024 * 1024
@@ -45,15 +41,9 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
     from community.admin.web import before_request
 
     config = get_config()
-    static = create_static_files_router(
-        path="/static",
-        directories=[STATIC],
-        name="static",
-        cache_control=None,
-        include_in_schema=False,
-    )
+    assets.manifest()  # static files hashed once, at start
     return Litestar(
-        route_handlers=[*wiring.register_all(), static, *extra_routes],
+        route_handlers=[*wiring.register_all(), assets.serve_static, *extra_routes],
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(templating.environment()),
         ),
@@ -61,7 +51,9 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
             secret=config.secret_key,
             cookie_secure=config.is_production,
             cookie_samesite="lax",
+            exclude=["^/static/"],  # no cookie on files every browser keeps for a year
         ),
+        compression_config=compression_config(),
         before_request=before_request,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_auto
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from community import i18n
+from community import assets, i18n
 from community.config import get_config
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -46,8 +46,8 @@ def make_environment() -> Environment:
     env.filters["date"] = lambda v, fmt="long": i18n.format_date(v, get_config().timezone, fmt)
     env.filters["number"] = i18n.format_number
     env.filters["area"] = i18n.format_area
+    env.globals["static_url"] = assets.static_url
     return env
-
 
 
 def environment() -> Environment:

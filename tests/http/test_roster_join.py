@@ -9,6 +9,7 @@ import pytest
 
 from app.demo import DEMO_PASSWORD
 from community import accounts, i18n
+from community.assets import static_url
 from community.roster import codes, importer, joining
 from community.roster.scope import attachments
 from community.roster_demo import load_roster_demo_community as load_demo
@@ -63,7 +64,7 @@ async def test_slips_carry_a_qr_code_and_a_one_time_code_per_verified_person(cli
     assert all(set(code) <= set(codes.ALPHABET) for code in found)
     assert page.count('<svg viewBox="0 0') == len(found) and 'class="qr"' in page
     assert "<img" not in page and "http://testserver.local/join" in page
-    assert "有效期至" in page and "/static/js/roster.js" in page
+    assert "有效期至" in page and static_url("js/roster.js") in page
     # Verified people who have not joined get one slip each; 刘志强 has joined and gets none.
     assert "刘志强" not in page
     for code in found:
