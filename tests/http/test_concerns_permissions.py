@@ -166,11 +166,13 @@ async def test_public_pages_show_no_personal_data(client, make_account):
 
 
 async def test_an_archived_community_refuses_changes_to_its_concerns(client, make_account):
+    from community.admin import services as admin_services
     from community.tables import Community
 
     world = await build(make_account)
     concern_id = await raised(world, photo=False)
     await Community.update({Community.archived_at: datetime.now(UTC)}).where(Community.id == world.community)
+    admin_services._archived_cache.clear()
     await client.signin(PHONES["facilitator"])
     before = await status_of(concern_id)
     assert (await client.post_form(f"/concerns/{concern_id}/steps", {"step_text": "x", "internal": "1"})).status_code == 409
@@ -178,3 +180,6 @@ async def test_an_archived_community_refuses_changes_to_its_concerns(client, mak
                                                             "place": f"unit:{world.units['1']}", "text": "x"})).status_code == 409
     assert await status_of(concern_id) == before and await Concern.count() == 1
     assert (await client.get(f"/concerns/{concern_id}")).status_code == 200  # still readable
+    await Community.update({Community.archived_at: None}).where(Community.id == world.community)
+    admin_services._archived_cache.clear()
+    assert (await client.post_form(f"/concerns/{concern_id}/steps", {"step_text": "x", "internal": "1"})).status_code == 303
