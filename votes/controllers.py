@@ -210,6 +210,7 @@ async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     user = require_user(request)
     vote = await services.get_vote(vote_id)
     await services.require_facilitator(user, vote)  # before the form is read against the roster
+    services.require_editable(vote)
     form = await request.form()
     try:
         await services.update_vote(user, vote_id, await services.parse_vote_form(vote.community_id, form))

@@ -576,11 +576,15 @@ async def create_vote(user: CurrentUser, community_id: int, draft: VoteDraft) ->
     return vote_id
 
 
+def require_editable(vote: VoteInfo) -> None:
+    if not can_edit(vote.status):
+        raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
+
+
 async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
-    if not can_edit(vote.status):
-        raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
+    require_editable(vote)
     async with write_transaction():
         row = await lock_vote(vote_id, exclusive=True)
         if not can_edit(row["status"]):

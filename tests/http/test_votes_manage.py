@@ -224,7 +224,7 @@ async def test_another_communitys_facilitator_gets_nothing(client, world, make_a
     await client.signin("13700000001")
     for path in (f"/v/{vote_id}/manage", f"/v/{vote_id}/edit", f"/v/{vote_id}/proxies", f"/v/{vote_id}/paper", "/c/test/votes/new", "/c/test/votes/settings"):
         assert (await client.get(path)).status_code == 403, path
-    for path in (f"/v/{vote_id}/close", f"/v/{vote_id}/publish", f"/v/{vote_id}/delete", f"/v/{vote_id}/served"):
+    for path in (f"/v/{vote_id}/close", f"/v/{vote_id}/publish", f"/v/{vote_id}/delete", f"/v/{vote_id}/deliveries"):
         assert (await client.post_form(path, {"stairwell": "3-2"})).status_code == 403, path
     assert (await Vote.select(Vote.status).first())["status"] == "open"
 
