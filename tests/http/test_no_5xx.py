@@ -53,16 +53,16 @@ async def _own(community_id: int) -> dict[str, str]:
     found = {
         "slug": "demo",
         "meeting_id": meeting,
-        "item_id": await _first(AgendaItem.select(AgendaItem.id).where(AgendaItem.meeting == int(meeting or 0))),
-        "comment_id": await _first(Comment.select(Comment.id).where(Comment.meeting == int(meeting or 0))),
-        "attachment_id": await _first(Attachment.select(Attachment.id)),
+        "item_id": await _first(AgendaItem.select(AgendaItem.id).where(AgendaItem.meeting == int(meeting or 0)).order_by(AgendaItem.id)),
+        "comment_id": await _first(Comment.select(Comment.id).where(Comment.meeting == int(meeting or 0)).order_by(Comment.id)),
+        "attachment_id": await _first(Attachment.select(Attachment.id).order_by(Attachment.id)),
         "vote_id": await _first(Vote.select(Vote.id).where(Vote.community == community_id).order_by(Vote.id)),
-        "proxy_id": await _first(Proxy.select(Proxy.id)),
-        "minutes_id": await _first(Minutes.select(Minutes.id).where(Minutes.community == community_id)),
-        "notice_id": await _first(Notice.select(Notice.id)),
-        "project_id": await _first(Project.select(Project.id).where(Project.community == community_id)),
-        "building_id": await _first(Building.select(Building.id).where(Building.compound.community == community_id)),
-        "flat_id": await _first(Flat.select(Flat.id).where(Flat.stairwell_unit.building.compound.community == community_id)),
+        "proxy_id": await _first(Proxy.select(Proxy.id).order_by(Proxy.id)),
+        "minutes_id": await _first(Minutes.select(Minutes.id).where(Minutes.community == community_id).order_by(Minutes.id)),
+        "notice_id": await _first(Notice.select(Notice.id).order_by(Notice.id)),
+        "project_id": await _first(Project.select(Project.id).where(Project.community == community_id).order_by(Project.id)),
+        "building_id": await _first(Building.select(Building.id).where(Building.compound.community == community_id).order_by(Building.id)),
+        "flat_id": await _first(Flat.select(Flat.id).where(Flat.stairwell_unit.building.compound.community == community_id).order_by(Flat.id)),
     }
     found["ref"] = found["minutes_id"]
     return {k: v for k, v in found.items() if v is not None}
