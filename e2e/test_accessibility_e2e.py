@@ -1,0 +1,112 @@
+"""Accessibility: axe-core (vendored under e2e/vendor, never loaded from another host) over every page family,
+in Chinese and English, at phone and projector sizes, as the public, a resident and the facilitator.
+No serious or critical violation may remain."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PHONE, PROJECTOR, Server, signin
+from playwright.sync_api import Browser
+from test_deliberation_e2e import setup_meeting
+
+AXE = (Path(__file__).parent / "vendor" / "axe-4.10.3.min.js").read_text(encoding="utf-8")
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')),
+  }));
+}"""
+
+
+@pytest.fixture(scope="module")
+def audited() -> Iterator[tuple[Server, dict[str, int | str]]]:
+    server = Server()
+    try:
+        server.wait_ready()
+        with sqlite3.connect(Path(server.env["YISHI_DATABASE_URL"].removeprefix("sqlite:///"))) as db:
+            def first(sql: str) -> int:
+                row = db.execute(sql).fetchone()
+                assert row and row[0] is not None, sql
+                return int(row[0])
+
+            meeting = first("SELECT min(id) FROM meeting")
+            ids: dict[str, int | str] = {
+                "meeting": meeting,
+                "item": first(f"SELECT min(id) FROM agenda_item WHERE meeting = {meeting}"),
+                "vote": first("SELECT min(id) FROM vote WHERE status = 'open'"),
+                "closed": first("SELECT min(id) FROM vote WHERE status = 'closed'"),
+                "project": first("SELECT min(id) FROM project"),
+                "minutes": first("SELECT min(id) FROM minutes WHERE status = 'published'"),
+                "concern": first("SELECT min(id) FROM concern"),
+                "building": first("SELECT min(id) FROM building"),
+                "flat": first("SELECT min(id) FROM flat"),
+                "notice": first("SELECT min(id) FROM meeting_notice"),
+            }
+        # A noticed bench consultation of the resident's own building, with its agenda.
+        own = setup_meeting(server, "无障碍检查 a11y01")
+        ids["own_meeting"] = own["id"]
+        with sqlite3.connect(Path(server.env["YISHI_DATABASE_URL"].removeprefix("sqlite:///"))) as db:
+            ids["own_item"] = db.execute("SELECT min(id) FROM agenda_item WHERE meeting = ?", (own["id"],)).fetchone()[0]
+        yield server, ids
+    finally:
+        server.stop()
+
+
+def _pages(ids: dict[str, int | str]) -> dict[str | None, list[str]]:
+    m, i, v, c, p = ids["meeting"], ids["item"], ids["vote"], ids["closed"], ids["project"]
+    return {
+        None: ["/", "/signin", "/join", "/c/demo", "/c/demo/minutes", f"/minutes/{ids['minutes']}",
+               f"/notices/{ids['notice']}", f"/v/{c}/result", f"/v/{v}/board", f"/p/{p}", "/s/changning",
+               "/c/demo/concerns/public", "/c/demo/concerns/figures", f"/v/{v}/receipt"],
+        "13900000001": ["/account", "/account/flats", "/account/security", "/meetings", "/votes", "/roster",
+                        f"/m/{ids['own_meeting']}", f"/m/{ids['own_meeting']}/items/{ids['own_item']}", f"/v/{v}", "/concerns", "/c/demo/concerns/new", "/c/demo/concerns/new#submit"],
+        "13800000001": [f"/m/{m}/control", f"/m/{m}/projector", f"/m/{m}/manage", f"/m/{m}/attendance",
+                        f"/m/{m}/edit", f"/m/{m}/notes", f"/m/{m}/items/{i}/edit", "/c/demo/meetings", "/c/demo/meetings/new",
+                        f"/v/{v}/manage", f"/v/{v}/paper", f"/v/{v}/proxies", f"/v/{v}/edit",
+                        "/c/demo/votes", "/c/demo/votes/new", "/c/demo/votes/new#submit", "/c/demo/meetings/new#submit", "/c/demo/votes/settings", "/c/demo/roster",
+                        f"/c/demo/roster/buildings/{ids['building']}", f"/c/demo/roster/flats/{ids['flat']}",
+                        "/c/demo/roster/import", "/c/demo/roster/slips", "/c/demo/roster/not-joined",
+                        "/c/demo/staff", "/c/demo/roles", "/c/demo/venues", "/c/demo/procedure", "/c/demo/audit",
+                        "/c/demo/concerns", f"/concerns/{ids['concern']}", "/c/demo/projects",
+                        "/c/demo/projects/new", f"/p/{p}/edit", f"/p/{p}/terms", f"/p/{p}/visit", f"/p/{p}/screen"],
+        "admin": ["/admin", "/admin/communities/demo"],
+    }
+
+
+@pytest.mark.parametrize(("language", "size"), [("zh-CN", PHONE), ("en", PHONE), ("zh-CN", PROJECTOR), ("en", PROJECTOR)],
+                         ids=["zh-phone", "en-phone", "zh-projector", "en-projector"])
+def test_no_serious_accessibility_violation(browser: Browser, audited, language: str, size: dict[str, int]) -> None:
+    server, ids = audited
+    found: list[str] = []
+    audited_pages = 0
+    for login, paths in _pages(ids).items():
+        # bypass_csp: the pages forbid inline scripts, and axe is injected as one.
+        context = browser.new_context(viewport=size, locale=language, bypass_csp=True)
+        if language == "en":
+            context.add_cookies([{"name": "yishi_lang", "value": "en", "url": server.url}])
+        page = context.new_page()
+        if login:
+            signin(page, server.url, login)
+        for path in paths:
+            response = page.goto(server.url + path.removesuffix("#submit"))
+            if path.endswith("#submit"):  # the same form sent empty: its errors must reach assistive technology too
+                page.locator("main form.form button[type=submit]").last.click()
+                page.locator("[aria-invalid=true]").first.wait_for()
+            if response is None or response.status >= 400:
+                found.append(f"{path}: answered {response and response.status}")
+                continue
+            page.add_script_tag(content=AXE)
+            for violation in page.evaluate(RUN_AXE, RULES):
+                found.append(f"{path} [{violation['impact']}] {violation['id']}: {violation['help']}\n    "
+                             + "\n    ".join(violation["nodes"]))
+            audited_pages += 1
+        context.close()
+    print(f"axe-core over {audited_pages} pages ({language}, {size['width']}×{size['height']}): "
+          f"{len(found)} serious or critical violations")
+    assert not found, "\n".join(found)
