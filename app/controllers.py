@@ -11,6 +11,7 @@ from litestar.response import Redirect, Response, Template
 from community import accounts, i18n
 from community.errors import FormErrors, TooManyAttempts
 from community.web import (
+    TEXT_SIZE_COOKIE,
     client_address,
     current_user,
     form_values,
@@ -143,4 +144,19 @@ async def set_language(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(path=target, status_code=303, cookies=[cookie])
 
 
-ROUTES = [landing, healthz, readyz, signin_page, signin_submit, signout, account_page, change_password, set_language]
+@post("/text-size", name="set_text_size")
+async def set_text_size(request: Request[Any, Any, Any]) -> Response[Any]:
+    """大字模式 on or off: remembered on this device and, when signed in, on the account."""
+    form = await request.form()
+    large = str(form.get("size", "")) == "large"
+    target = safe_next(str(form.get("next", "") or "/"))
+    user = current_user(request)
+    if user is not None:
+        await accounts.remember_text_size(user.id, large)
+    cookie = Cookie(key=TEXT_SIZE_COOKIE, value="large" if large else "normal", max_age=365 * 24 * 3600,
+                    samesite="lax", httponly=True)
+    return Redirect(path=target, status_code=303, cookies=[cookie])
+
+
+ROUTES = [landing, healthz, readyz, signin_page, signin_submit, signout, account_page, change_password, set_language,
+          set_text_size]

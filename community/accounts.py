@@ -47,6 +47,7 @@ class CurrentUser:
     phone: str | None
     is_site_admin: bool
     session_id: int
+    large_text: bool = False
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -204,6 +205,7 @@ async def load_session(token: str | None) -> CurrentUser | None:
             UserSession.account.phone,
             UserSession.account.is_site_admin,
             UserSession.account.is_active,
+            UserSession.account.large_text,
         )
         .where(UserSession.token_hash == _token_hash(token))
         .first()
@@ -222,6 +224,7 @@ async def load_session(token: str | None) -> CurrentUser | None:
         phone=row["account.phone"],
         is_site_admin=row["account.is_site_admin"],
         session_id=row["id"],
+        large_text=bool(row["account.large_text"]),
     )
 
 
@@ -309,3 +312,9 @@ def forget_communities() -> None:
     """Call after creating or renaming a community."""
     global _communities_cache
     _communities_cache = None
+
+
+async def remember_text_size(account_id: int, large: bool) -> None:
+    """The account's 大字模式 choice, so a new device (or a cleared browser) starts with it."""
+    async with write_transaction():
+        await Account.update({Account.large_text: large}).where(Account.id == account_id)

@@ -56,6 +56,8 @@ class Account(Table):
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     password_changed_at = Timestamptz(default=TimestamptzNow())
+    # 大字模式: the account's choice, used on a device that has made none of its own.
+    large_text = Boolean(default=False)
 
 
 class Membership(Table):

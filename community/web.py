@@ -170,9 +170,22 @@ def page(
     )
 
 
+TEXT_SIZE_COOKIE = "yishi_text"
+
+
+def large_text(request: Request[Any, Any, Any], user: CurrentUser | None) -> bool:
+    """大字模式: this device's choice if it made one, else the signed-in account's."""
+    chosen = request.cookies.get(TEXT_SIZE_COOKIE)
+    if chosen in ("large", "normal"):
+        return chosen == "large"
+    return bool(user and user.large_text)
+
+
 def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    user = current_user(request)
     return {
-        "user": current_user(request),
+        "user": user,
+        "large_text": large_text(request, user),
         "language": i18n.get_language(),
         "languages": i18n.LANGUAGES,
         "html_lang": i18n.html_lang(),
@@ -196,8 +209,10 @@ def signin_redirect(request: Request[Any, Any, Any]) -> Redirect:
 
 def _error_page(request: Request[Any, Any, Any], status_code: int, title: str, message: str) -> Template:
     activate_language(request)
+    user = getattr(request.state, "user", None) if "state" in request.scope else None
     context = {
-        "user": getattr(request.state, "user", None) if "state" in request.scope else None,
+        "user": user,
+        "large_text": large_text(request, user),
         "language": i18n.get_language(),
         "languages": i18n.LANGUAGES,
         "html_lang": i18n.html_lang(),

@@ -110,3 +110,47 @@ def test_no_serious_accessibility_violation(browser: Browser, audited, language:
     print(f"axe-core over {audited_pages} pages ({language}, {size['width']}×{size['height']}): "
           f"{len(found)} serious or critical violations")
     assert not found, "\n".join(found)
+
+
+NARROW = {"width": 320, "height": 640}
+SMALLEST_TEXT = """() => {
+  // The smallest text a resident reads: visible text nodes, their computed size (hidden helpers excluded).
+  let smallest = 99, where = '';
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || !el.getClientRects().length || el.closest('.visually-hidden, svg')) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < smallest) { smallest = size; where = el.tagName.toLowerCase() + '.' + el.className + ': ' + node.textContent.trim().slice(0, 30); }
+  }
+  return [smallest, where];
+}"""
+
+
+@pytest.mark.parametrize("text_size", ["normal", "large"])
+def test_nothing_scrolls_sideways_at_320_px_and_no_text_is_small(browser: Browser, audited, text_size: str) -> None:
+    """At 320 px (a small phone, or 200 % zoom on a 640 px one) no page scrolls sideways, in standard and in
+    large text; on residents' pages no text is below 16 px (21 px in large text, whose base is 24 px)."""
+    server, ids = audited
+    found: list[str] = []
+    pages = _pages(ids)
+    resident = set(pages[None]) | set(pages["13900000001"])
+    for login, paths in pages.items():
+        context = browser.new_context(viewport=NARROW, locale="zh-CN")
+        context.add_cookies([{"name": "yishi_text", "value": text_size, "url": server.url}])
+        page = context.new_page()
+        if login:
+            signin(page, server.url, login)
+        for path in paths:
+            if path.endswith("#submit") or "projector" in path or path.endswith("/screen") or path.endswith("/board"):
+                continue  # projector pages are made for a wide screen
+            page.goto(server.url + path)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > NARROW["width"]:
+                found.append(f"{path}: {wide} px wide")
+            if path in resident:
+                smallest, where = page.evaluate(SMALLEST_TEXT)
+                if smallest < (21 if text_size == "large" else 16) * 0.999:
+                    found.append(f"{path}: text of {smallest} px ({where})")
+        context.close()
+    assert not found, "\n".join(found)
