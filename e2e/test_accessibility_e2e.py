@@ -79,9 +79,12 @@ def _pages(ids: dict[str, int | str]) -> dict[str | None, list[str]]:
     }
 
 
-@pytest.mark.parametrize(("language", "size"), [("zh-CN", PHONE), ("en", PHONE), ("zh-CN", PROJECTOR), ("en", PROJECTOR)],
-                         ids=["zh-phone", "en-phone", "zh-projector", "en-projector"])
-def test_no_serious_accessibility_violation(browser: Browser, audited, language: str, size: dict[str, int]) -> None:
+@pytest.mark.parametrize(("language", "size", "text_size"),
+                         [("zh-CN", PHONE, "normal"), ("en", PHONE, "normal"), ("zh-CN", PROJECTOR, "normal"),
+                          ("en", PROJECTOR, "normal"), ("zh-CN", PHONE, "large")],
+                         ids=["zh-phone", "en-phone", "zh-projector", "en-projector", "zh-phone-large-text"])
+def test_no_serious_accessibility_violation(browser: Browser, audited, language: str, size: dict[str, int],
+                                            text_size: str) -> None:
     server, ids = audited
     found: list[str] = []
     audited_pages = 0
@@ -90,6 +93,7 @@ def test_no_serious_accessibility_violation(browser: Browser, audited, language:
         context = browser.new_context(viewport=size, locale=language, bypass_csp=True)
         if language == "en":
             context.add_cookies([{"name": "yishi_lang", "value": "en", "url": server.url}])
+        context.add_cookies([{"name": "yishi_text", "value": text_size, "url": server.url}])
         page = context.new_page()
         if login:
             signin(page, server.url, login)
@@ -107,7 +111,7 @@ def test_no_serious_accessibility_violation(browser: Browser, audited, language:
                              + "\n    ".join(violation["nodes"]))
             audited_pages += 1
         context.close()
-    print(f"axe-core over {audited_pages} pages ({language}, {size['width']}×{size['height']}): "
+    print(f"axe-core over {audited_pages} pages ({language}, {size['width']}×{size['height']}, {text_size} text): "
           f"{len(found)} serious or critical violations")
     assert not found, "\n".join(found)
 
