@@ -56,3 +56,36 @@ def test_a_half_typed_comment_is_never_thrown_away_to_reconnect(browser: Browser
     expect(phone.locator("#feed-stale")).to_be_visible()
     expect(phone.locator("textarea[name=body]")).to_have_value("我还没写完")
     phone.context.close()
+
+
+FAKE_SPEECH = """
+window.__spoken = [];
+Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: {
+  speak: (u) => window.__spoken.push([u.lang, u.text]), cancel: () => {}, speaking: false}});
+"""
+NO_SPEECH = "delete window.speechSynthesis; Object.defineProperty(window, 'speechSynthesis', {value: undefined});"
+
+
+def test_read_aloud_reads_the_question_and_the_choices(browser: Browser, server: Server, base_url: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(server.env["YISHI_DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        vote = db.execute("SELECT id, title FROM vote WHERE status = 'open' ORDER BY id LIMIT 1").fetchone()
+    phone = new_page(browser, PHONE)
+    phone.context.add_init_script(FAKE_SPEECH)
+    signin(phone, base_url, "13900000001", next_path=f"/v/{vote[0]}")
+    button = phone.get_by_role("button", name="朗读")
+    expect(button).to_be_visible()
+    button.click()
+    spoken = phone.evaluate("window.__spoken")
+    assert spoken and spoken[0][0] == "zh-CN"
+    assert vote[1] in spoken[0][1] and "同意" in spoken[0][1] and "反对" in spoken[0][1]
+    expect(phone.get_by_role("button", name="停止朗读")).to_have_attribute("aria-pressed", "true")
+    phone.context.close()
+
+    silent = new_page(browser, PHONE)
+    silent.context.add_init_script(NO_SPEECH)
+    silent.goto(f"{base_url}/v/{vote[0]}/result")
+    expect(silent.locator("h1")).to_be_visible()
+    expect(silent.locator("[data-read-aloud-button]")).to_be_hidden()  # no speech in this browser: no button
+    silent.context.close()

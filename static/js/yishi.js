@@ -103,4 +103,40 @@
   document.addEventListener("visibilitychange", wake);
   window.addEventListener("online", wake);
   window.addEventListener("pageshow", function (event) { if (event.persisted) { wake(); } });
+
+  // 朗读 (read aloud): the page's [data-read-aloud] parts, in order, in the page's language; a second press stops.
+  function readAloudText() {
+    var parts = [];
+    document.querySelectorAll("[data-read-aloud]").forEach(function (element) {
+      var text = (element.innerText || element.textContent || "").replace(/\s+/g, " ").trim();
+      if (text) { parts.push(text); }
+    });
+    return parts.join(document.documentElement.lang.indexOf("zh") === 0 ? "。 " : ". ");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!("speechSynthesis" in window) || typeof window.SpeechSynthesisUtterance !== "function") { return; }
+    document.querySelectorAll("[data-read-aloud-button]").forEach(function (button) {
+      var label = button.querySelector(".read-aloud-label");
+      function show(speaking) {
+        button.setAttribute("aria-pressed", speaking ? "true" : "false");
+        label.textContent = button.getAttribute(speaking ? "data-stop-label" : "data-read-label");
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (button.getAttribute("aria-pressed") === "true") {
+          window.speechSynthesis.cancel();
+          show(false);
+          return;
+        }
+        var utterance = new window.SpeechSynthesisUtterance(readAloudText());
+        utterance.lang = document.documentElement.lang || "zh-CN";
+        utterance.rate = 0.9; // a little slower than the default: many listeners are elderly
+        utterance.onend = utterance.onerror = function () { show(false); };
+        window.speechSynthesis.cancel();
+        window.speechSynthesis.speak(utterance);
+        show(true);
+      });
+    });
+  });
 })();
