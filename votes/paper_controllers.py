@@ -13,6 +13,7 @@ from community.errors import Conflict, FormErrors
 from community.web import form_values, page, public_url, require_user
 from votes import live, paper, services
 from votes.controllers import _message, vote_context
+from votes.paper_desk import desk as desk_of
 from votes.services import VoteInfo
 
 # --- paper ballots -------------------------------------------------------------------------------------
@@ -20,7 +21,7 @@ from votes.services import VoteInfo
 
 async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
     user = require_user(request)
-    context = {"desk": await paper.desk(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
+    context = {"desk": await desk_of(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
                "notice": "", "stairwells": await services.stairwells(vote.id), **extra}
     return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
                 **vote_context(vote), **context)
