@@ -361,7 +361,13 @@ async def roster_apply(
     require_manage(access)
     form = await request.form()
     expected = str(form.get("base", "") or "")
-    outcome = await importer.start_apply(int(community["id"]), token, user.id, expected)
+    # Adding and updating is the default; removing the flats the file lacks is a separate, confirmed step.
+    remove = form.get("remove") == "1"
+    if remove and form.get("confirm_remove") != "1":
+        context = await _preview_context(community, token)
+        return page(request, "roster/preview.html", status_code=422, community=community, access=access, alert=None,
+                    remove_error=lazy("Tick the box to confirm that these flats are to be removed."), **context, **_labels())  # fmt: skip
+    outcome = await importer.start_apply(int(community["id"]), token, user.id, expected, remove=remove)
     if outcome == "stale":
         context = await _preview_context(community, token)
         return page(

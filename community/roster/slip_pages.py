@@ -77,7 +77,8 @@ async def roster_slips_create(request: Request[Any, Any, Any], slug: FromPath[st
     try:
         if void_old and not form.get("confirm_void"):  # say how many slips would stop working, and ask again
             count = await joining.old_slip_count(access, chosen, mode, include_unverified, days)
-            return await _slips_form(request, community, access, values=values, chosen=set(chosen), confirm_void=count)
+            if count:  # with nothing to void there is nothing to confirm
+                return await _slips_form(request, community, access, values=values, chosen=set(chosen), confirm_void=count)
         batch = await joining.create_slips(access, user, chosen, mode, include_unverified, days, void_old=void_old)
     except FormErrors as exc:
         return await _slips_form(request, community, access, status_code=422, errors=exc.errors,
