@@ -13,6 +13,7 @@ from community.errors import Conflict, FormErrors
 from community.web import form_values, page, public_url, require_user
 from votes import live, paper, services
 from votes.controllers import _message, vote_context
+from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
 from votes.services import VoteInfo
 
@@ -108,8 +109,9 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
         ballots = await paper.printable(vote, chosen)
     base = public_url(request)
     with i18n.language("zh"):
+        extras = await paper_extras(vote, [b.entity_id for b in ballots])  # e.g. each flat's cost share
         printed = live.render(
-            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base,
+            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base, extras=extras,
             **vote_context(vote),
         )
     return page(request, "votes/print.html", printed=printed, stairwells=stairwells, stairwell=chosen,
