@@ -23,3 +23,60 @@ async def test_the_venue_form_asks_for_the_venues_name_not_a_persons(client, wor
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     english = await client.get("/c/xfl/venues")
     assert "Venue name" in english.text
+
+
+async def test_an_item_whose_vote_closed_is_decided_in_the_minutes(client, make_account):
+    """Issue 19: agenda items stayed "in discussion" in published minutes after their vote passed."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_votes_casting import cast_online, make_world, stairwell_scope, vote_form
+
+    from deliberation.tables import AgendaItem, Meeting, Venue
+    from votes.testing import let_voting_period_run
+
+    world = await make_world(make_account)
+    venue = (await Venue.insert(Venue(community=world.community_id, name="议事厅")).returning(Venue.id))[0]["id"]
+    meeting = (await Meeting.insert(Meeting(community=world.community_id, kind="owners", title="业主大会",
+                                            scope_kind="community", scope_ids="[]", venue=venue, status="in_session",
+                                            starts_at=datetime.now(UTC) - timedelta(hours=1))).returning(Meeting.id))[0]["id"]  # fmt: skip
+    item = (await AgendaItem.insert(AgendaItem(meeting=meeting, position=1, title="加装电梯", status="discussing"))
+            .returning(AgendaItem.id))[0]["id"]  # fmt: skip
+    await client.signin("13800000009")
+    form = vote_form(scope=await stairwell_scope(world.community_id), agenda_item=str(item))
+    vote_id = int((await client.post_form("/c/test/votes", form)).headers["location"].split("/")[2])
+    assert (await client.post_form(f"/v/{vote_id}/publish")).status_code == 303
+    await client.post_form("/signout")
+    await client.signin("13900000101")
+    await cast_online(client, vote_id, "3-2-101", "agree")
+    await client.post_form("/signout")
+    await let_voting_period_run(vote_id)
+    await client.signin("13800000009")
+    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await AgendaItem.select(AgendaItem.status).where(AgendaItem.id == item).first())["status"] == "decided"
+    # An item closed before the change (still "discussing" in the table) is decided in the minutes all the same.
+    await AgendaItem.update({AgendaItem.status: "discussing"}).where(AgendaItem.id == item)
+    await Meeting.update({Meeting.status: "closed"}).where(Meeting.id == meeting)
+    started = await client.post_form("/c/test/minutes", {"start": f"meeting-{meeting}"})
+    minutes_url = started.headers["location"].removesuffix("/edit")
+    draft = await client.get(minutes_url)
+    heading = draft.text.split(f'id="item-{item}-h"', 1)[1].split("</h3>", 1)[0]
+    assert "已议定" in heading and "讨论中" not in heading
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    heading = (await client.get(minutes_url)).text.split(f'id="item-{item}-h"', 1)[1].split("</h3>", 1)[0]
+    assert "Decided" in heading and "Under discussion" not in heading
+
+
+async def test_closing_a_meeting_from_its_manage_page_asks_to_confirm_first(client, world):
+    from test_deliberation_world import make_meeting
+
+    meeting_id, _items = await make_meeting(world, status="in_session")
+    await client.signin(world.phones["facilitator"])
+    page = await client.get(f"/m/{meeting_id}/manage")
+    # The first click only opens the confirmation, with what closing does; the form is inside it.
+    confirm = page.text.split('id="confirm-close"', 1)[1].split("</details>", 1)[0]
+    assert "<summary" in confirm and f'action="/m/{meeting_id}/close"' in confirm
+    assert page.text.count(f'action="/m/{meeting_id}/close"') == 1
+    assert "关闭后所有人的会议都将结束" in confirm and "确认关闭会议" in confirm
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    english = await client.get(f"/m/{meeting_id}/manage")
+    assert "Closing ends the session for everyone" in english.text and "Yes, close the meeting" in english.text
