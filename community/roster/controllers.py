@@ -25,6 +25,7 @@ from community.permissions import (
 from community.roster import codes, importer, joining, service
 from community.roster import messages as labels
 from community.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from community.roster.upcoming import upcoming_for
 from community.safetext import parse_id
 from community.tables import Community, Membership
 from community.web import client_address, current_user, page, require_user, session_cookie
@@ -394,6 +395,7 @@ async def my_flats(request: Request[Any, Any, Any]) -> Template:
         request,
         "roster/my_flats.html",
         flats=flats,
+        upcoming=await upcoming_for(user) if flats else [],
         joined=request.query_params.get("joined") == "1",
         **_labels(),
     )

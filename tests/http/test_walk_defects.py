@@ -80,3 +80,37 @@ async def test_closing_a_meeting_from_its_manage_page_asks_to_confirm_first(clie
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     english = await client.get(f"/m/{meeting_id}/manage")
     assert "Closing ends the session for everyone" in english.text and "Yes, close the meeting" in english.text
+
+
+async def test_my_flats_points_to_the_noticed_meeting_and_open_vote_of_her_own_unit(client, world):
+    """Issue 19: after joining with a code, the resident landed on "my flats" with no pointer to the noticed
+    meeting of her own unit."""
+    from test_deliberation_world import make_meeting
+
+    from votes import services as vote_services
+
+    unit_one, _items = await make_meeting(world, scope_kind="stairwell_unit", scope_ids=[world.units[0]])
+    draft, _items = await make_meeting(world, status="draft", scope_kind="stairwell_unit", scope_ids=[world.units[0]])
+    await client.signin(world.phones["facilitator"])
+    scope = next(c.value for c in await vote_services.scope_choices(world.community) if c.kind == "stairwell_unit")
+    form = {"title": "1单元加装电梯", "question": "是否同意？", "kind": "residents", "matter": "", "scope": scope,
+            "channels": "online"}  # fmt: skip
+    vote_id = int((await client.post_form("/c/xfl/votes", form)).headers["location"].split("/")[2])
+    assert (await client.post_form(f"/v/{vote_id}/publish")).status_code == 303
+    await client.post_form("/signout")
+    await client.signin(world.phones["owner"])  # owner of 1-101
+    page = await client.get("/account/flats?joined=1")
+    upcoming = page.text.split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert "即将进行" in upcoming
+    assert f'href="/m/{unit_one}"' in upcoming and "三号楼板凳会" in upcoming
+    assert f'href="/m/{draft}"' not in upcoming  # not noticed: not hers to see
+    assert f'href="/v/{vote_id}"' in upcoming and "1单元加装电梯" in upcoming
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    english = await client.get("/account/flats")
+    assert "Coming up for your flats" in english.text and "Bench consultation" in english.text
+    # The owner in the other stairwell unit is pointed to neither.
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "zh")
+    await client.signin(world.phones["unit2_owner"])
+    other = (await client.get("/account/flats")).text.split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/m/{unit_one}"' not in other and f'href="/v/{vote_id}"' not in other
+    assert "目前没有" in other
