@@ -22,6 +22,7 @@ from votes.errors import AlreadyVoted, FirstBallotCounts, NotEligible
 from votes.events import BallotCast
 from votes.households import admit, others_voted
 from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
+from votes.settings import residents_answer
 from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
 
 NOT_OPEN = lazy("This vote is not open yet.")
@@ -132,6 +133,7 @@ async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility
         online="online" in vote.channels,
         opaque=lambda person: opaque_id("r", vote.id, person),
         electorate_flat_ids=in_electorate,
+        residents=residents_answer(vote.kind, vote.settings),
     )
     entity_ids = {r["entity.key"]: r["entity"] for r in rows}
     return result, entity_ids

@@ -13,10 +13,10 @@ from community.errors import Conflict, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user
-from votes import casting, live, paper, services
+from votes import casting, live, paper, paper_desk, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
-from votes.errors import AlreadyVoted, NotEligible
+from votes.errors import AlreadyVoted, NotEligible, PaperPending
 from votes.extras import ballot_extras
 from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
 from votes.services import VoteInfo
@@ -250,8 +250,8 @@ async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) ->
     user = require_user(request)
     try:
         await services.close_vote(user, vote_id)
-    except Conflict as exc:  # too early, or paper ballots still wait for a scrutineer
-        return await _manage(request, vote_id, problem=_message(exc), status_code=409)
+    except Conflict as exc:  # too early, or paper ballots still wait for a scrutineer (listed under the reason)
+        return await _manage(request, vote_id, problem=_message(exc), status_code=409, waiting_problem=isinstance(exc, PaperPending))  # fmt: skip
     return _redirect(request, f"/v/{vote_id}/result")
 
 
@@ -259,14 +259,14 @@ async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) ->
 
 
 async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: dict[str, str] | None = None,
-                  served_errors: dict[str, str] | None = None, status_code: int = 200, problem: str = "") -> Template:
+                  served_errors: dict[str, str] | None = None, status_code: int = 200, problem: str = "", waiting_problem: bool = False) -> Template:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
     await services.require_staff(user, vote)
     roles = await require_role(user, vote.community_id, *services.STAFF)
     facilitator = user.is_site_admin or "facilitator" in roles
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
-                               "served_errors": served_errors or {}, "problem": problem,
+                               "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
         by_stairwell, by_floor = await services.breakdowns(vote)
@@ -287,7 +287,7 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
         if vote.settings.named_ballots and vote.status == "open":
             context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell)
         if vote.has_paper:
-            context["desk"] = await paper.desk(vote)
+            context["desk"] = await paper_desk.desk(vote)
     return page(request, "votes/manage.html", status_code=status_code, **vote_context(vote), **context)
 
 

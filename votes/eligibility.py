@@ -11,7 +11,8 @@ from votes.rules import DEVELOPER
 from votes.settings import VoteKind
 
 Reason = Literal[
-    "designated", "unverified", "after_snapshot", "tenant", "outside_scope", "not_owner", "not_attached", "no_online"
+    "designated", "unverified", "after_snapshot", "tenant", "tenant_poll", "outside_scope", "not_owner",
+    "not_attached", "no_online",
 ]
 
 REASONS: Final[dict[Reason, str]] = {
@@ -29,6 +30,10 @@ REASONS: Final[dict[Reason, str]] = {
     "tenant": lazy(
         "Tenants do not vote in owners' decisions. You can vote for an owner who authorises you in writing: "
         "ask the residents' committee to record the authorisation."
+    ),
+    "tenant_poll": lazy(
+        "This poll asks only the owners of the flats concerned, so tenants do not answer it. Other polls are open "
+        "to every resident."
     ),
     "outside_scope": lazy("This vote concerns only {scope}. Your flat is not part of it."),
     "not_owner": lazy(
@@ -111,6 +116,7 @@ def eligibility(
     online: bool = True,
     opaque: Callable[[int], str] | None = None,
     electorate_flat_ids: frozenset[int] | None = None,
+    residents: bool | None = None,
 ) -> Eligibility:
     """Every entity the account may vote for (its own, then those it holds a proxy for), or the reason none.
 
@@ -118,7 +124,11 @@ def eligibility(
     co-owners named one. Residents' meetings: anyone verified as owning or living in a household of the
     electorate (tenants included); `opaque` gives their id in the record. `flats` may be just the snapshot
     flats the account is linked to; `electorate_flat_ids` then says which of its roster flats are in the vote.
+    Polls are open to residents too unless the poll asks owners only (`residents`, by default only for a
+    residents' meeting): a tenant then answers for the voting entity of the flat she lives in.
     """
+    if residents is None:
+        residents = kind == "residents"
     units_of: dict[str, list[str]] = {}
     for flat in flats:
         units_of.setdefault(flat.entity_key, []).append(flat.unit)
@@ -129,14 +139,15 @@ def eligibility(
     def note(new: Reason, unit: str) -> None:
         nonlocal reason, reason_unit
         order: tuple[Reason, ...] = (
-            "designated", "unverified", "after_snapshot", "tenant", "outside_scope", "not_owner", "not_attached"
+            "designated", "unverified", "after_snapshot", "tenant", "tenant_poll", "outside_scope", "not_owner",
+            "not_attached",
         )
         if reason is None or order.index(new) < order.index(reason):
             reason, reason_unit = new, unit
 
     in_electorate = electorate_flat_ids if electorate_flat_ids is not None else frozenset(f.flat_id for f in flats)
     for flat in flats:
-        if kind == "residents":
+        if residents:
             people = (set(flat.owner_persons) | set(flat.resident_persons)) & links.person_ids
         else:
             people = set(flat.owner_persons) & links.person_ids
@@ -144,12 +155,12 @@ def eligibility(
             if (flat.flat_id, person) not in links.verified:
                 note("unverified", flat.unit)
                 continue
-            if kind != "residents" and not _voter_allowed(flat, person):
+            if not residents and not _voter_allowed(flat, person):
                 note("designated", flat.unit)
                 continue
             if flat.entity_key in rights:
                 continue
-            if kind == "residents":
+            if residents and not (kind != "residents" and flat.developer_unsold):
                 voter = flat.owner_persons.get(person) or (opaque(person) if opaque else f"r{person}")
             elif flat.developer_unsold:
                 voter = DEVELOPER
@@ -185,12 +196,12 @@ def eligibility(
             return Eligibility((), "no_online")
         return Eligibility(tuple(rights.values()), None)
     if reason is None:
-        if kind != "residents" and links.owned_flats & in_electorate:
+        if not residents and links.owned_flats & in_electorate:
             note("after_snapshot", "")
-        elif kind != "residents" and links.lived_flats & in_electorate:
-            note("tenant", "")
-        elif (links.owned_flats | (links.lived_flats if kind == "residents" else frozenset())) - in_electorate:
+        elif not residents and links.lived_flats & in_electorate:
+            note("tenant_poll" if kind == "poll" else "tenant", "")
+        elif (links.owned_flats | (links.lived_flats if residents else frozenset())) - in_electorate:
             note("outside_scope", "")
         else:
-            note("not_attached" if kind == "residents" else "not_owner", "")
+            note("not_attached" if residents else "not_owner", "")
     return Eligibility((), reason, reason_unit)

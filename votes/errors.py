@@ -31,6 +31,15 @@ class FirstBallotCounts(Conflict):
         super().__init__(STAFF_FIRST_COUNTS if staff else FIRST_COUNTS)
 
 
+class PaperPending(Conflict):
+    """The vote cannot close: entered paper ballots still wait for a scrutineer (the manage page lists them)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(
+            lazy("{n} paper ballots still wait for a scrutineer. Confirm or reject them before closing."), n=n
+        )
+
+
 # The same words on every channel: the resident before confirming, staff at the paper desk.
 FIRST_COUNTS = lazy(
     "Another owner of this flat has already voted. Under this vote's rule only the first ballot counts, so yours "

@@ -132,6 +132,15 @@ def describe_settings(kind: VoteKind, settings: VoteSettings) -> list[tuple[str,
                 else lazy("Owners who do not vote are simply not counted as taking part."),
             )
         )
+    if kind == "poll":
+        lines.append(
+            (
+                lazy("Who answers"),
+                lazy("Every resident of the flats concerned may answer: owners and tenants.")
+                if settings.poll_audience == "residents"
+                else lazy("Only the owners of the flats concerned answer this poll."),
+            )
+        )
     lines.append((lazy("Changing your ballot"), CHANGE_RULES[settings.allow_change]))
     lines.append(
         (

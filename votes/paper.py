@@ -18,6 +18,7 @@ from votes.codes import paper_serial, parse_serial
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
 from votes.events import BallotCast
 from votes.households import admit, others_voted
+from votes.paper_desk import require_role
 from votes.rules import DEVELOPER
 from votes.services import (
     BATCH,
@@ -30,6 +31,7 @@ from votes.services import (
     person_names,
     require_staff,
 )
+from votes.settings import residents_answer
 from votes.tables import Ballot, BallotChange, PaperBallot, Proxy, VoteEntity, VoteFlat
 from votes.tables import Conflict as ConflictRow
 
@@ -112,7 +114,7 @@ async def _paper_entities(vote: VoteInfo, entity_ids: list[int]) -> list[PaperEn
         VoteFlat.resident_persons,
     ).where(VoteFlat.entity.is_in(entity_ids or [-1])).order_by(VoteFlat.position).output(load_json=True)
     people = {int(p) for f in flats for p in (f["owner_persons"] or {}).values()}
-    if vote.kind == "residents":
+    if residents_answer(vote.kind, vote.settings):
         people |= {int(p) for f in flats for p in f["resident_persons"] or []}
     names = await person_names(people)
     proxies = await Proxy.select(Proxy.id, Proxy.entity, Proxy.proxy_name, Proxy.owner_voter, Proxy.owner_person).where(
@@ -142,7 +144,7 @@ async def _paper_entities(vote: VoteInfo, entity_ids: list[int]) -> list[PaperEn
         signers: dict[str, Signer] = {}
         for f in rows:
             owner_persons = f["owner_persons"] or {}
-            if vote.kind == "residents":
+            if residents_answer(vote.kind, vote.settings):
                 inverse = owner_persons_inverse(owner_persons)
                 for person in [*owner_persons.values(), *(f["resident_persons"] or [])]:
                     voter = inverse.get(int(person)) or opaque_id("r", vote.id, int(person))
@@ -246,6 +248,7 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Ent
         row = await lock_vote(vote.id)
         if row["status"] != "open":
             raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
+        await require_role(vote.id, user.id, "counter")
         previous = await PaperBallot.select(PaperBallot.id, PaperBallot.status).where(
             (PaperBallot.vote == vote.id) & (PaperBallot.serial == entity.serial) & (PaperBallot.signer == signer.voter)
         ).first()
@@ -338,6 +341,7 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
             raise Conflict(lazy("This paper ballot is not waiting for confirmation."))
         if paper["entered_by"] == user.id:
             raise Conflict(lazy("You entered this ballot yourself. A second person, the scrutineer, must confirm it."))
+        await require_role(vote.id, user.id, "scrutineer")
         moment = now()
         await lock_entity(paper["entity"])
         held = {
@@ -419,31 +423,8 @@ async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
         paper = await _paper_row(vote, paper_id)
         if paper["status"] != "entered":
             raise Conflict(lazy("This paper ballot is not waiting for confirmation."))
+        await require_role(vote.id, user.id, "scrutineer")
         await PaperBallot.update(
             {PaperBallot.status: "rejected", PaperBallot.confirmed_by: user.id, PaperBallot.confirmed_at: now()}
         ).where(PaperBallot.id == paper_id)
         await audit(vote.community_id, user.id, "paper_ballot_rejected", vote.id, {"serial": paper["serial"]})
-
-
-async def desk(vote: VoteInfo) -> dict[str, Any]:
-    """What the paper desk shows: entries waiting for a scrutineer, recent confirmations, flagged conflicts."""
-    waiting = await PaperBallot.select(
-        PaperBallot.id, PaperBallot.serial, PaperBallot.choice, PaperBallot.channel, PaperBallot.signer,
-        PaperBallot.entered_at, PaperBallot.entered_by, PaperBallot.entered_by.display_name, PaperBallot.entity.label,
-        PaperBallot.proxy.proxy_name, PaperBallot.note,
-    ).where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered")).order_by(PaperBallot.entered_at)
-    done = await PaperBallot.select(
-        PaperBallot.serial, PaperBallot.choice, PaperBallot.status, PaperBallot.outcome, PaperBallot.confirmed_at,
-        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label,
-    ).where((PaperBallot.vote == vote.id) & PaperBallot.status.is_in(["confirmed", "rejected"])).order_by(
-        PaperBallot.confirmed_at, ascending=False
-    ).limit(50)
-    conflicts = await ConflictRow.select(
-        ConflictRow.kind, ConflictRow.serial, ConflictRow.resolution, ConflictRow.flagged_at, ConflictRow.entity.label,
-        ConflictRow.flagged_by.display_name,
-    ).where(ConflictRow.vote == vote.id).order_by(ConflictRow.id, ascending=False).limit(50)
-    counts = {
-        "confirmed": await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")),
-        "conflicts": await ConflictRow.count().where(ConflictRow.vote == vote.id),
-    }
-    return {"waiting": waiting, "done": done, "conflicts": conflicts, "counts": counts}

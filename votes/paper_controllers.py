@@ -13,6 +13,8 @@ from community.errors import Conflict, FormErrors
 from community.web import form_values, page, public_url, require_user
 from votes import live, paper, services
 from votes.controllers import _message, vote_context
+from votes.extras import paper_extras
+from votes.paper_desk import desk as desk_of
 from votes.services import VoteInfo
 
 # --- paper ballots -------------------------------------------------------------------------------------
@@ -20,7 +22,7 @@ from votes.services import VoteInfo
 
 async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
     user = require_user(request)
-    context = {"desk": await paper.desk(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
+    context = {"desk": await desk_of(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
                "notice": "", "stairwells": await services.stairwells(vote.id), **extra}
     return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
                 **vote_context(vote), **context)
@@ -107,8 +109,9 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
         ballots = await paper.printable(vote, chosen)
     base = public_url(request)
     with i18n.language("zh"):
+        extras = await paper_extras(vote, [b.entity_id for b in ballots])  # e.g. each flat's cost share
         printed = live.render(
-            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base,
+            "votes/_paper_ballots.html", "zh", ballots=ballots, qr=paper.qr_svg, base=base, extras=extras,
             **vote_context(vote),
         )
     return page(request, "votes/print.html", printed=printed, stairwells=stairwells, stairwell=chosen,

@@ -39,6 +39,7 @@ from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
 from votes.codes import paper_serial
 from votes.electorate import RosterFlat, Snapshot, SnapshotProblem, build_snapshot
+from votes.errors import PaperPending
 from votes.events import VoteClosed, VoteOpened
 from votes.households import entity_choice
 from votes.lifecycle import can_edit, due_transition, publish_target, window_errors, window_state
@@ -657,7 +658,7 @@ async def load_roster(vote: VoteInfo) -> list[RosterFlat]:
     ):
         owners.setdefault(flat_id, []).append(person)
     residents: dict[int, list[int]] = {}
-    if vote.kind == "residents":
+    if vote_settings.residents_answer(vote.kind, vote.settings):  # tenants answer residents' meetings and polls
         for flat_id, person in await fetch_tuples(
             "SELECT r.flat, r.person FROM residency r JOIN person p ON p.id = r.person WHERE p.community = {}",
             vote.community_id,
@@ -826,12 +827,12 @@ async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 
     total = len(rows)
     rows = rows[:limit]
     person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
-    person_ids |= {int(p) for r in rows for p in (r["resident_persons"] or [])} if vote.kind == "residents" else set()
+    person_ids |= {int(p) for r in rows for p in (r["resident_persons"] or [])} if vote_settings.residents_answer(vote.kind, vote.settings) else set()
     names = await person_names(person_ids)
     result = []
     for r in rows:
         people = list((r["owner_persons"] or {}).values())
-        if vote.kind == "residents":
+        if vote_settings.residents_answer(vote.kind, vote.settings):
             people += list(r["resident_persons"] or [])
         result.append(
             NonVoter(r["unit"], r["stairwell"], r["floor"], "、".join(sorted({names.get(int(p), "") for p in people} - {""})),
@@ -878,9 +879,7 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
             raise Conflict(lazy("Only an open vote can be closed."))
         pending = await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered"))
         if pending and actor is not None:
-            raise Conflict(
-                lazy("{n} paper ballots still wait for a scrutineer. Confirm or reject them before closing."), n=pending
-            )
+            raise PaperPending(pending)
         result, detail, record_text = await count_vote(vote)
         await Vote.update(
             {

@@ -11,6 +11,7 @@ from votes.rules import SPOILED_BALLOTS, SpoiledBallots
 VoteKind = Literal["owners", "poll", "residents"]
 ConflictRule = Literal["first", "spoil"]
 Parking = Literal["exclude", "include"]
+PollAudience = Literal["residents", "owners"]
 
 VOTE_KINDS: Final[tuple[VoteKind, ...]] = get_args(VoteKind)
 CONFLICT_RULES: Final[tuple[ConflictRule, ...]] = get_args(ConflictRule)
@@ -30,6 +31,7 @@ class VoteSettings:
     named_ballots: bool = True  # staff see who has not voted yet, to visit them
     conflict: ConflictRule = "first"  # an entity with two ballots: the first counts, or the entity is spoiled
     parking: Parking = "exclude"  # parking spaces registered as flats: outside or inside the electorate
+    poll_audience: PollAudience = "residents"  # polls only: every resident of the flats (owners and tenants), or owners
 
 
 SETTING_NAMES: Final[tuple[str, ...]] = tuple(f.name for f in fields(VoteSettings))
@@ -38,6 +40,7 @@ _CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "spoiled_ballots": tuple(sorted(SPOILED_BALLOTS)),
     "conflict": CONFLICT_RULES,
     "parking": PARKING,
+    "poll_audience": get_args(PollAudience),
 }
 
 
@@ -99,6 +102,11 @@ def effective(
         # The silent-majority clause and area-based parking rules belong to Art. 278 votes only.
         settings = replace(settings, silent_majority=False)
     return settings
+
+
+def residents_answer(kind: VoteKind, settings: VoteSettings) -> bool:
+    """Tenants and family take part: always in a residents' meeting, in a poll unless it asks owners only."""
+    return kind == "residents" or (kind == "poll" and settings.poll_audience == "residents")
 
 
 def to_json(settings: VoteSettings) -> dict[str, object]:

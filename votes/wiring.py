@@ -15,6 +15,7 @@ def register() -> list[Any]:
     from community import events
     from community import live as app_live
     from community.admin.web import register_community_objects
+    from community.roster.upcoming import register_upcoming_source
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
     from votes import live, services
@@ -28,6 +29,7 @@ def register() -> list[Any]:
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
     from votes.tables import Vote
+    from votes.upcoming import open_votes
 
     app_live.register_channel("vote", live._authorize, live._snapshot)
     register_projector_panel(live.projector_panel)
@@ -38,5 +40,6 @@ def register() -> list[Any]:
     events.subscribe(VoteClosed, expire_proxy_invites)
     register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
     register_community_objects("p", Project)
+    register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
     return [*ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from community import accounts
 from community.accounts import CurrentUser
-from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
+from community.errors import Conflict, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
 from community.permissions import (
     STAFF_ROLES,
@@ -25,9 +25,10 @@ from community.permissions import (
 from community.roster import codes, importer, joining, service
 from community.roster import messages as labels
 from community.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from community.roster.upcoming import upcoming_for
 from community.safetext import parse_id
 from community.tables import Community, Membership
-from community.web import client_address, current_user, page, public_url, require_user, session_cookie
+from community.web import client_address, current_user, page, require_user, session_cookie
 
 ROSTER = "/c/{slug:str}/roster"
 # A 10,000-flat XLSX is about 0.6 MB; room for registers with long lists of names.
@@ -361,7 +362,13 @@ async def roster_apply(
     require_manage(access)
     form = await request.form()
     expected = str(form.get("base", "") or "")
-    outcome = await importer.start_apply(int(community["id"]), token, user.id, expected)
+    # Adding and updating is the default; removing the flats the file lacks is a separate, confirmed step.
+    remove = form.get("remove") == "1"
+    if remove and form.get("confirm_remove") != "1":
+        context = await _preview_context(community, token)
+        return page(request, "roster/preview.html", status_code=422, community=community, access=access, alert=None,
+                    remove_error=lazy("Tick the box to confirm that these flats are to be removed."), **context, **_labels())  # fmt: skip
+    outcome = await importer.start_apply(int(community["id"]), token, user.id, expected, remove=remove)
     if outcome == "stale":
         context = await _preview_context(community, token)
         return page(
@@ -377,99 +384,6 @@ async def roster_apply(
     return Redirect(path=f"/c/{slug}/roster/import/{token}", status_code=303)
 
 
-# --------------------------------------------------------------------------- staff: join slips
-
-
-async def _slips_form(
-    request: Request[Any, Any, Any],
-    community: dict[str, Any],
-    access: RosterAccess,
-    *,
-    status_code: int = 200,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    chosen: set[int] | None = None,
-) -> Template:
-    buildings = await joining.slip_buildings(access)
-    batches = await joining.recent_batches(access)
-    if chosen is None:
-        wanted = _int_or_none(request.query_params.get("building"))
-        chosen = {wanted} if wanted is not None else {int(b["id"]) for b in buildings}
-    return page(
-        request,
-        "roster/slips_form.html",
-        status_code=status_code,
-        community=community,
-        access=access,
-        buildings=buildings,
-        batches=batches,
-        chosen=chosen,
-        errors=errors or {},
-        values=values or {"mode": "person", "days": str(codes.DEFAULT_VALIDITY.days), "include_unverified": ""},
-    )
-
-
-@get(ROSTER + "/slips", name="roster_slips_form")
-async def roster_slips_form(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-    _user, community, access = await _staff(request, slug)
-    if not access.can_verify_somewhere:
-        raise Forbidden(lazy("Only the facilitator or the grid worker of this building may do this."))
-    return await _slips_form(request, community, access)
-
-
-@post(ROSTER + "/slips", name="roster_slips_create")
-async def roster_slips_create(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
-    user, community, access = await _staff(request, slug)
-    if not access.can_verify_somewhere:
-        raise Forbidden(lazy("Only the facilitator or the grid worker of this building may do this."))
-    form = await request.form()
-    chosen = [b for b in (_int_or_none(v) for v in form.getall("building", [])) if b is not None]
-    mode = str(form.get("mode", "person") or "person")
-    include_unverified = bool(form.get("include_unverified"))
-    days = _int_or_none(form.get("days")) or 0
-    try:
-        batch = await joining.create_slips(access, user, chosen, mode, include_unverified, days)
-    except FormErrors as exc:
-        return await _slips_form(
-            request, community, access, status_code=422, errors=exc.errors, values=exc.values, chosen=set(chosen)
-        )
-    return Redirect(path=f"/c/{slug}/roster/slips/{batch}", status_code=303)
-
-
-@get(ROSTER + "/slips/{batch:str}", name="roster_slips")
-async def roster_slips(request: Request[Any, Any, Any], slug: FromPath[str], batch: FromPath[str]) -> Template:
-    _user, community, access = await _staff(request, slug)
-    slips = await joining.batch_slips(access, batch)
-    base = public_url(request)
-    printable = [
-        {"slip": slip, "url": f"{base}/join/{slip.code}", "qr": joining.qr_svg(f"{base}/join/{slip.code}")}
-        for slip in slips
-        if slip.state == "valid"
-    ]
-    return page(
-        request,
-        "roster/slips.html",
-        community=community,
-        access=access,
-        printable=printable,
-        skipped=len(slips) - len(printable),
-        join_url=f"{base}/join",
-        **_labels(),
-    )
-
-
-@post(ROSTER + "/codes/{code_id:int}/revoke", name="roster_revoke_code")
-async def roster_revoke_code(request: Request[Any, Any, Any], slug: FromPath[str], code_id: FromPath[int]) -> Redirect:
-    user, _community, access = await _staff(request, slug)
-    form = await request.form()
-    back_flat = _int_or_none(form.get("flat"))
-    flat_id = await joining.revoke_code(access, user, code_id)
-    target = back_flat if back_flat is not None else flat_id
-    if target is not None:
-        return Redirect(path=f"/c/{slug}/roster/flats/{target}?done=code-revoked", status_code=303)
-    return Redirect(path=f"/c/{slug}/roster/slips", status_code=303)
-
-
 # --------------------------------------------------------------------------- residents
 
 
@@ -481,6 +395,7 @@ async def my_flats(request: Request[Any, Any, Any]) -> Template:
         request,
         "roster/my_flats.html",
         flats=flats,
+        upcoming=await upcoming_for(user) if flats else [],
         joined=request.query_params.get("joined") == "1",
         **_labels(),
     )
@@ -657,10 +572,6 @@ ROUTES = [
     roster_preview,
     roster_progress,
     roster_apply,
-    roster_slips_form,
-    roster_slips_create,
-    roster_slips,
-    roster_revoke_code,
     my_flats,
     join_enter,
     join_enter_submit,

@@ -190,15 +190,18 @@ async def import_rows(
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
     source: dict[str, Any] | None = None,
+    remove: bool = True,
 ) -> ImportResult:
     """Make the community's register say what `rows` say, all or nothing; writes nothing when it already does.
 
     `expected_fingerprint` ties the write to the register a preview was computed against (Conflict otherwise).
+    `remove=False` adds and updates only: flats the file does not list are kept (the web pages' default for a
+    file that lacks rows; the command line makes the register say exactly what the file says).
     """
     snapshot = await load_snapshot(community_id)
     if expected_fingerprint is not None and snapshot.fingerprint() != expected_fingerprint:
         raise Conflict(STALE_REGISTER)
-    plan = plan_import(snapshot, rows)
+    plan = plan_import(snapshot, rows, remove)
     if plan.is_empty:
         return _result(plan, written=False)
     async with write_transaction():
@@ -207,7 +210,7 @@ async def import_rows(
         snapshot = await load_snapshot(community_id)
         if expected_fingerprint is not None and snapshot.fingerprint() != expected_fingerprint:
             raise Conflict(STALE_REGISTER)
-        plan = plan_import(snapshot, rows)
+        plan = plan_import(snapshot, rows, remove)
         if plan.is_empty:
             return _result(plan, written=False)
         await _execute(community_id, snapshot, plan, actor_id, progress or (lambda done, total: None))
@@ -505,7 +508,7 @@ def running() -> list[asyncio.Task[None]]:
 
 
 async def start_apply(
-    community_id: int, token: str, actor_id: int, expected_fingerprint: str
+    community_id: int, token: str, actor_id: int, expected_fingerprint: str, remove: bool = True
 ) -> Literal["started", "busy", "stale"]:
     """Claim the upload (once: a second click finds it busy) and apply it in the background.
 
@@ -530,13 +533,13 @@ async def start_apply(
             )
         return "stale"
     _progress[token] = (0, 0)
-    task = asyncio.create_task(_apply(community_id, token, actor_id, expected_fingerprint))
+    task = asyncio.create_task(_apply(community_id, token, actor_id, expected_fingerprint, remove))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
     return "started"
 
 
-async def _apply(community_id: int, token: str, actor_id: int, expected_fingerprint: str) -> None:
+async def _apply(community_id: int, token: str, actor_id: int, expected_fingerprint: str, remove: bool) -> None:
     status = "failed"
     result: dict[str, Any] = {"reason": "error"}
     try:
@@ -555,7 +558,8 @@ async def _apply(community_id: int, token: str, actor_id: int, expected_fingerpr
                 actor_id=actor_id,
                 expected_fingerprint=expected_fingerprint,
                 progress=report,
-                source={"filename": upload["filename"], "sha256": upload["sha256"]},
+                source={"filename": upload["filename"], "sha256": upload["sha256"], "removals": remove},
+                remove=remove,
             )
             status, result = "applied", {**outcome.as_dict(), "written": int(outcome.written)}
     except Conflict:

@@ -88,18 +88,10 @@ async def slip_buildings(access: RosterAccess) -> list[dict[str, Any]]:
     return sorted(visible, key=lambda r: (natural_key(str(r["compound.name"])), natural_key(str(r["name"]))))
 
 
-async def create_slips(
-    access: RosterAccess,
-    user: CurrentUser,
-    building_ids: Sequence[int],
-    mode: str,
-    include_unverified: bool,
-    days: int,
-) -> str:
-    """New codes for the people of the chosen buildings who have not joined; returns the batch to print.
-
-    Earlier unused codes of the same people are withdrawn, so only the newest slip works.
-    """
+async def _wanted_slips(
+    access: RosterAccess, building_ids: Sequence[int], mode: str, include_unverified: bool, days: int
+) -> tuple[list[int], list[int], dict[tuple[int, int | None], None]]:
+    """(chosen buildings, their flats, the slips wanted: (person, flat or None)); FormErrors if none or refused."""
     errors: dict[str, str] = {}
     allowed = {int(r["id"]) for r in await slip_buildings(access)}
     chosen = sorted(set(building_ids))
@@ -116,12 +108,9 @@ async def create_slips(
         raise FormErrors(errors, values)
     for building in chosen:
         require_verify(access, building)
-
     flat_ids = [
         int(r["id"])
-        for r in await Flat.select(Flat.id).where(
-            Flat.stairwell_unit.building.is_in(chosen) & Flat.active.eq(True)
-        )
+        for r in await Flat.select(Flat.id).where(Flat.stairwell_unit.building.is_in(chosen) & Flat.active.eq(True))
     ]
     people = await people_on(flat_ids)
     flat_places = await places(flat_ids)
@@ -133,7 +122,48 @@ async def create_slips(
             wanted[(person.person_id, fid if mode == "flat" else None)] = None
     if not wanted:
         raise FormErrors({"buildings": lazy("Nobody in these buildings needs a slip.")}, values)
+    return chosen, flat_ids, wanted
 
+
+def _old_slips(person_ids: Sequence[int], flat_ids: Sequence[int]) -> Any:
+    """Unused, not withdrawn slips of these people for these flats (or for all their flats): what voiding withdraws.
+    Slips printed for flats of other buildings stay valid."""
+    return (
+        JoinCode.person.is_in(list(person_ids))
+        & (JoinCode.flat.is_null() | JoinCode.flat.is_in(list(flat_ids) or [-1]))
+        & JoinCode.used_at.is_null()
+        & JoinCode.revoked_at.is_null()
+    )
+
+
+async def old_slip_count(
+    access: RosterAccess, building_ids: Sequence[int], mode: str, include_unverified: bool, days: int
+) -> int:
+    """How many earlier unused slips `create_slips(..., void_old=True)` would withdraw (shown before confirming)."""
+    _chosen, flat_ids, wanted = await _wanted_slips(access, building_ids, mode, include_unverified, days)
+    person_ids = sorted({person for person, _ in wanted})
+    total = 0
+    for part in chunks(person_ids, CHUNK):
+        total += await JoinCode.count().where(_old_slips(list(part), flat_ids) & (JoinCode.expires_at > now()))
+    return int(total)
+
+
+async def create_slips(
+    access: RosterAccess,
+    user: CurrentUser,
+    building_ids: Sequence[int],
+    mode: str,
+    include_unverified: bool,
+    days: int,
+    void_old: bool = False,
+) -> str:
+    """New codes for the people of the chosen buildings who have not joined; returns the batch to print.
+
+    Earlier unused slips stay valid unless `void_old` (an explicit, confirmed choice): then the unused slips of
+    the same people for the chosen buildings' flats are withdrawn, so only the newest slip works. Slips of other
+    buildings are never touched.
+    """
+    chosen, flat_ids, wanted = await _wanted_slips(access, building_ids, mode, include_unverified, days)
     batch = secrets.token_urlsafe(12)
     moment = now()
     expires = moment + timedelta(days=days)
@@ -142,10 +172,8 @@ async def create_slips(
         fresh = [codes.new_code() for _ in wanted]
         try:
             async with write_transaction():
-                for part in chunks(person_ids, CHUNK):
-                    await JoinCode.update({JoinCode.revoked_at: moment}).where(
-                        JoinCode.person.is_in(list(part)) & JoinCode.used_at.is_null() & JoinCode.revoked_at.is_null()
-                    )
+                for part in chunks(person_ids, CHUNK) if void_old else ():
+                    await JoinCode.update({JoinCode.revoked_at: moment}).where(_old_slips(list(part), flat_ids))
                 rows = [
                     JoinCode(
                         community=access.community_id,
@@ -160,7 +188,7 @@ async def create_slips(
                 ]
                 for part_rows in chunks(rows, CHUNK):
                     await JoinCode.insert(*part_rows)
-                await audit("join_slips_created", actor=user.id, community=access.community_id, object_type="join_code_batch", details={"batch": batch, "slips": len(rows), "mode": mode, "buildings": chosen, "days": days})
+                await audit("join_slips_created", actor=user.id, community=access.community_id, object_type="join_code_batch", details={"batch": batch, "slips": len(rows), "mode": mode, "buildings": chosen, "days": days, "voided_old": void_old})
         except Exception as exc:
             # Two equal codes among 31⁸: draw again.
             if is_unique_violation(exc):

@@ -186,10 +186,15 @@ def _links_of(row: FlatRow, owners: bool, tenants: bool) -> list[Link]:
     return links
 
 
-def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow]) -> ImportPlan:
-    """What importing `new_rows` (validated) into the community of `snapshot` must write."""
+def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool = True) -> ImportPlan:
+    """What importing `new_rows` (validated) into the community of `snapshot` must write.
+
+    `remove=False` adds and updates only: flats of the register that the file does not list stay as they are
+    (a partial file, e.g. only new rows, never removes anything unless removal is asked for)."""
     rows = normalise_rows(new_rows)
     diff = diff_register(snapshot.active_rows(), rows)
+    if not remove:
+        diff = replace(diff, removed=[])
 
     compounds: dict[str, None] = {}
     buildings: dict[BuildingKey, None] = {}

@@ -22,6 +22,7 @@ from deliberation.minutes.assemble import (
     UnitAttendance,
     VoteFacts,
 )
+from deliberation.minutes.rules import item_status
 from deliberation.rules import attendance_summary
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice
 from votes.record import VoteRecord, decode_json, record_to_json
@@ -277,10 +278,13 @@ async def meeting_facts(meeting_id: int) -> MeetingFacts:
         for n in await ItemNote.select().where(ItemNote.item.is_in([int(i["id"]) for i in items] or [-1]))
     }
     votes_by_item: dict[int, list[int]] = {}
-    for row in await Vote.select(Vote.id, Vote.agenda_item).where(
+    closed_items: set[int] = set()
+    for row in await Vote.select(Vote.id, Vote.agenda_item, Vote.status).where(
         Vote.agenda_item.is_in([int(i["id"]) for i in items] or [-1]) & (Vote.status != "draft")
     ).order_by(Vote.id):
         votes_by_item.setdefault(int(row["agenda_item"]), []).append(int(row["id"]))
+        if row["status"] == "closed":
+            closed_items.add(int(row["agenda_item"]))
     item_facts = []
     for item in items:
         title = str(item["title"])
@@ -292,7 +296,7 @@ async def meeting_facts(meeting_id: int) -> MeetingFacts:
                 position=int(item["position"]),
                 title=title,
                 description=str(item["description"] or ""),
-                status=str(item["status"]),
+                status=item_status(str(item["status"]), int(item["id"]) in closed_items),
                 noticed_in=noticed_in,
                 notes=NoteFacts(
                     str(note["positions_heard"] or ""),

@@ -103,3 +103,9 @@ def parse_notice_days(raw: str) -> tuple[int | None, dict[str, str]]:
     if not text.isascii() or not text.isdigit() or not NOTICE_DAYS_MIN <= int(text) <= NOTICE_DAYS_MAX:
         return None, {"notice_days": lazy("The notice period is a whole number of days from 3 to 60.")}
     return int(text), {}
+
+
+def item_status(stored: str, vote_closed: bool) -> str:
+    """An agenda item whose vote has closed (passed, rejected or without a quorum) is decided in the minutes,
+    even if nobody moved it on in the room; a deferred item stays deferred."""
+    return "decided" if vote_closed and stored in ("pending", "discussing") else stored

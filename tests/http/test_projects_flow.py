@@ -363,3 +363,24 @@ async def test_the_public_notice_is_chained_and_audited_like_every_publication(c
     )
     findings = (await audit.verify(slug)).findings
     assert any(f"(/p/{project_id}/notice)" in line for line in findings), findings
+
+
+async def test_the_printed_paper_ballot_prints_each_flats_own_share_to_the_fen(client, make_account):
+    """Issue 19: the vote's question promises "your own share is shown on this ballot"; the paper ballot did not
+    print it."""
+    world = await make_world(make_account)
+    project_id = await new_project(client, world)
+    vote_id = await open_vote(client, world, project_id)
+    shares = expected_shares(world)
+    for language in ("zh", "en"):  # the ballots themselves are always Chinese
+        client.cookies.set(i18n.LANGUAGE_COOKIE, language)
+        page = (await client.get(f"/v/{vote_id}/paper/print")).text
+        assert page.count('class="paper-ballot"') >= 1
+        ballots = page.split('class="paper-ballot"')[1:]
+        for unit, fen in shares.items():
+            ballot = next(b for b in ballots if unit in b.split("</table>", 1)[0])
+            facts = ballot.split("</table>", 1)[0]
+            assert "您应分摊的费用" in facts and f"{unit}：¥{money(fen)}" in facts
+        for ballot in ballots:  # each ballot prints the shares of its own flats, nobody else's
+            facts = ballot.split("</table>", 1)[0]
+            assert facts.count("：¥") == sum(1 for unit in shares if f"{unit}：¥" in facts) >= 1

@@ -107,11 +107,12 @@ async def test_preview_apply_and_import_the_same_file_again(client):
     assert "新增的房屋" in preview.text and "新业主" in preview.text
     assert "有变更的房屋" in preview.text and "专有面积" in preview.text
     assert "<del>89.56 m²</del>" in preview.text and "<ins>90.00 m²</ins>" in preview.text
-    assert "移除的房屋" in preview.text
+    assert "不在此文件中的房屋" in preview.text
     assert await Flat.count().where(Flat.area == 9000) == 0  # nothing written by a preview
 
     base = preview.text.split('name="base" value="')[1].split('"')[0]
-    applied = await client.post_form(preview_url + "/apply", {"base": base})
+    # The file is the whole register: the removal is asked for and confirmed.
+    applied = await client.post_form(preview_url + "/apply", {"base": base, "remove": "1", "confirm_remove": "1"})
     assert applied.status_code == 303 and applied.headers["location"] == preview_url
     await finish_imports()
     result = await client.get(preview_url)
@@ -338,3 +339,45 @@ async def test_an_apply_interrupted_by_a_restart_can_be_applied_again(client):
     await finish_imports()
     assert await Flat.count().where(Flat.area == 6666) == 1
     assert community_id
+
+
+async def test_a_partial_file_adds_and_updates_only_unless_removals_are_confirmed(client):
+    """Issue 19: a file of only new rows was previewed as "remove 168" behind the same neutral button."""
+    community_id = await demo_id()
+    await client.signin("13800000001", DEMO_PASSWORD)
+    rows = table((await client.get("/c/demo/roster/export/csv")).content)
+    header = rows[0]
+    new_row = ["阳光花园", "5", "1", "1", "101", "66.60", "实测", "住宅", "新业主", "9999", "", "", "否", ""]
+    data = to_csv([header, new_row])
+    active = await Flat.count().where(Flat.active.eq(True))
+    preview_url = (await upload(client, data)).headers["location"]
+    preview = await client.get(preview_url)
+    missing = active  # every flat of the register is missing from this one-row file
+    assert "仅新增和更新" in preview.text and f"登记表中有 {missing} 户不在此文件中" in preview.text
+    assert 'id="apply-removals"' in preview.text and f"应用并移除 {missing} 户" in preview.text
+    base = preview.text.split('name="base" value="')[1].split('"')[0]
+    # Asking to remove without ticking the confirmation is refused, and nothing is written.
+    refused = await client.post_form(preview_url + "/apply", {"base": base, "remove": "1"})
+    assert refused.status_code == 422 and "请勾选确认要移除这些房屋" in refused.text
+    await finish_imports()
+    assert await Flat.count().where(Flat.active.eq(True)) == active
+    assert (await RosterUpload.select(RosterUpload.status).first())["status"] == "previewed"
+    # The default button adds the new flat and removes nothing.
+    applied = await client.post_form(preview_url + "/apply", {"base": base})
+    assert applied.status_code == 303
+    await finish_imports()
+    assert "新增 1 户，变更 0 户，移除 0 户" in (await client.get(preview_url)).text
+    after = await importer.load_snapshot(community_id)
+    assert ("阳光花园", "5", "1", "101") in after.flats
+    assert await Flat.count().where(Flat.active.eq(True)) == active + 1
+    client.cookies.set("yishi_lang", "en")
+    again = await client.get((await upload(client, data)).headers["location"])
+    assert "Nothing to add or update" in again.text and "Apply and remove" in again.text
+    assert "Add and update only" not in again.text
+    # Removal, explicitly confirmed, makes the register say exactly what the file says.
+    base = again.text.split('name="base" value="')[1].split('"')[0]
+    token_url = again.url.path
+    confirmed = await client.post_form(token_url + "/apply", {"base": base, "remove": "1", "confirm_remove": "1"})
+    assert confirmed.status_code == 303
+    await finish_imports()
+    assert await Flat.count().where(Flat.active.eq(True)) == 1

@@ -24,12 +24,16 @@ async def demo() -> tuple[int, object]:
     return int(row["id"]), await importer.load_snapshot(int(row["id"]))
 
 
-async def print_slips(client, building: int, mode: str = "person", include_unverified: bool = False) -> tuple[str, list[str]]:
-    """As the facilitator: make slips for one building; the slip page and the codes on it."""
+async def print_slips(client, building: int, mode: str = "person", include_unverified: bool = False,
+                      void_old: bool = False) -> tuple[str, list[str]]:  # fmt: skip
+    """As the facilitator: make slips for one building (voiding its earlier ones, confirmed, if asked); the
+    slip page and the codes on it."""
     await client.signin("13800000001", DEMO_PASSWORD)
     data = {"building": str(building), "mode": mode, "days": "30"}
     if include_unverified:
         data["include_unverified"] = "1"
+    if void_old:
+        data.update(void_old="1", confirm_void="1")
     response = await client.post_form("/c/demo/roster/slips", data)
     assert response.status_code == 303, response.text[-2000:]
     page = await client.get(response.headers["location"])
@@ -80,13 +84,49 @@ async def test_per_flat_slips_and_unverified_people(client):
     _cid, snapshot = await demo()
     building = snapshot.buildings[("和平新村", "1")]
     _page, verified_only = await print_slips(client, building, mode="flat")
-    _page, everyone = await print_slips(client, building, mode="flat", include_unverified=True)
+    _page, everyone = await print_slips(client, building, mode="flat", include_unverified=True, void_old=True)
     assert len(everyone) > len(verified_only)
     for code in everyone:
         assert (await code_for(code))["flat"] is not None
-    # The second batch replaced the first: its codes are withdrawn.
+    # The second batch was asked to void the earlier slips (and confirmed): the first batch's codes are withdrawn.
     for code in verified_only:
         assert (await code_for(code))["revoked_at"] is not None
+
+
+async def test_slips_are_made_per_building_and_void_earlier_ones_only_when_asked_and_confirmed(client):
+    """Issue 19: "Print join slips" chose every building, and one click voided every unused slip in the community."""
+    _cid, snapshot = await demo()
+    one, two = snapshot.buildings[("阳光花园", "2")], snapshot.buildings[("阳光花园", "3")]
+    await client.signin("13800000001", DEMO_PASSWORD)
+    form = await client.get("/c/demo/roster/slips")
+    assert "checked" not in form.text.split('name="mode"', 1)[0]  # no building chosen for the user
+    assert 'name="void_old" value="1">' in form.text  # voiding is offered, unticked, with its warning
+    assert "仍持有这些楼栋旧加入条的居民将无法再用它加入" in form.text
+    only = await client.get(f"/c/demo/roster/slips?building={one}")
+    assert f'value="{one}" checked' in only.text and f'value="{two}" checked' not in only.text
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    assert "Also void the unused slips printed earlier" in (await client.get("/c/demo/roster/slips")).text
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "zh")
+    await client.post_form("/signout")
+    _page, building_two = await print_slips(client, two)
+    _page, first = await print_slips(client, one)
+    _page, again = await print_slips(client, one)  # a reprint for building 1 voids nothing
+    for code in building_two + first + again:
+        assert (await code_for(code))["revoked_at"] is None
+    # Asking to void shows how many slips that withdraws and changes nothing until confirmed.
+    await client.signin("13800000001", DEMO_PASSWORD)
+    slips_before = await JoinCode.count()
+    data = {"building": str(one), "mode": "person", "days": "30", "void_old": "1"}
+    asked = await client.post_form("/c/demo/roster/slips", data)
+    assert asked.status_code == 200 and 'id="confirm-void"' in asked.text and 'name="confirm_void"' in asked.text
+    assert f"将作废之前为所选楼栋打印的 {len(first) + len(again)} 张未使用的加入条" in asked.text
+    assert await JoinCode.count() == slips_before and not await JoinCode.exists().where(JoinCode.revoked_at.is_not_null())
+    confirmed = await client.post_form("/c/demo/roster/slips", {**data, "confirm_void": "1"})
+    assert confirmed.status_code == 303
+    for code in first + again:
+        assert (await code_for(code))["revoked_at"] is not None
+    for code in building_two:  # another building's slips are never touched
+        assert (await code_for(code))["revoked_at"] is None
 
 
 async def test_a_new_resident_claims_a_code_on_a_phone_and_sees_the_flat(client):

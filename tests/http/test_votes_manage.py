@@ -257,7 +257,7 @@ async def test_community_default_settings_apply_to_new_votes(client, world, asse
     stored = await Vote.select(Vote.settings).where(Vote.id == vote_id).output(load_json=True).first()
     assert stored["settings"] == {
         "spoiled_ballots": "exclude", "silent_majority": False, "allow_change": True, "proxy_limit": 2,
-        "show_live": False, "named_ballots": True, "conflict": "spoil", "parking": "exclude",
+        "show_live": False, "named_ballots": True, "conflict": "spoil", "parking": "exclude", "poll_audience": "residents",
     }
     page = await client.get(f"/v/{vote_id}")
     assert "无法辨认的选票不计入参与表决" in page.text and "最多接受 2 份委托" in page.text

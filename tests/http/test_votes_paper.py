@@ -120,6 +120,8 @@ async def test_rejected_entry_can_be_entered_again(client, world):
     await client.signin("13800000007")  # the grid worker
     rejected = await client.post_form(f"/v/{vote_id}/paper/{paper['id']}/reject")
     assert rejected.status_code == 200
+    await client.post_form("/signout")
+    await client.signin("13800000009")  # the counter enters it again (a scrutineer never enters)
     again = await enter(client, vote_id, serial, "oppose")
     assert again.status_code == 200
     assert (await PaperBallot.select(PaperBallot.status, PaperBallot.choice).first()) == {"status": "entered", "choice": "oppose"}
@@ -175,9 +177,14 @@ async def test_close_waits_for_pending_entries(client, world):
     assert refused.status_code == 409 and "等待监票人确认" in refused.text
     # Not a bare error page: the manage page, with the reason above its actions and the way to the desk.
     assert 'id="problem"' in refused.text and f'href="/v/{vote_id}/paper"' in refused.text and "结束并计票" in refused.text
+    # Which ballots wait, and who entered them, under the reason (issue 19: a bare 409 page explained nothing).
+    problem = refused.text.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    serial = await serial_of(vote_id, "3-2-202")
+    assert serial in problem and "3-2-202" in problem and "主持人" in problem and "到纸质选票台确认或驳回" in problem
     client.cookies.set("yishi_lang", "en")
     refused = await client.post_form(f"/v/{vote_id}/close")
     assert "wait for a scrutineer" in refused.text and f'href="/v/{vote_id}/paper"' in refused.text
+    assert f"Ballot {serial} (3-2-202), entered by 主持人" in refused.text
 
 
 async def test_residents_and_strangers_cannot_use_the_paper_desk(client, world, make_account):
@@ -201,3 +208,39 @@ async def test_meeting_ballots_are_entered_like_paper(client, world):
     paper = await PaperBallot.select(PaperBallot.id).first()
     await client.post_form(f"/v/{vote_id}/paper/{paper['id']}/confirm")
     assert (await Ballot.select(Ballot.channel).first())["channel"] == "meeting"
+
+
+async def test_counters_and_scrutineers_are_different_people(client, world):
+    """Issue 19: the same two staff appeared as both counters and scrutineers. Whoever has entered ballots of a
+    vote never confirms or rejects one, and whoever has checked one never enters: two people, two roles."""
+    vote_id = await open_vote(client, world, channels="paper")
+    await client.signin("13800000009")  # the counter
+    await enter(client, vote_id, await serial_of(vote_id, "3-2-202"), "agree")
+    await client.post_form("/signout")
+    await client.signin("13800000008")  # the scrutineer confirms it
+    first = await PaperBallot.select(PaperBallot.id).first()
+    assert (await client.post_form(f"/v/{vote_id}/paper/{first['id']}/confirm")).status_code == 200
+    # The scrutineer may not now enter a ballot of this vote.
+    refused = await enter(client, vote_id, await serial_of(vote_id, "3-2-201"), "agree", signer="")
+    assert refused.status_code == 409 and "计票人和监票人必须是不同的人" in refused.text
+    assert await PaperBallot.count() == 1
+    client.cookies.set("yishi_lang", "en")
+    refused = await enter(client, vote_id, await serial_of(vote_id, "3-2-201"), "agree")
+    assert "counters and scrutineers must be different people" in refused.text
+    client.cookies.set("yishi_lang", "zh")
+    # A third member of staff enters another ballot; the first counter may not check it, though he did not enter it.
+    await client.post_form("/signout")
+    await client.signin("13800000007")
+    await enter(client, vote_id, await serial_of(vote_id, "3-2-101"), "oppose")
+    second = await PaperBallot.select(PaperBallot.id).where(PaperBallot.status == "entered").first()
+    await client.post_form("/signout")
+    await client.signin("13800000009")
+    for action in ("confirm", "reject"):
+        refused = await client.post_form(f"/v/{vote_id}/paper/{second['id']}/{action}")
+        assert refused.status_code == 409 and "计票人和监票人必须是不同的人" in refused.text
+    assert (await PaperBallot.select(PaperBallot.status).where(PaperBallot.id == second["id"]).first())["status"] == "entered"
+    await client.post_form("/signout")
+    await client.signin("13800000008")
+    assert (await client.post_form(f"/v/{vote_id}/paper/{second['id']}/confirm")).status_code == 200
+    rows = await PaperBallot.select(PaperBallot.entered_by, PaperBallot.confirmed_by)
+    assert not {r["entered_by"] for r in rows} & {r["confirmed_by"] for r in rows}

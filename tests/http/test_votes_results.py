@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_votes_casting import cast_online, deliver, make_world, open_vote
+from test_votes_casting import cast_online, deliver, entity_key, make_world, open_vote
 
 from votes.record import parse_record, tally_record
-from votes.tables import Vote, VoteFlat
+from votes.tables import Ballot, Vote, VoteFlat
 from votes.tally_cli import recount_main
 from votes.testing import let_voting_period_run
 
@@ -179,3 +179,28 @@ async def test_residents_meeting_counts_households_including_tenants(client, wor
     assert result["outcome"] == "passed"
     page = await client.get(f"/v/{vote_id}/result")
     assert "4 / 5" in page.text
+
+
+async def test_a_poll_is_open_to_tenants_unless_it_asks_owners_only(client, world):
+    """Issue 19: a non-binding poll refused tenants with the owners'-vote message."""
+    vote_id = await open_vote(client, world, kind="poll", matter="", options="方案一\n方案二")
+    await vote_as(client, "13900000105", vote_id, "3-2-202", "o1")  # the tenant of 3-2-202 answers
+    await vote_as(client, "13900000101", vote_id, "3-2-101", "o2")
+    await client.signin("13900000101")
+    assert "相关房屋的所有住户都可以回答" in (await client.get(f"/v/{vote_id}")).text  # the ballot says who answers
+    await client.post_form("/signout")
+    await close(client, vote_id)
+    vote = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()
+    assert [o["headcount"] for o in vote["result"]["options"]] == [1, 1]
+    # A poll that asks owners only refuses her, with words about the poll, not about owners' decisions.
+    owners_only = await open_vote(client, world, kind="poll", matter="", options="方案一\n方案二", s_poll_audience="owners")
+    await client.signin("13900000105")
+    page = await client.get(f"/v/{owners_only}")
+    assert "这次意见征询只请相关房屋的业主回答" in page.text and 'name="choice"' not in page.text
+    assert "租户不参加业主共同决定的表决" not in page.text
+    refused = await client.post_form(f"/v/{owners_only}/choose", {"entity": await entity_key(owners_only, "3-2-202"), "choice": "o1"})
+    assert refused.status_code == 403
+    client.cookies.set("yishi_lang", "en")
+    page = await client.get(f"/v/{owners_only}")
+    assert "This poll asks only the owners of the flats concerned" in page.text
+    assert await Ballot.count().where(Ballot.vote == owners_only) == 0

@@ -5,11 +5,13 @@ Everything for the board and the minutes is public: units by label, people by ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from community import events, i18n
 from community.config import get_config
 from community.i18n import gettext as _
+from community.i18n import lazy
 from deliberation.contributions import (
     MinutesSection,
     NoticeEntry,
@@ -302,6 +304,34 @@ async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     return render("projects/_ballot_share.html", project=project, shares=shares, lines=lines)
 
 
+PAPER_SHARE_LABEL = lazy("Your share of the cost")
+
+
+async def paper_shares(vote: VoteInfo, entity_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """On each printed paper ballot of a project's vote: each flat's own cost share, exact to the fen (the
+    vote's question promises it), from the same shares as the online ballot."""
+    link = await service.round_for_vote(vote.id)
+    if link is None or not entity_ids:
+        return {}
+    terms = terms_from_json(link["terms"] or {})
+    if vote.status in ("open", "closed"):
+        flats = await service.snapshot_flats(vote.id)
+    else:
+        flats = await service.roster_flats(await service.get_project(int(link["project"])))
+    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+    if shares.table is None:
+        return {}
+    amounts = {line.flat.flat_id: line.amount for line in shares.table.lines}
+    printed: dict[int, list[tuple[str, str]]] = {}
+    wanted = set(entity_ids)
+    rows = await VoteFlat.select(VoteFlat.entity, VoteFlat.flat_id, VoteFlat.unit).where(VoteFlat.vote == vote.id).order_by(VoteFlat.position)  # fmt: skip
+    for r in rows:
+        if int(r["entity"]) in wanted and int(r["flat_id"]) in amounts:
+            text = f"{r['unit']}：¥{money(amounts[int(r['flat_id'])])}"
+            printed.setdefault(int(r["entity"]), []).append((PAPER_SHARE_LABEL, text))
+    return printed
+
+
 async def on_vote_closed(event: VoteClosed) -> None:
     """A project's vote has closed: if it passed, its public notice starts now (chained on the notice board),
     not at the next page view."""
@@ -314,11 +344,12 @@ def register() -> None:
     """What projects add to the rest: notices and minutes sections, a projector panel, the cost share on a
     ballot, and the start of a passed project's public notice when its vote closes."""
     from deliberation.panels import register_projector_panel
-    from votes.extras import register_ballot_extra
+    from votes.extras import register_ballot_extra, register_paper_extra
 
     register_notice_source("projects", notice_entries)
     register_minutes_source("projects", minutes_sections)
     register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
+    register_paper_extra(paper_shares)
     events.subscribe(VoteClosed, on_vote_closed)
 
