@@ -13,6 +13,7 @@ from community.accounts import CurrentUser
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
+from votes import privacy
 from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
@@ -184,15 +185,16 @@ def owner_persons_inverse(owner_persons: Mapping[str, Any]) -> dict[int, str]:
     return {int(person): opaque for opaque, person in owner_persons.items()}
 
 
-async def printable(vote: VoteInfo, stairwell: str | None) -> list[PaperEntity]:
-    """The pre-filled ballots of one stairwell unit (or all, for a small electorate), in electorate order."""
+async def printable(vote: VoteInfo, stairwell: str | None, view: privacy.VoteView = privacy.EVERYTHING) -> list[PaperEntity]:
+    """The pre-filled ballots of one stairwell unit (or all, for a small electorate; only the staff member's
+    buildings), in electorate order."""
     query = VoteFlat.select(VoteFlat.entity).where(VoteFlat.vote == vote.id)
     if stairwell:
         query = query.where(VoteFlat.stairwell == stairwell)
     ordered: list[int] = []
     seen: set[int] = set()
     for r in await query.order_by(VoteFlat.position):
-        if r["entity"] not in seen:
+        if r["entity"] not in seen and view.sees_entity(r["entity"]):
             seen.add(r["entity"])
             ordered.append(r["entity"])
     ordered = ordered[:PRINT_LIMIT]
@@ -425,25 +427,26 @@ async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
         await audit(vote.community_id, user.id, "paper_ballot_rejected", vote.id, {"serial": paper["serial"]})
 
 
-async def desk(vote: VoteInfo) -> dict[str, Any]:
-    """What the paper desk shows: entries waiting for a scrutineer, recent confirmations, flagged conflicts."""
+async def desk(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> dict[str, Any]:
+    """What the paper desk shows (for the staff member's buildings): entries waiting, confirmations, conflicts."""
     waiting = await PaperBallot.select(
         PaperBallot.id, PaperBallot.serial, PaperBallot.choice, PaperBallot.channel, PaperBallot.signer,
         PaperBallot.entered_at, PaperBallot.entered_by, PaperBallot.entered_by.display_name, PaperBallot.entity.label,
-        PaperBallot.proxy.proxy_name, PaperBallot.note,
+        PaperBallot.proxy.proxy_name, PaperBallot.note, PaperBallot.entity,
     ).where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered")).order_by(PaperBallot.entered_at)
     done = await PaperBallot.select(
         PaperBallot.serial, PaperBallot.choice, PaperBallot.status, PaperBallot.outcome, PaperBallot.confirmed_at,
-        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label,
+        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label, PaperBallot.entity,
     ).where((PaperBallot.vote == vote.id) & PaperBallot.status.is_in(["confirmed", "rejected"])).order_by(
         PaperBallot.confirmed_at, ascending=False
     ).limit(50)
     conflicts = await ConflictRow.select(
         ConflictRow.kind, ConflictRow.serial, ConflictRow.resolution, ConflictRow.flagged_at, ConflictRow.entity.label,
-        ConflictRow.flagged_by.display_name,
+        ConflictRow.flagged_by.display_name, ConflictRow.entity,
     ).where(ConflictRow.vote == vote.id).order_by(ConflictRow.id, ascending=False).limit(50)
     counts = {
         "confirmed": await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")),
         "conflicts": await ConflictRow.count().where(ConflictRow.vote == vote.id),
     }
+    waiting, done, conflicts = ([r for r in rows if view.sees_entity(r["entity"])] for rows in (waiting, done, conflicts))
     return {"waiting": waiting, "done": done, "conflicts": conflicts, "counts": counts}

@@ -27,6 +27,7 @@ def register() -> list[Any]:
     from votes.projects.tables import Project
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
+    from votes.record_controllers import ROUTES as RECORD_ROUTES
     from votes.tables import Vote
 
     app_live.register_channel("vote", live._authorize, live._snapshot)
@@ -39,4 +40,4 @@ def register() -> list[Any]:
     register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
     register_community_objects("p", Project)
     public.register()
-    return [*ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *RECORD_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

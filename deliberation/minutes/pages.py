@@ -13,9 +13,7 @@ from community import accounts, i18n, templating
 from community.accounts import CurrentUser, roles_in
 from community.errors import NotFound
 from community.i18n import lazy
-from community.permissions import is_staff
 from community.qr import qr_svg
-from community.roster.scope import verified_owner_flats
 from community.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.minutes import rules, service
@@ -23,14 +21,15 @@ from deliberation.minutes.assemble import NOTE_FIELDS, assemble
 from deliberation.minutes.audit import published_votes
 from deliberation.minutes.board import FeedEntry
 from deliberation.minutes.canonical import fingerprint
-from deliberation.minutes.present import countdown, percent_text, redact_record
+from deliberation.minutes.present import countdown, percent_text
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
+from votes.disclosure import disclosure_of, pseudonymise, shows_choices
 from votes.explain import Explanation, explain
+from votes.privacy import viewer_of
 from votes.rules import parse_area
 from votes.settings import VoteKind, from_json
-from votes.tables import VoteFlat
 
 RECORDS_SCHEMA: Final = "yishi.minutes-records/1"
 
@@ -167,18 +166,12 @@ class MinutesView:
 
 
 async def may_see_choices(user: CurrentUser | None, community_id: int, vote: Mapping[str, Any]) -> bool:
-    """Per-household choices: the community's staff, and, where ballots are named, the vote's own owners."""
-    if user is None:
+    """Per-household choices: only for a vote published as open (votes.disclosure), to its electorate and the
+    community's staff; a secret vote's choices to nobody."""
+    disclosure = disclosure_of(cast(Mapping[str, object] | None, vote.get("settings")))
+    if disclosure != "open":
         return False
-    if await is_staff(user, community_id):
-        return True
-    if not (vote.get("settings") or {}).get("named_ballots"):
-        return False
-    owned = {a.flat_id for a in await verified_owner_flats(user.id, community_id)}
-    if not owned:
-        return False
-    in_vote = {int(r["flat_id"]) for r in await VoteFlat.select(VoteFlat.flat_id).where(VoteFlat.vote == int(vote["id"]))}
-    return bool(owned & in_vote)
+    return shows_choices(disclosure, "closed", await viewer_of(user, community_id, int(vote["id"])))
 
 
 async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> MinutesView:
@@ -226,7 +219,7 @@ async def _public_record(user: CurrentUser | None, row: dict[str, Any], vote: Ma
         return None
     if await may_see_choices(user, int(row["community"]), vote):
         return dict(record)
-    return redact_record(record, str(row["redaction_salt"] or row["id"]))
+    return pseudonymise(record, str(row["redaction_salt"] or row["id"]))
 
 
 async def records_document(user: CurrentUser | None, minutes_id: int, base: str) -> dict[str, Any]:
