@@ -216,7 +216,7 @@ async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
         await services.update_vote(user, vote_id, await services.parse_vote_form(vote.community_id, form))
     except FormErrors as exc:
         community = await community_by_slug(vote.community_slug)
-        return await _form_page(request, community, exc.values, exc.errors, vote=vote, status_code=422)
+        return await _form_page(request, community, exc.values or _vote_form_values(vote), exc.errors, vote=vote, status_code=422)
     return _redirect(request, f"/v/{vote_id}/manage")
 
 

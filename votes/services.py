@@ -590,6 +590,9 @@ def require_editable(vote: VoteInfo) -> None:
         raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
 
 
+DISCLOSURE_FIXED = lazy("Who sees how a flat voted is chosen before the vote is published; it is printed on the ballots and can no longer change.")
+
+
 async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
@@ -598,6 +601,8 @@ async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None
         row = await lock_vote(vote_id, exclusive=True)
         if not can_edit(row["status"]):
             raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
+        if row["status"] != "draft" and vote_settings.effective(draft.kind, vote.community_defaults, draft.overrides).disclosure != vote.settings.disclosure:
+            raise FormErrors({"s_disclosure": DISCLOSURE_FIXED}, {})  # the page shows the stored values again
         await Vote.update(_draft_columns(draft)).where(Vote.id == vote_id)
         await audit(vote.community_id, user.id, "vote_edited", vote_id)
 
@@ -641,7 +646,10 @@ async def publish_vote(user: CurrentUser, vote_id: int) -> str:
             row = await lock_vote(vote_id, exclusive=True)
             if row["status"] != "draft":
                 raise Conflict(lazy("This vote has already been published."))
-            await Vote.update({Vote.status: "scheduled", Vote.published_at: now()}).where(Vote.id == vote_id)
+            # The disclosure is printed on the ballots from now on: a later change of the community's default
+            # must not alter it (votes.disclosure).
+            fixed = {**vote.overrides, "disclosure": vote.settings.disclosure}
+            await Vote.update({Vote.status: "scheduled", Vote.published_at: now(), Vote.overrides: fixed}).where(Vote.id == vote_id)
             await audit(vote.community_id, user.id, "vote_scheduled", vote_id)
     return target
 
