@@ -29,7 +29,7 @@ async def notice_publish(request: Request[Any, Any, Any], meeting_id: FromPath[i
         return await _manage(request, ctx, problems=[_written(p) for p in exc.problems], status_code=409, fragment=None)
     except names.NamesFound as exc:
         return page(request, "minutes/names_check.html", status_code=409, found=exc.found, names=exc.names,
-                    title=ctx.meeting["title"], edit_url=f"/m/{meeting_id}/edit",
+                    title=ctx.meeting["title"], edit_url=f"/m/{meeting_id}/manage#agenda",
                     action_url=f"/m/{meeting_id}/notice")  # fmt: skip
     return announce_after(back(request, f"/m/{meeting_id}/manage#notices"), meeting_id, "now", "agenda")
 

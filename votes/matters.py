@@ -221,8 +221,7 @@ SETTING_CHOICES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "silent_majority": (("0", lazy("Off")), ("1", lazy("On: served owners who do not vote count with the majority"))),
     "allow_change": (("0", lazy("Not allowed")), ("1", lazy("Allowed until the close"))),
     "show_live": (("0", lazy("Only after the close")), ("1", lazy("Already while voting"))),
-    "disclosure": (("secret", lazy("Secret: nobody; staff see only who has voted")),
-                   ("open", lazy("Open: this vote's owners, after the close"))),
+    "disclosure": (("secret", lazy("Secret ballot")), ("open", lazy("Open ballot, after the close"))),
     "conflict": (("first", lazy("The first valid ballot counts")), ("spoil", lazy("Differing ballots make it spoiled"))),
     "parking": (("exclude", lazy("Not part of owners' votes")), ("include", lazy("Part of owners' votes"))),
 }

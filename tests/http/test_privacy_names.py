@@ -70,7 +70,7 @@ async def test_a_meeting_notice_naming_a_resident_asks_first(client, make_accoun
     asked = await client.post_form(f"/m/{meeting_id}/notice")
     assert asked.status_code == 409 and "<mark>赵业主</mark>提出" in asked.text
     assert await Notice.count() == 0
-    assert f'href="/m/{meeting_id}/edit"' in asked.text
+    assert f'href="/m/{meeting_id}/manage#agenda"' in asked.text
     done = await client.post_form(f"/m/{meeting_id}/notice", _confirmation(asked.text))
     assert done.status_code == 303 and await Notice.count() == 1
     assert await AuditLog.count().where(AuditLog.action == "published_with_names") == 1

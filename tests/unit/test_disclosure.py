@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from votes.disclosure import VIEWERS, disclosure_of, named_record, pseudonymise, shows_choices, shows_participation
+from votes.disclosure import (
+    VIEWERS,
+    disclosure_of,
+    named_record,
+    pseudonymise,
+    shows_choices,
+    shows_participation,
+)
 from votes.record import parse_record, result_to_json, tally_record
 
 RECORD = {
