@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import live, paper, services
+from votes import live, paper, privacy, services
 from votes.controllers import _message, vote_context
 from votes.services import VoteInfo
 
@@ -84,6 +84,7 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
 async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
+    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
     try:
         outcome = await paper.confirm(user, vote_id, paper_id)
     except Conflict as exc:
@@ -100,6 +101,7 @@ async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int],
 async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
+    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
     try:
         await paper.reject(user, vote_id, paper_id)
     except Conflict as exc:

@@ -141,3 +141,13 @@ async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_fl
         frozenset(int(r["entity"]) for r in mine),
         frozenset(str(r["stairwell"]) for r in mine),
     )
+
+
+async def require_paper_in_view(view: VoteView, vote_id: int, paper_id: int) -> None:
+    """A paper ballot entry of the vote, confirmed or rejected only by staff whose buildings it concerns
+    (an unknown id is left to the paper service, which answers it as before)."""
+    from votes.tables import PaperBallot
+
+    row = await PaperBallot.select(PaperBallot.entity).where((PaperBallot.id == paper_id) & (PaperBallot.vote == vote_id)).first()
+    if row is not None and not view.sees_entity(int(row["entity"])):
+        raise Forbidden(OUTSIDE_SCOPE)

@@ -147,3 +147,19 @@ async def _building_of(stairwell_unit: int) -> int:
     from community.tables import StairwellUnit
 
     return int((await StairwellUnit.select(StairwellUnit.building).where(StairwellUnit.id == stairwell_unit).first())["building"])
+
+
+async def test_a_paper_ballot_of_another_building_is_neither_confirmed_nor_rejected_by_them(client, world):
+    from votes.tables import PaperBallot
+
+    whole = await _open(client, world, "community", "全小区表决")
+    await client.signin(FACILITATOR)
+    entered = await client.post_form(f"/v/{whole}/paper", {"serial": await serial_of(whole, "5-1-101"), "choice": "agree",
+                                                           "signer": "", "channel": "paper"})  # fmt: skip
+    assert entered.status_code == 200, entered.text
+    paper_id = int((await PaperBallot.select(PaperBallot.id).first())["id"])
+    await client.post_form("/signout")
+    await client.signin(GRID)
+    for action in ("confirm", "reject"):
+        assert (await client.post_form(f"/v/{whole}/paper/{paper_id}/{action}")).status_code == 403
+    assert (await PaperBallot.select(PaperBallot.status).first())["status"] == "entered"
