@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Final, Literal, cast
 
@@ -53,6 +54,15 @@ def _pseudonyms(values: set[str], salt: str, prefix: str) -> dict[str, str]:
     return {value: f"{prefix}{index:0{width}d}" for index, value in enumerate(keyed, start=1)}
 
 
+def unit_pseudonyms(record: Mapping[str, object], salt: str) -> dict[str, str]:
+    """{real unit label: its pseudonym} as `pseudonymise` assigns them (for operators reading an audit)."""
+    electorate = cast(list[Mapping[str, object]], record.get("electorate") or [])
+    ballots = cast(list[Mapping[str, object]], record.get("ballots") or [])
+    served = cast(list[str], record.get("served") or [])
+    units = {str(e["unit"]) for e in electorate} | {str(b["unit"]) for b in ballots} | set(served)
+    return _pseudonyms(units, salt, "U")
+
+
 def pseudonymise(record: Mapping[str, object], salt: str) -> dict[str, object]:
     """A vote record whose units and owner ids are replaced by pseudonyms, consistently throughout.
 
@@ -63,7 +73,6 @@ def pseudonymise(record: Mapping[str, object], salt: str) -> dict[str, object]:
     electorate = cast(list[Mapping[str, object]], record.get("electorate") or [])
     ballots = cast(list[Mapping[str, object]], record.get("ballots") or [])
     served = cast(list[str], record.get("served") or [])
-    units = {str(e["unit"]) for e in electorate} | {str(b["unit"]) for b in ballots} | set(served)
     people: set[str] = set()
     for entry in electorate:
         people.update(str(o) for o in cast(list[object], entry.get("owners") or []))
@@ -74,7 +83,7 @@ def pseudonymise(record: Mapping[str, object], salt: str) -> dict[str, object]:
         if ballot.get("proxy"):
             people.add(str(ballot["proxy"]))
     people.discard("developer")  # the developer is one public voting entity, not a person
-    unit_of = _pseudonyms(units, salt, "U")
+    unit_of = unit_pseudonyms(record, salt)
     person_of = _pseudonyms(people, salt, "P")
 
     def person(value: object) -> str:
@@ -103,3 +112,13 @@ def pseudonymise(record: Mapping[str, object], salt: str) -> dict[str, object]:
     redacted["ballots"] = new_ballots
     redacted["served"] = sorted(unit_of[unit] for unit in served)
     return redacted
+
+
+_PSEUDONYM = re.compile(r"^[UP]\d{3,}$")
+
+
+def is_pseudonymised(record: Mapping[str, object]) -> bool:
+    """Whether a record's units are already pseudonyms (minutes published since records are pseudonymised
+    before they enter the chain); Yishi's real unit labels ("3-2-601") never look like "U001"."""
+    electorate = cast(list[Mapping[str, object]], record.get("electorate") or [])
+    return bool(electorate) and all(_PSEUDONYM.match(str(e.get("unit", ""))) for e in electorate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,10 +26,11 @@ from deliberation.minutes.present import countdown, percent_text
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
-from votes.disclosure import disclosure_of, pseudonymise, shows_choices
+from votes.disclosure import disclosure_of, is_pseudonymised, pseudonymise, shows_choices
 from votes.explain import Explanation, explain
 from votes.privacy import viewer_of
 from votes.rules import parse_area
+from votes.services import record_text
 from votes.settings import VoteKind, from_json
 
 RECORDS_SCHEMA: Final = "yishi.minutes-records/1"
@@ -139,7 +141,7 @@ class MinutesView:
     can: rules.Access
     publication: dict[str, Any] | None = None
     addenda: list[dict[str, Any]] = field(default_factory=list)
-    choices_visible: dict[int, bool] = field(default_factory=dict)
+    choices_visible: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # vote id: its named record
     may_correct: bool = False  # a facilitator of the community may start an addendum
     now: datetime = field(default_factory=service.now)
 
@@ -186,7 +188,7 @@ async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> 
     else:
         raise NotFound(service.NOT_FOUND)
     community_id = int(row["community"])
-    visible = {int(v["id"]): await may_see_choices(user, community_id, v) for v in published_votes(content)}
+    visible = {int(v["id"]): await _named(v) for v in published_votes(content) if await may_see_choices(user, community_id, v)}
     return MinutesView(
         id=minutes_id,
         row=row,
@@ -218,8 +220,20 @@ async def _public_record(user: CurrentUser | None, row: dict[str, Any], vote: Ma
     if record is None:
         return None
     if await may_see_choices(user, int(row["community"]), vote):
+        return await _named(vote)
+    if is_pseudonymised(record):
         return dict(record)
     return pseudonymise(record, str(row["redaction_salt"] or row["id"]))
+
+
+async def _named(vote: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record with real unit labels: minutes published before records were pseudonymised in the chain
+    carry it; newer ones carry the public copy, and the named one is the vote's own stored file."""
+    record = cast(Mapping[str, object] | None, vote.get("record"))
+    if record is None or not is_pseudonymised(record):
+        return dict(record) if record is not None else None
+    text = await record_text(int(vote["id"]))
+    return cast(dict[str, Any], json.loads(text)) if text is not None else None
 
 
 async def records_document(user: CurrentUser | None, minutes_id: int, base: str) -> dict[str, Any]:

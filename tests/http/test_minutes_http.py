@@ -287,6 +287,21 @@ async def test_a_secret_votes_households_are_hidden_even_from_its_owners(client,
         client.cookies.clear()
 
 
+async def test_the_public_chain_carries_only_the_pseudonymised_record(client, tmp_path):
+    world = await build_world()
+    minutes_id = await start(client, world)
+    await publish(client, world, minutes_id)
+    chain = await client.get(f"/c/{world.slug}/chain.json")
+    assert chain.status_code == 200
+    assert not any(f"3-2-{room}" in chain.text for room in ("101", "201", "302", "601"))
+    # The minutes' copy is the vote's own public record: the same pseudonyms, and it recounts.
+    in_minutes = (await client.get(f"/minutes/{minutes_id}/votes/{world.vote_id}.json")).json()
+    assert in_minutes == (await client.get(f"/v/{world.vote_id}/record.json")).json()
+    path = tmp_path / "chained.json"
+    path.write_text(json.dumps(in_minutes, ensure_ascii=False), encoding="utf-8")
+    assert recount_main([str(path)]) == 0
+
+
 async def test_vote_records_recount_and_hide_households_from_the_public(client, tmp_path, monkeypatch):
     monkeypatch.setitem(DISCLOSURE, "value", "open")
     world = await build_world()
