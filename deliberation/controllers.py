@@ -325,16 +325,6 @@ async def attachment_thumb(request: Request[Any, Any, Any], meeting_id: FromPath
     return _attachment_response(row, thumb=True, public=public)
 
 
-@post("/m/{meeting_id:int}/notice", name="notice_publish")
-async def notice_publish(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
-    ctx = await meeting_for(require_user(request), meeting_id, "control")
-    try:
-        await meetings.publish_notice(ctx)
-    except NoticeRefused as exc:  # every reason at once, on the manage page: nothing was published
-        return await _manage(request, ctx, problems=[_written(p) for p in exc.problems], status_code=409, fragment=None)
-    return announce_after(back(request, f"/m/{meeting_id}/manage#notices"), meeting_id, "now", "agenda")
-
-
 @get("/m/{meeting_id:int}/notices", name="notices")
 async def notices_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
     ctx = await meeting_for(require_user(request), meeting_id)
@@ -387,7 +377,6 @@ ROUTES = [
     attachment_delete,
     attachment,
     attachment_thumb,
-    notice_publish,
     notices_page,
     meeting_start,
     meeting_close,

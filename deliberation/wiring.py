@@ -16,6 +16,7 @@ def register() -> list[Any]:
     from deliberation.controllers import ROUTES
     from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
     from deliberation.minutes.tables import Minutes
+    from deliberation.notice_controllers import ROUTES as NOTICE_ROUTES
     from deliberation.procedure.controllers import ROUTES as PROCEDURE_ROUTES
     from deliberation.tables import Meeting
     from deliberation.upcoming import noticed_meetings
@@ -28,4 +29,4 @@ def register() -> list[Any]:
     # An archived community refuses changes at these addresses too.
     register_community_objects("m", Meeting)
     register_community_objects("minutes", Minutes)
-    return [*ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
+    return [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]

@@ -90,8 +90,9 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     screen = projector.new_page()
     signin(screen, base_url, FACILITATOR, next_path=project_url.replace(base_url, "") + "/screen")
     expect(screen.locator(".pdiagram-svg")).to_be_visible()
+    # A projector is seen by the whole room: a secret vote shows no flat's participation on it.
     expect(screen.locator(".pdiagram-svg .pd-cell.pd-voted")).to_have_count(0)
-    expect(screen.locator(".pdiagram-svg .pd-cell.pd-not_voted")).to_have_count(12)
+    expect(screen.locator(".pdiagram-svg .pd-cell.pd-hidden")).to_have_count(12)
     shot(screen, "projects-screen-empty-projector-zh")
 
     # The meeting's own projector shows the diagram next to the vote's panel.
@@ -127,12 +128,13 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     expect(ballot.locator("#receipt-code")).to_be_visible()
 
     # Both projectors fill up by themselves: the project screen polls, the meeting's gets the live update.
-    expect(screen.locator(".pdiagram-svg .pd-cell.pd-voted")).to_have_count(1, timeout=20_000)
-    expect(screen.locator(".pbars")).to_contain_text("1 / 12")
+    expect(screen.locator(".pbars")).to_contain_text("1 / 12", timeout=20_000)
+    expect(screen.locator(".pdiagram-svg .pd-cell.pd-voted")).to_have_count(0)  # which flat voted stays hidden
     shot(screen, "projects-screen-one-voted-projector-zh")
-    expect(room.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(1, timeout=10_000)
+    expect(room.locator(".p-vote .vfigure-number").first).to_contain_text("1 /", timeout=10_000)
+    expect(room.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(0)
     shot(room, "projects-meeting-projector-zh")
-    expect(room_en.locator(".p-vote .pdiagram-svg .pd-cell.pd-voted")).to_have_count(1, timeout=10_000)
+    expect(room_en.locator(".p-vote .vfigure-number").first).to_contain_text("1 /", timeout=10_000)
     expect(room_en.locator(".p-vote .vfigure-label").first).to_have_text("Voting entities that took part")
     shot(room_en, "projects-meeting-projector-en")
 
@@ -154,10 +156,15 @@ def test_elevator_project_from_set_up_to_the_projector(browser: Browser, base_ur
     screen.goto(project_url)
     shot(screen, "projects-project-facilitator-projector-en")
 
-    # The grid worker's list of whom to visit.
+    # The demo's grid worker looks after buildings 1 and 2: building 3's project is not hers to see.
     grid = browser.new_context(viewport=PHONE, locale="zh-CN")
     visit = grid.new_page()
     signin(visit, base_url, "13800000003", next_path=project_url.replace(base_url, "") + "/visit")
+    expect(visit.locator("main")).to_contain_text("该项目不存在")
+    expect(visit.locator("main")).not_to_contain_text("3-2-101")
+    # The facilitator's list of whom to visit.
+    grid.clear_cookies()
+    signin(visit, base_url, FACILITATOR, next_path=project_url.replace(base_url, "") + "/visit")
     expect(visit.locator("main")).to_contain_text("3-2-101")
     shot(visit, "projects-visit-phone-zh")
     for context in (facilitator, projector, projector_en, owner, grid):

@@ -9,13 +9,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from community import i18n
-from community.errors import Conflict, FormErrors, NotFound, TooManyAttempts
-from community.i18n import lazy
+from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user
-from votes import casting, live, paper, paper_desk, services
+from votes import casting, live, paper, paper_desk, privacy, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
+from votes.disclosure import named_record
 from votes.errors import AlreadyVoted, NotEligible, PaperPending
 from votes.extras import ballot_extras
 from votes.matters import MATTERS, describe_settings, template_labels, threshold_sentence
@@ -216,7 +216,7 @@ async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
         await services.update_vote(user, vote_id, await services.parse_vote_form(vote.community_id, form))
     except FormErrors as exc:
         community = await community_by_slug(vote.community_slug)
-        return await _form_page(request, community, exc.values, exc.errors, vote=vote, status_code=422)
+        return await _form_page(request, community, exc.values or _vote_form_values(vote), exc.errors, vote=vote, status_code=422)
     return _redirect(request, f"/v/{vote_id}/manage")
 
 
@@ -262,14 +262,16 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
                   served_errors: dict[str, str] | None = None, status_code: int = 200, problem: str = "", waiting_problem: bool = False) -> Template:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
-    await services.require_staff(user, vote)
+    view = await services.staff_view(user, vote)  # grid workers and building leads: their buildings only
     roles = await require_role(user, vote.community_id, *services.STAFF)
     facilitator = user.is_site_admin or "facilitator" in roles
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
                                "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
-        by_stairwell, by_floor = await services.breakdowns(vote)
+        by_stairwell, by_floor = (
+            [g for g in groups if view.sees_stairwell(g.stairwell)] for groups in await services.breakdowns(vote)
+        )
         stairwell = request.query_params.get("stairwell") or None
         context.update(
             p=await services.participation_of(vote),
@@ -282,12 +284,13 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
         if vote.settings.silent_majority:
             from votes import deliveries
 
-            context.update(deliveries=await deliveries.deliveries_of(vote), to_serve=await deliveries.units_to_serve(vote),
+            context.update(deliveries=await deliveries.deliveries_of(vote, view),
+                           to_serve=await deliveries.units_to_serve(vote, view),
                            delivery_methods=METHODS, staff_methods=STAFF_METHODS)  # fmt: skip
-        if vote.settings.named_ballots and vote.status == "open":
-            context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell)
+        if vote.kind != "poll" and vote.status == "open":
+            context["non_voters"], context["non_voter_total"] = await services.non_voters(vote, stairwell, view=view)
         if vote.has_paper:
-            context["desk"] = await paper_desk.desk(vote)
+            context["desk"] = await paper_desk.desk(vote, view)
     return page(request, "votes/manage.html", status_code=status_code, **vote_context(vote), **context)
 
 
@@ -426,21 +429,9 @@ async def result_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     vote = await services.visible_vote(current_user(request), vote_id)
     if vote.status != "closed":
         return Redirect(path=f"/v/{vote_id}/board", status_code=303)
+    viewer = await privacy.viewer_of(current_user(request), vote.community_id, vote.id)
     return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners",
-                explained=live.explanation_of(vote))
-
-
-@get("/v/{vote_id:int}/record.json", name="votes_record")
-async def record_json(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[str]:
-    vote = await services.visible_vote(current_user(request), vote_id)
-    text = await services.record_text(vote.id) if vote.status == "closed" else None
-    if text is None:
-        raise NotFound(lazy("The vote record is published when an owners' vote closes."))
-    return Response(
-        content=text,
-        media_type="application/json; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="vote-{vote.id}-record.json"'},
-    )
+                explained=live.explanation_of(vote), named=named_record(vote.settings.disclosure, vote.status, viewer))
 
 
 ROUTES = [
@@ -465,5 +456,4 @@ ROUTES = [
     receipt_page,
     receipt_check,
     result_page,
-    record_json,
 ]

@@ -11,7 +11,7 @@ from community.accounts import CurrentUser
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from votes import services
+from votes import privacy, services
 from votes.delivery import DeliveryForm, delivery_errors
 from votes.proxies import MAX_PHOTO_BYTES, clean_photo
 from votes.services import VoteInfo
@@ -29,12 +29,14 @@ def _require_clause(vote: VoteInfo) -> None:
         raise Conflict(NOT_OPEN)
 
 
-async def deliveries_of(vote: VoteInfo) -> list[dict[str, Any]]:
-    """Every recorded delivery of the vote, in electorate order, with whether it has a photo."""
+async def deliveries_of(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> list[dict[str, Any]]:
+    """Every recorded delivery of the vote (to the staff member's buildings), in electorate order, with whether
+    it has a photo."""
     rows = await Delivery.select(
-        Delivery.id, Delivery.flat.unit, Delivery.method, Delivery.delivered_by, Delivery.delivered_at,
+        Delivery.id, Delivery.flat, Delivery.flat.unit, Delivery.method, Delivery.delivered_by, Delivery.delivered_at,
         Delivery.signed_by, Delivery.recorded_by.display_name, Delivery.recorded_at,
     ).where(Delivery.vote == vote.id).order_by(Delivery.flat.position)  # fmt: skip
+    rows = [r for r in rows if view.sees_vote_flat(int(r["flat"]))]
     photos = {int(r["delivery"]) for r in await DeliveryPhoto.select(DeliveryPhoto.delivery).where(
         DeliveryPhoto.delivery.is_in([r["id"] for r in rows] or [-1]))}  # fmt: skip
     for r in rows:
@@ -42,17 +44,18 @@ async def deliveries_of(vote: VoteInfo) -> list[dict[str, Any]]:
     return rows
 
 
-async def units_to_serve(vote: VoteInfo) -> list[str]:
-    """The electorate's flats whose delivery is not recorded yet, in electorate order."""
+async def units_to_serve(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> list[str]:
+    """The electorate's flats (of the staff member's buildings) whose delivery is not recorded yet, in
+    electorate order."""
     served = {int(r["flat"]) for r in await Delivery.select(Delivery.flat).where(Delivery.vote == vote.id)}
     rows = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote.id).order_by(VoteFlat.position)
-    return [str(r["unit"]) for r in rows if int(r["id"]) not in served]
+    return [str(r["unit"]) for r in rows if int(r["id"]) not in served and view.sees_vote_flat(int(r["id"]))]
 
 
 async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, Any], photo: Any | None) -> None:
     """One flat's delivery with its evidence; FormErrors with what was typed if anything is missing."""
     vote = await services.get_vote(vote_id)
-    await services.require_staff(user, vote)
+    view = await services.staff_view(user, vote)
     _require_clause(vote)
     values = {name: str(form.get(name, "") or "").strip() for name in FIELDS}
     try:
@@ -70,7 +73,8 @@ async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, An
                 photo_bytes = clean_photo(raw)
             except ValueError:
                 photo_error = lazy("This file is not a photo (JPEG or PNG).")
-    flats = {str(r["unit"]): int(r["id"]) for r in await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote_id)}
+    flats = {str(r["unit"]): int(r["id"]) for r in await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote_id)
+             if view.sees_vote_flat(int(r["id"]))}  # a flat outside the staff member's buildings is unknown here
     already = {str(r["flat.unit"]) for r in await Delivery.select(Delivery.flat.unit).where(Delivery.vote == vote_id)}
     checked = DeliveryForm(values["unit"], values["method"], values["delivered_by"], delivered_at, values["signed_by"],
                            photo_bytes is not None)  # fmt: skip
@@ -148,11 +152,11 @@ class Photo:
 
 async def delivery_photo(user: CurrentUser, vote_id: int, delivery_id: int) -> Photo:
     vote = await services.get_vote(vote_id)
-    await services.require_staff(user, vote)
-    row = await DeliveryPhoto.select(DeliveryPhoto.content_type, DeliveryPhoto.data).where(
+    view = await services.staff_view(user, vote)
+    row = await DeliveryPhoto.select(DeliveryPhoto.content_type, DeliveryPhoto.data, DeliveryPhoto.delivery.flat).where(
         (DeliveryPhoto.delivery == delivery_id) & (DeliveryPhoto.delivery.vote == vote_id)
     ).first()
-    if row is None:
+    if row is None or not view.sees_vote_flat(int(row["delivery.flat"])):
         raise NotFound(lazy("This delivery has no photo."))
     return Photo(str(row["content_type"]), bytes(row["data"]))
 

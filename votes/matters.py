@@ -158,14 +158,7 @@ def describe_settings(kind: VoteKind, settings: VoteSettings) -> list[tuple[str,
             else lazy("Everyone sees how many have voted; how they voted is shown only after the close."),
         )
     )
-    lines.append(
-        (
-            lazy("Named ballots"),
-            lazy("Ballots are named: the residents' committee can see who has not voted yet, to visit them.")
-            if settings.named_ballots
-            else lazy("Ballots are anonymous to the residents' committee until the close."),
-        )
-    )
+    lines.append((lazy("Who sees how a flat voted"), DISCLOSURE_RULES[settings.disclosure]))
     if kind == "owners":
         lines.append((lazy("Co-owners without a designated voter"), CO_OWNER_RULES[settings.conflict]))
     else:
@@ -204,8 +197,22 @@ def template_labels() -> dict[str, object]:
         "setting_choices": SETTING_CHOICES,
         "co_owner_rules": CO_OWNER_RULES,
         "change_rules": CHANGE_RULES,
+        "disclosure_rules": DISCLOSURE_RULES,
     }
 
+
+# What the ballot (online and on paper) and the result say about the vote's disclosure setting.
+DISCLOSURE_RULES: Final[dict[str, str]] = {
+    "secret": lazy(
+        "Secret ballot: nobody sees how a flat voted, neither neighbours nor staff. Staff see only who has voted, "
+        "to remind the others. Published records show flats and owners by anonymous numbers; the record with "
+        "flat numbers is kept for audits, and every look at it is logged."
+    ),
+    "open": lazy(
+        "Open ballot, as the community's rules require: after the close, the owners of this vote and the staff "
+        "can see how each flat voted. The public sees flats and owners by anonymous numbers only."
+    ),
+}
 
 SETTING_LABELS: Final[dict[str, str]] = {
     "spoiled_ballots": lazy("Spoiled ballots"),
@@ -213,7 +220,7 @@ SETTING_LABELS: Final[dict[str, str]] = {
     "allow_change": lazy("Changing a ballot"),
     "proxy_limit": lazy("Authorisations one proxy may hold (0 = no limit)"),
     "show_live": lazy("How people voted is shown"),
-    "named_ballots": lazy("Ballots"),
+    "disclosure": lazy("Who sees how a flat voted"),
     "conflict": lazy("Two ballots for one household"),
     "parking": lazy("Parking spaces"),
 }
@@ -223,7 +230,7 @@ SETTING_CHOICES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "silent_majority": (("0", lazy("Off")), ("1", lazy("On: served owners who do not vote count with the majority"))),
     "allow_change": (("0", lazy("Not allowed")), ("1", lazy("Allowed until the close"))),
     "show_live": (("0", lazy("Only after the close")), ("1", lazy("Already while voting"))),
-    "named_ballots": (("1", lazy("Named: staff see who has not voted")), ("0", lazy("Anonymous until the close"))),
+    "disclosure": (("secret", lazy("Secret ballot")), ("open", lazy("Open ballot, after the close"))),
     "conflict": (("first", lazy("The first valid ballot counts")), ("spoil", lazy("Differing ballots make it spoiled"))),
     "parking": (("exclude", lazy("Not part of owners' votes")), ("include", lazy("Part of owners' votes"))),
 }

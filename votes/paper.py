@@ -13,6 +13,7 @@ from community.accounts import CurrentUser
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
+from votes import privacy
 from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
@@ -186,15 +187,16 @@ def owner_persons_inverse(owner_persons: Mapping[str, Any]) -> dict[int, str]:
     return {int(person): opaque for opaque, person in owner_persons.items()}
 
 
-async def printable(vote: VoteInfo, stairwell: str | None) -> list[PaperEntity]:
-    """The pre-filled ballots of one stairwell unit (or all, for a small electorate), in electorate order."""
+async def printable(vote: VoteInfo, stairwell: str | None, view: privacy.VoteView = privacy.EVERYTHING) -> list[PaperEntity]:
+    """The pre-filled ballots of one stairwell unit (or all, for a small electorate; only the staff member's
+    buildings), in electorate order."""
     query = VoteFlat.select(VoteFlat.entity).where(VoteFlat.vote == vote.id)
     if stairwell:
         query = query.where(VoteFlat.stairwell == stairwell)
     ordered: list[int] = []
     seen: set[int] = set()
     for r in await query.order_by(VoteFlat.position):
-        if r["entity"] not in seen:
+        if r["entity"] not in seen and view.sees_entity(r["entity"]):
             seen.add(r["entity"])
             ordered.append(r["entity"])
     ordered = ordered[:PRINT_LIMIT]

@@ -10,8 +10,9 @@ from litestar.response import Template
 
 from community import i18n
 from community.errors import Conflict, FormErrors
+from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import live, paper, services
+from votes import live, paper, privacy, services
 from votes.controllers import _message, vote_context
 from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
@@ -22,8 +23,9 @@ from votes.services import VoteInfo
 
 async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
     user = require_user(request)
-    context = {"desk": await desk_of(vote), "user_id": user.id, "entity": None, "values": {}, "errors": {},
-               "notice": "", "stairwells": await services.stairwells(vote.id), **extra}
+    view = await services.staff_view(user, vote)
+    context = {"desk": await desk_of(vote, view), "user_id": user.id, "entity": None, "values": {}, "errors": {},
+               "notice": "", "stairwells": await services.stairwells(vote.id, view), **extra}
     return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
                 **vote_context(vote), **context)
 
@@ -31,9 +33,18 @@ async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_cod
 async def _paper_vote(request: Request[Any, Any, Any], vote_id: int) -> VoteInfo:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
-    await services.require_staff(user, vote)
+    await services.staff_view(user, vote)
     paper.require_paper(vote)
     return vote
+
+
+async def _entity_in_view(request: Request[Any, Any, Any], vote: VoteInfo, serial: str) -> int:
+    """The entity of a typed serial; one outside the staff member's buildings is as unknown as a wrong serial."""
+    entity_id = await paper.entity_by_serial(vote, serial)
+    if not (await services.staff_view(require_user(request), vote)).sees_entity(entity_id):
+        raise FormErrors({"serial": lazy("This ballot belongs to a building outside your area of responsibility.")},
+                         {"serial": serial})
+    return entity_id
 
 
 @get("/v/{vote_id:int}/paper", name="votes_paper")
@@ -43,7 +54,7 @@ async def paper_desk(request: Request[Any, Any, Any], vote_id: FromPath[int], se
     if not serial:
         return await _desk_page(request, vote)
     try:
-        entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, serial))
+        entity = await paper.paper_entity(vote, await _entity_in_view(request, vote, serial))
     except FormErrors as exc:
         return await _desk_page(request, vote, values=exc.values, errors=exc.errors, status_code=422)
     return await _desk_page(request, vote, entity=entity, values={"serial": entity.serial, "channel": "paper"})
@@ -56,11 +67,12 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     form = await request.form()
     values = form_values(form, "serial", "choice", "signer", "channel", "note")
     try:
+        await _entity_in_view(request, vote, values["serial"])
         entered = await paper.enter(user, vote_id, form)
     except FormErrors as exc:
         entity = None
         if "serial" not in exc.errors:
-            entity = await paper.paper_entity(vote, await paper.entity_by_serial(vote, values["serial"]))
+            entity = await paper.paper_entity(vote, await _entity_in_view(request, vote, values["serial"]))
         return await _desk_page(request, vote, entity=entity, values=values, errors=exc.errors, status_code=422)
     except Conflict as exc:
         return await _desk_page(request, vote, values={}, notice=_message(exc), notice_kind="error", status_code=409)
@@ -74,6 +86,7 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
 async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
+    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
     try:
         outcome = await paper.confirm(user, vote_id, paper_id)
     except Conflict as exc:
@@ -90,6 +103,7 @@ async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int],
 async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
+    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
     try:
         await paper.reject(user, vote_id, paper_id)
     except Conflict as exc:
@@ -102,11 +116,12 @@ async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], 
 async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], stairwell: FromQuery[str] = "") -> Template:
     """Printable A4 ballots, one per voting entity, always in Chinese (the ballot is a legal document)."""
     vote = await _paper_vote(request, vote_id)
-    stairwells = await services.stairwells(vote.id)
+    view = await services.staff_view(require_user(request), vote)
+    stairwells = await services.stairwells(vote.id, view)
     chosen = stairwell if stairwell in stairwells else None
     ballots = []
     if chosen or vote.entities <= paper.PRINT_LIMIT:
-        ballots = await paper.printable(vote, chosen)
+        ballots = await paper.printable(vote, chosen, view)
     base = public_url(request)
     with i18n.language("zh"):
         extras = await paper_extras(vote, [b.entity_id for b in ballots])  # e.g. each flat's cost share

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from community.errors import Conflict
 from community.i18n import lazy
+from votes import privacy
 from votes.services import VoteInfo
 from votes.tables import Conflict as ConflictRow
 from votes.tables import PaperBallot
@@ -47,25 +48,27 @@ async def require_role(vote_id: int, person: int, role: Role) -> None:
         raise Conflict(AS_COUNTER if role == "counter" else AS_SCRUTINEER)
 
 
-async def desk(vote: VoteInfo) -> dict[str, Any]:
-    """What the paper desk shows: entries waiting for a scrutineer, recent confirmations, flagged conflicts."""
+async def desk(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> dict[str, Any]:
+    """What the paper desk shows (for the staff member's buildings): entries waiting for a scrutineer, recent
+    confirmations, flagged conflicts."""
     waiting = await PaperBallot.select(
         PaperBallot.id, PaperBallot.serial, PaperBallot.choice, PaperBallot.channel, PaperBallot.signer,
         PaperBallot.entered_at, PaperBallot.entered_by, PaperBallot.entered_by.display_name, PaperBallot.entity.label,
-        PaperBallot.proxy.proxy_name, PaperBallot.note,
+        PaperBallot.proxy.proxy_name, PaperBallot.note, PaperBallot.entity,
     ).where((PaperBallot.vote == vote.id) & (PaperBallot.status == "entered")).order_by(PaperBallot.entered_at)
     done = await PaperBallot.select(
         PaperBallot.serial, PaperBallot.choice, PaperBallot.status, PaperBallot.outcome, PaperBallot.confirmed_at,
-        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label,
+        PaperBallot.entered_by.display_name, PaperBallot.confirmed_by.display_name, PaperBallot.entity.label, PaperBallot.entity,
     ).where((PaperBallot.vote == vote.id) & PaperBallot.status.is_in(["confirmed", "rejected"])).order_by(
         PaperBallot.confirmed_at, ascending=False
     ).limit(50)
     conflicts = await ConflictRow.select(
         ConflictRow.kind, ConflictRow.serial, ConflictRow.resolution, ConflictRow.flagged_at, ConflictRow.entity.label,
-        ConflictRow.flagged_by.display_name,
+        ConflictRow.flagged_by.display_name, ConflictRow.entity,
     ).where(ConflictRow.vote == vote.id).order_by(ConflictRow.id, ascending=False).limit(50)
     counts = {
         "confirmed": await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")),
         "conflicts": await ConflictRow.count().where(ConflictRow.vote == vote.id),
     }
+    waiting, done, conflicts = ([r for r in rows if view.sees_entity(r["entity"])] for rows in (waiting, done, conflicts))
     return {"waiting": waiting, "done": done, "conflicts": conflicts, "counts": counts}

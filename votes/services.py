@@ -33,7 +33,7 @@ from community.tables import (
     StairwellUnit,
 )
 from deliberation.tables import AgendaItem
-from votes import period_checks
+from votes import period_checks, privacy
 from votes import settings as vote_settings
 from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
@@ -285,6 +285,15 @@ async def require_facilitator(user: CurrentUser, vote: VoteInfo) -> None:
 
 async def require_staff(user: CurrentUser, vote: VoteInfo) -> None:
     await require_role(user, vote.community_id, *STAFF)
+
+
+async def staff_view(user: CurrentUser, vote: VoteInfo) -> privacy.VoteView:
+    """Staff only, and only the flats of their buildings (grid workers, building leads); Forbidden for a vote
+    that concerns none of them. Every staff list of a vote's flats and owners is filtered by it."""
+    await require_staff(user, vote)
+    opened = vote.status in ("open", "closed")
+    flats = () if opened else await flats_in_scope(Scope(vote.community_id, vote.scope_kind, vote.scope_ids))
+    return await privacy.vote_view(user, vote.community_id, vote.id, flats)
 
 
 def opaque_id(prefix: str, vote_id: int, subject: int | str) -> str:
@@ -582,6 +591,9 @@ def require_editable(vote: VoteInfo) -> None:
         raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
 
 
+DISCLOSURE_FIXED = lazy("Who sees how a flat voted is chosen before the vote is published; it is printed on the ballots and can no longer change.")
+
+
 async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None:
     vote = await get_vote(vote_id)
     await require_facilitator(user, vote)
@@ -590,6 +602,8 @@ async def update_vote(user: CurrentUser, vote_id: int, draft: VoteDraft) -> None
         row = await lock_vote(vote_id, exclusive=True)
         if not can_edit(row["status"]):
             raise Conflict(lazy("This vote is already open; its question, voters and settings can no longer change."))
+        if row["status"] != "draft" and vote_settings.effective(draft.kind, vote.community_defaults, draft.overrides).disclosure != vote.settings.disclosure:
+            raise FormErrors({"s_disclosure": DISCLOSURE_FIXED}, {})  # the page shows the stored values again
         await Vote.update(_draft_columns(draft)).where(Vote.id == vote_id)
         await audit(vote.community_id, user.id, "vote_edited", vote_id)
 
@@ -633,7 +647,10 @@ async def publish_vote(user: CurrentUser, vote_id: int) -> str:
             row = await lock_vote(vote_id, exclusive=True)
             if row["status"] != "draft":
                 raise Conflict(lazy("This vote has already been published."))
-            await Vote.update({Vote.status: "scheduled", Vote.published_at: now()}).where(Vote.id == vote_id)
+            # The disclosure is printed on the ballots from now on: a later change of the community's default
+            # must not alter it (votes.disclosure).
+            fixed = {**vote.overrides, "disclosure": vote.settings.disclosure}
+            await Vote.update({Vote.status: "scheduled", Vote.published_at: now(), Vote.overrides: fixed}).where(Vote.id == vote_id)
             await audit(vote.community_id, user.id, "vote_scheduled", vote_id)
     return target
 
@@ -814,16 +831,18 @@ class NonVoter:
     serial: str
 
 
-async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 500) -> tuple[list[NonVoter], int]:
-    """Flats whose voting entity has no ballot yet, with their owners' names (named ballots only)."""
+async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 500,
+                     view: privacy.VoteView = privacy.EVERYTHING) -> tuple[list[NonVoter], int]:
+    """Flats (of the staff member's buildings) whose voting entity has no ballot yet, with their owners' names."""
     voted = {r["entity"] for r in await Ballot.select(Ballot.entity).where(Ballot.vote == vote.id)}
     query = VoteFlat.select(
-        VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.entity, VoteFlat.entity.number,
+        VoteFlat.id, VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.entity, VoteFlat.entity.number,
         VoteFlat.owner_persons, VoteFlat.resident_persons,
     ).where(VoteFlat.vote == vote.id)
     if stairwell:
         query = query.where(VoteFlat.stairwell == stairwell)
-    rows = [r for r in await query.order_by(VoteFlat.position).output(load_json=True) if r["entity"] not in voted]
+    rows = [r for r in await query.order_by(VoteFlat.position).output(load_json=True)
+            if r["entity"] not in voted and view.sees_vote_flat(r["id"])]
     total = len(rows)
     rows = rows[:limit]
     person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
@@ -850,9 +869,9 @@ async def person_names(person_ids: set[int]) -> dict[int, str]:
     return names
 
 
-async def stairwells(vote_id: int) -> list[str]:
+async def stairwells(vote_id: int, view: privacy.VoteView = privacy.EVERYTHING) -> list[str]:
     rows = await VoteFlat.select(VoteFlat.stairwell).where(VoteFlat.vote == vote_id).distinct()
-    return sorted((r["stairwell"] for r in rows), key=natural_key)
+    return sorted((r["stairwell"] for r in rows if view.sees_stairwell(r["stairwell"])), key=natural_key)
 
 
 async def served_count(vote_id: int) -> int:

@@ -12,10 +12,14 @@ VoteKind = Literal["owners", "poll", "residents"]
 ConflictRule = Literal["first", "spoil"]
 Parking = Literal["exclude", "include"]
 PollAudience = Literal["residents", "owners"]
+# Who may see how a flat voted: `secret` (nobody; staff see only who has voted) or `open` (the electorate, after
+# the close). Chosen before the vote opens, printed on every ballot, applied alike to every page and export.
+Disclosure = Literal["secret", "open"]
 
 VOTE_KINDS: Final[tuple[VoteKind, ...]] = get_args(VoteKind)
 CONFLICT_RULES: Final[tuple[ConflictRule, ...]] = get_args(ConflictRule)
 PARKING: Final[tuple[Parking, ...]] = get_args(Parking)
+DISCLOSURES: Final[tuple[Disclosure, ...]] = get_args(Disclosure)
 MAX_PROXY_LIMIT: Final = 99
 
 
@@ -28,26 +32,27 @@ class VoteSettings:
     allow_change: bool = False
     proxy_limit: int = 3  # proxies one person may hold in one vote; 0 means no limit
     show_live: bool = False  # choices visible while the vote is open
-    named_ballots: bool = True  # staff see who has not voted yet, to visit them
+    disclosure: Disclosure = "secret"  # secret: nobody sees a flat's choice; open: the electorate, after the close
     conflict: ConflictRule = "first"  # an entity with two ballots: the first counts, or the entity is spoiled
     parking: Parking = "exclude"  # parking spaces registered as flats: outside or inside the electorate
     poll_audience: PollAudience = "residents"  # polls only: every resident of the flats (owners and tenants), or owners
 
 
 SETTING_NAMES: Final[tuple[str, ...]] = tuple(f.name for f in fields(VoteSettings))
-_BOOLEAN: Final = frozenset({"silent_majority", "allow_change", "show_live", "named_ballots"})
+_BOOLEAN: Final = frozenset({"silent_majority", "allow_change", "show_live"})
 _CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "spoiled_ballots": tuple(sorted(SPOILED_BALLOTS)),
     "conflict": CONFLICT_RULES,
     "parking": PARKING,
     "poll_audience": get_args(PollAudience),
+    "disclosure": DISCLOSURES,
 }
 
 
 def builtin_defaults(kind: VoteKind) -> VoteSettings:
     """The defaults docs/rules.md names: changing a ballot is off for owners' votes and on for non-binding polls."""
     if kind == "poll":
-        return VoteSettings(allow_change=True, named_ballots=False)
+        return VoteSettings(allow_change=True)
     return VoteSettings()
 
 

@@ -156,3 +156,20 @@ async def let_voting_period_run(vote_id: int) -> None:
     from votes.tables import Vote
 
     await Vote.update({Vote.opened_at: datetime.now(UTC) - timedelta(days=91)}).where(Vote.id == vote_id)
+
+
+async def scope_staff(account_id: int, community_id: int, role: str, buildings: tuple[int, ...] | None = None) -> None:
+    """Give a grid worker's or building lead's membership its scope: these buildings, or (None) the whole
+    community. Without one they see no building at all (community.permissions.scoped_buildings)."""
+    from community.tables import Membership, StaffScope
+
+    membership = await Membership.select(Membership.id).where(
+        (Membership.account == account_id) & (Membership.community == community_id) & (Membership.role == role)
+    ).first()
+    assert membership is not None, "grant the role first"
+    await Membership.update({Membership.scope_kind: "community" if buildings is None else "building"}).where(
+        Membership.id == membership["id"]
+    )
+    await StaffScope.delete().where(StaffScope.membership == membership["id"])
+    for building in buildings or ():
+        await StaffScope.insert(StaffScope(membership=membership["id"], building=building))

@@ -15,6 +15,8 @@ from deliberation.minutes.chain import listing_of
 from deliberation.minutes.gather import record_from_tables
 from deliberation.minutes.tables import Publication
 from votes.ballot_store import entity_choices
+from votes.disclosure import is_pseudonymised, pseudonymise, unit_pseudonyms
+from votes.privacy import record_salt
 from votes.record import (
     RecordError,
     parse_record,
@@ -133,8 +135,15 @@ async def check_vote(label: str, published: Mapping[str, Any]) -> list[str]:
                 for line in result_differences(body.get("result"), recomputed):
                     findings.append(f"{name}: the vote's stored record file differs from the ballots: {line}")
         if record is not None:
-            for change in _ballot_changes(record, record_to_json(database)):
-                findings.append(f"{name}: {change}")
+            # Minutes published since records are pseudonymised carry the public copy: compare like with like.
+            current = record_to_json(database)
+            real: dict[str, str] = {}
+            if is_pseudonymised(record):
+                real = {p: u for u, p in unit_pseudonyms(current, record_salt(vote_id)).items()}
+                current = pseudonymise(current, record_salt(vote_id))
+            for change in _ballot_changes(record, current):
+                unit = change.split("unit ", 1)[-1].split(":", 1)[0]  # the operator reads the real flat
+                findings.append(f"{name}: {change.replace(f'unit {unit}:', f'unit {real[unit]}:') if unit in real else change}")
     else:
         recomputed_other = await _retally_other(vote)
         if recomputed_other is not None and stored is not None and set(recomputed_other) == set(stored):

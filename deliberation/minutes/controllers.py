@@ -11,8 +11,10 @@ from litestar.response import Redirect, Template
 
 from community.errors import FormErrors, NotFound
 from community.permissions import is_staff
+from community.roster import names
 from community.safetext import parse_id
 from community.web import current_user, is_htmx, page, public_url, require_user
+from deliberation import names_check
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, public_chain, service
 from deliberation.text import render_markdown
@@ -258,9 +260,17 @@ async def minutes_sign(request: Request[Any, Any, Any], minutes_id: FromPath[int
 
 
 @post("/minutes/{minutes_id:int}/publish", name="minutes_publish")
-async def minutes_publish(request: Request[Any, Any, Any], minutes_id: FromPath[int]) -> Response[Any]:
+async def minutes_publish(request: Request[Any, Any, Any], minutes_id: FromPath[int]) -> Response[Any] | Template:
+    """Publish; first, if the text names people of the register, show where and ask (community/roster/names.py)."""
     user = require_user(request)
-    await service.publish(user, minutes_id)
+    form = await request.form()
+    confirmed = names.confirmed_names(str(form.get("names_confirmed", ""))) if form.get("names_checked") == "1" else []
+    try:
+        await names_check.publish_minutes(user, minutes_id, confirmed)
+    except names.NamesFound as exc:
+        row = await service.load(minutes_id)
+        return page(request, "minutes/names_check.html", status_code=409, found=exc.found, names=exc.names,
+                    title=row["title"], edit_url=f"/minutes/{minutes_id}/edit", action_url=f"/minutes/{minutes_id}/publish")  # fmt: skip
     return back(request, f"/minutes/{minutes_id}")
 
 

@@ -25,6 +25,8 @@ from deliberation.minutes.assemble import (
 from deliberation.minutes.rules import item_status
 from deliberation.rules import attendance_summary
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice
+from votes.disclosure import pseudonymise
+from votes.privacy import record_salt
 from votes.record import VoteRecord, decode_json, record_to_json
 from votes.rules import Ballot as RuleBallot
 from votes.rules import Flat as RuleFlat
@@ -129,6 +131,12 @@ async def stored_record(vote_id: int, result: Mapping[str, object] | None) -> di
     return body
 
 
+async def public_record(vote_id: int, result: Mapping[str, object] | None) -> dict[str, object] | None:
+    """The stored record with units and owners by the same pseudonyms as /v/{id}/record.json."""
+    record = await stored_record(vote_id, result)
+    return None if record is None else pseudonymise(record, record_salt(vote_id))
+
+
 async def vote_buildings(vote_id: int) -> tuple[str, ...]:
     flat_ids = [int(r["flat_id"]) for r in await VoteFlat.select(VoteFlat.flat_id).where(VoteFlat.vote == vote_id)]
     if not flat_ids:
@@ -197,8 +205,9 @@ async def vote_facts(vote_id: int) -> VoteFacts:
         electorate_hash=str(vote["electorate_hash"] or ""),
         result=result,
         result_detail=cast(Mapping[str, object] | None, vote["result_detail"]),
-        # A vote still open has no record yet: its ballots are counted, and published, only at the close.
-        record=await stored_record(vote_id, result) if vote["kind"] == "owners" and vote["status"] == "closed" else None,
+        # A vote still open has no record yet: its ballots are counted, and published, only at the close. The
+        # minutes are public and chained for ever: their copy is the pseudonymised one (votes.disclosure).
+        record=await public_record(vote_id, result) if vote["kind"] == "owners" and vote["status"] == "closed" else None,
         options=tuple(str(o) for o in (vote["options"] or [])),
         ballots=BallotFacts(
             returned=len(ballots),

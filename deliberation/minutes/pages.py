@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,9 +14,7 @@ from community import accounts, i18n, templating
 from community.accounts import CurrentUser, roles_in
 from community.errors import NotFound
 from community.i18n import lazy
-from community.permissions import is_staff
 from community.qr import qr_svg
-from community.roster.scope import verified_owner_flats
 from community.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.minutes import rules, service
@@ -23,14 +22,16 @@ from deliberation.minutes.assemble import NOTE_FIELDS, assemble
 from deliberation.minutes.audit import published_votes
 from deliberation.minutes.board import FeedEntry
 from deliberation.minutes.canonical import fingerprint
-from deliberation.minutes.present import countdown, percent_text, redact_record
+from deliberation.minutes.present import countdown, percent_text
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
+from votes.disclosure import disclosure_of, is_pseudonymised, pseudonymise, shows_choices
 from votes.explain import Explanation, explain
+from votes.privacy import viewer_of
 from votes.rules import parse_area
+from votes.services import record_text
 from votes.settings import VoteKind, from_json
-from votes.tables import VoteFlat
 
 RECORDS_SCHEMA: Final = "yishi.minutes-records/1"
 
@@ -140,7 +141,7 @@ class MinutesView:
     can: rules.Access
     publication: dict[str, Any] | None = None
     addenda: list[dict[str, Any]] = field(default_factory=list)
-    choices_visible: dict[int, bool] = field(default_factory=dict)
+    choices_visible: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # vote id: its named record
     may_correct: bool = False  # a facilitator of the community may start an addendum
     now: datetime = field(default_factory=service.now)
 
@@ -167,18 +168,12 @@ class MinutesView:
 
 
 async def may_see_choices(user: CurrentUser | None, community_id: int, vote: Mapping[str, Any]) -> bool:
-    """Per-household choices: the community's staff, and, where ballots are named, the vote's own owners."""
-    if user is None:
+    """Per-household choices: only for a vote published as open (votes.disclosure), to its electorate and the
+    community's staff; a secret vote's choices to nobody."""
+    disclosure = disclosure_of(cast(Mapping[str, object] | None, vote.get("settings")))
+    if disclosure != "open":
         return False
-    if await is_staff(user, community_id):
-        return True
-    if not (vote.get("settings") or {}).get("named_ballots"):
-        return False
-    owned = {a.flat_id for a in await verified_owner_flats(user.id, community_id)}
-    if not owned:
-        return False
-    in_vote = {int(r["flat_id"]) for r in await VoteFlat.select(VoteFlat.flat_id).where(VoteFlat.vote == int(vote["id"]))}
-    return bool(owned & in_vote)
+    return shows_choices(disclosure, "closed", await viewer_of(user, community_id, int(vote["id"])))
 
 
 async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> MinutesView:
@@ -193,7 +188,7 @@ async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> 
     else:
         raise NotFound(service.NOT_FOUND)
     community_id = int(row["community"])
-    visible = {int(v["id"]): await may_see_choices(user, community_id, v) for v in published_votes(content)}
+    visible = {int(v["id"]): await _named(v) for v in published_votes(content) if await may_see_choices(user, community_id, v)}
     return MinutesView(
         id=minutes_id,
         row=row,
@@ -225,8 +220,20 @@ async def _public_record(user: CurrentUser | None, row: dict[str, Any], vote: Ma
     if record is None:
         return None
     if await may_see_choices(user, int(row["community"]), vote):
+        return await _named(vote)
+    if is_pseudonymised(record):
         return dict(record)
-    return redact_record(record, str(row["redaction_salt"] or row["id"]))
+    return pseudonymise(record, str(row["redaction_salt"] or row["id"]))
+
+
+async def _named(vote: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record with real unit labels: minutes published before records were pseudonymised in the chain
+    carry it; newer ones carry the public copy, and the named one is the vote's own stored file."""
+    record = cast(Mapping[str, object] | None, vote.get("record"))
+    if record is None or not is_pseudonymised(record):
+        return dict(record) if record is not None else None
+    text = await record_text(int(vote["id"]))
+    return cast(dict[str, Any], json.loads(text)) if text is not None else None
 
 
 async def records_document(user: CurrentUser | None, minutes_id: int, base: str) -> dict[str, Any]:

@@ -1,9 +1,7 @@
-"""What the minutes pages show, computed from published content: the four checks, countdowns, pseudonymised records."""
+"""What the minutes pages show, computed from published content: the four checks and countdowns."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,62 +94,3 @@ def countdown(ends_at: datetime, now: datetime) -> Countdown:
         return Countdown(0, 0, True)
     hours = int(left.total_seconds()) // 3600
     return Countdown(hours // 24, hours % 24, False)
-
-
-def _pseudonyms(values: set[str], salt: str, prefix: str) -> dict[str, str]:
-    """Stable pseudonyms ordered by a keyed hash: the order reveals neither floor nor name."""
-    keyed = sorted(values, key=lambda v: hmac.new(salt.encode(), (prefix + v).encode(), hashlib.sha256).hexdigest())
-    width = max(3, len(str(len(keyed))))
-    return {value: f"{prefix}{index:0{width}d}" for index, value in enumerate(keyed, start=1)}
-
-
-def redact_record(record: Mapping[str, object], salt: str) -> dict[str, object]:
-    """A vote record whose units and owner ids are replaced by pseudonyms, consistently throughout.
-
-    The count does not depend on what units and owners are called, only on which are the same, so
-    `yishi recount` confirms a redacted record exactly as it confirms the full one; but nobody can read
-    from it which household chose what.
-    """
-    electorate = cast(list[Mapping[str, object]], record.get("electorate") or [])
-    ballots = cast(list[Mapping[str, object]], record.get("ballots") or [])
-    served = cast(list[str], record.get("served") or [])
-    units = {str(e["unit"]) for e in electorate} | {str(b["unit"]) for b in ballots} | set(served)
-    people: set[str] = set()
-    for entry in electorate:
-        people.update(str(o) for o in cast(list[object], entry.get("owners") or []))
-        if entry.get("designated_voter"):
-            people.add(str(entry["designated_voter"]))
-    for ballot in ballots:
-        people.add(str(ballot["voter"]))
-        if ballot.get("proxy"):
-            people.add(str(ballot["proxy"]))
-    people.discard("developer")  # the developer is one public voting entity, not a person
-    unit_of = _pseudonyms(units, salt, "U")
-    person_of = _pseudonyms(people, salt, "P")
-
-    def person(value: object) -> str:
-        return person_of.get(str(value), str(value))
-
-    new_electorate = []
-    for entry in electorate:
-        copy = dict(entry)
-        copy["unit"] = unit_of[str(entry["unit"])]
-        copy["owners"] = sorted(person(o) for o in cast(list[object], entry.get("owners") or []))
-        if entry.get("designated_voter"):
-            copy["designated_voter"] = person(entry["designated_voter"])
-        new_electorate.append(copy)
-    new_electorate.sort(key=lambda e: str(e["unit"]))
-    new_ballots = []
-    for ballot in ballots:
-        ballot_copy = dict(ballot)
-        ballot_copy["unit"] = unit_of[str(ballot["unit"])]
-        ballot_copy["voter"] = person(ballot["voter"])
-        if ballot.get("proxy"):
-            ballot_copy["proxy"] = person(ballot["proxy"])
-        new_ballots.append(ballot_copy)
-    new_ballots.sort(key=lambda b: (str(b["unit"]), str(b["voter"])))
-    redacted = dict(record)
-    redacted["electorate"] = new_electorate
-    redacted["ballots"] = new_ballots
-    redacted["served"] = sorted(unit_of[unit] for unit in served)
-    return redacted

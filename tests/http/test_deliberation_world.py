@@ -20,6 +20,7 @@ from community.tables import (
     Verification,
 )
 from deliberation.tables import AgendaItem, Meeting, Notice, Venue
+from votes.testing import scope_staff
 
 
 @dataclass
@@ -84,6 +85,7 @@ async def build_world(make_account) -> World:
     await accounts.grant_role(world.people["facilitator"], community, "facilitator")
     await accounts.grant_role(world.people["recorder"], community, "recorder")
     await accounts.grant_role(world.people["grid_worker"], community, "grid_worker")
+    await scope_staff(world.people["grid_worker"], community, "grid_worker")
     await accounts.grant_role(world.people["other_facilitator"], other, "facilitator")
     links = (
         ("owner", "1-101", "owner", True),

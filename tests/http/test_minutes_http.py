@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from test_minutes_world import NOTICED_AT, PASSWORD, RESIDENT_NAMES, STARTS_AT, build_world
+from test_minutes_world import DISCLOSURE, NOTICED_AT, PASSWORD, RESIDENT_NAMES, STARTS_AT, build_world
 
 from community import i18n
 from community.accounts import CurrentUser
@@ -81,7 +81,7 @@ async def test_the_known_meeting_gives_the_expected_minutes(client):
     assert vote["counting"]["scrutineers"] == ["building_lead"]
     assert (vote["counting"]["paper_entered"], vote["counting"]["paper_rejected"]) == (4, 1)
     assert vote["counting"]["rejection_reasons"] == ["签名与登记不符"]
-    assert vote["settings"]["named_ballots"] is True and vote["settings"]["spoiled_ballots"] == "participate"
+    assert vote["settings"]["disclosure"] == "secret" and vote["settings"]["spoiled_ballots"] == "participate"
     assert vote["record"]["result"] == result
     assert content["remedy"]["years"] == 1
     assert content["buildings"] == ["3号楼"]
@@ -269,7 +269,41 @@ async def test_published_minutes_never_change_and_addenda_link_both_ways(client)
     assert "第二项应为“已议定”。" in addendum_page
 
 
-async def test_vote_records_recount_and_hide_households_from_the_public(client, tmp_path):
+async def test_a_secret_votes_households_are_hidden_even_from_its_owners(client, tmp_path):
+    world = await build_world()
+    minutes_id = await start(client, world)
+    await publish(client, world, minutes_id)
+    public = (await client.get(f"/minutes/{minutes_id}/votes/{world.vote_id}.json")).json()
+    assert not any(b["unit"].startswith("3-") for b in public["ballots"])
+    for language, secret in (("zh", "本次为无记名投票"), ("en", "This vote was secret")):
+        client.cookies.set("yishi_lang", language)
+        await client.signin("13900000101", PASSWORD)  # an owner in the vote's scope
+        assert (await client.get(f"/minutes/{minutes_id}/votes/{world.vote_id}.json")).json() == public
+        page = (await client.get(f"/minutes/{minutes_id}")).text
+        assert "3-2-302" not in page and secret in page
+        client.cookies.clear()
+        await client.signin("13800000101", PASSWORD)  # not even the facilitator, on the page
+        assert "3-2-302" not in (await client.get(f"/minutes/{minutes_id}")).text
+        client.cookies.clear()
+
+
+async def test_the_public_chain_carries_only_the_pseudonymised_record(client, tmp_path):
+    world = await build_world()
+    minutes_id = await start(client, world)
+    await publish(client, world, minutes_id)
+    chain = await client.get(f"/c/{world.slug}/chain.json")
+    assert chain.status_code == 200
+    assert not any(f"3-2-{room}" in chain.text for room in ("101", "201", "302", "601"))
+    # The minutes' copy is the vote's own public record: the same pseudonyms, and it recounts.
+    in_minutes = (await client.get(f"/minutes/{minutes_id}/votes/{world.vote_id}.json")).json()
+    assert in_minutes == (await client.get(f"/v/{world.vote_id}/record.json")).json()
+    path = tmp_path / "chained.json"
+    path.write_text(json.dumps(in_minutes, ensure_ascii=False), encoding="utf-8")
+    assert recount_main([str(path)]) == 0
+
+
+async def test_vote_records_recount_and_hide_households_from_the_public(client, tmp_path, monkeypatch):
+    monkeypatch.setitem(DISCLOSURE, "value", "open")
     world = await build_world()
     minutes_id = await start(client, world)
     await publish(client, world, minutes_id)
@@ -284,7 +318,7 @@ async def test_vote_records_recount_and_hide_households_from_the_public(client, 
     path = tmp_path / "public.json"
     path.write_text(single.text, encoding="utf-8")
     assert recount_main([str(path)]) == 0
-    # An owner in the vote's scope (named ballots) sees the real units, and it recounts the same.
+    # An owner in the vote's scope (an open vote) sees the real units, and it recounts the same.
     await client.signin("13900000101", PASSWORD)
     full = (await client.get(f"/minutes/{minutes_id}/votes/{world.vote_id}.json")).json()
     assert any(b["unit"] == "3-2-302" and b["choice"] == "oppose" for b in full["ballots"])

@@ -28,6 +28,7 @@ from votes.rules import Flat as RuleFlat
 from votes.rules import Settings
 from votes.settings import VoteSettings, to_json
 from votes.tables import Ballot, PaperBallot, Vote, VoteEntity, VoteFlat, VoteRecordFile
+from votes.testing import scope_staff
 
 PASSWORD = "correct-horse"
 # The meeting was held a month ago and noticed three weeks before that, dated from today (never on a calendar
@@ -96,6 +97,10 @@ async def _account(phone: str, name: str) -> int:
     return await accounts.create_account(display_name=name, password=PASSWORD, phone=phone)
 
 
+# The disclosure the world's votes are held under (votes.disclosure); a test may set "open" before build_world().
+DISCLOSURE: dict[str, str] = {"value": "secret"}
+
+
 def _opaque(person: int) -> str:
     return f"o{person:04d}"
 
@@ -103,7 +108,7 @@ def _opaque(person: int) -> str:
 async def _vote(community_id: int, title: str, agenda_item: int | None, stairwell: int, flats: list[dict],
                 counter: int, scrutineer: int, choices: dict[str, str], paper: set[str]) -> int:  # fmt: skip
     """A closed owners' vote (Art. 278 item 7) on the given flats, counted as the votes package counts."""
-    settings = VoteSettings()
+    settings = VoteSettings(disclosure=DISCLOSURE["value"])
     async with write_transaction():
         vote_id = (
             await Vote.insert(
@@ -205,6 +210,8 @@ async def build_world() -> World:
     await accounts.grant_role(recorder, community_id, "recorder")
     await accounts.grant_role(counter, community_id, "grid_worker")
     await accounts.grant_role(scrutineer, community_id, "building_lead")
+    await scope_staff(counter, community_id, "grid_worker")
+    await scope_staff(scrutineer, community_id, "building_lead")
     await accounts.grant_role(other_facilitator, other_id, "facilitator")
     async with write_transaction():
         compound = (await Compound.insert(Compound(community=community_id, name="阳光花园")).returning(Compound.id))[0]["id"]

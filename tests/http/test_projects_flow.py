@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 from community import i18n
-from votes import services as vote_services
 from votes.projects import public, service
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.terms import ShareFlat, Terms, share_table
@@ -312,16 +311,14 @@ async def test_diagram_shows_participation_with_text_alternatives_and_never_choi
     assert "Took part: 2." in fragment and "Not voted yet: 10." in fragment
     assert "Opposed" not in fragment and "Agreed" not in fragment  # choices are not public while open
     assert "Taking part, by headcount: 2 / 12" in fragment and "not yet, 6 more needed" in fragment
-    # Anonymous ballots: not even participation per flat.
-    vote = await vote_services.get_vote(vote_id)
-    await Vote.update({Vote.settings: {**vote_services.vote_settings.to_json(vote.settings), "named_ballots": False}}).where(
-        Vote.id == vote_id
-    )
+    # A secret vote: an owner of the unit sees not even who took part, nor does the projector.
+    big = (await client.get(f"/p/{project_id}/diagram?big=1")).text
+    assert "Took part: " not in big and "Not shown: how each flat votes is not public: 12." in big
+    await client.signin(world.phones["ground_owner"])
     fragment = (await client.get(f"/p/{project_id}/diagram")).text
-    assert "Took part: " not in fragment and "Not shown: the ballots are anonymous: 12." in fragment
+    assert "Took part: " not in fragment and "Not shown: how each flat votes is not public: 12." in fragment
     # The grid worker's list of whom to visit.
     await client.signin(world.phones["grid_worker"])
-    await Vote.update({Vote.settings: vote_services.vote_settings.to_json(vote.settings)}).where(Vote.id == vote_id)
     visit = (await client.get(f"/p/{project_id}/visit")).text
     assert "3-2-501" in visit and "业主501" in visit and "3-2-601" not in visit.split("Building diagram")[0]
 

@@ -173,7 +173,9 @@ async def test_the_meeting_projector_shows_the_diagram_of_an_attached_vote(clien
     assert f'id="project-panel-{project_id}"' in panels and "<svg" in panels
     start = panels.index('<svg class="pdiagram-svg"')
     svg = panels[start : panels.index("</svg>", start)]
-    assert svg.count('<g class="pd-cell pd-voted') == 2 and "hx-get" not in panels  # live via the meeting, no polling
+    # The room is public: a secret vote shows no flat's participation on the projector (votes.disclosure).
+    assert svg.count('<g class="pd-cell pd-voted') == 0 and "pd-hidden" in svg
+    assert "hx-get" not in panels  # live via the meeting, no polling
     assert_translated(panels, language, data={"3-2 加装电梯", "3-2"})
     # What a ballot's live update sends the projector carries the diagram too, not only the votes' own panel.
     from deliberation import panels as projector_section

@@ -13,7 +13,7 @@ from community import accounts
 from community.tables import Flat, Ownership
 from votes import paper, services
 from votes.tables import Ballot, Conflict, PaperBallot, Vote, VoteRecordFile
-from votes.testing import let_voting_period_run
+from votes.testing import let_voting_period_run, scope_staff
 
 FIRST_ONLINE = "按本次表决的规则只计第一张选票，因此您的选票不会被计入"
 FIRST_STAFF = "按本次表决的规则只计第一张选票，因此这张选票不计入"
@@ -27,6 +27,7 @@ async def world(make_account):
     await Flat.update({Flat.designated_voter: None}).where(Flat.id == world.flats["3-2-201"])
     world.accounts["网格员"] = await make_account(phone="13800000007", name="网格员")
     await accounts.grant_role(world.accounts["网格员"], world.community_id, "grid_worker")
+    await scope_staff(world.accounts["网格员"], world.community_id, "grid_worker")
     return world
 
 

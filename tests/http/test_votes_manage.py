@@ -209,11 +209,14 @@ async def test_board_is_public_and_hides_choices_unless_live(client, world, asse
     assert "反对" in board.text
 
 
-async def test_named_ballots_off_hides_the_list(client, world):
-    vote_id = await open_vote(client, world, s_named_ballots="0")
+async def test_secret_by_default_staff_still_see_who_has_not_voted(client, world):
+    vote_id = await open_vote(client, world)
     await client.signin("13800000009")
     page = await client.get(f"/v/{vote_id}/manage")
-    assert 'id="non-voters"' not in page.text and "不记名" in page.text
+    assert 'id="non-voters"' in page.text and "无记名投票" in page.text
+    client.cookies.set("yishi_lang", "en")
+    page = await client.get(f"/v/{vote_id}/manage")
+    assert "Secret ballot: nobody sees how a flat voted" in page.text
 
 
 async def test_another_communitys_facilitator_gets_nothing(client, world, make_account):
@@ -249,7 +252,7 @@ async def test_community_default_settings_apply_to_new_votes(client, world, asse
     saved = await client.post_form(
         "/c/test/votes/settings",
         {"spoiled_ballots": "exclude", "silent_majority": "0", "allow_change": "1", "proxy_limit": "5",
-         "show_live": "0", "named_ballots": "1", "conflict": "spoil", "parking": "exclude"},
+         "show_live": "0", "disclosure": "open", "conflict": "spoil", "parking": "exclude"},
     )
     assert saved.status_code == 303
     await client.post_form("/signout")
@@ -257,7 +260,7 @@ async def test_community_default_settings_apply_to_new_votes(client, world, asse
     stored = await Vote.select(Vote.settings).where(Vote.id == vote_id).output(load_json=True).first()
     assert stored["settings"] == {
         "spoiled_ballots": "exclude", "silent_majority": False, "allow_change": True, "proxy_limit": 2,
-        "show_live": False, "named_ballots": True, "conflict": "spoil", "parking": "exclude", "poll_audience": "residents",
+        "show_live": False, "disclosure": "open", "conflict": "spoil", "parking": "exclude", "poll_audience": "residents",
     }
     page = await client.get(f"/v/{vote_id}")
     assert "无法辨认的选票不计入参与表决" in page.text and "最多接受 2 份委托" in page.text

@@ -10,7 +10,7 @@ from test_votes_casting import cast_online, entity_key, make_world, open_vote
 from community import accounts
 from votes.codes import paper_serial
 from votes.tables import Ballot, BallotChange, Conflict, PaperBallot, VoteEntity
-from votes.testing import let_voting_period_run
+from votes.testing import let_voting_period_run, scope_staff
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ async def world(make_account):
     world = await make_world(make_account)
     world.accounts["网格员"] = await make_account(phone="13800000007", name="网格员")
     await accounts.grant_role(world.accounts["网格员"], world.community_id, "grid_worker")
+    await scope_staff(world.accounts["网格员"], world.community_id, "grid_worker")
     return world
 
 

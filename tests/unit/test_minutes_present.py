@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deliberation.minutes.present import check_rows, countdown, percent_text, redact_record
+from deliberation.minutes.present import check_rows, countdown, percent_text
+from votes.disclosure import pseudonymise as redact_record
 from votes.record import parse_record, record_to_json, result_to_json, tally_record
 
 

@@ -64,11 +64,18 @@ def test_bars_know_their_threshold_including_the_boundary():
 def test_secret_ballots_never_show_choices_and_anonymous_ones_not_even_participation():
     voted = {"3-2-101": True, "3-2-301": True}
     chose = {"3-2-101": "oppose", "3-2-301": "agree"}
-    assert choose_mode("open", named_ballots=False, choices_visible=True) == "hidden"
-    assert choose_mode("closed", named_ballots=False, choices_visible=True) == "hidden"
-    assert choose_mode("open", named_ballots=True, choices_visible=False) == "participation"
-    assert choose_mode("closed", named_ballots=True, choices_visible=True) == "choices"
-    assert choose_mode("draft", named_ballots=True, choices_visible=True) == "not_open"
+    # A secret vote: owners and the public never see a flat's ballot; staff see only who has voted.
+    for status in ("open", "closed"):
+        assert choose_mode(status, "secret", "public") == "hidden"
+        assert choose_mode(status, "secret", "elector") == "hidden"
+        assert choose_mode(status, "secret", "staff") == "participation"
+        assert choose_mode(status, "secret", "auditor") == "participation"
+    # An open vote: choices to its owners and staff after the close only; the public (a projector) never.
+    assert choose_mode("open", "open", "elector") == "hidden"
+    assert choose_mode("closed", "open", "elector") == "choices"
+    assert choose_mode("closed", "open", "staff") == "choices"
+    assert choose_mode("closed", "open", "public") == "hidden"
+    assert choose_mode("draft", "open", "staff") == "not_open"
     hidden = build_diagram(flats(voted, chose), BARS, "hidden")
     assert {c.state for c in hidden.cells} == {"hidden"}
     participation = build_diagram(flats(voted, chose), BARS, "participation")

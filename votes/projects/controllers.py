@@ -112,7 +112,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         "info": info,
         "state": info.state,
         "shares": shares,
-        "diagram": await service.diagram_of(project, info),
+        "diagram": await service.diagram_of(project, info, viewer=await service.viewer_in(ctx, info)),
         "my_flats": await service.my_flats(ctx),
         "errors": {},
         "values": {},
@@ -347,13 +347,14 @@ async def project_diagram(request: Request[Any, Any, Any], project_id: FromPath[
     ctx = await project_for(require_user(request), project_id)
     info = await service.overview(ctx.project)
     big = request.query_params.get("big") == "1"
+    viewer = "public" if big else await service.viewer_in(ctx, info)  # big: the projector, seen by the whole room
     return show(request, "projects/_diagram.html", fragment="projects/_diagram.html", project=ctx.project, info=info,
-                state=info.state, diagram=await service.diagram_of(ctx.project, info), big=big)  # fmt: skip
+                state=info.state, diagram=await service.diagram_of(ctx.project, info, viewer=viewer), big=big)  # fmt: skip
 
 
 @get("/p/{project_id:int}/screen", name="project_screen")
 async def project_screen(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
-    """For the projector: the diagram large, following the vote as it fills up."""
+    """For the projector: the diagram large (per flat only what the public may see), following the vote."""
     ctx = await project_for(require_user(request), project_id, "staff")
     info = await service.overview(ctx.project)
     return show(request, "projects/screen.html", project=ctx.project, info=info, state=info.state,
@@ -362,12 +363,11 @@ async def project_screen(request: Request[Any, Any, Any], project_id: FromPath[i
 
 @get("/p/{project_id:int}/visit", name="project_visit")
 async def project_visit(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
-    """For grid workers and building leads: whom to visit next, floor by floor."""
+    """For grid workers and building leads (of the project's building only): whom to visit next, floor by floor."""
     ctx = await project_for(require_user(request), project_id, "staff")
     info = await service.overview(ctx.project)
-    floors, named = await service.visit_list(ctx.project, info)
-    return show(request, "projects/visit.html", project=ctx.project, info=info, state=info.state, floors=floors,
-                named=named, diagram=await service.diagram_of(ctx.project, info))  # fmt: skip
+    (floors, named), diagram = await service.visit_list(ctx.project, info), await service.diagram_of(ctx.project, info, viewer="staff")
+    return show(request, "projects/visit.html", project=ctx.project, info=info, state=info.state, floors=floors, named=named, diagram=diagram)
 
 
 # --- Public: the notice and the shares document ------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from fractions import Fraction
 from typing import Final, Literal
 
 from community.i18n import lazy
+from votes.disclosure import Viewer, shows_choices, shows_participation
 from votes.participation import natural_key
+from votes.settings import Disclosure
 
 CellState = Literal["agree", "oppose", "abstain", "spoiled", "voted", "not_voted", "hidden", "not_open"]
 CELL_STATES: Final[tuple[CellState, ...]] = (
@@ -40,7 +42,7 @@ STATE_LABELS: Final[dict[str, str]] = {
     "spoiled": lazy("Spoiled ballot"),
     "voted": lazy("Took part"),
     "not_voted": lazy("Not voted yet"),
-    "hidden": lazy("Not shown: the ballots are anonymous"),
+    "hidden": lazy("Not shown: how each flat votes is not public"),
     "not_open": lazy("The vote has not opened yet"),
 }
 BAR_LABELS: Final[dict[str, str]] = {
@@ -254,14 +256,16 @@ def build_diagram(flats: Iterable[DiagramFlat], bars: Sequence[Bar], mode: Mode,
     )
 
 
-def choose_mode(vote_status: str | None, named_ballots: bool, choices_visible: bool) -> Mode:
-    """What flats may show: nothing before the vote opens, participation only with named ballots, choices only
-    with named ballots once choices are public (live, or after the close)."""
+def choose_mode(vote_status: str | None, disclosure: Disclosure, viewer: Viewer) -> Mode:
+    """What flats may show this viewer (votes.disclosure): nothing before the vote opens; choices only for an
+    open vote after the close, to its owners and staff; who has voted only to staff; else nothing per flat."""
     if vote_status not in ("open", "closed"):
         return "not_open"
-    if not named_ballots:
-        return "hidden"
-    return "choices" if choices_visible else "participation"
+    if shows_choices(disclosure, vote_status, viewer):
+        return "choices"
+    if shows_participation(disclosure, vote_status, viewer):
+        return "participation"
+    return "hidden"
 
 
 def visit_list(flats: Iterable[DiagramFlat]) -> list[tuple[int, list[DiagramFlat]]]:

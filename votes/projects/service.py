@@ -21,7 +21,9 @@ from community.permissions import STAFF_ROLES, community_by_slug, require_role
 from community.roster.scope import Scope, attachments, flats_in_scope
 from community.safetext import form_list
 from community.tables import Building, Community, Compound, Flat, Ownership, StairwellUnit
+from votes import privacy
 from votes.ballot_store import choice_measures, entity_choices
+from votes.disclosure import Viewer
 from votes.participation import natural_key
 from votes.projects import kinds, lifecycle
 from votes.projects.diagram import Bar, Diagram, DiagramFlat, build_diagram, choose_mode
@@ -177,6 +179,10 @@ async def project_for(user: CurrentUser | None, project_id: int, need: str = "vi
         links = [a for a in await attachments(user.id, community_id) if a.flat_id in set(flat_ids)]
         owned = tuple(sorted({a.flat_id for a in links if a.relation == "owner"}))
         attached = tuple(sorted({a.flat_id for a in links}))
+    if staff and not admin and not manage:
+        # A grid worker or building lead is staff only for projects in their buildings (votes.privacy).
+        scope = await privacy.staff_scope(user, community_id) if user is not None else privacy.StaffScope(frozenset())
+        staff = scope.everything or bool(await privacy.flats_seen(scope, flat_ids))
     view = staff or (bool(attached) and await published(project_id))
     if not view and user is not None and await attachments(user.id, community_id):
         # Once the owners passed it, the notice is public and any resident may object: neighbours next door
@@ -1027,8 +1033,22 @@ async def withdraw_objection(ctx: ProjectContext, objection_id: int) -> None:
 # --- The building diagram -------------------------------------------------------------------------------------------
 
 
-async def diagram_of(project: Mapping[str, Any], info: Overview, with_bars: bool = True, compact: bool = False) -> Diagram:
-    """The elevation of the project's flats: participation (and choices where allowed), consents, bars.
+async def viewer_in(ctx: ProjectContext, info: Overview) -> Viewer:
+    """What the user is for the project's current vote (votes.disclosure): staff, an owner in it, the public."""
+    if ctx.can.manage:
+        return "auditor"
+    if ctx.can.staff:
+        return "staff"
+    vote = info.current.vote if info.current is not None else None
+    if vote is None or ctx.user is None:
+        return "public"
+    return "elector" if await privacy.viewer_of(ctx.user, ctx.community_id, vote.id) == "elector" else "public"
+
+
+async def diagram_of(project: Mapping[str, Any], info: Overview, with_bars: bool = True, compact: bool = False,
+                     viewer: Viewer = "public") -> Diagram:
+    """The elevation of the project's flats: per flat, what the vote's disclosure shows this viewer (nothing,
+    who has voted, or choices), consents, bars. A projector is "public": the room is.
 
     Without bars for a meeting's projector, where the vote's own panel shows the same figures just above.
     """
@@ -1044,7 +1064,7 @@ async def diagram_of(project: Mapping[str, Any], info: Overview, with_bars: bool
     from votes import services as vote_services
 
     choices_visible = vote.settings.show_live or vote.status == "closed"
-    mode = choose_mode(status, vote.settings.named_ballots, choices_visible)
+    mode = choose_mode(status, vote.settings.disclosure, viewer)
     rows = await VoteFlat.select(VoteFlat.flat_id, VoteFlat.unit, VoteFlat.floor, VoteFlat.entity).where(
         VoteFlat.vote == vote.id
     ).order_by(VoteFlat.position)
@@ -1098,13 +1118,14 @@ class VisitFlat:
 async def visit_list(project: Mapping[str, Any], info: Overview) -> tuple[list[tuple[int, list[VisitFlat]]], bool]:
     """(flats still to visit by floor, top first; whether non-voters can be listed). Staff only: names included.
 
-    Non-voters are listed only where ballots are named; occupied flats still without consent always.
+    Non-voters are listed while the vote is open (staff see who has voted under either disclosure); occupied
+    flats still without consent always.
     """
     from votes import services as vote_services
 
     consents = {int(o["flat"]): str(o["consent"]) for o in info.occupied}
     vote = info.current.vote if info.current is not None else None
-    named = vote is not None and info.current is not None and info.current.status == "open" and vote.settings.named_ballots
+    named = vote is not None and info.current is not None and info.current.status == "open"
     voted: set[int] = set()
     if vote is not None and named:
         voted = {int(b["entity"]) for b in await Ballot.select(Ballot.entity).where(Ballot.vote == vote.id)}

@@ -9,7 +9,7 @@ from community import accounts
 from community.db import write_transaction
 from community.tables import Community
 from votes.tables import Ballot, VoteFlat
-from votes.testing import RosterBuilder
+from votes.testing import RosterBuilder, scope_staff
 
 # Areas of the x01 and x02 flats, in hundredths of m².
 AREA_A = 9000
@@ -48,6 +48,7 @@ async def make_world(make_account: Callable[..., Awaitable[int]]) -> World:
     ids = {role: await make_account(phone=phone, name=role) for role, phone in phones.items()}
     await accounts.grant_role(ids["facilitator"], community_id, "facilitator")
     await accounts.grant_role(ids["grid_worker"], community_id, "grid_worker")
+    await scope_staff(ids["grid_worker"], community_id, "grid_worker")
     await accounts.grant_role(ids["other_facilitator"], other_id, "facilitator")
     builder = RosterBuilder(community_id)
     async with write_transaction():
