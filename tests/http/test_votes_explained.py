@@ -25,7 +25,7 @@ def checks_of(page: str) -> list[str]:
 
 
 def sentence_of(page: str) -> str:
-    found = re.search(r'<p class="vx-sentence">(.*?)</p>', page, re.S)
+    found = re.search(r'<p class="vx-sentence"[^>]*>(.*?)</p>', page, re.S)
     assert found, page
     return re.sub(r"<[^>]+>", "", found.group(1)).strip()
 
