@@ -131,10 +131,24 @@ SMALLEST_TEXT = """() => {
 }"""
 
 
+SMALL_TARGETS = """() => { const out = [];
+  document.querySelectorAll('main a[href], main button, main summary, main label:has(input), header a, header button').forEach(el => {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height || el.closest('.visually-hidden')) return;
+    if (el.tagName === 'A' && getComputedStyle(el).display === 'inline') {
+      // A link inside running text is exempt (WCAG 2.5.5): its paragraph has words besides the link.
+      const rest = (el.parentElement.textContent || '').replace(el.textContent, '').trim();
+      if (rest) return;
+    }
+    if (r.height < 43.5 || r.width < 43.5) out.push(el.tagName.toLowerCase() + ' ' + Math.round(r.width) + '×' + Math.round(r.height) + ' ' + (el.textContent || '').trim().slice(0, 20));
+  }); return out; }"""
+
+
 @pytest.mark.parametrize("text_size", ["normal", "large"])
 def test_nothing_scrolls_sideways_at_320_px_and_no_text_is_small(browser: Browser, audited, text_size: str) -> None:
     """At 320 px (a small phone, or 200 % zoom on a 640 px one) no page scrolls sideways, in standard and in
-    large text; on residents' pages no text is below 16 px (21 px in large text, whose base is 24 px)."""
+    large text; on residents' pages no text is below 16 px (21 px in large text, whose base is 24 px) and whatever
+    they tap is at least 44 × 44 px."""
     server, ids = audited
     found: list[str] = []
     pages = _pages(ids)
@@ -156,5 +170,6 @@ def test_nothing_scrolls_sideways_at_320_px_and_no_text_is_small(browser: Browse
                 smallest, where = page.evaluate(SMALLEST_TEXT)
                 if smallest < (21 if text_size == "large" else 16) * 0.999:
                     found.append(f"{path}: text of {smallest} px ({where})")
+                found += [f"{path}: a target of {small}, under 44 × 44 px" for small in page.evaluate(SMALL_TARGETS)]
         context.close()
     assert not found, "\n".join(found)
