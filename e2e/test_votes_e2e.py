@@ -207,7 +207,11 @@ def test_closing_publishes_the_result_and_the_record(browser: Browser, base: str
         db.execute("UPDATE vote SET opened_at = datetime('now', '-8 days') WHERE id = ?", (vote_id,))
     page = new_page(browser, PROJECTOR, base=base)
     signin(page, base, "13800000001", next_path=f"/v/{vote_id}/manage")
-    page.click(".vclose button")
+    page.click(".vclose a.button")  # asked first: what closing does, then yes or back
+    page.wait_for_url(f"{base}/v/{vote_id}/close")
+    readable(page, PROJECTOR)
+    shot(page, "votes-close-confirm-projector-zh")
+    page.get_by_role("button", name="确认结束并计票").click()
     page.wait_for_url(f"{base}/v/{vote_id}/result")
     expect(page.locator(".vx-sentence").first).to_be_visible()
     assert page.locator(".vcheck").count() == 4

@@ -18,6 +18,7 @@ def register() -> list[Any]:
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
     from votes import live, services
+    from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
     from votes.delivery_controllers import ROUTES as DELIVERY_ROUTES
     from votes.events import BallotCast, VoteClosed, VoteOpened
@@ -39,4 +40,4 @@ def register() -> list[Any]:
     register_community_objects("v", Vote)  # an archived community refuses changes at these addresses too
     register_community_objects("p", Project)
     public.register()
-    return [*ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

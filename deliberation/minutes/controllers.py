@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from community.errors import FormErrors, NotFound
 from community.permissions import is_staff
 from community.safetext import parse_id
-from community.web import current_user, is_htmx, page, public_url, require_user
+from community.web import current_user, page, public_url, require_user, see_other
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, public_chain, service
 from deliberation.text import render_markdown
@@ -35,9 +35,7 @@ def show(request: Request[Any, Any, Any], template: str, *, fragment: str | None
 
 
 def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
-    if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
-    return Redirect(path=path, status_code=303)
+    return see_other(request, path)
 
 
 # --- Public: the notice board and its feed ----------------------------------------------------------------
