@@ -74,7 +74,7 @@ def test_a_hide_reason_being_typed_survives_new_comments(browser: Browser, serve
     expect(control.locator("#control-comments .is-hidden")).to_contain_text("含有个人电话号码")
     expect(phone.locator(".comments")).not_to_contain_text("139 1234 5678", timeout=LIVE)
     shot(control, "deliberation-control-hidden-laptop-zh")
-    for page in (control, *phones):
+    for page in (control, phone):
         page.context.close()
 
 

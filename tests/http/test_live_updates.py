@@ -47,7 +47,7 @@ async def test_a_phone_on_an_item_listens_for_that_items_comments(client, make_a
         assert f'id="comment-count-{items[0]}"' in html
 
 
-async def test_the_board_table_moves_with_the_headline(client, make_account, published, assert_translated):
+async def test_the_board_table_moves_with_the_headline(client, make_account, published):
     world = await make_world(make_account)
     vote_id = await open_vote(client, world)
     board = (await client.get(f"/v/{vote_id}/board")).text
@@ -71,7 +71,7 @@ async def test_the_board_table_moves_with_the_headline(client, make_account, pub
     assert "2 / 6" in snapshot[f"board-{i18n.get_language()}"]
 
 
-async def test_one_gap_sentence_with_the_same_figures_everywhere(client, make_account, assert_translated):
+async def test_one_gap_sentence_with_the_same_figures_everywhere(client, make_account):
     world = await make_world(make_account)
     vote_id = await open_vote(client, world)
     await client.signin("13900000101")
@@ -94,7 +94,7 @@ async def test_one_gap_sentence_with_the_same_figures_everywhere(client, make_ac
             assert "户、" not in html and "more households" not in html, (where, code)
 
 
-async def test_the_notice_board_filter_names_buildings_with_their_compound(client, make_account):
+async def test_the_notice_board_filter_names_buildings_with_their_compound(client):
     from test_noticeboard_http import board_world
 
     world, _minutes_id, _notice_id = await board_world()
