@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -86,11 +87,19 @@ def test_a_phone_votes_and_gets_a_receipt(browser: Browser, base: str, vote_id: 
     page.context.close()
 
 
+def voted_flats(page: Page, vote_id: int) -> int:
+    """Flats that voted, summed over the board's table per stairwell unit ("6 / 12" in each row)."""
+    cells = page.locator(f"#units-{vote_id} tbody td:nth-child(2)").all_inner_texts()
+    assert cells, "the board has no table per stairwell unit"
+    return sum(int(text.split("/")[0].strip().replace(",", "")) for text in cells)
+
+
 def test_two_people_enter_a_paper_ballot_and_the_projector_moves(browser: Browser, base: str, vote_id: int, shot) -> None:
     projector = new_page(browser, PROJECTOR, base=base)
     projector.goto(f"{base}/v/{vote_id}/board")
     figure = projector.locator(f"#participation-{vote_id} .vfigure-number strong").first
     before = int(figure.inner_text())
+    units_before = voted_flats(projector, vote_id)
     readable(projector, PROJECTOR)
     shot(projector, "votes-board-projector-zh")
 
@@ -129,6 +138,11 @@ def test_two_people_enter_a_paper_ballot_and_the_projector_moves(browser: Browse
     expect(scrutineer.locator("#paper-desk .alert-ok")).to_contain_text("已计入")
     # The projector, which nobody touched, shows the new figure (Server-Sent Events).
     expect(figure).to_have_text(str(before + 1), timeout=10_000)
+    # ... and the table per stairwell unit below it moves with it (issue 19: it stayed at page-load values).
+    deadline = time.monotonic() + 10
+    while voted_flats(projector, vote_id) <= units_before:
+        assert time.monotonic() < deadline, "the table per stairwell unit did not move"
+        projector.wait_for_timeout(100)
     shot(projector, "votes-board-projector-zh-after")
     for page in (projector, counter, scrutineer):
         page.context.close()
