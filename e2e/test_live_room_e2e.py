@@ -9,6 +9,9 @@ from playwright.sync_api import Browser, Page, expect
 from test_deliberation_e2e import LAPTOP, LIVE, REFETCH, new_page, setup_meeting, wait_live
 
 
+EDIT = "修改"
+
+
 def comment(page: Page, base_url: str, meeting_id: int, body: str, position: str = "提问") -> None:
     """Post a comment on the meeting's first item from a phone (with htmx, as a phone does)."""
     page.goto(f"{base_url}/m/{meeting_id}")
@@ -39,6 +42,10 @@ def test_a_neighbours_comment_appears_on_a_phone_reading_the_item(browser: Brows
         expect(reader.locator(".thread h2 .count")).to_have_text("1", timeout=LIVE)
         assert reader.evaluate("window.__sameDocument") is True
     expect(readers["en"].locator(".comments .comment").first).to_contain_text("Question")
+    # The author's page had it twice (its own answer and the live feed): it shows once, with its edit link.
+    own = writer.locator(".comments .comment", has_text="一楼的采光怎么保证？")
+    expect(own).to_have_count(1)
+    expect(own.locator("a.action", has_text=EDIT)).to_have_count(1)
     # A second one goes on top; the first stays once.
     comment(writer, base_url, mid, "北侧井道会挡住二楼的窗户吗？")
     reader = readers["zh-CN"]
