@@ -226,7 +226,7 @@ async def comment_projector(request: Request[Any, Any, Any], meeting_id: FromPat
     form = await request.form()
     await comments.set_on_projector(ctx, comment_id, str(form.get("action", "")))
     response = await _control_comments(request, ctx) if is_htmx(request) else back(request, f"/m/{meeting_id}/control#moderation")
-    return announce_after(response, meeting_id, "comments")
+    return announce_after(response, meeting_id, "comments", changed_comment=comment_id)  # phones show the pin too
 
 
 # --- Check-in and raised hands ------------------------------------------------------------------------------------

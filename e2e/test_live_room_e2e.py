@@ -8,7 +8,6 @@ from conftest import PHONE, PROJECTOR, Server, signin
 from playwright.sync_api import Browser, Page, expect
 from test_deliberation_e2e import LAPTOP, LIVE, REFETCH, new_page, setup_meeting, wait_live
 
-
 EDIT = "修改"
 
 
@@ -54,6 +53,39 @@ def test_a_neighbours_comment_appears_on_a_phone_reading_the_item(browser: Brows
     shot(reader, "deliberation-item-live-phone-zh")
     shot(readers["en"], "deliberation-item-live-phone-en")
     for page in (*readers.values(), writer):
+        page.context.close()
+
+
+def test_a_reply_being_written_survives_a_live_update_of_its_comment(browser: Browser, server: Server, base_url: str, shot):
+    meeting = setup_meeting(server, "回复不丢 live15", scope="community")
+    mid = meeting["id"]
+    writer = new_page(browser, PHONE)
+    signin(writer, base_url, "13900000002", next_path=f"/m/{mid}")
+    comment(writer, base_url, mid, "电梯井能不能往东移一米？")
+    pages = {}
+    for login, locale in (("13900000001", "zh-CN"), ("13900000003", "en")):
+        page = new_page(browser, PHONE, locale=locale)
+        signin(page, base_url, login, next_path=f"/m/{mid}")
+        page.locator("#agenda a").first.click()
+        wait_live(page)
+        pages[locale] = page
+    reader, watcher = pages["zh-CN"], pages["en"]
+    target = reader.locator(".comments .comment", has_text="电梯井能不能往东移一米？")
+    target.locator("a.action", has_text="回复").click()
+    reply = reader.locator("form.reply-form textarea[name=body]")
+    reply.press_sequentially("往东移会挡住")  # half written
+    control = new_page(browser, LAPTOP)
+    signin(control, base_url, "13800000001", next_path=f"/m/{mid}/control")
+    control.locator("#control-comments .moderation", has_text="电梯井").get_by_role("button", name="置顶").click()
+    # The same live update reached the other phone: the comment is pinned there ...
+    expect(watcher.locator(".comments .comment", has_text="电梯井").locator(".tag")).to_have_text("Pinned", timeout=LIVE)
+    # ... and on the phone writing a reply under it, the reply is still there, still being written.
+    expect(reply).to_have_value("往东移会挡住")
+    reply.press_sequentially("一楼的窗户。")
+    reader.get_by_role("button", name="发表回复").click()
+    expect(reader.locator(".replies .comment-body")).to_have_text("往东移会挡住一楼的窗户。")
+    expect(watcher.locator(".replies .comment-body")).to_have_text("往东移会挡住一楼的窗户。", timeout=LIVE)
+    for page in (writer, reader, watcher, control):
         page.context.close()
 
 
