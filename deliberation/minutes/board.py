@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any, cast
 
 from piccolo.engine.postgres import PostgresEngine
@@ -14,9 +13,9 @@ from piccolo.engine.postgres import PostgresEngine
 from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.db import engine
 from community.permissions import community_by_slug
-from community.tables import Building
 from deliberation import contributions
 from deliberation.contributions import NoticeEntry
+from deliberation.minutes import places
 from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
@@ -112,7 +111,8 @@ class Board:
     years: list[int]
     buildings: list[str]
     filters: dict[str, str] = field(default_factory=dict)
-    building_labels: dict[str, str] = field(default_factory=dict)  # stored name -> "幸福里 3号楼" in the reader's language
+    # stored name -> (the filter's label, an entry's label), e.g. "幸福里 3号楼" (deliberation/minutes/places.py)
+    building_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNotice]:
@@ -262,25 +262,6 @@ async def filter_options(community_id: int) -> tuple[list[int], list[str]]:
     return years, buildings
 
 
-async def building_labels(community_id: int, names: list[str]) -> dict[str, str]:
-    """Each building name the publications store, labelled as the register names it: with its compound, and
-    "Building 3" rather than a bare "3" (all compounds that have a building of that name, if several do)."""
-    from deliberation.text import place_title
-
-    rows = await Building.select(Building.name, Building.compound.name).where(
-        (Building.compound.community == community_id) & Building.name.is_in(names or [""])
-    ).order_by(Building.compound.name)
-    labels: dict[str, list[str]] = {}
-    for r in rows:
-        place = SimpleNamespace(compound_name=r["compound.name"], building_name=r["name"], unit_name="")
-        labels.setdefault(str(r["name"]), []).append(place_title(place))
-    return {
-        name: " · ".join(labels.get(name, []))
-        or place_title(SimpleNamespace(compound_name="", building_name=name, unit_name=""))
-        for name in names
-    }
-
-
 def parse_filters(params: Mapping[str, str]) -> tuple[int | None, str, str, int]:
     """(year, building, search words, page) from the query string; anything malformed is ignored."""
     raw_year = str(params.get("year", "") or "").strip()
@@ -317,7 +298,7 @@ async def board(slug: str, params: Mapping[str, str], at: datetime | None = None
         years=years,
         buildings=buildings,
         filters={"year": str(year or ""), "building": building, "q": query},
-        building_labels=await building_labels(community_id, buildings),
+        building_labels=await places.building_labels(community_id, buildings),
     )
 
 

@@ -104,6 +104,18 @@ async def test_the_notice_board_filter_names_buildings_with_their_compound(clien
         select = html.split('id="f-building"', 1)[1].split("</select>", 1)[0]
         assert f'<option value="3号楼" >{label}</option>' in select
         assert ">3号楼<" not in select
+        entry = html.split('id="minutes-list"', 1)[1]
+        assert "· 阳光花园 3号楼" in entry
+    # Another compound with a building of the same name: the filter (which selects both) names both; an entry,
+    # which does not store its compound, names the building alone.
+    from community.tables import Building, Compound
+
+    other = await Compound.insert(Compound(community=world.community_id, name="和平新村")).returning(Compound.id)
+    await Building.insert(Building(compound=other[0]["id"], name="3号楼"))
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "zh")
+    html = (await client.get(f"/c/{world.slug}")).text
+    assert '<option value="3号楼" >和平新村、阳光花园 3号楼</option>' in html
+    assert "· 3号楼" in html.split('id="minutes-list"', 1)[1] and "阳光花园 3号楼" not in html.split('id="minutes-list"', 1)[1]
 
 
 async def test_the_projector_shows_markdown_and_the_qr_codes_own_address(client, make_account, monkeypatch):
