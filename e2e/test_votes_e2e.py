@@ -197,6 +197,13 @@ def test_new_vote_form_refuses_bad_input_in_place(browser: Browser, base: str, s
     page.select_option("#f-matter", "5")
     expect(page.locator("#matter-help")).to_contain_text("维修资金")
     shot(page, "votes-form-error-phone-zh")
+    # Corrected and sent (htmx): the browser goes to the new vote's manage page, nothing is nested in the form.
+    page.fill("#f-question", "是否同意使用维修资金更换屋面防水？")
+    page.click("#vote-form button.primary")
+    page.wait_for_url(re.compile(r".*/v/\d+/manage$"))
+    expect(page.locator("#vote-form")).to_have_count(0)
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("h1")).to_contain_text("测试表决")
     page.context.close()
 
 
