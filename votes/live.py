@@ -2,9 +2,10 @@
 
 Channel "vote-<id>" is public once a vote is published: the participation figure is meant for the notice
 board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
-its own language, and for the notice board's page one more per language ("board-zh", "board-en"): the same
-figure with the table per stairwell unit out of band, so the two never disagree. Meetings get events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole
-vote section (deliberation.panels), so each projector swaps in its own language.
+its own language, and for the board's page (/v/<id>/board) one more per language ("board-zh", "board-en"):
+the same figure with the table per stairwell unit out of band, so the two never disagree. Meetings get
+events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole vote section (deliberation.panels),
+so each projector swaps in its own language.
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ async def board_context(vote_id: int) -> dict[str, Any] | None:
     return context
 
 
-def render_board(context: dict[str, Any], code: str) -> str:
-    """The board's event: the participation fragment, then the table per stairwell unit out of band."""
-    return render("votes/_participation.html", code, **context) + render("votes/_units.html", code, oob=True, **context)
+def render_live(context: dict[str, Any], code: str) -> tuple[str, str]:
+    """(the participation fragment, the board's event: that fragment, then the table per stairwell unit out of band)."""
+    html = render("votes/_participation.html", code, **context)
+    return html, html + render("votes/_units.html", code, oob=True, **context)
 
 
 async def render_panels(meeting_id: int, code: str) -> str:
@@ -130,8 +132,9 @@ async def _publish(vote_id: int) -> None:
     board = await board_context(vote_id)
     if board is not None:
         for code in i18n.LANGUAGES:
-            await app_live.publish(f"vote-{vote_id}", f"participation-{code}", render("votes/_participation.html", code, **board))
-            await app_live.publish(f"vote-{vote_id}", f"board-{code}", render_board(board, code))
+            participation, board_html = render_live(board, code)
+            await app_live.publish(f"vote-{vote_id}", f"participation-{code}", participation)
+            await app_live.publish(f"vote-{vote_id}", f"board-{code}", board_html)
     meeting_id = await services.meeting_of(vote_id)
     if meeting_id is not None:
         from deliberation import panels
@@ -159,8 +162,8 @@ async def _snapshot(request: Request[Any, Any, Any], channel: str) -> list[tuple
     board = await board_context(vote_id)
     if board is None:
         return []
-    html = render("votes/_participation.html", code, **board)
-    return [(f"participation-{code}", html), (f"board-{code}", render_board(board, code))]
+    participation, board_html = render_live(board, code)
+    return [(f"participation-{code}", participation), (f"board-{code}", board_html)]
 
 
 async def projector_panel(meeting_id: int) -> str:
