@@ -4,6 +4,8 @@ first; the projector shows Markdown, whole comments only, and the QR code's own 
 
 from __future__ import annotations
 
+import time
+
 from conftest import PHONE, PROJECTOR, Server, signin
 from playwright.sync_api import Browser, Page, expect
 from test_deliberation_e2e import LAPTOP, LIVE, REFETCH, new_page, setup_meeting, wait_live
@@ -115,6 +117,48 @@ def test_a_hide_reason_being_typed_survives_new_comments(browser: Browser, serve
     shot(control, "deliberation-control-hidden-laptop-zh")
     for page in (control, phone):
         page.context.close()
+
+
+COUNT_REFETCHES = """() => {
+  window.__refetched = 0;
+  document.addEventListener('htmx:beforeSwap', (event) => {
+    if (event.detail.elt.id === 'control-items') { window.__refetched += 1; }
+  });
+}"""
+
+
+def test_a_status_being_chosen_survives_a_live_update(browser: Browser, server: Server, base_url: str):
+    meeting = setup_meeting(server, "状态不丢 live16")
+    mid = meeting["id"]
+    first = new_page(browser, LAPTOP)
+    signin(first, base_url, "13800000001", next_path=f"/m/{mid}/control")
+    first.get_by_role("button", name="开始会议").click()
+    expect(first.get_by_role("button", name="开始第一个议题")).to_be_visible()
+    wait_live(first)
+    # The same facilitator on a second laptop moves the agenda on; the first laptop follows live.
+    other = new_page(browser, LAPTOP)
+    signin(other, base_url, "13800000001", next_path=f"/m/{mid}/control")
+    wait_live(other)
+    other.get_by_role("button", name="开始第一个议题").click()
+    expect(first.locator("#control-items .control-item.current")).to_contain_text(meeting["items"][0], timeout=REFETCH)
+    status = first.locator("#control-items select[name=status]").nth(2)
+    status.select_option("deferred")  # chosen on the first laptop, not yet set
+    first.evaluate(COUNT_REFETCHES)
+    other.goto(f"{base_url}/m/{mid}/control")
+    other.locator("#control-items .control-item").nth(1).get_by_role("button", name="现在讨论").click()
+    # The live event reached the first laptop and its region fetched itself again (polled) ...
+    deadline = time.monotonic() + REFETCH / 1000
+    while not first.evaluate("window.__refetched"):
+        assert time.monotonic() < deadline, "the control page was not told"
+        first.wait_for_timeout(50)
+    # ... but waited: the choice is still there to be set.
+    expect(status).to_have_value("deferred")
+    first.locator("#control-items .control-item").nth(2).get_by_role("button", name="设定").click()
+    expect(first.locator("#control-items .control-item").nth(2)).to_contain_text("暂缓")
+    # Once nothing is being chosen, the region follows the live feed again.
+    expect(first.locator("#control-items .control-item.current")).to_contain_text(meeting["items"][1], timeout=REFETCH)
+    first.context.close()
+    other.context.close()
 
 
 def test_closing_the_meeting_is_asked_first(browser: Browser, server: Server, base_url: str, shot):

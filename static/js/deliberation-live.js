@@ -39,12 +39,26 @@
     });
   }
 
+  // A choice made but not yet sent (a select changed from what the page brought, e.g. an item's status).
+  function choosing(element) {
+    return Array.prototype.some.call(element.querySelectorAll("select"), function (select) {
+      return Array.prototype.some.call(select.options, function (option) { return option.selected !== option.defaultSelected; });
+    });
+  }
+
   // A comment's live update (edited, pinned, hidden) would replace the comment with its edit form or a reply
   // being written under it: it waits, and the comment is brought up to date by the next page or post.
   // A comment list fetching itself again after a reconnect waits the same way.
+  // A control-page region fetching itself again on a live event waits while a choice in it is not yet sent
+  // (its hide reasons survive anyway: they carry hx-preserve). A fresh event brings it up to date afterwards.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var source = event.detail.elt;
     if (source && source.id && source.id.indexOf("comment-list-") === 0 && typing(event.detail.target)) {
+      event.detail.shouldSwap = false;
+    }
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (source && source.id && source.id.indexOf("control-") === 0 && trigger && String(trigger.type).indexOf("sse:") === 0
+        && choosing(event.detail.target)) {
       event.detail.shouldSwap = false;
     }
   });
