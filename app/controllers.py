@@ -18,6 +18,7 @@ from community.web import (
     page,
     require_user,
     safe_next,
+    see_other,
     session_cookie,
 )
 
@@ -104,7 +105,7 @@ async def account_page(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/account/password", name="change_password")
-async def change_password(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def change_password(request: Request[Any, Any, Any]) -> Response[Any]:
     user = require_user(request)
     form = await request.form()
     try:
@@ -130,7 +131,7 @@ async def change_password(request: Request[Any, Any, Any]) -> Template | Redirec
             saved=False,
             status_code=429 if limited else 422,
         )
-    return Redirect(path="/account?saved=1", status_code=303)
+    return see_other(request, "/account?saved=1")
 
 
 @post("/lang", name="set_language")

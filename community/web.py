@@ -198,13 +198,20 @@ def form_values(form: Any, *names: str) -> dict[str, str]:
     return {name: str(form.get(name, "") or "").strip() for name in names}
 
 
-def signin_redirect(request: Request[Any, Any, Any]) -> Redirect:
-    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
-    url = "/signin?next=" + quote(target, safe="/")
+def see_other(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """After a form: go to `path`. A plain form gets 303 See Other (a reload does not post again).
+
+    An htmx request gets 200 with HX-Redirect, never a 3xx: the browser follows a redirect itself, before
+    htmx sees any header, and htmx would then swap the whole next page into the form's target."""
     if is_htmx(request):
-        # A full navigation, not a swap of the sign-in page into a fragment.
-        return Redirect(path=url, status_code=303, headers={"HX-Redirect": url})
-    return Redirect(path=url, status_code=303)
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": path, "Vary": "HX-Request"})
+    return Redirect(path=path, status_code=303)
+
+
+def signin_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
+    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    # From htmx: a full navigation to the sign-in page, not a swap of it into a fragment.
+    return see_other(request, "/signin?next=" + quote(target, safe="/"))
 
 
 def _error_page(request: Request[Any, Any, Any], status_code: int, title: str, message: str) -> Template:

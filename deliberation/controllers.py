@@ -18,6 +18,7 @@ from community.web import is_htmx, require_user
 from deliberation import meetings, rules, uploads
 from deliberation import venues as venue_service
 from deliberation.access import MeetingContext, meeting_for
+from deliberation.closing import CLOSING_ROUTES
 from deliberation.procedure import store as procedure_store
 from deliberation.procedure.store import NoticeRefused
 from deliberation.room import ROOM_ROUTES
@@ -343,14 +344,6 @@ async def meeting_start(request: Request[Any, Any, Any], meeting_id: FromPath[in
                           every_hand=True)
 
 
-@post("/m/{meeting_id:int}/close", name="meeting_close")
-async def meeting_close(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
-    ctx = await meeting_for(require_user(request), meeting_id, "control")
-    await meetings.change_status(ctx, "close")
-    return announce_after(back(request, f"/m/{meeting_id}/manage"), meeting_id, "now", "queue", "agenda",
-                          every_hand=True)
-
-
 @post("/m/{meeting_id:int}/projector-key", name="projector_key")
 async def projector_key(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
@@ -379,7 +372,7 @@ ROUTES = [
     attachment_thumb,
     notices_page,
     meeting_start,
-    meeting_close,
     projector_key,
+    *CLOSING_ROUTES,
     *ROOM_ROUTES,
 ]

@@ -4,8 +4,9 @@ Two channel kinds (community.live):
 - "meeting-<id>": the projector. Events "<part>-<language>" (now, queue, attendance, comments) in both
   languages, and "vote-<language>" with the panels other packages register (deliberation.panels). Open to anyone who may see the meeting,
   and to a laptop holding the meeting's projector key (`?key=`).
-- "phones-<id>-<language>": phones following the meeting. Events "now", "agenda", "queue", "comment" (htmx
-  out-of-band fragments that insert or replace one comment), "hand-<account id>" (only that person's phone
+- "phones-<id>-<language>": phones following the meeting. Events "now", "agenda", "queue", "comment-<item id>"
+  (htmx out-of-band fragments that insert or replace one comment; the item's page listens with an element
+  that swaps nothing itself, deliberation/item.html), "hand-<account id>" (only that person's phone
   swaps it) and "resync" (sent on reconnect when comments changed meanwhile: threads fetch themselves again).
 """
 
@@ -26,7 +27,7 @@ from community.web import current_user
 from deliberation import comments, contributions, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
 from deliberation.tables import AgendaItem
-from deliberation.text import excerpt, place_title, render_markdown
+from deliberation.text import excerpt, place_title, render_markdown, url_parts
 
 PARTS = ("now", "queue", "attendance", "comments")
 
@@ -44,6 +45,7 @@ GLOBALS: dict[str, Any] = {
     "markdown": render_markdown,
     "place_title": place_title,
     "excerpt": excerpt,
+    "url_parts": url_parts,
     "clock": rules.format_clock,
     "STATUS_LABELS": rules.STATUS_LABELS,
     "MEETING_KINDS": rules.MEETING_KINDS,
@@ -69,6 +71,11 @@ def projector_channel(meeting_id: int) -> str:
 
 def phones_channel(meeting_id: int, code: str) -> str:
     return f"phones-{meeting_id}-{code}"
+
+
+def comment_event(item_id: int) -> str:
+    """The phones' event carrying a new, edited or hidden comment of one agenda item."""
+    return f"comment-{item_id}"
 
 
 # --- What the fragments show ---------------------------------------------------------------------------------------
@@ -177,7 +184,8 @@ async def announce(
                     inserted=new_comment is not None,
                     **extra,
                 )
-            await live.publish(channel, "comment", html)
+            # Per item: a phone reading item 2 is sent nothing about item 3's comments.
+            await live.publish(channel, comment_event(int(comment_row["item"])), html)
 
 
 # --- Channels: who may listen, and what a new listener is sent first ------------------------------------------------

@@ -226,7 +226,7 @@ async def comment_projector(request: Request[Any, Any, Any], meeting_id: FromPat
     form = await request.form()
     await comments.set_on_projector(ctx, comment_id, str(form.get("action", "")))
     response = await _control_comments(request, ctx) if is_htmx(request) else back(request, f"/m/{meeting_id}/control#moderation")
-    return announce_after(response, meeting_id, "comments")
+    return announce_after(response, meeting_id, "comments", changed_comment=comment_id)  # phones show the pin too
 
 
 # --- Check-in and raised hands ------------------------------------------------------------------------------------
@@ -464,8 +464,7 @@ async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], 
             require_user(request)
         await meeting_for(user, meeting_id)
     data = await feed.gather(meeting_id, feed.PARTS, meeting)
-    join_url = f"{_base(request)}/m/{meeting_id}/checkin"
-    short_url = f"{_base(request).split('://', 1)[1]}/m/{meeting_id}"
+    join_url = f"{_base(request)}/m/{meeting_id}/checkin"  # in the QR code, and word for word beside it
     return show(
         request,
         "deliberation/projector.html",
@@ -473,7 +472,7 @@ async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], 
         details=meeting,
         vote_panels=await panels.render(meeting_id, i18n.get_language()),
         qr=qr_svg(join_url, light="#fff"),
-        short_url=short_url,
+        join_url=join_url,
         now_time=datetime.now(ZoneInfo(get_config().timezone)).strftime("%H:%M"),
         live_url=f"/live/{feed.projector_channel(meeting_id)}" + (f"?key={meeting['projector_key']}" if key else ""),
         language=i18n.get_language(),

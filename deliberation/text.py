@@ -44,6 +44,16 @@ def excerpt(text: str, length: int = 160) -> str:
     return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"
 
 
+def url_parts(url: str) -> tuple[str, str, str]:
+    """("https://", "host:port", "/path") of an absolute URL: the places where a printed or projected address may
+    break onto the next line, never inside the host and its port."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    host, slash, path = rest.partition("/")
+    return (scheme + sep, host, slash + path)
+
+
 def place_title(place: object) -> str:
     """"Building 3, Unit 2" in the reader's language for a FlatPlace (or a UnitCount), from the register's names."""
     target = getattr(place, "place", None) or place

@@ -6,10 +6,10 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from community.safetext import parse_id
-from community.web import is_htmx, page
+from community.web import page, see_other
 from deliberation import feed
 
 
@@ -33,9 +33,7 @@ def announce_after(response: Response[Any], meeting_id: int, *parts: str, **chan
 def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     """After a form: see the result on a fresh page (303, so a reload does not post again). An htmx request
     would follow a redirect inside its swap; it is told to navigate instead."""
-    if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
-    return Redirect(path=path, status_code=303)
+    return see_other(request, path)
 
 
 def form_int(form: Any, name: str) -> int | None:

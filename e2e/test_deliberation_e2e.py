@@ -36,6 +36,8 @@ ITEMS = [("加装电梯方案", "**方案一**：在楼北侧加装电梯。\n\n
          ("楼道堆物清理", "清理各单元楼道里的杂物，消除消防隐患。"),
          ("车棚充电桩", "在车棚安装电动自行车充电桩。")]
 
+SCOPE = sys.argv[2] if len(sys.argv) > 2 else "building"  # or "community": every resident may comment
+
 async def main():
     await db.open_pool()
     community = (await Community.select(Community.id).where(Community.slug == "demo").first())["id"]
@@ -55,13 +57,14 @@ async def main():
     flat = await Flat.select(Flat.stairwell_unit.building.id).where(Flat.id == links[0].flat_id).first()
     building = flat["stairwell_unit.building.id"]
     meeting = (await Meeting.insert(Meeting(
-        community=community, kind="bench", title=sys.argv[1], scope_kind="building", scope_ids=json.dumps([building]),
+        community=community, kind="bench", title=sys.argv[1], scope_kind=SCOPE,
+        scope_ids=json.dumps([building] if SCOPE == "building" else []),
         starts_at=datetime.now(UTC) + timedelta(minutes=5), facilitator=staff["13800000001"],
         recorder=staff["13800000002"], status="noticed", projector_key="e2e-projector-key-" + sys.argv[1][-6:],
         speaking_limit=120)).returning(Meeting.id))[0]["id"]
     for position, (title, description) in enumerate(ITEMS, start=1):
         await AgendaItem.insert(AgendaItem(meeting=meeting, position=position, title=title, description=description))
-    snapshot = {"title": sys.argv[1], "kind": "bench", "scope_kind": "building", "scope_places": [],
+    snapshot = {"title": sys.argv[1], "kind": "bench", "scope_kind": SCOPE, "scope_places": [],
                 "items": [{"position": n, "title": t, "description": d} for n, (t, d) in enumerate(ITEMS, start=1)]}
     await Notice.insert(Notice(meeting=meeting, number=1, snapshot=snapshot))
     print(json.dumps({"id": meeting, "key": "e2e-projector-key-" + sys.argv[1][-6:], "items": [t for t, _d in ITEMS]}))
@@ -71,9 +74,9 @@ asyncio.run(main())
 '''
 
 
-def setup_meeting(server: Server, title: str) -> dict:
+def setup_meeting(server: Server, title: str, scope: str = "building") -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", SETUP, title], cwd=ROOT, env={**server.env, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-c", SETUP, title, scope], cwd=ROOT, env={**server.env, "PYTHONPATH": str(ROOT)},
         capture_output=True, text=True, check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -86,11 +87,19 @@ def test_a_phone_votes_and_gets_a_receipt(browser: Browser, base: str, vote_id: 
     page.context.close()
 
 
+def voted_flats(page: Page, vote_id: int) -> int:
+    """Flats that voted, summed over the board's table per stairwell unit ("6 / 12" in each row)."""
+    cells = page.locator(f"#units-{vote_id} tbody td:nth-child(2)").all_inner_texts()
+    assert cells, "the board has no table per stairwell unit"
+    return sum(int(text.split("/")[0].strip().replace(",", "")) for text in cells)
+
+
 def test_two_people_enter_a_paper_ballot_and_the_projector_moves(browser: Browser, base: str, vote_id: int, shot) -> None:
     projector = new_page(browser, PROJECTOR, base=base)
     projector.goto(f"{base}/v/{vote_id}/board")
     figure = projector.locator(f"#participation-{vote_id} .vfigure-number strong").first
     before = int(figure.inner_text())
+    units_before = voted_flats(projector, vote_id)
     readable(projector, PROJECTOR)
     shot(projector, "votes-board-projector-zh")
 
@@ -129,6 +138,11 @@ def test_two_people_enter_a_paper_ballot_and_the_projector_moves(browser: Browse
     expect(scrutineer.locator("#paper-desk .alert-ok")).to_contain_text("已计入")
     # The projector, which nobody touched, shows the new figure (Server-Sent Events).
     expect(figure).to_have_text(str(before + 1), timeout=10_000)
+    # ... and the table per stairwell unit below it moves with it (issue 19: it stayed at page-load values).
+    deadline = time.monotonic() + 10
+    while voted_flats(projector, vote_id) <= units_before:
+        assert time.monotonic() < deadline, "the table per stairwell unit did not move"
+        projector.wait_for_timeout(100)
     shot(projector, "votes-board-projector-zh-after")
     for page in (projector, counter, scrutineer):
         page.context.close()
@@ -183,6 +197,13 @@ def test_new_vote_form_refuses_bad_input_in_place(browser: Browser, base: str, s
     page.select_option("#f-matter", "5")
     expect(page.locator("#matter-help")).to_contain_text("维修资金")
     shot(page, "votes-form-error-phone-zh")
+    # Corrected and sent (htmx): the browser goes to the new vote's manage page, nothing is nested in the form.
+    page.fill("#f-question", "是否同意使用维修资金更换屋面防水？")
+    page.click("#vote-form button.primary")
+    page.wait_for_url(re.compile(r".*/v/\d+/manage$"))
+    expect(page.locator("#vote-form")).to_have_count(0)
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("h1")).to_contain_text("测试表决")
     page.context.close()
 
 
@@ -207,7 +228,11 @@ def test_closing_publishes_the_result_and_the_record(browser: Browser, base: str
         db.execute("UPDATE vote SET opened_at = datetime('now', '-8 days') WHERE id = ?", (vote_id,))
     page = new_page(browser, PROJECTOR, base=base)
     signin(page, base, "13800000001", next_path=f"/v/{vote_id}/manage")
-    page.click(".vclose button")
+    page.click(".vclose a.button")  # asked first: what closing does, then yes or back
+    page.wait_for_url(f"{base}/v/{vote_id}/close")
+    readable(page, PROJECTOR)
+    shot(page, "votes-close-confirm-projector-zh")
+    page.get_by_role("button", name="确认结束并计票").click()
     page.wait_for_url(f"{base}/v/{vote_id}/result")
     expect(page.locator(".vx-sentence").first).to_be_visible()
     assert page.locator(".vcheck").count() == 4

@@ -11,8 +11,8 @@ from litestar.response import Redirect, Template
 from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
-from community.web import client_address, current_user, form_values, page, public_url, require_user
-from votes import casting, live, paper, paper_desk, privacy, services
+from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
+from votes import casting, closing, live, paper, paper_desk, privacy, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
@@ -90,7 +90,7 @@ def _setting_value(value: object) -> str:
 
 
 @post("/c/{slug:str}/votes/settings", name="votes_settings_save")
-async def settings_save(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+async def settings_save(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
     user = require_user(request)
     community = await community_by_slug(slug)
     form = await request.form()
@@ -98,7 +98,7 @@ async def settings_save(request: Request[Any, Any, Any], slug: FromPath[str]) ->
         await services.save_community_defaults(user, community["id"], form)
     except FormErrors as exc:
         return await _settings_page(request, slug, exc.values, exc.errors, status_code=422)
-    return Redirect(path=f"/c/{slug}/votes/settings?saved=1", status_code=303)
+    return see_other(request, f"/c/{slug}/votes/settings?saved=1")
 
 
 # --- creating and editing ------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ async def new_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Temp
 
 
 @post("/c/{slug:str}/votes", name="votes_create")
-async def create_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template | Redirect:
+async def create_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
     user = require_user(request)
     community = await community_by_slug(slug)
     await require_role(user, community["id"], *services.FACILITATOR)  # before the form is read against the roster
@@ -162,7 +162,7 @@ async def create_vote(request: Request[Any, Any, Any], slug: FromPath[str]) -> T
         vote_id = await services.create_vote(user, community["id"], draft)
     except FormErrors as exc:
         return await _form_page(request, community, exc.values, exc.errors, status_code=422)
-    return _redirect(request, f"/v/{vote_id}/manage")
+    return see_other(request, f"/v/{vote_id}/manage")
 
 
 @get("/c/{slug:str}/votes/matter", name="votes_matter_help")
@@ -206,7 +206,7 @@ async def edit_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> 
 
 
 @post("/v/{vote_id:int}/edit", name="votes_update")
-async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template | Redirect:
+async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
     await services.require_facilitator(user, vote)  # before the form is read against the roster
@@ -217,19 +217,14 @@ async def update_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     except FormErrors as exc:
         community = await community_by_slug(vote.community_slug)
         return await _form_page(request, community, exc.values or _vote_form_values(vote), exc.errors, vote=vote, status_code=422)
-    return _redirect(request, f"/v/{vote_id}/manage")
+    return see_other(request, f"/v/{vote_id}/manage")
 
 
 @post("/v/{vote_id:int}/delete", name="votes_delete")
-async def delete_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Redirect:
+async def delete_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
     slug = await services.delete_vote(user, vote_id)
-    return _redirect(request, f"/c/{slug}/votes")
-
-
-def _redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
-    headers = {"HX-Redirect": path} if request.headers.get("hx-request") == "true" else None
-    return Redirect(path=path, status_code=303, headers=headers)
+    return see_other(request, f"/c/{slug}/votes")
 
 
 # --- lifecycle -----------------------------------------------------------------------------------------
@@ -242,17 +237,19 @@ async def publish_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) 
         await services.publish_vote(user, vote_id)
     except Conflict as exc:  # the manage page with the reason, not a bare error page
         return await _manage(request, vote_id, problem=_message(exc), status_code=409)
-    return _redirect(request, f"/v/{vote_id}/manage")
+    return see_other(request, f"/v/{vote_id}/manage")
 
 
 @post("/v/{vote_id:int}/close", name="votes_close")
 async def close_vote(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
+    if not closing.confirmed(await request.form()):  # counted only once confirmed (votes/closing.py)
+        return await closing.confirm_page(request, vote_id, status_code=422)
     try:
         await services.close_vote(user, vote_id)
     except Conflict as exc:  # too early, or paper ballots still wait for a scrutineer (listed under the reason)
         return await _manage(request, vote_id, problem=_message(exc), status_code=409, waiting_problem=isinstance(exc, PaperPending))  # fmt: skip
-    return _redirect(request, f"/v/{vote_id}/result")
+    return see_other(request, f"/v/{vote_id}/result")
 
 
 # --- the facilitator's dashboard, the public board ------------------------------------------------------

@@ -10,9 +10,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from community.errors import FormErrors
-from community.web import require_user
+from community.web import require_user, see_other
 from votes import deliveries
-from votes.controllers import UPLOAD_LIMIT, _manage, _redirect
+from votes.controllers import UPLOAD_LIMIT, _manage
 
 
 @post("/v/{vote_id:int}/deliveries", name="votes_delivery_record", request_max_body_size=UPLOAD_LIMIT)
@@ -24,7 +24,7 @@ async def delivery_record(request: Request[Any, Any, Any], vote_id: FromPath[int
         await deliveries.record_delivery(user, vote_id, form, photo if hasattr(photo, "read") else None)
     except FormErrors as exc:
         return await _manage(request, vote_id, served_values=exc.values, served_errors=exc.errors, status_code=422)
-    return _redirect(request, f"/v/{vote_id}/manage?served=1#served")
+    return see_other(request, f"/v/{vote_id}/manage?served=1#served")
 
 
 @get("/v/{vote_id:int}/deliveries/{delivery_id:int}/photo", name="votes_delivery_photo")

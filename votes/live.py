@@ -2,8 +2,10 @@
 
 Channel "vote-<id>" is public once a vote is published: the participation figure is meant for the notice
 board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
-its own language. Meetings get events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole
-vote section (deliberation.panels), so each projector swaps in its own language.
+its own language, and for the board's page (/v/<id>/board) one more per language ("board-zh", "board-en"):
+the same figure with the table per stairwell unit out of band, so the two never disagree. Meetings get
+events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole vote section (deliberation.panels),
+so each projector swaps in its own language.
 """
 
 from __future__ import annotations
@@ -60,6 +62,22 @@ async def render_participation(vote_id: int, code: str) -> str:
     return "" if context is None else render("votes/_participation.html", code, **context)
 
 
+async def board_context(vote_id: int) -> dict[str, Any] | None:
+    """What the board's live event shows: participation and the table per stairwell unit."""
+    from votes import services
+
+    context = await participation_context(vote_id)
+    if context is not None:
+        context["by_stairwell"], _by_floor = await services.breakdowns(context["vote"])
+    return context
+
+
+def render_live(context: dict[str, Any], code: str) -> tuple[str, str]:
+    """(the participation fragment, the board's event: that fragment, then the table per stairwell unit out of band)."""
+    html = render("votes/_participation.html", code, **context)
+    return html, html + render("votes/_units.html", code, oob=True, **context)
+
+
 async def render_panels(meeting_id: int, code: str) -> str:
     from votes import services
 
@@ -111,10 +129,12 @@ async def meeting_links_changed(vote_id: int) -> None:
 async def _publish(vote_id: int) -> None:
     from votes import services
 
-    for code in i18n.LANGUAGES:
-        html = await render_participation(vote_id, code)
-        if html:
-            await app_live.publish(f"vote-{vote_id}", f"participation-{code}", html)
+    board = await board_context(vote_id)
+    if board is not None:
+        for code in i18n.LANGUAGES:
+            participation, board_html = render_live(board, code)
+            await app_live.publish(f"vote-{vote_id}", f"participation-{code}", participation)
+            await app_live.publish(f"vote-{vote_id}", f"board-{code}", board_html)
     meeting_id = await services.meeting_of(vote_id)
     if meeting_id is not None:
         from deliberation import panels
@@ -139,8 +159,11 @@ async def _snapshot(request: Request[Any, Any, Any], channel: str) -> list[tuple
     if vote_id is None:
         return []
     code = i18n.get_language()
-    html = await render_participation(vote_id, code)
-    return [(f"participation-{code}", html)] if html else []
+    board = await board_context(vote_id)
+    if board is None:
+        return []
+    participation, board_html = render_live(board, code)
+    return [(f"participation-{code}", participation), (f"board-{code}", board_html)]
 
 
 async def projector_panel(meeting_id: int) -> str:

@@ -10,14 +10,14 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import File, Template
 
 from community.accounts import CurrentUser, mask_phone
 from community.admin.core import ROLE_LABELS
 from community.errors import Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.safetext import parse_id
-from community.web import form_values, is_htmx, page, require_user
+from community.web import form_values, page, require_user, see_other
 from deliberation.concerns import core, figures, photos, rating, services, store, topics
 from deliberation.concerns.rating import Rate
 from deliberation.concerns.services import Answer, Dispatch, Escalate, Intake, LogStep
@@ -74,9 +74,7 @@ def show(request: Request[Any, Any, Any], template: str, *, status_code: int = 2
 
 
 def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
-    if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
-    return Redirect(path=path, status_code=303)
+    return see_other(request, path)
 
 
 def flagged(rows: list[dict[str, Any]], settings: core.Settings, at: datetime) -> list[dict[str, Any]]:

@@ -15,15 +15,13 @@ from community.db import engine
 from community.permissions import community_by_slug
 from deliberation import contributions
 from deliberation.contributions import NoticeEntry
+from deliberation.minutes import places
 from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Meeting, Notice
-from votes.ballot_store import entity_choices
-from votes.participation import participation
-from votes.rules import Measure
-from votes.settings import from_json
-from votes.tables import Vote, VoteEntity
+from votes.participation import Participation
+from votes.tables import Vote
 
 PAGE_SIZE = 20
 QUERY_MAX_LENGTH = 100
@@ -77,6 +75,7 @@ class OpenVote:
     missing_headcount: int
     missing_area: int
     reached: bool
+    participation: Participation | None = None  # for the one sentence of what is missing (votes/_macros.html)
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,8 @@ class Board:
     years: list[int]
     buildings: list[str]
     filters: dict[str, str] = field(default_factory=dict)
+    # stored name -> (the filter's label, an entry's label), e.g. "幸福里 3号楼" (deliberation/minutes/places.py)
+    building_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNotice]:
@@ -158,32 +159,26 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
 
 
 async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
-    rows = await Vote.select(
-        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings
-    ).where((Vote.community == community_id) & (Vote.status == "open")).order_by(Vote.closes_at).output(load_json=True)
+    """Open votes with their participation, computed by the same function as the vote's own board, manage page
+    and projector (votes.services.participation_of), so every screen states the same figures."""
+    from votes import services as vote_services
+
+    rows = await Vote.select(Vote.id, Vote.closes_at).where(
+        (Vote.community == community_id) & (Vote.status == "open")
+    ).order_by(Vote.closes_at)
     found = []
     for row in rows:
         if row["closes_at"] is not None and row["closes_at"] <= at:
             continue  # its window ran out; the votes package closes it on the next visit
-        vote_id = int(row["id"])
-        areas = {
-            str(e["id"]): int(e["area"])
-            for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
-        }
-        per_choice: dict[str, Measure] = {}
-        for entity, choice in (await entity_choices(vote_id)).items():
-            before = per_choice.get(choice, Measure(0, 0))
-            per_choice[choice] = Measure(before.headcount + 1, before.area + areas.get(str(entity), 0))
-        kind = str(row["kind"])
-        totals = Measure(len(areas), sum(areas.values()))
-        counted = participation(kind, from_json(row["settings"] or {}), totals, per_choice)  # type: ignore[arg-type]
+        vote = await vote_services.get_vote(int(row["id"]))
+        counted = await vote_services.participation_of(vote)
         found.append(
             OpenVote(
-                vote_id=vote_id,
-                title=str(row["title"]),
-                kind=kind,
-                scope=str(row["scope_label"] or ""),
-                closes_at=row["closes_at"],
+                vote_id=vote.id,
+                title=vote.title,
+                kind=vote.kind,
+                scope=vote.scope_label or "",
+                closes_at=vote.closes_at,
                 headcount=counted.participating.headcount,
                 total_headcount=counted.totals.headcount,
                 area=counted.participating.area,
@@ -192,6 +187,7 @@ async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
                 missing_headcount=counted.missing.headcount,
                 missing_area=counted.missing.area,
                 reached=counted.reached,
+                participation=counted,
             )
         )
     return found
@@ -302,6 +298,7 @@ async def board(slug: str, params: Mapping[str, str], at: datetime | None = None
         years=years,
         buildings=buildings,
         filters={"year": str(year or ""), "building": building, "q": query},
+        building_labels=await places.building_labels(community_id, buildings),
     )
 
 

@@ -13,7 +13,7 @@ from community.errors import FormErrors, NotFound
 from community.permissions import is_staff
 from community.roster import names
 from community.safetext import parse_id
-from community.web import current_user, is_htmx, page, public_url, require_user
+from community.web import current_user, page, public_url, require_user, see_other
 from deliberation import names_check
 from deliberation.minutes import board as board_service
 from deliberation.minutes import notices, pages, public_chain, service
@@ -37,9 +37,7 @@ def show(request: Request[Any, Any, Any], template: str, *, fragment: str | None
 
 
 def back(request: Request[Any, Any, Any], path: str) -> Response[Any]:
-    if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
-    return Redirect(path=path, status_code=303)
+    return see_other(request, path)
 
 
 # --- Public: the notice board and its feed ----------------------------------------------------------------

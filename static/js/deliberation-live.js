@@ -1,4 +1,5 @@
-/* Yishi meetings: speaking timers and the projector clock tick locally; live comments never appear twice.
+/* Yishi meetings: speaking timers and the projector clock tick locally; live comments never appear twice and
+   never replace what someone is typing.
    Everything works without this file except the ticking (the server sends fresh times with every change). */
 (function () {
   "use strict";
@@ -27,12 +28,51 @@
     });
   }
 
+  // Nothing live may take away what someone is typing: a field whose text differs from what the page
+  // brought, or that has the focus, counts as being typed in.
+  function typing(element) {
+    if (!element || !element.querySelectorAll) { return false; }
+    var fields = Array.prototype.slice.call(element.querySelectorAll("textarea, input[type=text], input:not([type])"));
+    if (element.matches && element.matches("textarea, input")) { fields.push(element); }
+    return fields.some(function (field) {
+      return field.value !== field.defaultValue || field === document.activeElement;
+    });
+  }
+
+  // A choice made but not yet sent (a select changed from what the page brought, e.g. an item's status).
+  function choosing(element) {
+    return Array.prototype.some.call(element.querySelectorAll("select"), function (select) {
+      return Array.prototype.some.call(select.options, function (option) { return option.selected !== option.defaultSelected; });
+    });
+  }
+
+  // A comment's live update (edited, pinned, hidden) would replace the comment with its edit form or a reply
+  // being written under it: it waits, and the comment is brought up to date by the next page or post.
+  // A comment list fetching itself again after a reconnect waits the same way.
+  // A control-page region fetching itself again on a live event waits while a choice in it is not yet sent
+  // (its hide reasons survive anyway: they carry hx-preserve). A fresh event brings it up to date afterwards.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var source = event.detail.elt;
+    if (source && source.id && source.id.indexOf("comment-list-") === 0 && typing(event.detail.target)) {
+      event.detail.shouldSwap = false;
+    }
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (source && source.id && source.id.indexOf("control-") === 0 && trigger && String(trigger.type).indexOf("sse:") === 0
+        && choosing(event.detail.target)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   // A comment can arrive twice: in the answer to one's own post and through the live feed. Keep one;
   // prefer the author's copy (it carries the edit link).
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var fragment = event.detail.fragment;
     var incoming = fragment && fragment.firstElementChild;
     if (!incoming || !incoming.id) { return; }
+    if (incoming.id === event.detail.target.id && typing(event.detail.target)) {
+      event.detail.shouldSwap = false;
+      return;
+    }
     var existing = document.getElementById(incoming.id);
     if (!existing || existing === event.detail.target) { return; }
     event.detail.shouldSwap = false;

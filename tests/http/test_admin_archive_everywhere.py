@@ -18,10 +18,10 @@ async def test_an_archived_communitys_vote_cannot_be_closed(client, make_account
     services._archived_cache.clear()
     await client.signin("13800000009")
     await let_voting_period_run(vote_id)
-    refused = await client.post_form(f"/v/{vote_id}/close")
+    refused = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert refused.status_code == 409 and "已归档" in refused.text
     assert (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "open"
     assert (await client.get(f"/v/{vote_id}")).status_code == 200
     await Community.update({Community.archived_at: None}).where(Community.id == world.community_id)
     services._archived_cache.clear()
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303

@@ -60,7 +60,7 @@ async def test_the_account_ends_when_the_vote_closes_and_an_unused_code_with_it(
     vote_id = await open_vote(client, world)
     await record_and_invite(client, vote_id)
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303
     assert not (await Account.select(Account.is_active).where(Account.phone == DAUGHTER).first())["is_active"]
     assert await AccountCode.count().where(AccountCode.revoked_at.is_null()) == 0
 

@@ -168,7 +168,7 @@ async def test_lifecycle_start_and_close(client, world):
     meeting_id, _items = await make_meeting(world, status="draft")
     await client.signin(world.phones["facilitator"])
     assert (await client.post_form(f"/m/{meeting_id}/start")).status_code == 409
-    assert (await client.post_form(f"/m/{meeting_id}/close")).status_code == 409
+    assert (await client.post_form(f"/m/{meeting_id}/close", {"confirm": "yes"})).status_code == 409
     await client.post_form(f"/m/{meeting_id}/notice")
     # Noticed for tomorrow: the session cannot start now (the manage page says from when it can).
     early = await client.post_form(f"/m/{meeting_id}/start")
@@ -179,7 +179,7 @@ async def test_lifecycle_start_and_close(client, world):
     assert (await client.post_form(f"/m/{meeting_id}/start")).headers["location"] == f"/m/{meeting_id}/control"
     meeting = await Meeting.select().first()
     assert meeting["status"] == "in_session" and meeting["started_at"] is not None
-    assert (await client.post_form(f"/m/{meeting_id}/close")).status_code == 303
+    assert (await client.post_form(f"/m/{meeting_id}/close", {"confirm": "yes"})).status_code == 303
     assert (await Meeting.select(Meeting.status).first())["status"] == "closed"
     # A closed meeting can no longer change.
     assert (await client.post_form(f"/m/{meeting_id}/items", {"title": "迟到的议题"})).status_code == 409

@@ -308,7 +308,7 @@ async def test_only_the_facilitator_moves_through_the_agenda(client, world):
         assert (await client.get(f"/m/{meeting_id}/control")).status_code == 403, who
         assert (await client.post_form(f"/m/{meeting_id}/current", {"next": "1"})).status_code == 403, who
         assert (await client.post_form(f"/m/{meeting_id}/items/{items[0]}/status", {"status": "decided"})).status_code == 403, who
-        assert (await client.post_form(f"/m/{meeting_id}/close")).status_code == 403, who
+        assert (await client.post_form(f"/m/{meeting_id}/close", {"confirm": "yes"})).status_code == 403, who
     await client.signin(world.phones["other_facilitator"])
     for path in (f"/m/{meeting_id}/control", f"/m/{meeting_id}/attendance", f"/m/{meeting_id}/manage",
                  f"/m/{meeting_id}/notes", f"/m/{meeting_id}/projector"):

@@ -123,7 +123,7 @@ async def test_the_adjusted_result_counts_only_flats_with_evidence(client, world
     # A flag set without evidence (as the old bulk action did) does not count.
     await VoteFlat.update({VoteFlat.served: True}).where((VoteFlat.vote == vote_id) & (VoteFlat.unit == "3-2-202"))
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303
     record = json.loads((await client.get(f"/v/{vote_id}/record.json")).text)
     assert len(record["served"]) == 1
     result = (await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first())["result"]
@@ -138,6 +138,6 @@ async def test_a_delivery_before_the_vote_opened_or_after_it_closed_is_refused(c
     yesterday_morning = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     assert (await deliver(client, vote_id, "3-2-102", delivered_at=yesterday_morning)).status_code == 422
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close")
+    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert (await deliver(client, vote_id, "3-2-102")).status_code == 409
     assert await Delivery.count() == 0

@@ -65,7 +65,7 @@ async def test_the_board_shows_meetings_votes_results_and_minutes_without_names(
     world, minutes_id, notice_id = await board_world()
     data = {"幸福里社区", "长宁街道", "5号楼楼道板凳会", "5号楼架空层", "楼道堆物清理", "周六", "上午集中清理。",
             "3号楼2单元外墙保温", "3-2", "3号楼2单元加装电梯", "3号楼2单元加装电梯业主会议", "3号楼",
-            "业主同意在北侧加装电梯。", "请向居委会提交", "书面", "意见。"}  # fmt: skip
+            "业主同意在北侧加装电梯。", "请向居委会提交", "书面", "意见。", "阳光花园"}  # fmt: skip
     for language in ("zh", "en"):
         client.cookies.set(i18n.LANGUAGE_COOKIE, language)
         response = await client.get(f"/c/{world.slug}")

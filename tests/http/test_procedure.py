@@ -193,12 +193,12 @@ async def test_a_vote_with_a_closing_time_must_leave_the_minimum_period(client, 
 async def test_a_facilitator_cannot_close_a_vote_before_the_minimum_period(client, vote_world):
     vote_id = await open_vote(client, vote_world)
     await client.signin("13800000009")
-    refused = await client.post_form(f"/v/{vote_id}/close")
+    refused = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert refused.status_code == 409 and "在此之前不能结束" in refused.text and "<h1>" in refused.text
     assert (await Vote.select(Vote.status).where(Vote.id == vote_id).first())["status"] == "open"
     await Vote.update({Vote.opened_at: datetime.now(UTC) - timedelta(days=7, minutes=1)}).where(Vote.id == vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303
     # A poll has no minimum unless the community sets one.
     poll = await open_vote(client, vote_world, kind="poll", options="甲\n乙", matter="")
     await client.signin("13800000009")
-    assert (await client.post_form(f"/v/{poll}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{poll}/close", {"confirm": "yes"})).status_code == 303

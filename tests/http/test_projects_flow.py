@@ -149,7 +149,7 @@ async def test_consents_notice_objections_then_approval(client, make_account, as
     agree["3-2-102"] = "oppose"
     await cast_paper_ballots(vote_id, agree)
     await let_voting_period_run(vote_id)
-    response = await client.post_form(f"/v/{vote_id}/close")
+    response = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert response.status_code in (200, 303), response.text
 
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
@@ -257,7 +257,7 @@ async def test_online_objections_only_during_the_notice_and_withdrawing_your_own
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await client.signin(world.phones["facilitator"])
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close")
+    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     await client.signin(world.phones["top_owner"])
     response = await client.post_form(f"/p/{project_id}/objections", {"text": "电梯挡光", "affects": "light"},
                                       headers={"HX-Request": "true"})  # fmt: skip
@@ -282,7 +282,7 @@ async def test_a_failed_vote_can_be_followed_by_a_new_one_with_new_terms(client,
     vote_id = await open_vote(client, world, project_id)
     await cast_paper_ballots(vote_id, {"3-2-601": "agree"})  # far too few take part
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close")
+    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     assert "No valid decision" in (await client.get(f"/p/{project_id}")).text
     assert (await client.post_form(f"/p/{project_id}/terms", {"total": "500000", "scheme": "area"})).status_code == 409
@@ -333,7 +333,7 @@ async def test_the_public_notice_is_chained_and_audited_like_every_publication(c
     vote_id = await open_vote(client, world, project_id)
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code in (200, 303)
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
     # Published by the close itself, before anyone looks; pages that call sync_notice again add nothing.
     assert await Publication.count().where(Publication.kind == "project_notice") == 1
     for _ in range(2):

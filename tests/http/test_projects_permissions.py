@@ -31,7 +31,7 @@ async def passed_project(client, world: World) -> tuple[int, int, int]:
     await client.post_form(f"/v/{vote_id}/publish")
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close")
+    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     await client.post_form(f"/p/{project_id}/objections/record", {"channel": "paper", "text": "噪音", "affects": "noise"})
     occupied = await OccupiedFlat.select(OccupiedFlat.id).where(OccupiedFlat.project == project_id).first()
     return project_id, vote_id, int(occupied["id"])

@@ -225,7 +225,7 @@ async def test_not_yet_open_and_closed_votes_refuse_ballots(client, world):
     await client.post_form("/signout")
     await client.signin("13800000009")
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303
     await client.post_form("/signout")
     await client.signin("13900000101")
     refused = await cast_online_raw(client, vote_id, "3-2-101")

@@ -39,7 +39,7 @@ async def as_user(client, phone: str):
 async def close(client, vote_id: int) -> dict:
     await as_user(client, "13800000009")
     await let_voting_period_run(vote_id)
-    closed = await client.post_form(f"/v/{vote_id}/close")
+    closed = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert closed.status_code in (200, 303), closed.text
     row = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()
     return row["result"]

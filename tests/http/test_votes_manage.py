@@ -179,8 +179,8 @@ async def test_manage_page_shows_participation_breakdown_and_who_has_not_voted(c
     await client.signin("13800000009")
     page = await client.get(f"/v/{vote_id}/manage")
     assert page.status_code == 200
-    # 1 of 5 entities, 170.00 of 530.00 m²: still needs 3 households and 183.34 m² (2/3 of 530 = 353.33…).
-    assert "还差 3 户、183.34 平方米才达到三分之二" in page.text
+    # 1 of 5 entities, 170.00 of 530.00 m²: still needs 3 owners and 183.34 m² (2/3 of 530 = 353.33…).
+    assert "还差 3 名业主、183.34 平方米才达到三分之二" in page.text
     assert "尚未投票" in page.text and "王二" in page.text and "赵" in page.text
     not_voted = page.text.split('id="non-voters"', 1)[1].split("</section>", 1)[0]
     assert "王一" not in not_voted  # voted
@@ -188,7 +188,7 @@ async def test_manage_page_shows_participation_breakdown_and_who_has_not_voted(c
     assert_translated(page.text, "zh", data=DATA | {"王二", "李乙、李甲", "赵", "王一"})
     client.cookies.set("yishi_lang", "en")
     page = await client.get(f"/v/{vote_id}/manage")
-    assert "Needs 3 more households and 183.34 m² to reach two thirds." in page.text
+    assert "Needs 3 more owners and 183.34 m² to reach two thirds." in page.text
     assert_translated(page.text, "en", data=DATA | {"王二", "李乙、李甲", "赵", "王一"})
 
 
@@ -358,7 +358,7 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
     control = (await client.get(f"/m/{meeting_id}/control")).text
     assert f'href="/v/{vote_id}/manage"' in control and "管理表决" in control
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code in (200, 303)
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
     await client.post_form("/signout")
 
     await client.signin("13900000101")

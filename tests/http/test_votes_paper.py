@@ -174,7 +174,7 @@ async def test_close_waits_for_pending_entries(client, world):
     await client.signin("13800000009")
     await enter(client, vote_id, await serial_of(vote_id, "3-2-202"), "agree")
     await let_voting_period_run(vote_id)
-    refused = await client.post_form(f"/v/{vote_id}/close")
+    refused = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert refused.status_code == 409 and "等待监票人确认" in refused.text
     # Not a bare error page: the manage page, with the reason above its actions and the way to the desk.
     assert 'id="problem"' in refused.text and f'href="/v/{vote_id}/paper"' in refused.text and "结束并计票" in refused.text
@@ -183,7 +183,7 @@ async def test_close_waits_for_pending_entries(client, world):
     serial = await serial_of(vote_id, "3-2-202")
     assert serial in problem and "3-2-202" in problem and "主持人" in problem and "到纸质选票台确认或驳回" in problem
     client.cookies.set("yishi_lang", "en")
-    refused = await client.post_form(f"/v/{vote_id}/close")
+    refused = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert "wait for a scrutineer" in refused.text and f'href="/v/{vote_id}/paper"' in refused.text
     assert f"Ballot {serial} (3-2-202), entered by 主持人" in refused.text
 

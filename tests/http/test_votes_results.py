@@ -21,7 +21,7 @@ async def world(make_account):
 async def close(client, vote_id: int):
     await client.signin("13800000009")
     await let_voting_period_run(vote_id)
-    response = await client.post_form(f"/v/{vote_id}/close")
+    response = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert response.status_code == 303, response.text
     await client.post_form("/signout")
     return response
@@ -148,7 +148,7 @@ async def test_after_the_close_nothing_changes(client, world):
     await vote_as(client, "13900000101", vote_id, "3-2-101", "agree")
     await close(client, vote_id)
     await client.signin("13800000009")
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 409
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 409
     assert (await client.post_form(f"/v/{vote_id}/edit", {"title": "x"})).status_code == 409
     await client.post_form("/signout")
     await client.signin("13900000101")

@@ -51,7 +51,7 @@ async def test_an_item_whose_vote_closed_is_decided_in_the_minutes(client, make_
     await client.post_form("/signout")
     await let_voting_period_run(vote_id)
     await client.signin("13800000009")
-    assert (await client.post_form(f"/v/{vote_id}/close")).status_code == 303
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code == 303
     assert (await AgendaItem.select(AgendaItem.status).where(AgendaItem.id == item).first())["status"] == "decided"
     # An item closed before the change (still "discussing" in the table) is decided in the minutes all the same.
     await AgendaItem.update({AgendaItem.status: "discussing"}).where(AgendaItem.id == item)
@@ -72,14 +72,13 @@ async def test_closing_a_meeting_from_its_manage_page_asks_to_confirm_first(clie
     meeting_id, _items = await make_meeting(world, status="in_session")
     await client.signin(world.phones["facilitator"])
     page = await client.get(f"/m/{meeting_id}/manage")
-    # The first click only opens the confirmation, with what closing does; the form is inside it.
-    confirm = page.text.split('id="confirm-close"', 1)[1].split("</details>", 1)[0]
-    assert "<summary" in confirm and f'action="/m/{meeting_id}/close"' in confirm
-    assert page.text.count(f'action="/m/{meeting_id}/close"') == 1
-    assert "关闭后所有人的会议都将结束" in confirm and "确认关闭会议" in confirm
-    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
-    english = await client.get(f"/m/{meeting_id}/manage")
-    assert "Closing ends the session for everyone" in english.text and "Yes, close the meeting" in english.text
+    # The manage page only leads to the close step, which says what closing does (tests/http/test_closing_confirmed.py);
+    # nothing on it closes the meeting in one click.
+    assert f'href="/m/{meeting_id}/close"' in page.text and "结束会议…" in page.text
+    assert f'action="/m/{meeting_id}/close"' not in page.text
+    refused = await client.post_form(f"/m/{meeting_id}/close")  # without the confirmation: nothing closes
+    assert refused.status_code == 422
+    assert (await client.get(f"/m/{meeting_id}/manage")).text.count(f'href="/m/{meeting_id}/close"') == 1
 
 
 async def test_my_flats_points_to_the_noticed_meeting_and_open_vote_of_her_own_unit(client, world):
