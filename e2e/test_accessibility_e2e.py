@@ -90,7 +90,12 @@ def test_no_serious_accessibility_violation(browser: Browser, audited, language:
     server, ids = audited
     found: list[str] = []
     audited_pages = 0
-    for login, paths in _pages(ids).items():
+    pages = _pages(ids)
+    if (language, size) in (("en", PHONE), ("zh-CN", PROJECTOR)):
+        # Staff pages are audited in full in Chinese on a phone and in English on the projector (and in large
+        # text); these two variants cover what the public and residents read, to keep the suite short.
+        pages = {login: paths for login, paths in pages.items() if login in (None, "13900000001")}
+    for login, paths in pages.items():
         # bypass_csp: the pages forbid inline scripts, and axe is injected as one.
         context = browser.new_context(viewport=size, locale=language, bypass_csp=True)
         if language == "en":

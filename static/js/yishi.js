@@ -89,12 +89,27 @@
     });
   }
 
+  function staleNote() {
+    var announcer = document.getElementById("announcer");
+    if (document.getElementById("feed-stale") || !announcer) { return; }
+    var note = document.createElement("p");
+    note.id = "feed-stale";
+    note.className = "alert alert-warn";
+    note.setAttribute("role", "alert");
+    note.textContent = announcer.getAttribute("data-feed-stale") + " ";
+    var link = document.createElement("a");
+    link.href = window.location.pathname + window.location.search;
+    link.textContent = announcer.getAttribute("data-reload");
+    note.appendChild(link);
+    var main = document.getElementById("main") || document.body;
+    main.insertBefore(note, main.firstChild);
+  }
+
   function wake() {
     if (document.visibilityState !== "visible" || !closedFeed()) { return; }
     if (typing()) {
       // Never throw away what someone is typing: say that the page is behind instead.
-      var note = document.getElementById("feed-stale");
-      if (note) { note.hidden = false; }
+      staleNote();
       return;
     }
     window.location.reload();
