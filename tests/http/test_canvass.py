@@ -203,3 +203,19 @@ async def test_a_closed_vote_has_no_tracker(client, world):
     assert (await client.get(f"/v/{vote_id}/canvass")).status_code == 409
     assert (await client.post_form(f"/v/{vote_id}/reminders", {"template": "friendly"})).status_code == 409
     assert (await client.get(f"/v/{vote_id}/share")).status_code == 200
+
+
+async def test_the_demo_shows_canvass_statuses_and_yesterdays_reminder(client):
+    from app.demo import DEMO_PASSWORD, load_demo
+    from votes.tables import Vote
+
+    await load_demo()
+    vote_id = int((await Vote.select(Vote.id).where(Vote.status == "open").order_by(Vote.id).first())["id"])
+    await client.signin("13800000001", DEMO_PASSWORD)
+    page = (await client.get(f"/v/{vote_id}/canvass")).text
+    flats = page.split('id="flats"')[1]
+    assert "已联系" in flats and "答应投票" in flats and "空置或在外" in flats and "已纸质投票" in flats
+    assert "站内通知" in page.split('id="reminders"')[1]  # yesterday's reminder in the log
+    assert await Notice.count() >= 1
+    # Today nobody was reminded yet: staff can send one now.
+    assert (await client.post_form(f"/v/{vote_id}/reminders", {"template": "friendly"})).status_code == 303
