@@ -66,6 +66,15 @@ def test_canvass_a_reminder_and_the_share_page(browser: Browser, base_url: str, 
     page.goto(f"{base_url}/v/{vote_id}/canvass/sheet")
     expect(page.locator(".csheet-table")).to_be_visible()
     shot(page, "canvass-sheet-phone-zh")
+    # On paper: A4, the stairwell unit's twelve flats on one sheet, without the page's controls.
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", page.pdf(format="A4"))) == 1
+    assert not page.locator(".csheet-controls").is_visible() and not page.locator(".site-header").is_visible()
+    expect(page.locator(".csheet-box").first).to_be_visible()
+    shot(page, "canvass-sheet-print-zh")
+    page.emulate_media(media="screen")
+    page.set_viewport_size(PHONE)
 
     wide = browser.new_context(viewport=PROJECTOR, locale="zh-CN")
     big = wide.new_page()
