@@ -181,6 +181,9 @@ async def test_the_owner_sees_the_notice_and_opening_marks_it_read(client, world
     await client.post_form("/signout")
     await client.signin("13900000101")  # somebody else's notice is not found
     assert (await client.get(f"/votes/notices/{notice['id']}")).status_code == 404
+    await client.post_form("/signout")
+    anonymous = await client.get(f"/votes/notices/{notice['id']}")
+    assert anonymous.status_code in (302, 303, 401) and "3号楼2单元加装电梯" not in anonymous.text
 
 
 async def test_the_share_page_opens_without_signing_in_and_shows_nothing_personal(client, world):
@@ -219,3 +222,17 @@ async def test_the_demo_shows_canvass_statuses_and_yesterdays_reminder(client):
     assert await Notice.count() >= 1
     # Today nobody was reminded yet: staff can send one now.
     assert (await client.post_form(f"/v/{vote_id}/reminders", {"template": "friendly"})).status_code == 303
+
+
+async def test_the_database_holds_one_reminder_a_day_per_flat(client, world):
+    from community.db import is_unique_violation
+
+    vote_id = await paper_vote(client, world)
+    flat = await flat_id(vote_id, "3-2-202")
+    day = services.now().date()
+    await Reminder.insert(Reminder(vote=vote_id, flat=flat, day=day, method="slip", template="friendly"))
+    with pytest.raises(Exception) as raised:
+        await Reminder.insert(Reminder(vote=vote_id, flat=flat, day=day, method="slip", template="closing"))
+    assert is_unique_violation(raised.value)
+    await Reminder.insert(Reminder(vote=vote_id, flat=flat, day=day + timedelta(days=1), method="slip", template="closing"))
+    assert await Reminder.count() == 2
