@@ -45,6 +45,9 @@ def vote_context(vote: VoteInfo) -> dict[str, Any]:
 async def my_votes(request: Request[Any, Any, Any]) -> Template:
     user = require_user(request)
     found: dict[str, Any] = dict(await services.my_votes(user))
+    from votes.reminders import my_notices
+
+    found["notices"] = await my_notices(user)  # reminders to vote, unread first
     return page(request, "votes/mine.html", **found, **labels())
 
 

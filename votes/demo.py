@@ -73,6 +73,7 @@ async def load_votes_demo(community_id: int) -> None:
             await Vote.delete().where(Vote.id == vote_id)
         return
     await _demo_ballots(vote_id, facilitator["id"] if facilitator else None, recorder["id"] if recorder else None)
+    await load_canvass_demo(vote_id)
 
 
 async def _demo_ballots(vote_id: int, counter: int | None, scrutineer: int | None) -> None:
@@ -112,3 +113,41 @@ async def _demo_ballots(vote_id: int, counter: int | None, scrutineer: int | Non
                 Ballot(vote=vote_id, entity=entity, unit=unit, voter=voter, choice=choice, channel="paper",
                        paper=paper[0]["id"], cast_by=counter, cast_at=moment, updated_at=moment)
             )
+
+
+DEMO_CANVASS = (
+    ("contacted", "白天上班，晚上七点后在家", 1),
+    ("promised", "说周末网上投票", 2),
+    ("unreachable", "敲门两次无人应答", 1),
+    ("vacant", "房屋出租，业主在外地", None),
+)
+
+
+async def load_canvass_demo(vote_id: int) -> None:
+    """A few doors already knocked on (扫楼) and yesterday's reminder to one flat, so a first run shows them."""
+    from votes.canvass_store import today as local_today
+    from votes.canvass_store import voted_by_entity
+    from votes.tables import CanvassStatus, Notice, Reminder
+
+    worker = await Account.select(Account.id).where(Account.phone == "13800000003").first()
+    facilitator = await Account.select(Account.id).where(Account.phone == "13800000001").first()
+    staff = (worker or facilitator or {}).get("id")
+    voted = set(await voted_by_entity(vote_id))
+    flats = [f for f in await VoteFlat.select(VoteFlat.id, VoteFlat.entity, VoteFlat.owner_persons).where(
+        VoteFlat.vote == vote_id).order_by(VoteFlat.position).output(load_json=True) if f["entity"] not in voted]  # fmt: skip
+    accounts = {int(r["id"]): int(r["account"]) for r in await Person.select(Person.id, Person.account).where(
+        Person.account.is_not_null())}  # fmt: skip
+    moment = services.now()
+    today = local_today()
+    async with write_transaction():
+        for flat, (status, note, days) in zip(reversed(flats), DEMO_CANVASS, strict=False):
+            await CanvassStatus.insert(CanvassStatus(vote=vote_id, flat=flat["id"], status=status, note=note,
+                                                     next_visit=today + timedelta(days=days) if days else None,
+                                                     updated_by=staff, updated_at=moment))  # fmt: skip
+        reached = next((f for f in flats if any(int(p) in accounts for p in (f["owner_persons"] or {}).values())), None)
+        if reached is not None:
+            yesterday = moment - timedelta(days=1)
+            await Reminder.insert(Reminder(vote=vote_id, flat=reached["id"], day=today - timedelta(days=1), method="in_app",
+                                           template="friendly", sent_by=(facilitator or {}).get("id"), sent_at=yesterday))  # fmt: skip
+            for person in sorted({int(p) for p in (reached["owner_persons"] or {}).values() if int(p) in accounts}):
+                await Notice.insert(Notice(account=accounts[person], vote=vote_id, template="friendly", created_at=yesterday))

@@ -245,3 +245,42 @@ class DeliveryPhoto(Table, tablename="vote_delivery_photo"):
     delivery = ForeignKey(references=Delivery, on_delete=OnDelete.cascade, null=False, unique=True)
     content_type = Varchar(length=32)
     data = Bytea()
+
+
+class CanvassStatus(Table, tablename="vote_canvass"):
+    """What staff knocking on doors (扫楼) last noted for one flat of an open vote: a status, a note and the next
+    visit. Whether the flat has voted is never stored here; it is read from the ballots (votes.canvass)."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=VoteFlat, on_delete=OnDelete.cascade, null=False, unique=True)
+    status = Varchar(length=16)  # not_contacted / contacted / promised / refused / unreachable / vacant
+    note = Varchar(length=300, default="")
+    next_visit = Date(null=True, default=None)
+    updated_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Reminder(Table, tablename="vote_reminder"):
+    """One reminder to one flat that had not voted: an in-app notice to its owners' accounts, or a printed slip.
+    UNIQUE (vote, flat, day) in the database: at most one a day per flat."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=VoteFlat, on_delete=OnDelete.cascade, null=False)
+    day = Date()  # the community's local day
+    method = Varchar(length=16)  # in_app / slip
+    template = Varchar(length=32)
+    sent_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    sent_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notice(Table, tablename="vote_notice"):
+    """An in-app notice to one account (today: a reminder to vote), shown on "my votes" until it is opened."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    template = Varchar(length=32)
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)

@@ -19,6 +19,7 @@ def register() -> list[Any]:
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
     from votes import live, services
+    from votes.canvass_controllers import ROUTES as CANVASS_ROUTES
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
     from votes.delivery_controllers import ROUTES as DELIVERY_ROUTES
@@ -44,4 +45,4 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
-    return [*ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]

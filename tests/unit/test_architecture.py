@@ -45,7 +45,7 @@ CORE = {
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
-    "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names",
+    "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
@@ -62,6 +62,7 @@ SERVICES = {
     "deliberation.concerns.topics", "deliberation.concerns.reports", "deliberation.concerns.street",
     "deliberation.concerns.clock",
     "deliberation.procedure.store", "deliberation.venues", "votes.period_checks", "votes.deliveries",
+    "votes.canvass_store", "votes.reminders",
     "votes.privacy", "community.roster.names", "deliberation.names_check",
 }
 MAX_LINES = 400
