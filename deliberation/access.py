@@ -8,8 +8,7 @@ from typing import Any
 from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
-from community.roster.scope import attachments
-from community.tables import Flat
+from community.tables import Flat, Ownership, Residency, Verification
 from deliberation.rules import Access, AccessFacts, FlatPlace, access, in_scope
 from deliberation.tables import AgendaItem, Meeting
 
@@ -27,6 +26,9 @@ class MeetingContext:
     meeting: dict[str, Any]
     can: Access
     user: CurrentUser | None
+    # The user's verified flats in the meeting's scope, as found when access was decided (None: not looked up);
+    # the check-in box reuses them instead of reading the register a second time in the same request.
+    verified_flats: tuple[int, ...] | None = None
 
     @property
     def id(self) -> int:
@@ -98,12 +100,40 @@ class Links:
         return attached, [f for f in attached if f in self.verified]
 
 
+def _place_columns(table: Any) -> tuple[Any, ...]:
+    unit = table.flat.stairwell_unit
+    return (table.flat, table.person, table.flat.area, unit.id, unit.building.id, unit.building.compound.id)
+
+
 async def links_of(account_id: int, community_id: int) -> Links:
-    found = await attachments(account_id, community_id)
-    if not found:
+    """The account's flats in the community with where they are, in three queries (owned, lived in, verified):
+    the register is read on every meeting page, so the joins are done by the database."""
+    linked: dict[int, FlatPlace] = {}
+    pairs: set[tuple[int, int]] = set()
+    for table in (Ownership, Residency):
+        for r in await table.select(*_place_columns(table)).where(
+            (table.person.account == account_id) & (table.person.community == community_id) & table.flat.active.eq(True)
+        ):
+            flat_id = int(r["flat"])
+            pairs.add((flat_id, int(r["person"])))
+            linked[flat_id] = FlatPlace(
+                flat_id=flat_id,
+                unit_id=int(r["flat.stairwell_unit.id"]),
+                building_id=int(r["flat.stairwell_unit.building.id"]),
+                compound_id=int(r["flat.stairwell_unit.building.compound.id"]),
+                area=int(r["flat.area"]),
+            )
+    if not linked:
         return Links((), frozenset())
-    places = await place_of_flats(sorted({a.flat_id for a in found}))
-    return Links(tuple(places), frozenset(a.flat_id for a in found if a.verified))
+    verified = {
+        int(r["flat"])
+        for r in await Verification.select(Verification.flat, Verification.person).where(
+            (Verification.person.account == account_id) & (Verification.person.community == community_id)
+            & Verification.revoked_at.is_null()
+        )
+        if (int(r["flat"]), int(r["person"])) in pairs
+    }
+    return Links(tuple(linked[f] for f in sorted(linked)), frozenset(verified))
 
 
 async def attached_flats(account_id: int, meeting: dict[str, Any]) -> tuple[list[int], list[int]]:
@@ -112,8 +142,13 @@ async def attached_flats(account_id: int, meeting: dict[str, Any]) -> tuple[list
 
 
 async def access_for(user: CurrentUser | None, meeting: dict[str, Any]) -> Access:
+    return (await _access_and_flats(user, meeting))[0]
+
+
+async def _access_and_flats(user: CurrentUser | None, meeting: dict[str, Any]) -> tuple[Access, tuple[int, ...]]:
+    """What the user may do, and their verified flats in the meeting's scope (one read of the register)."""
     if user is None:
-        return NO_ACCESS
+        return NO_ACCESS, ()
     attached, verified = await attached_flats(user.id, meeting)
     facts = AccessFacts(
         account_id=user.id,
@@ -125,7 +160,7 @@ async def access_for(user: CurrentUser | None, meeting: dict[str, Any]) -> Acces
         attached=bool(attached),
         verified=bool(verified),
     )
-    return access(facts)
+    return access(facts), tuple(verified)
 
 
 async def meeting_for(user: CurrentUser | None, meeting_id: int, need: str = "view") -> MeetingContext:
@@ -135,12 +170,12 @@ async def meeting_for(user: CurrentUser | None, meeting_id: int, need: str = "vi
     not do this gets 403.
     """
     meeting = await get_meeting(meeting_id)
-    can = await access_for(user, meeting)
+    can, verified = await _access_and_flats(user, meeting)
     if not can.view:
         raise NotFound(NOT_FOUND)
     if not getattr(can, need):
         raise Forbidden(NOT_ALLOWED)
-    return MeetingContext(meeting, can, user)
+    return MeetingContext(meeting, can, user, verified)
 
 
 async def item_of(ctx: MeetingContext, item_id: int) -> dict[str, Any]:

@@ -105,7 +105,10 @@ async def my_household_present(ctx: MeetingContext) -> tuple[list[int], list[int
     """(the user's verified flats in scope, those already marked present)."""
     if ctx.user is None:
         return [], []
-    _attached, verified = await attached_flats(ctx.user.id, ctx.meeting)
+    if ctx.verified_flats is not None:
+        verified = list(ctx.verified_flats)
+    else:
+        _attached, verified = await attached_flats(ctx.user.id, ctx.meeting)
     if not verified:
         return [], []
     rows = await Attendance.select(Attendance.flat).where(
@@ -265,6 +268,16 @@ async def my_request(meeting_id: int, account_id: int) -> dict[str, Any] | None:
         & (SpeakerRequest.account == account_id)
         & SpeakerRequest.status.is_in(["waiting", "speaking"])
     ).first()
+
+
+def hand_state_in(queue: Queue, account_id: int) -> dict[str, Any]:
+    """hand_state from the queue already read (its waiting list is in the same order the count uses)."""
+    if queue.speaking is not None and int(queue.speaking["account"]) == account_id:
+        return {"speaker": queue.speaking, "place": None}
+    for place, row in enumerate(queue.waiting, start=1):
+        if int(row["account"]) == account_id:
+            return {"speaker": row, "place": place}
+    return {"speaker": None, "place": None}
 
 
 async def hand_state(meeting_id: int, account_id: int) -> dict[str, Any]:

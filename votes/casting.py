@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from votes.events import BallotCast
 from votes.households import admit, others_voted
 from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
 from votes.settings import residents_answer
-from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
+from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteFlat, VoteVoter
 
 NOT_OPEN = lazy("This vote is not open yet.")
 NOT_OPEN_UNTIL = lazy("This vote is not open yet. It opens on {when}.")
@@ -98,14 +98,28 @@ def _elector(row: dict[str, Any]) -> ElectorFlat:
 
 
 _FLAT_COLUMNS = (
-    VoteFlat.id, VoteFlat.unit, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.entity.key, VoteFlat.owner_persons,
-    VoteFlat.designated_person, VoteFlat.developer_unsold, VoteFlat.resident_persons,
+    VoteFlat.id, VoteFlat.unit, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.entity.key, VoteFlat.entity.number,
+    VoteFlat.owner_persons, VoteFlat.designated_person, VoteFlat.developer_unsold, VoteFlat.resident_persons,
 )
+
+
+@dataclass(frozen=True)
+class Known:
+    """What eligibility_of found: the account's rights, {entity key: entity id}, {entity id: its number}."""
+
+    eligibility: Eligibility
+    entity_ids: dict[str, int]
+    numbers: dict[int, int]
 
 
 async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility, dict[str, int]]:
     """What the account may vote for in this vote (from the snapshot and today's verifications), and
     {entity key: entity id}."""
+    known = await _eligibility(user, vote)
+    return known.eligibility, known.entity_ids
+
+
+async def _eligibility(user: CurrentUser, vote: VoteInfo) -> Known:
     links = await _account_links(user.id, vote.community_id, vote.opened_at)
     flat_ids = sorted({r["flat"] for r in await VoteVoter.select(VoteVoter.flat).where(
         (VoteVoter.vote == vote.id) & VoteVoter.person.is_in(sorted(links.person_ids) or [-1])
@@ -136,11 +150,13 @@ async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility
         residents=residents_answer(vote.kind, vote.settings),
     )
     entity_ids = {r["entity.key"]: r["entity"] for r in rows}
-    return result, entity_ids
+    return Known(result, entity_ids, {r["entity"]: r["entity.number"] for r in rows})
 
 
-async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
-    result, entity_ids = await eligibility_of(user, vote)
+async def voter_view(user: CurrentUser, vote: VoteInfo, known: Known | None = None) -> VoterView:
+    """The account's rights and ballots; `known`: eligibility already worked out in this request (a cast)."""
+    known = known or await _eligibility(user, vote)
+    result, entity_ids = known.eligibility, known.entity_ids
     if not result.rights:
         return VoterView(result, ())
     ids = [entity_ids[r.entity_key] for r in result.rights]
@@ -150,9 +166,7 @@ async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
         Ballot.proxy,
     ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids)):
         ballots.setdefault(b["entity"], {})[b["voter"]] = b
-    numbers = {
-        e["id"]: e["number"] for e in await VoteEntity.select(VoteEntity.id, VoteEntity.number).where(VoteEntity.id.is_in(ids))
-    }
+    numbers = known.numbers
     standings = []
     for right in result.rights:
         entity_id = entity_ids[right.entity_key]
@@ -210,6 +224,9 @@ class CastResult:
     units: tuple[str, ...]
     proxy: bool
     cast_at: datetime
+    # The vote and the eligibility this cast was decided on: the receipt page shows them without a second look.
+    vote: VoteInfo | None = field(default=None, compare=False, repr=False)
+    known: Known | None = field(default=None, compare=False, repr=False)
 
 
 async def cast(
@@ -228,7 +245,8 @@ async def cast(
     vote = await get_vote(vote_id)
     refuse_outside_window(vote)
     check_choice(vote, choice)
-    result, entity_ids = await eligibility_of(user, vote)
+    known = await _eligibility(user, vote)
+    result, entity_ids = known.eligibility, known.entity_ids
     right = next((r for r in result.rights if r.entity_key == entity_key), None)
     if right is None:
         if result.rights:
@@ -303,7 +321,7 @@ async def cast(
             return await _replayed(winner["id"], code, right, choice)
         raise AlreadyVoted(unit) from exc
     await events.publish(BallotCast(vote.id))
-    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment)
+    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment, vote, known)
 
 
 async def _replayed(ballot_id: int, code: str, right: Right, choice: str) -> CastResult:

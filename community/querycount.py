@@ -1,0 +1,55 @@
+"""Counting the SQL statements a piece of work runs, on SQLite and PostgreSQL alike (tests and bench/).
+
+`counting()` wraps the engine's `run_querystring` and `run_ddl` (every ORM query and every raw statement goes
+through one of them, inside a transaction or not) and the transactions' BEGIN; the counter it yields holds
+the statements run while the block was open, in order. It counts what the whole process runs meanwhile, so
+use it around one request at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from community.db import engine
+
+
+@dataclass
+class QueryCount:
+    statements: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  {i + 1:2}. {s[:160]}" for i, s in enumerate(self.statements))
+        return f"{self.count} statements in {self.transactions} transactions:\n{lines}"
+
+
+@contextmanager
+def counting() -> Iterator[QueryCount]:
+    db: Any = engine()
+    found = QueryCount()
+    run_querystring, run_ddl, transaction = db.run_querystring, db.run_ddl, db.transaction
+
+    async def counted_querystring(querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        found.statements.append(str(querystring))
+        return await run_querystring(querystring, *args, **kwargs)
+
+    async def counted_ddl(ddl: str, *args: Any, **kwargs: Any) -> Any:
+        found.statements.append(ddl)
+        return await run_ddl(ddl, *args, **kwargs)
+
+    def counted_transaction(*args: Any, **kwargs: Any) -> Any:
+        found.transactions += 1
+        return transaction(*args, **kwargs)
+
+    db.run_querystring, db.run_ddl, db.transaction = counted_querystring, counted_ddl, counted_transaction
+    try:
+        yield found
+    finally:
+        del db.run_querystring, db.run_ddl, db.transaction
