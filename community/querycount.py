@@ -32,24 +32,25 @@ class QueryCount:
 
 @contextmanager
 def counting() -> Iterator[QueryCount]:
-    db: Any = engine()
+    # On the engine's class: PostgresEngine has __slots__, so its instances take no attributes of their own.
+    kind: Any = type(engine())
     found = QueryCount()
-    run_querystring, run_ddl, transaction = db.run_querystring, db.run_ddl, db.transaction
+    run_querystring, run_ddl, transaction = kind.run_querystring, kind.run_ddl, kind.transaction
 
-    async def counted_querystring(querystring: Any, *args: Any, **kwargs: Any) -> Any:
+    async def counted_querystring(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
         found.statements.append(str(querystring))
-        return await run_querystring(querystring, *args, **kwargs)
+        return await run_querystring(self, querystring, *args, **kwargs)
 
-    async def counted_ddl(ddl: str, *args: Any, **kwargs: Any) -> Any:
+    async def counted_ddl(self: Any, ddl: str, *args: Any, **kwargs: Any) -> Any:
         found.statements.append(ddl)
-        return await run_ddl(ddl, *args, **kwargs)
+        return await run_ddl(self, ddl, *args, **kwargs)
 
-    def counted_transaction(*args: Any, **kwargs: Any) -> Any:
+    def counted_transaction(self: Any, *args: Any, **kwargs: Any) -> Any:
         found.transactions += 1
-        return transaction(*args, **kwargs)
+        return transaction(self, *args, **kwargs)
 
-    db.run_querystring, db.run_ddl, db.transaction = counted_querystring, counted_ddl, counted_transaction
+    kind.run_querystring, kind.run_ddl, kind.transaction = counted_querystring, counted_ddl, counted_transaction
     try:
         yield found
     finally:
-        del db.run_querystring, db.run_ddl, db.transaction
+        kind.run_querystring, kind.run_ddl, kind.transaction = run_querystring, run_ddl, transaction
