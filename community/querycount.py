@@ -18,12 +18,16 @@ from community.db import engine
 
 @dataclass
 class QueryCount:
-    statements: list[str] = field(default_factory=list)
+    queries: list[Any] = field(default_factory=list)  # Piccolo QueryStrings or DDL text, turned into text on demand
     transactions: int = 0
 
     @property
     def count(self) -> int:
-        return len(self.statements)
+        return len(self.queries)
+
+    @property
+    def statements(self) -> list[str]:
+        return [str(q) for q in self.queries]
 
     def __str__(self) -> str:
         lines = "\n".join(f"  {i + 1:2}. {s[:160]}" for i, s in enumerate(self.statements))
@@ -38,11 +42,11 @@ def counting() -> Iterator[QueryCount]:
     run_querystring, run_ddl, transaction = kind.run_querystring, kind.run_ddl, kind.transaction
 
     async def counted_querystring(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        found.statements.append(str(querystring))
+        found.queries.append(querystring)
         return await run_querystring(self, querystring, *args, **kwargs)
 
     async def counted_ddl(self: Any, ddl: str, *args: Any, **kwargs: Any) -> Any:
-        found.statements.append(ddl)
+        found.queries.append(ddl)
         return await run_ddl(self, ddl, *args, **kwargs)
 
     def counted_transaction(self: Any, *args: Any, **kwargs: Any) -> Any:

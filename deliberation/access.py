@@ -8,7 +8,7 @@ from typing import Any
 from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
-from community.tables import Flat, Ownership, Residency, Verification
+from community.tables import Flat
 from deliberation.rules import Access, AccessFacts, FlatPlace, access, in_scope
 from deliberation.tables import AgendaItem, Meeting
 
@@ -64,28 +64,6 @@ def scope_ids(meeting: dict[str, Any]) -> tuple[int, ...]:
     return tuple(int(i) for i in raw)
 
 
-async def place_of_flats(flat_ids: list[int]) -> list[FlatPlace]:
-    if not flat_ids:
-        return []
-    rows = await Flat.select(
-        Flat.id,
-        Flat.area,
-        Flat.stairwell_unit.id,
-        Flat.stairwell_unit.building.id,
-        Flat.stairwell_unit.building.compound.id,
-    ).where(Flat.id.is_in(flat_ids) & Flat.active.eq(True))
-    return [
-        FlatPlace(
-            flat_id=int(r["id"]),
-            unit_id=int(r["stairwell_unit.id"]),
-            building_id=int(r["stairwell_unit.building.id"]),
-            compound_id=int(r["stairwell_unit.building.compound.id"]),
-            area=int(r["area"]),
-        )
-        for r in rows
-    ]
-
-
 @dataclass(frozen=True)
 class Links:
     """The flats an account is attached to in one community, and which of those links are verified."""
@@ -100,40 +78,36 @@ class Links:
         return attached, [f for f in attached if f in self.verified]
 
 
-def _place_columns(table: Any) -> tuple[Any, ...]:
-    unit = table.flat.stairwell_unit
-    return (table.flat, table.person, table.flat.area, unit.id, unit.building.id, unit.building.compound.id)
+# The account's owned and lived-in flats with where they are, and its verified links, in one statement: the
+# register is read on every meeting page (and building Piccolo's joins cost more CPU than running them).
+_LINKS_SQL = " UNION ALL ".join(
+    f"""SELECT '{kind}' AS kind, l.flat AS flat, l.person AS person, f.area AS area, u.id AS unit, b.id AS building,
+    b.compound AS compound FROM {table} l JOIN person p ON p.id = l.person JOIN flat f ON f.id = l.flat
+    JOIN stairwell_unit u ON u.id = f.stairwell_unit JOIN building b ON b.id = u.building
+    WHERE p.account = {{}} AND p.community = {{}} AND f.active = {{}}{extra}"""  # noqa: S608 - literals only
+    for kind, table, extra in (
+        ("linked", "ownership", ""), ("linked", "residency", ""),
+        ("verified", "verification", " AND l.revoked_at IS NULL"),
+    )
+)
 
 
 async def links_of(account_id: int, community_id: int) -> Links:
-    """The account's flats in the community with where they are, in three queries (owned, lived in, verified):
-    the register is read on every meeting page, so the joins are done by the database."""
-    linked: dict[int, FlatPlace] = {}
-    pairs: set[tuple[int, int]] = set()
-    for table in (Ownership, Residency):
-        for r in await table.select(*_place_columns(table)).where(
-            (table.person.account == account_id) & (table.person.community == community_id) & table.flat.active.eq(True)
-        ):
-            flat_id = int(r["flat"])
-            pairs.add((flat_id, int(r["person"])))
-            linked[flat_id] = FlatPlace(
-                flat_id=flat_id,
-                unit_id=int(r["flat.stairwell_unit.id"]),
-                building_id=int(r["flat.stairwell_unit.building.id"]),
-                compound_id=int(r["flat.stairwell_unit.building.compound.id"]),
-                area=int(r["flat.area"]),
-            )
-    if not linked:
+    """The account's flats in the community with where they are, and which of its links are verified."""
+    rows = await Flat.raw(_LINKS_SQL, *([account_id, community_id, True] * 3))
+    pairs = {(int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "linked"}
+    if not pairs:
         return Links((), frozenset())
-    verified = {
-        int(r["flat"])
-        for r in await Verification.select(Verification.flat, Verification.person).where(
-            (Verification.person.account == account_id) & (Verification.person.community == community_id)
-            & Verification.revoked_at.is_null()
+    places = {
+        int(r["flat"]): FlatPlace(
+            flat_id=int(r["flat"]), unit_id=int(r["unit"]), building_id=int(r["building"]),
+            compound_id=int(r["compound"]), area=int(r["area"]),
         )
-        if (int(r["flat"]), int(r["person"])) in pairs
+        for r in rows
+        if r["kind"] == "linked"
     }
-    return Links(tuple(linked[f] for f in sorted(linked)), frozenset(verified))
+    verified = {int(r["flat"]) for r in rows if r["kind"] == "verified" and (int(r["flat"]), int(r["person"])) in pairs}
+    return Links(tuple(places[f] for f in sorted(places)), frozenset(verified))
 
 
 async def attached_flats(account_id: int, meeting: dict[str, Any]) -> tuple[list[int], list[int]]:

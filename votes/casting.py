@@ -14,7 +14,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.roster.importer import REASON_REGISTER
-from community.tables import Ownership, Person, Residency, Verification
+from community.tables import Person
 from votes.ballot_store import entity_choices, lock_entity
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
@@ -23,7 +23,7 @@ from votes.events import BallotCast
 from votes.households import admit, others_voted
 from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
 from votes.settings import residents_answer
-from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteFlat, VoteVoter
+from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteFlat
 
 NOT_OPEN = lazy("This vote is not open yet.")
 NOT_OPEN_UNTIL = lazy("This vote is not open yet. It opens on {when}.")
@@ -60,29 +60,55 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-async def _account_links(account_id: int, community_id: int, snapshot_at: datetime | None = None) -> AccountLinks:
-    """The account's people and verified links. The electorate snapshot decides who may vote: a link the
-    register dropped after `snapshot_at` (the flat was sold during the vote) still counts for this vote."""
-    people = [
-        int(r["id"])
-        for r in await Person.select(Person.id).where((Person.account == account_id) & (Person.community == community_id))
-    ]
+# Everything eligibility needs to know about the account in one statement: its people in the community, their
+# verified links (a link the register dropped counts while the vote that snapshotted it runs), the flats they own
+# or live in, and the snapshot flats they are voters of. Piccolo would take five queries and more CPU to build them.
+_LINKS_SQL = """
+SELECT 'verified' AS kind, v.flat AS flat, v.person AS person, v.revoked_at AS revoked_at FROM verification v
+  JOIN person p ON p.id = v.person
+  WHERE p.account = {} AND p.community = {} AND (v.revoked_at IS NULL OR v.revoke_reason = {})
+UNION ALL SELECT 'person', NULL, p.id, NULL FROM person p WHERE p.account = {} AND p.community = {}
+UNION ALL SELECT 'owned', o.flat, o.person, NULL FROM ownership o JOIN person p ON p.id = o.person
+  WHERE p.account = {} AND p.community = {}
+UNION ALL SELECT 'lived', r.flat, r.person, NULL FROM residency r JOIN person p ON p.id = r.person
+  WHERE p.account = {} AND p.community = {}
+UNION ALL SELECT 'voter', w.flat, w.person, NULL FROM vote_voter w JOIN person p ON p.id = w.person
+  WHERE p.account = {} AND p.community = {} AND w.vote = {}
+"""
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands a column of a UNION back as text
+        value = datetime.fromisoformat(value)
+    return value  # type: ignore[no-any-return]
+
+
+async def _links_and_voter_flats(
+    account_id: int, community_id: int, snapshot_at: datetime | None, vote_id: int = -1
+) -> tuple[AccountLinks, list[int]]:
+    """The account's people and verified links, and the snapshot flats of `vote_id` they are voters of. The
+    electorate snapshot decides who may vote: a link the register dropped after `snapshot_at` (the flat was
+    sold during the vote) still counts for this vote."""
+    mine = [account_id, community_id]
+    rows = await Person.raw(_LINKS_SQL, *mine, REASON_REGISTER, *mine, *mine, *mine, *mine, vote_id)
+    people = frozenset(int(r["person"]) for r in rows if r["kind"] == "person")
     if not people:
-        return AccountLinks(frozenset(), frozenset())
-    standing_links: Any = Verification.revoked_at.is_null()
-    if snapshot_at is not None:
-        standing_links = standing_links | (
-            (Verification.revoke_reason == REASON_REGISTER) & (Verification.revoked_at > snapshot_at)
-        )
-    verified = frozenset(
-        (int(r["flat"]), int(r["person"]))
-        for r in await Verification.select(Verification.flat, Verification.person).where(
-            Verification.person.is_in(people) & standing_links
-        )
-    )
-    owned = frozenset(int(r["flat"]) for r in await Ownership.select(Ownership.flat).where(Ownership.person.is_in(people)))
-    lived = frozenset(int(r["flat"]) for r in await Residency.select(Residency.flat).where(Residency.person.is_in(people)))
-    return AccountLinks(frozenset(people), verified, owned, lived)
+        return AccountLinks(frozenset(), frozenset()), []
+
+    def standing(r: dict[str, Any]) -> bool:
+        revoked = _moment(r["revoked_at"])
+        return revoked is None or (snapshot_at is not None and revoked > snapshot_at)
+
+    verified = frozenset((int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "verified" and standing(r))
+    owned = frozenset(int(r["flat"]) for r in rows if r["kind"] == "owned")
+    lived = frozenset(int(r["flat"]) for r in rows if r["kind"] == "lived")
+    voter_flats = sorted({int(r["flat"]) for r in rows if r["kind"] == "voter"})
+    return AccountLinks(people, verified, owned, lived), voter_flats
+
+
+async def _account_links(account_id: int, community_id: int, snapshot_at: datetime | None = None) -> AccountLinks:
+    """The account's people and verified links (see _links_and_voter_flats)."""
+    return (await _links_and_voter_flats(account_id, community_id, snapshot_at))[0]
 
 
 def _elector(row: dict[str, Any]) -> ElectorFlat:
@@ -120,10 +146,7 @@ async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility
 
 
 async def _eligibility(user: CurrentUser, vote: VoteInfo) -> Known:
-    links = await _account_links(user.id, vote.community_id, vote.opened_at)
-    flat_ids = sorted({r["flat"] for r in await VoteVoter.select(VoteVoter.flat).where(
-        (VoteVoter.vote == vote.id) & VoteVoter.person.is_in(sorted(links.person_ids) or [-1])
-    )})
+    links, flat_ids = await _links_and_voter_flats(user.id, vote.community_id, vote.opened_at, vote.id)
     proxies = await Proxy.select(
         Proxy.id, Proxy.entity, Proxy.entity.key, Proxy.owner_voter, Proxy.owner_person
     ).where((Proxy.vote == vote.id) & (Proxy.proxy_account == user.id) & Proxy.revoked_at.is_null())
