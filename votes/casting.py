@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,23 +146,43 @@ async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility
     return known.eligibility, known.entity_ids
 
 
+_PROXIES_SQL = """SELECT p.id AS id, p.entity AS entity, e.key AS entity_key, p.owner_voter AS owner_voter,
+p.owner_person AS owner_person FROM vote_proxy p JOIN vote_entity e ON e.id = p.entity
+WHERE p.vote = {} AND p.proxy_account = {} AND p.revoked_at IS NULL"""
+_SNAPSHOT_SQL = """SELECT f.id AS id, f.unit AS unit, f.flat_id AS flat_id, f.entity AS entity, e.key AS entity_key,
+e.number AS entity_number, f.owner_persons AS owner_persons, f.designated_person AS designated_person,
+f.developer_unsold AS developer_unsold, f.resident_persons AS resident_persons
+FROM vote_flat f JOIN vote_entity e ON e.id = f.entity
+WHERE f.vote = {} AND (f.id IN (%s) OR f.entity IN (%s) OR f.flat_id IN (%s)) ORDER BY f.position"""
+
+
+def _placeholders(values: list[int]) -> tuple[str, list[int]]:
+    values = values or [-1]
+    return ", ".join(["{}"] * len(values)), values
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 async def _eligibility(user: CurrentUser, vote: VoteInfo) -> Known:
+    """Three statements: the account's links (casting._LINKS_SQL), its proxies, and the snapshot flats that
+    concern it (its own, those it holds a proxy for, and its roster flats, to tell "not in this vote" apart)."""
     links, flat_ids = await _links_and_voter_flats(user.id, vote.community_id, vote.opened_at, vote.id)
-    proxies = await Proxy.select(
-        Proxy.id, Proxy.entity, Proxy.entity.key, Proxy.owner_voter, Proxy.owner_person
-    ).where((Proxy.vote == vote.id) & (Proxy.proxy_account == user.id) & Proxy.revoked_at.is_null())
-    rows = await VoteFlat.select(*_FLAT_COLUMNS).where(
-        (VoteFlat.vote == vote.id)
-        & (VoteFlat.id.is_in(flat_ids or [-1]) | VoteFlat.entity.is_in([p["entity"] for p in proxies] or [-1]))
-    ).order_by(VoteFlat.position).output(load_json=True)
+    proxies = await Proxy.raw(_PROXIES_SQL, vote.id, user.id)
+    proxy_entities = sorted({int(p["entity"]) for p in proxies})
     linked = sorted(links.owned_flats | links.lived_flats)
-    in_electorate = frozenset(
-        int(r["flat_id"])
-        for r in await VoteFlat.select(VoteFlat.flat_id).where(
-            (VoteFlat.vote == vote.id) & VoteFlat.flat_id.is_in(linked or [-1])
-        )
-    )
-    grants = [ProxyGrant(p["id"], p["entity.key"], p["owner_voter"], p["owner_person"]) for p in proxies]
+    marks, args = zip(*(_placeholders(v) for v in (flat_ids, proxy_entities, linked)), strict=True)
+    found = await VoteFlat.raw(_SNAPSHOT_SQL % marks, vote.id, *(a for values in args for a in values))
+    mine, entities = set(flat_ids), set(proxy_entities)
+    rows = [
+        {**r, "entity.key": r["entity_key"], "owner_persons": _json(r["owner_persons"]),
+         "resident_persons": _json(r["resident_persons"]), "developer_unsold": bool(r["developer_unsold"])}
+        for r in found
+        if int(r["id"]) in mine or int(r["entity"]) in entities
+    ]  # fmt: skip
+    in_electorate = frozenset(int(r["flat_id"]) for r in found if int(r["flat_id"]) in links.owned_flats | links.lived_flats)
+    grants = [ProxyGrant(p["id"], p["entity_key"], p["owner_voter"], p["owner_person"]) for p in proxies]
     result = eligibility(
         vote.kind,
         [_elector(r) for r in rows],
@@ -173,7 +194,7 @@ async def _eligibility(user: CurrentUser, vote: VoteInfo) -> Known:
         residents=residents_answer(vote.kind, vote.settings),
     )
     entity_ids = {r["entity.key"]: r["entity"] for r in rows}
-    return Known(result, entity_ids, {r["entity"]: r["entity.number"] for r in rows})
+    return Known(result, entity_ids, {r["entity"]: r["entity_number"] for r in rows})
 
 
 async def voter_view(user: CurrentUser, vote: VoteInfo, known: Known | None = None) -> VoterView:

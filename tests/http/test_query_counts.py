@@ -26,19 +26,19 @@ PAGE_LIMITS = {
     # session, meeting, flats (1), roles, agenda, concerns and votes linked to items (2), attachments, the
     # thread's first page and its size
     "item": 10,
-    # session, the vote with its community, eligibility (the account's people, links and snapshot voters: 1;
-    # proxies, snapshot flats, electorate check), ballots, project, roles
-    "vote": 9,
+    # session, the vote with its community, eligibility (the account's people, links and snapshot voters; its
+    # proxies; the snapshot flats that concern it: 3), ballots, project, roles
+    "vote": 8,
     # session, community, concern reports, projects, publications (3), meetings, notices, votes with their
     # entities and ballots (3), roles
     "board": 13,
     # session, the vote, roles, the account's flats (4), whether one is in the electorate
     "result": 8,
 }
-# session, archived-target check (every POST), the vote, eligibility (4), lock the vote, lock the entity
+# session, archived-target check (every POST), the vote, eligibility (3), lock the vote, lock the entity
 # (PostgreSQL only: SQLite has one writer), the entity's ballots, insert ballot, insert receipt, and for the
 # receipt page: ballots, project, roles. Participation is no longer rendered inside the request (votes.live).
-CAST_LIMIT = 15
+CAST_LIMIT = 14
 
 
 @pytest.fixture
