@@ -32,8 +32,8 @@ PAGE_LIMITS = {
     # session, community, concern reports, projects, publications (3), meetings, notices, votes with their
     # entities and ballots (3), roles
     "board": 13,
-    # session, the vote, roles, the account's flats (4), whether one is in the electorate
-    "result": 8,
+    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate: the goal
+    "result": 5,
 }
 # session, archived-target check (every POST), the vote, eligibility (3), lock the vote, lock the entity
 # (PostgreSQL only: SQLite has one writer), the entity's ballots, insert ballot, insert receipt, and for the
@@ -108,3 +108,27 @@ async def test_an_online_cast_takes_a_handful_of_queries_and_counts_once(client,
     assert response.status_code in (200, 303), response.text
     assert await Ballot.count().where(Ballot.vote == vote_id) == 1
     assert found.count <= CAST_LIMIT, str(found)
+
+
+async def test_a_burst_of_ballots_sends_one_participation_update_outside_the_requests(client, world, monkeypatch):
+    """Ten ballots in a row: no request renders participation; one coalesced update goes out shortly after."""
+    import asyncio
+
+    from votes import live
+
+    vote_id = await open_vote(client, world)
+    sent: list[int] = []
+
+    async def publish(vote: int) -> None:
+        sent.append(vote)
+
+    monkeypatch.setattr(live, "_publish", publish)
+    for _ in range(10):
+        await live.on_ballot_cast(live.BallotCast(vote_id))
+    assert sent == []  # nothing rendered while the ballots' requests run
+    for _ in range(100):  # polling: the update goes out after live.COALESCE_SECONDS
+        if sent:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(live.COALESCE_SECONDS)
+    assert sent == [vote_id]
