@@ -19,11 +19,11 @@ from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Meeting, Notice
-from votes.ballot_store import entity_choices
+from votes.ballot_store import choice_measures_of
 from votes.participation import participation
 from votes.rules import Measure
 from votes.settings import from_json
-from votes.tables import Vote, VoteEntity
+from votes.tables import Vote
 
 PAGE_SIZE = 20
 QUERY_MAX_LENGTH = 100
@@ -159,23 +159,17 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
 
 async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
     rows = await Vote.select(
-        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings
+        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings, Vote.entities, Vote.total_area
     ).where((Vote.community == community_id) & (Vote.status == "open")).order_by(Vote.closes_at).output(load_json=True)
+    # Its window ran out: the votes package closes it on the next visit.
+    rows = [row for row in rows if row["closes_at"] is None or row["closes_at"] > at]
+    measures = await choice_measures_of([int(row["id"]) for row in rows])  # every open vote in one statement
     found = []
     for row in rows:
-        if row["closes_at"] is not None and row["closes_at"] <= at:
-            continue  # its window ran out; the votes package closes it on the next visit
         vote_id = int(row["id"])
-        areas = {
-            str(e["id"]): int(e["area"])
-            for e in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
-        }
-        per_choice: dict[str, Measure] = {}
-        for entity, choice in (await entity_choices(vote_id)).items():
-            before = per_choice.get(choice, Measure(0, 0))
-            per_choice[choice] = Measure(before.headcount + 1, before.area + areas.get(str(entity), 0))
+        per_choice = measures[vote_id]
         kind = str(row["kind"])
-        totals = Measure(len(areas), sum(areas.values()))
+        totals = Measure(int(row["entities"]), int(row["total_area"]))  # the snapshot's, stored when it opened
         counted = participation(kind, from_json(row["settings"] or {}), totals, per_choice)  # type: ignore[arg-type]
         found.append(
             OpenVote(

@@ -29,9 +29,9 @@ PAGE_LIMITS = {
     # session, the vote with its community, eligibility (the account's people, links and snapshot voters; its
     # proxies; the snapshot flats that concern it: 3), ballots, project, roles
     "vote": 8,
-    # session, community, concern reports, projects, publications (3), meetings, notices, votes with their
-    # entities and ballots (3), roles
-    "board": 13,
+    # session, community, concern reports, projects, publications (3), meetings, notices, open votes and their
+    # ballots (2, however many votes are open), roles
+    "board": 12,
     # session, the vote, roles, the account's flats and links (1), whether one is in the electorate: the goal
     "result": 5,
 }
@@ -132,3 +132,12 @@ async def test_a_burst_of_ballots_sends_one_participation_update_outside_the_req
         await asyncio.sleep(0.05)
     await asyncio.sleep(live.COALESCE_SECONDS)
     assert sent == [vote_id]
+
+
+async def test_the_notice_board_reads_every_open_vote_at_once(client, world):
+    """No query per open vote: the board costs the same with one open vote as with two."""
+    await open_vote(client, world)
+    one = await measured(client, "/c/test")
+    await open_vote(client, world, title="3号楼2单元更换门禁")
+    two = await measured(client, "/c/test")
+    assert two.count == one.count, f"one vote: {one}\ntwo votes: {two}"
