@@ -33,12 +33,7 @@ def _live_urls(meeting_id: int) -> dict[str, Any]:
 
 
 async def _hand_context(ctx: MeetingContext, queue: session.Queue | None = None) -> dict[str, Any]:
-    if ctx.user is None:
-        state: dict[str, Any] = {"speaker": None, "place": None}
-    elif queue is not None:  # already read for the page: no second look at the queue
-        state = session.hand_state_in(queue, ctx.user.id)
-    else:
-        state = await session.hand_state(ctx.id, ctx.user.id)
+    state = await session.hand_state(ctx.id, ctx.user.id, queue) if ctx.user else {"speaker": None, "place": None}
     return {**state, "may_raise": ctx.can.raise_hand}
 
 

@@ -280,8 +280,11 @@ def hand_state_in(queue: Queue, account_id: int) -> dict[str, Any]:
     return {"speaker": None, "place": None}
 
 
-async def hand_state(meeting_id: int, account_id: int) -> dict[str, Any]:
-    """The person's own request to speak and their place among those waiting (1 = next)."""
+async def hand_state(meeting_id: int, account_id: int, queue: Queue | None = None) -> dict[str, Any]:
+    """The person's own request to speak and their place among those waiting (1 = next); `queue`: the
+    meeting's queue, if the page already read it."""
+    if queue is not None:
+        return hand_state_in(queue, account_id)
     request = await my_request(meeting_id, account_id)
     place = None
     if request is not None and request["status"] == "waiting":
