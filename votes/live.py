@@ -4,6 +4,10 @@ Channel "vote-<id>" is public once a vote is published: the participation figure
 board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
 its own language. Meetings get events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole
 vote section (deliberation.panels), so each projector swaps in its own language.
+
+A ballot never renders these itself: `on_ballot_cast` asks for one update of its vote a moment later
+(`participation_soon`), so a burst of ballots costs a few renders a second per vote, outside their requests.
+Opening and closing a vote still publish at once.
 """
 
 from __future__ import annotations
