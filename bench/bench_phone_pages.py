@@ -6,7 +6,7 @@ SQLite in a temporary directory, or PostgreSQL when YISHI_DATABASE_URL names a t
 emptied). The community has `owners` verified owners, a meeting in session whose current item carries an open
 vote in which a third of them voted; the result page is measured after the vote closed. Prints CPU of this
 process per request, SQL statements per request, and the ratio of the bare page's CPU to each page's (the
-issue's goal: 0.5 or more).
+issue's goal: 0.5 or more; exit 1 if a page misses it).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402 - sets the environment before Yishi is imported
+
+GOAL = 0.5  # the issue's: a phone page costs at most twice a bare page of the same size
 
 
 async def bare_page(size: int, requests: int, name: str) -> harness.Measure:
@@ -86,7 +88,9 @@ async def main() -> int:
                 assert (await client.get(path)).status_code == 200  # type: ignore[attr-defined]
 
             measured = await harness.measure(name, args.requests, one)
-            bare = await bare_page(len(first.content), args.requests, f"  bare page {len(first.content)} B")
+            # The bare page's best of three: a pause of the collector must not flatter the ratio.
+            bare = min([await bare_page(len(first.content), args.requests, f"  bare page {len(first.content)} B")
+                        for _ in range(3)], key=lambda m: m.cpu)  # fmt: skip
             results.append((bare, measured))
 
         async with harness.client_for(app) as owner:
@@ -99,10 +103,15 @@ async def main() -> int:
             await services.close_vote_as(await services.get_vote(vote_id), actor=None)
             await page(owner, "result /v/{id}/result", f"/v/{vote_id}/result")
     await db.close_pool()
+    missed = []
     for bare, measured in results:
         print(bare.line())
         print(measured.line(bare))
-    return 0
+        if bare.cpu / bare.requests < GOAL * measured.cpu / measured.requests:
+            missed.append(measured.name)
+    print(f"goal: each page at least {GOAL}x the bare page's CPU per request: "
+          + (f"not reached by {', '.join(missed)}" if missed else "reached"))  # fmt: skip
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ def main() -> int:
         print(f"=== {name}: exit {code} after {time.perf_counter() - start:.0f} s", flush=True)
         if code:
             failed.append(name)
-    print(f"\n{len(names) - len(failed)} of {len(names)} met their goal" + (f"; not: {', '.join(failed)}" if failed else ""))
+    print(f"\n{len(names) - len(failed)} of {len(names)} ran and met their goal"
+          + (f"; failed or missed it: {', '.join(failed)}" if failed else ""))  # fmt: skip
     return 1 if failed else 0
 
 
