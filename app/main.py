@@ -26,6 +26,7 @@ MAX_BODY = 1024 * 1024
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     from deliberation.concerns import clock as concerns_clock
     from votes import clock
+    from votes import live as votes_live
 
     opened = await db.open_pool()
     try:
@@ -33,6 +34,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with clock.running(seconds), concerns_clock.running(seconds):
             yield
     finally:
+        await votes_live.settle()  # live updates not sent yet: no task outlives the pool
         if opened:
             await db.close_pool()
 

@@ -8,7 +8,6 @@ from typing import Any
 from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
-from community.roster.scope import attachments
 from community.tables import Flat
 from deliberation.rules import Access, AccessFacts, FlatPlace, access, in_scope
 from deliberation.tables import AgendaItem, Meeting
@@ -27,6 +26,9 @@ class MeetingContext:
     meeting: dict[str, Any]
     can: Access
     user: CurrentUser | None
+    # The user's verified flats in the meeting's scope, as found when access was decided (None: not looked up);
+    # the check-in box reuses them instead of reading the register a second time in the same request.
+    verified_flats: tuple[int, ...] | None = None
 
     @property
     def id(self) -> int:
@@ -62,28 +64,6 @@ def scope_ids(meeting: dict[str, Any]) -> tuple[int, ...]:
     return tuple(int(i) for i in raw)
 
 
-async def place_of_flats(flat_ids: list[int]) -> list[FlatPlace]:
-    if not flat_ids:
-        return []
-    rows = await Flat.select(
-        Flat.id,
-        Flat.area,
-        Flat.stairwell_unit.id,
-        Flat.stairwell_unit.building.id,
-        Flat.stairwell_unit.building.compound.id,
-    ).where(Flat.id.is_in(flat_ids) & Flat.active.eq(True))
-    return [
-        FlatPlace(
-            flat_id=int(r["id"]),
-            unit_id=int(r["stairwell_unit.id"]),
-            building_id=int(r["stairwell_unit.building.id"]),
-            compound_id=int(r["stairwell_unit.building.compound.id"]),
-            area=int(r["area"]),
-        )
-        for r in rows
-    ]
-
-
 @dataclass(frozen=True)
 class Links:
     """The flats an account is attached to in one community, and which of those links are verified."""
@@ -98,12 +78,36 @@ class Links:
         return attached, [f for f in attached if f in self.verified]
 
 
+# The account's owned and lived-in flats with where they are, and its verified links, in one statement: the
+# register is read on every meeting page (and building Piccolo's joins cost more CPU than running them).
+_LINKS_SQL = " UNION ALL ".join(
+    f"""SELECT '{kind}' AS kind, l.flat AS flat, l.person AS person, f.area AS area, u.id AS unit, b.id AS building,
+    b.compound AS compound FROM {table} l JOIN person p ON p.id = l.person JOIN flat f ON f.id = l.flat
+    JOIN stairwell_unit u ON u.id = f.stairwell_unit JOIN building b ON b.id = u.building
+    WHERE p.account = {{}} AND p.community = {{}} AND f.active = {{}}{extra}"""  # noqa: S608 - literals only
+    for kind, table, extra in (
+        ("linked", "ownership", ""), ("linked", "residency", ""),
+        ("verified", "verification", " AND l.revoked_at IS NULL"),
+    )
+)
+
+
 async def links_of(account_id: int, community_id: int) -> Links:
-    found = await attachments(account_id, community_id)
-    if not found:
+    """The account's flats in the community with where they are, and which of its links are verified."""
+    rows = await Flat.raw(_LINKS_SQL, *([account_id, community_id, True] * 3))
+    pairs = {(int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "linked"}
+    if not pairs:
         return Links((), frozenset())
-    places = await place_of_flats(sorted({a.flat_id for a in found}))
-    return Links(tuple(places), frozenset(a.flat_id for a in found if a.verified))
+    places = {
+        int(r["flat"]): FlatPlace(
+            flat_id=int(r["flat"]), unit_id=int(r["unit"]), building_id=int(r["building"]),
+            compound_id=int(r["compound"]), area=int(r["area"]),
+        )
+        for r in rows
+        if r["kind"] == "linked"
+    }
+    verified = {int(r["flat"]) for r in rows if r["kind"] == "verified" and (int(r["flat"]), int(r["person"])) in pairs}
+    return Links(tuple(places[f] for f in sorted(places)), frozenset(verified))
 
 
 async def attached_flats(account_id: int, meeting: dict[str, Any]) -> tuple[list[int], list[int]]:
@@ -112,8 +116,13 @@ async def attached_flats(account_id: int, meeting: dict[str, Any]) -> tuple[list
 
 
 async def access_for(user: CurrentUser | None, meeting: dict[str, Any]) -> Access:
+    return (await _access_and_flats(user, meeting))[0]
+
+
+async def _access_and_flats(user: CurrentUser | None, meeting: dict[str, Any]) -> tuple[Access, tuple[int, ...]]:
+    """What the user may do, and their verified flats in the meeting's scope (one read of the register)."""
     if user is None:
-        return NO_ACCESS
+        return NO_ACCESS, ()
     attached, verified = await attached_flats(user.id, meeting)
     facts = AccessFacts(
         account_id=user.id,
@@ -125,7 +134,7 @@ async def access_for(user: CurrentUser | None, meeting: dict[str, Any]) -> Acces
         attached=bool(attached),
         verified=bool(verified),
     )
-    return access(facts)
+    return access(facts), tuple(verified)
 
 
 async def meeting_for(user: CurrentUser | None, meeting_id: int, need: str = "view") -> MeetingContext:
@@ -135,12 +144,12 @@ async def meeting_for(user: CurrentUser | None, meeting_id: int, need: str = "vi
     not do this gets 403.
     """
     meeting = await get_meeting(meeting_id)
-    can = await access_for(user, meeting)
+    can, verified = await _access_and_flats(user, meeting)
     if not can.view:
         raise NotFound(NOT_FOUND)
     if not getattr(can, need):
         raise Forbidden(NOT_ALLOWED)
-    return MeetingContext(meeting, can, user)
+    return MeetingContext(meeting, can, user, verified)
 
 
 async def item_of(ctx: MeetingContext, item_id: int) -> dict[str, Any]:

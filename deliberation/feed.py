@@ -81,9 +81,11 @@ def comment_event(item_id: int) -> str:
 # --- What the fragments show ---------------------------------------------------------------------------------------
 
 
-async def current_item(meeting: dict[str, Any]) -> tuple[dict[str, Any] | None, int, int]:
-    """(the current item, its number on the agenda, the number of items)."""
-    items = await AgendaItem.select(
+async def current_item(
+    meeting: dict[str, Any], agenda: list[dict[str, Any]] | None = None
+) -> tuple[dict[str, Any] | None, int, int]:
+    """(the current item, its number on the agenda, the number of items); `agenda`: the items, if already read."""
+    items = agenda if agenda is not None else await AgendaItem.select(
         AgendaItem.id, AgendaItem.title, AgendaItem.status, AgendaItem.description
     ).where(AgendaItem.meeting == meeting["id"]).order_by(AgendaItem.position).order_by(AgendaItem.id)
     for number, item in enumerate(items, start=1):
@@ -96,10 +98,11 @@ async def gather(meeting_id: int, parts: tuple[str, ...], meeting: dict[str, Any
     """Data of the parts, read once and rendered in every language (`meeting`: its row, if already read)."""
     meeting = meeting or await get_meeting(meeting_id)
     data: dict[str, Any] = {"meeting": meeting}
-    if "now" in parts or "comments" in parts:
-        data["item"], data["number"], data["count"] = await current_item(meeting)
     if "agenda" in parts or "now" in parts:
         data["agenda"] = await meetings.agenda(meeting_id)
+    if "now" in parts or "comments" in parts:
+        data["item"], data["number"], data["count"] = await current_item(meeting, data.get("agenda"))
+    if "agenda" in parts or "now" in parts:
         # Where each item leads on to (the vote taken on it): the phones' "now" box shows the current item's.
         data["links"] = await contributions.item_links([int(i["id"]) for i in data["agenda"]])
     if "queue" in parts:

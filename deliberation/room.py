@@ -32,8 +32,8 @@ def _live_urls(meeting_id: int) -> dict[str, Any]:
     }
 
 
-async def _hand_context(ctx: MeetingContext) -> dict[str, Any]:
-    state = await session.hand_state(ctx.id, ctx.user.id) if ctx.user else {"speaker": None, "place": None}
+async def _hand_context(ctx: MeetingContext, queue: session.Queue | None = None) -> dict[str, Any]:
+    state = await session.hand_state(ctx.id, ctx.user.id, queue) if ctx.user else {"speaker": None, "place": None}
     return {**state, "may_raise": ctx.can.raise_hand}
 
 
@@ -52,7 +52,7 @@ async def meeting_page(request: Request[Any, Any, Any], meeting_id: FromPath[int
         verified_flats=verified,
         present_flats=present,
         checked_in=request.query_params.get("checked_in") == "1",
-        **await _hand_context(ctx),
+        **await _hand_context(ctx, data["queue"]),
         **_live_urls(meeting_id),
     )
 

@@ -105,7 +105,10 @@ async def my_household_present(ctx: MeetingContext) -> tuple[list[int], list[int
     """(the user's verified flats in scope, those already marked present)."""
     if ctx.user is None:
         return [], []
-    _attached, verified = await attached_flats(ctx.user.id, ctx.meeting)
+    if ctx.verified_flats is not None:
+        verified = list(ctx.verified_flats)
+    else:
+        _attached, verified = await attached_flats(ctx.user.id, ctx.meeting)
     if not verified:
         return [], []
     rows = await Attendance.select(Attendance.flat).where(
@@ -267,8 +270,21 @@ async def my_request(meeting_id: int, account_id: int) -> dict[str, Any] | None:
     ).first()
 
 
-async def hand_state(meeting_id: int, account_id: int) -> dict[str, Any]:
-    """The person's own request to speak and their place among those waiting (1 = next)."""
+def hand_state_in(queue: Queue, account_id: int) -> dict[str, Any]:
+    """hand_state from the queue already read (its waiting list is in the same order the count uses)."""
+    if queue.speaking is not None and int(queue.speaking["account"]) == account_id:
+        return {"speaker": queue.speaking, "place": None}
+    for place, row in enumerate(queue.waiting, start=1):
+        if int(row["account"]) == account_id:
+            return {"speaker": row, "place": place}
+    return {"speaker": None, "place": None}
+
+
+async def hand_state(meeting_id: int, account_id: int, queue: Queue | None = None) -> dict[str, Any]:
+    """The person's own request to speak and their place among those waiting (1 = next); `queue`: the
+    meeting's queue, if the page already read it."""
+    if queue is not None:
+        return hand_state_in(queue, account_id)
     request = await my_request(meeting_id, account_id)
     place = None
     if request is not None and request["status"] == "waiting":

@@ -111,6 +111,9 @@ async def reset_database() -> None:
     # A roster apply the test started runs in the background: let it finish, or it would write into the
     # next test's tables (or fail on the ones being emptied).
     await asyncio.gather(*importer.running(), return_exceptions=True)
+    from votes import live as votes_live
+
+    await votes_live.settle()  # live updates a ballot asked for: their vote is about to go
     await empty_tables()
     # In-process caches of rows that are now gone; ids start again at 1, so a cache keyed by id would
     # otherwise hand the next test a previous test's row.

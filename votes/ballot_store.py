@@ -30,17 +30,32 @@ async def entity_choices(vote_id: int, entity_ids: Sequence[int] | None = None) 
     return {entity: choice for entity, choices in grouped.items() if (choice := entity_choice(choices)) is not None}
 
 
+_BALLOTS_WITH_AREA = """SELECT b.vote AS vote, b.entity AS entity, b.choice AS choice, e.area AS area
+FROM vote_ballot b JOIN vote_entity e ON e.id = b.entity WHERE b.vote IN (%s) ORDER BY b.id"""
+
+
+async def choice_measures_of(vote_ids: Sequence[int]) -> dict[int, dict[str, Measure]]:
+    """{vote id: {choice: entities and their area}} of the voting entities that have voted so far, for several
+    votes in one statement (a notice board shows every open vote); only entities with a ballot are read."""
+    ids = list(vote_ids) or [-1]
+    grouped: dict[tuple[int, int], list[str]] = {}
+    areas: dict[int, int] = {}
+    for row in await Ballot.raw(_BALLOTS_WITH_AREA % ", ".join(["{}"] * len(ids)), *ids):
+        key = (int(row["vote"]), int(row["entity"]))
+        grouped.setdefault(key, []).append(str(row["choice"]))
+        areas[key[1]] = int(row["area"])
+    totals: dict[int, dict[str, Measure]] = {vote_id: {} for vote_id in vote_ids}
+    for (vote_id, entity), choices in grouped.items():
+        choice = entity_choice(choices)
+        if choice is not None:
+            before = totals[vote_id].get(choice, Measure(0, 0))
+            totals[vote_id][choice] = Measure(before.headcount + 1, before.area + areas[entity])
+    return totals
+
+
 async def choice_measures(vote_id: int) -> dict[str, Measure]:
     """{choice: entities and their area} of the voting entities that have voted so far."""
-    areas = {
-        int(r["id"]): int(r["area"])
-        for r in await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
-    }
-    totals: dict[str, Measure] = {}
-    for entity, choice in (await entity_choices(vote_id)).items():
-        before = totals.get(choice, Measure(0, 0))
-        totals[choice] = Measure(before.headcount + 1, before.area + areas.get(entity, 0))
-    return totals
+    return (await choice_measures_of([vote_id]))[vote_id]
 
 
 async def voted_entities(vote_ids: Sequence[int]) -> dict[int, int]:

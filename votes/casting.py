@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,17 +13,15 @@ from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
-from community.roster.importer import REASON_REGISTER
-from community.tables import Ownership, Person, Residency, Verification
 from votes.ballot_store import entity_choices, lock_entity
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
-from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, Right, eligibility
+from votes.electors import Known, known_eligibility
+from votes.eligibility import Eligibility, Right
 from votes.errors import AlreadyVoted, FirstBallotCounts, NotEligible
 from votes.events import BallotCast
 from votes.households import admit, others_voted
-from votes.services import VoteInfo, get_vote, lock_vote, now, opaque_id
-from votes.settings import residents_answer
-from votes.tables import Ballot, BallotChange, Proxy, Receipt, VoteEntity, VoteFlat, VoteVoter
+from votes.services import VoteInfo, get_vote, lock_vote, now
+from votes.tables import Ballot, BallotChange, Receipt
 
 NOT_OPEN = lazy("This vote is not open yet.")
 NOT_OPEN_UNTIL = lazy("This vote is not open yet. It opens on {when}.")
@@ -60,87 +58,13 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-async def _account_links(account_id: int, community_id: int, snapshot_at: datetime | None = None) -> AccountLinks:
-    """The account's people and verified links. The electorate snapshot decides who may vote: a link the
-    register dropped after `snapshot_at` (the flat was sold during the vote) still counts for this vote."""
-    people = [
-        int(r["id"])
-        for r in await Person.select(Person.id).where((Person.account == account_id) & (Person.community == community_id))
-    ]
-    if not people:
-        return AccountLinks(frozenset(), frozenset())
-    standing_links: Any = Verification.revoked_at.is_null()
-    if snapshot_at is not None:
-        standing_links = standing_links | (
-            (Verification.revoke_reason == REASON_REGISTER) & (Verification.revoked_at > snapshot_at)
-        )
-    verified = frozenset(
-        (int(r["flat"]), int(r["person"]))
-        for r in await Verification.select(Verification.flat, Verification.person).where(
-            Verification.person.is_in(people) & standing_links
-        )
-    )
-    owned = frozenset(int(r["flat"]) for r in await Ownership.select(Ownership.flat).where(Ownership.person.is_in(people)))
-    lived = frozenset(int(r["flat"]) for r in await Residency.select(Residency.flat).where(Residency.person.is_in(people)))
-    return AccountLinks(frozenset(people), verified, owned, lived)
-
-
-def _elector(row: dict[str, Any]) -> ElectorFlat:
-    return ElectorFlat(
-        unit=row["unit"],
-        flat_id=row["flat_id"],
-        entity_key=row["entity.key"],
-        owner_persons={int(person): opaque for opaque, person in (row["owner_persons"] or {}).items()},
-        designated_person=row["designated_person"],
-        developer_unsold=row["developer_unsold"],
-        resident_persons=frozenset(int(p) for p in row["resident_persons"] or []),
-    )
-
-
-_FLAT_COLUMNS = (
-    VoteFlat.id, VoteFlat.unit, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.entity.key, VoteFlat.owner_persons,
-    VoteFlat.designated_person, VoteFlat.developer_unsold, VoteFlat.resident_persons,
-)
-
-
-async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility, dict[str, int]]:
-    """What the account may vote for in this vote (from the snapshot and today's verifications), and
-    {entity key: entity id}."""
-    links = await _account_links(user.id, vote.community_id, vote.opened_at)
-    flat_ids = sorted({r["flat"] for r in await VoteVoter.select(VoteVoter.flat).where(
-        (VoteVoter.vote == vote.id) & VoteVoter.person.is_in(sorted(links.person_ids) or [-1])
-    )})
-    proxies = await Proxy.select(
-        Proxy.id, Proxy.entity, Proxy.entity.key, Proxy.owner_voter, Proxy.owner_person
-    ).where((Proxy.vote == vote.id) & (Proxy.proxy_account == user.id) & Proxy.revoked_at.is_null())
-    rows = await VoteFlat.select(*_FLAT_COLUMNS).where(
-        (VoteFlat.vote == vote.id)
-        & (VoteFlat.id.is_in(flat_ids or [-1]) | VoteFlat.entity.is_in([p["entity"] for p in proxies] or [-1]))
-    ).order_by(VoteFlat.position).output(load_json=True)
-    linked = sorted(links.owned_flats | links.lived_flats)
-    in_electorate = frozenset(
-        int(r["flat_id"])
-        for r in await VoteFlat.select(VoteFlat.flat_id).where(
-            (VoteFlat.vote == vote.id) & VoteFlat.flat_id.is_in(linked or [-1])
-        )
-    )
-    grants = [ProxyGrant(p["id"], p["entity.key"], p["owner_voter"], p["owner_person"]) for p in proxies]
-    result = eligibility(
-        vote.kind,
-        [_elector(r) for r in rows],
-        links,
-        grants,
-        online="online" in vote.channels,
-        opaque=lambda person: opaque_id("r", vote.id, person),
-        electorate_flat_ids=in_electorate,
-        residents=residents_answer(vote.kind, vote.settings),
-    )
-    entity_ids = {r["entity.key"]: r["entity"] for r in rows}
-    return result, entity_ids
-
-
-async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
-    result, entity_ids = await eligibility_of(user, vote)
+# Everything eligibility needs to know about the account in one statement: its people in the community, their
+# verified links (a link the register dropped counts while the vote that snapshotted it runs), the flats they own
+# or live in, and the snapshot flats they are voters of. Piccolo would take five queries and more CPU to build them.
+async def voter_view(user: CurrentUser, vote: VoteInfo, known: Known | None = None) -> VoterView:
+    """The account's rights and ballots; `known`: eligibility already worked out in this request (a cast)."""
+    known = known or await known_eligibility(user, vote)
+    result, entity_ids = known.eligibility, known.entity_ids
     if not result.rights:
         return VoterView(result, ())
     ids = [entity_ids[r.entity_key] for r in result.rights]
@@ -150,9 +74,7 @@ async def voter_view(user: CurrentUser, vote: VoteInfo) -> VoterView:
         Ballot.proxy,
     ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids)):
         ballots.setdefault(b["entity"], {})[b["voter"]] = b
-    numbers = {
-        e["id"]: e["number"] for e in await VoteEntity.select(VoteEntity.id, VoteEntity.number).where(VoteEntity.id.is_in(ids))
-    }
+    numbers = known.numbers
     standings = []
     for right in result.rights:
         entity_id = entity_ids[right.entity_key]
@@ -210,6 +132,9 @@ class CastResult:
     units: tuple[str, ...]
     proxy: bool
     cast_at: datetime
+    # The vote and the eligibility this cast was decided on: the receipt page shows them without a second look.
+    vote: VoteInfo | None = field(default=None, compare=False, repr=False)
+    known: Known | None = field(default=None, compare=False, repr=False)
 
 
 async def cast(
@@ -228,7 +153,8 @@ async def cast(
     vote = await get_vote(vote_id)
     refuse_outside_window(vote)
     check_choice(vote, choice)
-    result, entity_ids = await eligibility_of(user, vote)
+    known = await known_eligibility(user, vote)
+    result, entity_ids = known.eligibility, known.entity_ids
     right = next((r for r in result.rights if r.entity_key == entity_key), None)
     if right is None:
         if result.rights:
@@ -303,7 +229,7 @@ async def cast(
             return await _replayed(winner["id"], code, right, choice)
         raise AlreadyVoted(unit) from exc
     await events.publish(BallotCast(vote.id))
-    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment)
+    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment, vote, known)
 
 
 async def _replayed(ballot_id: int, code: str, right: Right, choice: str) -> CastResult:

@@ -332,7 +332,8 @@ async def _vote_page(
     user = current_user(request)
     context: dict[str, Any] = {"step": step, "message": "", "view": None, **extra}
     if user is not None and vote.status != "draft":
-        view = await casting.voter_view(user, vote)
+        result = extra.get("result")
+        view = await casting.voter_view(user, vote, getattr(result, "known", None))
         context["view"] = view
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
@@ -385,7 +386,7 @@ async def cast(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Templ
     except FormErrors as exc:
         vote = await services.visible_vote(user, vote_id)
         return await _vote_page(request, vote, errors=exc.errors, status_code=422)
-    vote = await services.get_vote(vote_id)
+    vote = result.vote or await services.get_vote(vote_id)
     return await _vote_page(request, vote, step="receipt", result=result)
 
 

@@ -109,9 +109,9 @@ async def own_flats_to_acknowledge(user: CurrentUser, vote: VoteInfo) -> list[st
     """The flats of the electorate this account owns (verified), whose in-app read receipt is not recorded yet."""
     if not vote.settings.silent_majority or vote.status != "open":
         return []
-    from votes.casting import _account_links
+    from votes.electors import account_links
 
-    links = await _account_links(user.id, vote.community_id, vote.opened_at)
+    links = await account_links(user.id, vote.community_id, vote.opened_at)
     verified_people = sorted({person for _flat, person in links.verified})
     rows = await VoteVoter.select(VoteVoter.flat, VoteVoter.flat.unit, VoteVoter.flat.flat_id, VoteVoter.person).where(
         (VoteVoter.vote == vote.id) & (VoteVoter.relation == "owner") & VoteVoter.person.is_in(verified_people or [-1])

@@ -6,10 +6,15 @@ its own language, and for the board's page (/v/<id>/board) one more per language
 the same figure with the table per stairwell unit out of band, so the two never disagree. Meetings get
 events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole vote section (deliberation.panels),
 so each projector swaps in its own language.
+
+A ballot never renders these itself: `on_ballot_cast` asks for one update of its vote a moment later
+(`participation_soon`), so a burst of ballots costs a few renders a second per vote, outside their requests.
+Opening and closing a vote still publish at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -27,6 +32,13 @@ log = logging.getLogger("yishi.votes.live")
 # Votes with an update being published, and whether another was asked for meanwhile: under a burst of
 # ballots each vote renders at most one update at a time, and the last one always goes out.
 _pending: dict[int, bool] = {}
+
+# A ballot does not render anything itself: it asks for an update of its vote, which goes out once after
+# COALESCE_SECONDS (reading participation then, so it includes every ballot cast meanwhile). A vote's screens
+# are re-rendered at most a few times a second however many phones vote, and the ballot's request is not kept
+# waiting for the renders (one per language and screen).
+COALESCE_SECONDS = 0.25
+_scheduled: dict[int, asyncio.Task[None]] = {}
 
 
 def render(template: str, code: str, **context: Any) -> str:
@@ -171,8 +183,32 @@ async def projector_panel(meeting_id: int) -> str:
     return await render_panels(meeting_id, i18n.get_language())
 
 
+def participation_soon(vote_id: int) -> None:
+    """Ask for a participation update of this vote, sent shortly and outside the caller's request."""
+    if vote_id not in _scheduled:
+        _scheduled[vote_id] = asyncio.get_running_loop().create_task(_after_a_moment(vote_id))
+
+
+async def _after_a_moment(vote_id: int) -> None:
+    try:
+        await asyncio.sleep(COALESCE_SECONDS)
+    finally:
+        # From here on a new ballot asks for a new update: this one may already have read participation.
+        _scheduled.pop(vote_id, None)
+    await participation_changed(vote_id)
+
+
+async def settle() -> None:
+    """Drop the updates not sent yet (a test's end, a server's shutdown): pages show participation anyway."""
+    tasks = list(_scheduled.values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    _scheduled.clear()
+
+
 async def on_ballot_cast(event: BallotCast) -> None:
-    await participation_changed(event.vote_id)
+    participation_soon(event.vote_id)
 
 
 async def on_vote_opened_or_closed(event: VoteOpened | VoteClosed) -> None:

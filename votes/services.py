@@ -83,6 +83,7 @@ _VOTE_COLUMNS = (
     Vote.community,
     Vote.community.slug,
     Vote.community.name,
+    Vote.community.settings,  # the community's vote defaults, read with the vote (no second query)
     Vote.agenda_item,
     Vote.agenda_item.meeting,
     Vote.agenda_item.title,
@@ -233,7 +234,12 @@ def _vote_info(row: Mapping[str, Any], defaults: Mapping[str, object]) -> VoteIn
 
 async def community_defaults(community_id: int) -> dict[str, object]:
     row = await Community.select(Community.settings).where(Community.id == community_id).output(load_json=True).first()
-    stored = (row or {}).get("settings") or {}
+    return _vote_defaults((row or {}).get("settings"))
+
+
+def _vote_defaults(stored: Any) -> dict[str, object]:
+    if isinstance(stored, str):
+        stored = json.loads(stored or "{}")
     votes = stored.get("votes") if isinstance(stored, dict) else None
     return dict(votes) if isinstance(votes, dict) else {}
 
@@ -242,7 +248,7 @@ async def _fetch(vote_id: int) -> VoteInfo:
     row = await Vote.select(*_VOTE_COLUMNS).where(Vote.id == vote_id).output(load_json=True).first()
     if row is None:
         raise NotFound(lazy("This vote does not exist."))
-    return _vote_info(row, await community_defaults(row["community"]))
+    return _vote_info(row, _vote_defaults(row.pop("community.settings")))
 
 
 async def get_vote(vote_id: int) -> VoteInfo:

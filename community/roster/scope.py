@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from community.tables import Flat, Ownership, Person, Residency, Verification
+from community.tables import Flat, Person
 
 ScopeKind = Literal["community", "compound", "building", "stairwell_unit", "flats"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("community", "compound", "building", "stairwell_unit", "flats")
@@ -49,40 +49,38 @@ class Attachment:
     verified: bool
 
 
-async def attachments(account_id: int, community_id: int | None = None) -> list[Attachment]:
-    """Every flat the account's people own or live in, with whether the link is verified."""
-    people_query = Person.select(Person.id).where(Person.account == account_id)
-    if community_id is not None:
-        people_query = people_query.where(Person.community == community_id)
-    person_ids = [int(r["id"]) for r in await people_query]
-    if not person_ids:
-        return []
-    owned = await Ownership.select(Ownership.flat, Ownership.person).where(
-        Ownership.person.is_in(person_ids) & Ownership.flat.active.eq(True)
-    )
-    lived = await Residency.select(Residency.flat, Residency.person, Residency.relation).where(
-        Residency.person.is_in(person_ids) & Residency.flat.active.eq(True)
-    )
-    verified = {
-        (int(r["flat"]), int(r["person"]))
-        for r in await Verification.select(Verification.flat, Verification.person).where(
-            Verification.person.is_in(person_ids) & Verification.revoked_at.is_null()
+def _attachments_sql(in_community: bool) -> str:
+    """Owned, lived-in and verified links of an account's people (in one community), as one statement."""
+    where = "p.account = {}" + (" AND p.community = {}" if in_community else "")
+    return " UNION ALL ".join(
+        f"SELECT {kind} AS kind, l.flat AS flat, l.person AS person FROM {table} l JOIN person p ON p.id = l.person "  # noqa: S608 - literals only
+        f"JOIN flat f ON f.id = l.flat WHERE {where} AND f.active = {{}}{extra}"
+        for kind, table, extra in (
+            ("'owner'", "ownership", ""), ("l.relation", "residency", ""),
+            ("'verified'", "verification", " AND l.revoked_at IS NULL"),
         )
-    }
-    result = [
-        Attachment(int(r["flat"]), int(r["person"]), "owner", (int(r["flat"]), int(r["person"])) in verified)
-        for r in owned
-    ]
-    result += [
+    )
+
+
+_ATTACHMENTS_SQL = {True: _attachments_sql(True), False: _attachments_sql(False)}
+
+
+async def attachments(account_id: int, community_id: int | None = None) -> list[Attachment]:
+    """Every flat the account's people own or live in, with whether the link is verified (one statement)."""
+    mine = [account_id] if community_id is None else [account_id, community_id]
+    rows = await Person.raw(_ATTACHMENTS_SQL[community_id is not None], *([*mine, True] * 3))
+    verified = {(int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "verified"}
+    links = [r for r in rows if r["kind"] != "verified"]
+    links.sort(key=lambda r: r["kind"] != "owner")  # owned flats first, as before
+    return [
         Attachment(
             int(r["flat"]),
             int(r["person"]),
-            "family" if r["relation"] == "family" else "tenant",
+            "owner" if r["kind"] == "owner" else "family" if r["kind"] == "family" else "tenant",
             (int(r["flat"]), int(r["person"])) in verified,
         )
-        for r in lived
+        for r in links
     ]
-    return result
 
 
 async def is_attached_to_scope(account_id: int, scope: Scope, verified_only: bool = False) -> bool:

@@ -20,7 +20,10 @@ from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Meeting, Notice
-from votes.participation import Participation
+from votes.ballot_store import choice_measures_of
+from votes.participation import Participation, participation
+from votes.rules import Measure
+from votes.settings import from_json
 from votes.tables import Vote
 
 PAGE_SIZE = 20
@@ -159,26 +162,30 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
 
 
 async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
-    """Open votes with their participation, computed by the same function as the vote's own board, manage page
-    and projector (votes.services.participation_of), so every screen states the same figures."""
-    from votes import services as vote_services
-
-    rows = await Vote.select(Vote.id, Vote.closes_at).where(
-        (Vote.community == community_id) & (Vote.status == "open")
-    ).order_by(Vote.closes_at)
+    """Open votes with their participation: the same pure function, on the same stored snapshot and settings, as
+    the vote's own board, manage page and projector (votes.services.participation_of), so every screen states the
+    same figures; every open vote's ballots are read in one statement."""
+    rows = await Vote.select(
+        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings, Vote.entities, Vote.total_area
+    ).where((Vote.community == community_id) & (Vote.status == "open")).order_by(Vote.closes_at).output(load_json=True)
+    # Its window ran out: the votes package closes it on the next visit.
+    rows = [row for row in rows if row["closes_at"] is None or row["closes_at"] > at]
+    measures = await choice_measures_of([int(row["id"]) for row in rows])  # every open vote in one statement
     found = []
     for row in rows:
-        if row["closes_at"] is not None and row["closes_at"] <= at:
-            continue  # its window ran out; the votes package closes it on the next visit
-        vote = await vote_services.get_vote(int(row["id"]))
-        counted = await vote_services.participation_of(vote)
+        vote_id = int(row["id"])
+        per_choice = measures[vote_id]
+        kind = str(row["kind"])
+        totals = Measure(int(row["entities"]), int(row["total_area"]))  # the snapshot's, stored when it opened
+        settings = from_json(row["settings"] or {})  # stored whole when the vote opened
+        counted = participation(kind, settings, totals, per_choice, show_counts=settings.show_live)  # type: ignore[arg-type]
         found.append(
             OpenVote(
-                vote_id=vote.id,
-                title=vote.title,
-                kind=vote.kind,
-                scope=vote.scope_label or "",
-                closes_at=vote.closes_at,
+                vote_id=vote_id,
+                title=str(row["title"]),
+                kind=kind,
+                scope=str(row["scope_label"] or ""),
+                closes_at=row["closes_at"],
                 headcount=counted.participating.headcount,
                 total_headcount=counted.totals.headcount,
                 area=counted.participating.area,

@@ -1,0 +1,143 @@
+"""What a page or a ballot costs the database: an owner's phone pages and an online cast stay within a handful
+of SQL statements, whatever the engine (community.querycount counts them; the limits are the issue's goals or,
+where noted, the lowest reached so far)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_votes_casting import entity_key, make_world, open_vote
+
+from community.querycount import QueryCount, counting
+from deliberation.tables import AgendaItem, Meeting
+from votes.tables import Ballot
+from votes.testing import let_voting_period_run
+
+OWNER = "13900000101"  # 王一: verified owner of 3-2-101 and 3-2-301
+
+# Statements per request (the same on SQLite and PostgreSQL unless noted). The issue's goal is 5 per page and 6 per
+# cast; these are the lowest reached so far, with what is left (measured before this test existed: meeting 21,
+# item 14, vote 15, notice board 13, result 9, cast 39 on SQLite and 40 on PostgreSQL). Every signed-in request reads its session (1).
+PAGE_LIMITS = {
+    # session, meeting, the account's flats and verified links (1), roles, agenda, concerns and votes linked to
+    # items (2), the speakers' queue, check-in, guests
+    "meeting": 10,
+    # session, meeting, flats (1), roles, agenda, concerns and votes linked to items (2), attachments, the
+    # thread's first page and its size
+    "item": 10,
+    # session, the vote with its community, eligibility (the account's people, links and snapshot voters; its
+    # proxies; the snapshot flats that concern it: 3), ballots, project, roles
+    "vote": 8,
+    # session, community, concern reports, projects, publications (3), meetings, notices, open votes and their
+    # ballots (2, however many votes are open), the building filter's names with their compound, roles
+    "board": 13,
+    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate: the goal
+    "result": 5,
+}
+# session, archived-target check (every POST), the vote, eligibility (3), lock the vote, lock the entity
+# (PostgreSQL only: SQLite has one writer), the entity's ballots, insert ballot, insert receipt, and for the
+# receipt page: ballots, project, roles. Participation is no longer rendered inside the request (votes.live).
+CAST_LIMIT = 14
+
+
+@pytest.fixture
+async def world(make_account):
+    return await make_world(make_account)
+
+
+async def meeting_with_vote(client, world) -> tuple[int, int, int]:
+    rows = await Meeting.insert(
+        Meeting(community=world.community_id, kind="owners", title="业主大会", status="in_session", scope_kind="community",
+                projector_key="projector-key-for-tests-0123456789", speaking_limit=120)  # fmt: skip
+    ).returning(Meeting.id)
+    meeting_id = int(rows[0]["id"])
+    item_id = int((await AgendaItem.insert(AgendaItem(meeting=meeting_id, title="加装电梯")).returning(AgendaItem.id))[0]["id"])
+    await Meeting.update({Meeting.current_item: item_id}).where(Meeting.id == meeting_id)
+    vote_id = await open_vote(client, world, agenda_item=str(item_id))
+    return meeting_id, item_id, vote_id
+
+
+async def measured(client, path: str) -> QueryCount:
+    await client.get(path)  # warm: first use of a template or a cache must not count
+    with counting() as found:
+        response = await client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    print(f"{path}: {found}")
+    return found
+
+
+async def test_an_owners_phone_pages_take_a_handful_of_queries(client, world):
+    meeting_id, item_id, vote_id = await meeting_with_vote(client, world)
+    await client.signin(OWNER)
+    pages = {
+        "meeting": f"/m/{meeting_id}",
+        "item": f"/m/{meeting_id}/items/{item_id}",
+        "vote": f"/v/{vote_id}",
+        "board": "/c/test",
+    }
+    over = {}
+    for name, path in pages.items():
+        found = await measured(client, path)
+        if found.count > PAGE_LIMITS[name]:
+            over[name] = found
+    await client.post_form("/signout")
+    await let_voting_period_run(vote_id)
+    await client.signin("13800000009")
+    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
+    await client.post_form("/signout")
+    await client.signin(OWNER)
+    found = await measured(client, f"/v/{vote_id}/result")
+    if found.count > PAGE_LIMITS["result"]:
+        over["result"] = found
+    assert not over, "\n".join(f"{name} over {PAGE_LIMITS[name]}: {found}" for name, found in over.items())
+
+
+async def test_an_online_cast_takes_a_handful_of_queries_and_counts_once(client, world):
+    vote_id = await open_vote(client, world)
+    await client.signin(OWNER)
+    key = await entity_key(vote_id, "3-2-101")
+    step1 = await client.post_form(f"/v/{vote_id}/choose", {"entity": key, "choice": "agree"})
+    nonce = re.search(r'name="nonce" value="([^"]+)"', step1.text).group(1)
+    version = re.search(r'name="version" value="([^"]+)"', step1.text).group(1)
+    form = {"entity": key, "choice": "agree", "nonce": nonce, "version": version}
+    token = await client.csrf()
+    with counting() as found:
+        response = await client.post(f"/v/{vote_id}/cast", data={**form, "_csrf_token": token})
+    print(f"cast: {found}")
+    assert response.status_code in (200, 303), response.text
+    assert await Ballot.count().where(Ballot.vote == vote_id) == 1
+    assert found.count <= CAST_LIMIT, str(found)
+
+
+async def test_a_burst_of_ballots_sends_one_participation_update_outside_the_requests(client, world, monkeypatch):
+    """Ten ballots in a row: no request renders participation; one coalesced update goes out shortly after."""
+    import asyncio
+
+    from votes import live
+
+    vote_id = await open_vote(client, world)
+    sent: list[int] = []
+
+    async def publish(vote: int) -> None:
+        sent.append(vote)
+
+    monkeypatch.setattr(live, "_publish", publish)
+    for _ in range(10):
+        await live.on_ballot_cast(live.BallotCast(vote_id))
+    assert sent == []  # nothing rendered while the ballots' requests run
+    for _ in range(100):  # polling: the update goes out after live.COALESCE_SECONDS
+        if sent:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(live.COALESCE_SECONDS)
+    assert sent == [vote_id]
+
+
+async def test_the_notice_board_reads_every_open_vote_at_once(client, world):
+    """No query per open vote: the board costs the same with one open vote as with two."""
+    await open_vote(client, world)
+    one = await measured(client, "/c/test")
+    await open_vote(client, world, title="3号楼2单元更换门禁")
+    two = await measured(client, "/c/test")
+    assert two.count == one.count, f"one vote: {one}\ntwo votes: {two}"
