@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import PHONE, PROJECTOR, Server, signin
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_deliberation_e2e import LIVE, REFETCH, new_page, setup_meeting, wait_live
 from test_xss_e2e import MARK, PAYLOADS, _check, _watch
 
@@ -80,7 +81,16 @@ def test_payloads_arriving_live_never_run(browser: Browser, live_server: tuple[S
     with control.expect_navigation():  # starting the session reloads the control page
         control.get_by_role("button", name="开始会议").click()
     wait_live(control)
-    control.get_by_role("button", name="开始第一个议题").click()
+    # A click that lands while a control region fetches itself on connect can be lost (a known race, noted in
+    # docs/architecture.md): this test is about payloads, so it makes sure the first item really started.
+    for _attempt in range(3):
+        try:
+            with control.expect_response(lambda r: r.url.endswith("/current") and r.request.method == "POST",
+                                         timeout=LIVE):
+                control.get_by_role("button", name="开始第一个议题").click()
+            break
+        except PlaywrightTimeout:
+            continue
     expect(projector.locator(".p-item-title")).to_have_text(meeting["items"][0], timeout=LIVE)
     expect(phone.locator("#now .now-title")).to_contain_text(meeting["items"][0], timeout=LIVE)
     item_path = (phone.locator("#now a.button").get_attribute("href") or "").split("#")[0]
