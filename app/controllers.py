@@ -134,6 +134,12 @@ async def change_password(request: Request[Any, Any, Any]) -> Response[Any]:
     return see_other(request, "/account?saved=1")
 
 
+def _device_choice(key: str, value: str, target: str) -> Redirect:
+    """Back to the page, with a choice this device keeps for a year (language, text size)."""
+    cookie = Cookie(key=key, value=value, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return Redirect(path=target, status_code=303, cookies=[cookie])
+
+
 @post("/lang", name="set_language")
 async def set_language(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
@@ -141,8 +147,7 @@ async def set_language(request: Request[Any, Any, Any]) -> Response[Any]:
     target = safe_next(str(form.get("next", "") or "/"))
     if language not in i18n.LANGUAGES:
         language = i18n.DEFAULT_LANGUAGE
-    cookie = Cookie(key=i18n.LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
-    return Redirect(path=target, status_code=303, cookies=[cookie])
+    return _device_choice(i18n.LANGUAGE_COOKIE, language, target)
 
 
 @post("/text-size", name="set_text_size")
@@ -154,9 +159,7 @@ async def set_text_size(request: Request[Any, Any, Any]) -> Response[Any]:
     user = current_user(request)
     if user is not None:
         await accounts.remember_text_size(user.id, large)
-    cookie = Cookie(key=TEXT_SIZE_COOKIE, value="large" if large else "normal", max_age=365 * 24 * 3600,
-                    samesite="lax", httponly=True)
-    return Redirect(path=target, status_code=303, cookies=[cookie])
+    return _device_choice(TEXT_SIZE_COOKIE, "large" if large else "normal", target)
 
 
 ROUTES = [landing, healthz, readyz, signin_page, signin_submit, signout, account_page, change_password, set_language,

@@ -7,17 +7,7 @@ import re
 
 from conftest import Server
 from playwright.sync_api import Browser
-
-SMALLEST_PRINTED = """() => {
-  let smallest = 99;
-  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const el = walker.currentNode.parentElement;
-    if (!walker.currentNode.textContent.trim() || !el || !el.getClientRects().length) continue;
-    smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
-  }
-  return smallest;
-}"""
+from test_accessibility_e2e import SMALLEST_TEXT
 
 
 def _pages(pdf: bytes) -> int:
@@ -33,7 +23,7 @@ def test_a_meeting_notice_prints_on_one_a4_sheet_leading_with_time_and_place(bro
     assert time_and_place.count() == 2
     # 16 pt on paper: readable from a step away; everything else at least 9 pt (12 px).
     assert float(time_and_place.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 21
-    assert page.evaluate(SMALLEST_PRINTED) >= 12
+    assert page.evaluate(SMALLEST_TEXT)[0] >= 12
     assert not page.locator(".mn-checkers").is_visible()  # the proof for checkers stays on the screen
     page.context.close()
 
@@ -45,5 +35,5 @@ def test_published_minutes_print_on_a4_in_legible_type(browser: Browser, server:
     page.goto(server.url + link)
     page.emulate_media(media="print")
     assert 1 <= _pages(page.pdf(format="A4")) <= 12
-    assert page.evaluate(SMALLEST_PRINTED) >= 12
+    assert page.evaluate(SMALLEST_TEXT)[0] >= 12
     page.context.close()

@@ -28,16 +28,8 @@
     });
   }
 
-  // Nothing live may take away what someone is typing: a field whose text differs from what the page
-  // brought, or that has the focus, counts as being typed in.
-  function typing(element) {
-    if (!element || !element.querySelectorAll) { return false; }
-    var fields = Array.prototype.slice.call(element.querySelectorAll("textarea, input[type=text], input:not([type])"));
-    if (element.matches && element.matches("textarea, input")) { fields.push(element); }
-    return fields.some(function (field) {
-      return field.value !== field.defaultValue || field === document.activeElement;
-    });
-  }
+  // Nothing live may take away what someone is typing (static/js/yishi.js, loaded first on every page).
+  function typing(element) { return window.Yishi.typing(element); }
 
   // A choice made but not yet sent (a select changed from what the page brought, e.g. an item's status).
   function choosing(element) {

@@ -81,13 +81,21 @@
     });
   }
 
-  function typing() {
-    var active = document.activeElement;
-    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== "hidden") { return true; }
-    return Array.prototype.some.call(document.querySelectorAll("textarea, input[type=text]"), function (field) {
-      return field.value !== field.defaultValue;
+  // Someone is typing in `root` (the whole page by default): a field there has the focus, or its text differs
+  // from what the page brought. Shared with deliberation-live.js (window.Yishi.typing): nothing live may take
+  // away what someone is typing.
+  var FIELDS = "textarea, select, input:not([type=hidden]):not([type=submit]):not([type=button])" +
+    ":not([type=checkbox]):not([type=radio])";
+  function typing(root) {
+    root = root || document.body;
+    if (!root || !root.querySelectorAll) { return false; }
+    var fields = Array.prototype.slice.call(root.querySelectorAll(FIELDS));
+    if (root.matches && root.matches(FIELDS)) { fields.push(root); }
+    return fields.some(function (field) {
+      return field === document.activeElement || (field.tagName !== "SELECT" && field.value !== field.defaultValue);
     });
   }
+  window.Yishi = { typing: typing };
 
   function staleNote() {
     var announcer = document.getElementById("announcer");
