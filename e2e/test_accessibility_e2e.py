@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PHONE, PROJECTOR, Server, signin
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 from test_deliberation_e2e import setup_meeting
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.10.3.min.js").read_text(encoding="utf-8")
@@ -181,3 +181,23 @@ def test_nothing_scrolls_sideways_at_320_px_and_no_text_is_small(browser: Browse
                 found += [f"{path}: a target of {small}, under 44 × 44 px" for small in page.evaluate(SMALL_TARGETS)]
         context.close()
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en-US"])
+def test_the_ballot_is_on_a_phones_first_screen(browser: Browser, audited, language: str) -> None:
+    """On a 390 × 844 phone the owner sees the question, her share and every choice without scrolling, in
+    Chinese and in English (the header keeps to two short rows; signing out is on "My account")."""
+    server, ids = audited
+    context = browser.new_context(viewport=PHONE, locale=language)
+    page = context.new_page()
+    signin(page, server.url, "13900000001")
+    page.goto(f"{server.url}/v/{ids['vote']}")
+    choices = page.locator("input[name=choice]")
+    expect(choices.first).to_be_attached()
+    bottoms = [page.evaluate("e => (e.closest('label') || e).getBoundingClientRect().bottom", handle)
+               for handle in choices.element_handles()]
+    assert len(bottoms) >= 3 and max(bottoms) <= PHONE["height"], bottoms
+    page.goto(f"{server.url}/account")
+    page.click("#account-signout button")
+    expect(page.locator(".site-nav")).to_contain_text("登录" if language == "zh-CN" else "Sign in")
+    context.close()
