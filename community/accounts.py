@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from community import passwords, ratelimit
+from community import passwords, ratelimit, streets
 from community.admin.core import COMMUNITY_ROLES
 from community.admin.core import ROLE_LABELS as ROLE_LABELS
 from community.audit import audit
@@ -309,9 +309,10 @@ async def list_communities() -> list[dict[str, Any]]:
 
 
 def forget_communities() -> None:
-    """Call after creating or renaming a community."""
+    """Call after creating, renaming or moving a community, or renaming a street."""
     global _communities_cache
     _communities_cache = None
+    streets.forget()
 
 
 async def remember_text_size(account_id: int, large: bool) -> None:

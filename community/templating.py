@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, pass_eval_context, select_autoescape
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from community import assets, i18n
+from community import assets, i18n, streets
 from community.config import get_config
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -23,6 +23,34 @@ def _newstyle_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) 
     if eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 - catalog text is ours, like Jinja's own newstyle gettext
     return translated % variables
+
+
+def _field(thing: Any, name: str) -> Any:
+    if isinstance(thing, dict):
+        return thing.get(name) or thing.get(f"{name}.id")
+    return getattr(thing, name, None)
+
+
+# Where a page's context names the community it belongs to: the community itself, or the object the page shows.
+_OWNERS = ("meeting", "details", "vote", "project", "minutes", "concern", "notice", "item", "ctx", "board", "summary",
+           "view")
+
+
+@pass_context
+def page_street(context: Any) -> streets.StreetLink | None:
+    """The street of the community the page belongs to, for the footer's link (None on other pages)."""
+    community = context.get("community")
+    candidates = [_field(community, "id") if community is not None else None]
+    for key in _OWNERS:
+        thing = context.get(key)
+        if thing is None:
+            continue
+        owner = _field(thing, "community") or _field(thing, "community_id") or _field(_field(thing, "row"), "community")
+        candidates.append(_field(owner, "id") if isinstance(owner, dict) or hasattr(owner, "id") else owner)
+    for candidate in candidates:
+        if candidate:
+            return streets.street_of(candidate)
+    return None
 
 
 def make_environment() -> Environment:
@@ -47,6 +75,7 @@ def make_environment() -> Environment:
     env.filters["number"] = i18n.format_number
     env.filters["area"] = i18n.format_area
     env.globals["static_url"] = assets.static_url
+    env.globals["page_street"] = page_street
     return env
 
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from piccolo.table import Table
 
-from community import accounts
+from community import accounts, streets
 from community.admin import core, services, staffing, store
 from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -82,6 +82,7 @@ async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | Non
         return None
     if await services.setup_needed():
         return Redirect(path="/setup", status_code=303)
+    await streets.refresh_if_stale()
     if request.method not in ("GET", "HEAD", "OPTIONS") and await _archived_target(path):
         return handle_domain_error(request, Conflict(ARCHIVED))
     return None

@@ -67,12 +67,13 @@ class NoticeView:
     url: str
     qr: Markup
     meeting_status: str
+    community_id: int  # the footer links to its street
 
 
 async def notice_view(notice_id: int, base: str) -> NoticeView:
     row = await Publication.select(
         Publication.content, Publication.seq, Publication.sha256, Publication.previous, Publication.published_at,
-        Publication.notice.meeting.status,
+        Publication.notice.meeting.status, Publication.community,
     ).where((Publication.notice == notice_id) & (Publication.kind == "meeting_notice")).first()  # fmt: skip
     if row is None:
         raise NotFound(NOT_FOUND)
@@ -88,6 +89,7 @@ async def notice_view(notice_id: int, base: str) -> NoticeView:
         url=url,
         qr=qr_svg(url),
         meeting_status=str(row["notice.meeting.status"] or ""),
+        community_id=int(row["community"]),
     )
 
 
