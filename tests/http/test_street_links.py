@@ -3,9 +3,10 @@ community page without the link fails here."""
 
 from __future__ import annotations
 
+from test_no_5xx import PARAM, _base, _own, get_routes
+
 from app.demo import DEMO_PASSWORD, load_demo
 from community.tables import Community
-from test_no_5xx import PARAM, _base, _own, get_routes
 
 # Pages that belong to no one community: the site, accounts, the street itself, set-up and administration.
 NOT_A_COMMUNITY_PAGE = ("/", "/account", "/admin", "/signin", "/setup", "/join", "/activate", "/s/", "/live/",
