@@ -26,7 +26,7 @@ from bench_roster_parse import FLATS, make_rows  # noqa: E402
 
 from app import db  # noqa: E402
 from community.roster import importer  # noqa: E402
-from community.roster.template import load_register, write_xlsx  # noqa: E402
+from community.roster.files import load_register, write_xlsx  # noqa: E402
 from community.tables import Community, Ownership, Person  # noqa: E402
 
 LIMIT_SECONDS = 60.0

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from community.roster import importer
+from community.roster.files import write_csv, write_xlsx
 from community.roster.plan import row_sort_key
-from community.roster.template import FlatRow, write_csv, write_xlsx
+from community.roster.template import FlatRow
 from community.tables import Community
 
 EXPORT_FORMATS = (".csv", ".xlsx")

@@ -24,7 +24,7 @@ from community.permissions import (
 )
 from community.roster import codes, importer, joining, service
 from community.roster import messages as labels
-from community.roster.template import template_csv, template_xlsx, write_csv, write_xlsx
+from community.roster.files import template_csv, template_xlsx, write_csv, write_xlsx
 from community.roster.upcoming import upcoming_for
 from community.safetext import parse_id
 from community.tables import Community, Membership

@@ -23,8 +23,9 @@ from community.db import engine, write_transaction
 from community.errors import Conflict, NotFound
 from community.i18n import lazy
 from community.roster import plan as planning
+from community.roster.files import load_register
 from community.roster.plan import ImportPlan, Snapshot, StoredFlat, plan_import
-from community.roster.template import FlatRow, PersonRef, Problem, load_register
+from community.roster.template import FlatRow, PersonRef, Problem
 from community.tables import (
     Building,
     Community,

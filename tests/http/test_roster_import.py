@@ -16,7 +16,7 @@ from pathlib import Path
 from app.demo import DEMO_PASSWORD
 from community.roster import cli as roster_cli
 from community.roster import importer
-from community.roster.template import load_register, write_csv, write_xlsx
+from community.roster.files import load_register, write_csv, write_xlsx
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import Account, AuditLog, Community, Flat, JoinCode, RosterUpload, Verification
 

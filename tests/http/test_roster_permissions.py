@@ -10,7 +10,7 @@ from app.demo import DEMO_PASSWORD
 from community import accounts
 from community.permissions import roster_access
 from community.roster import controllers, importer, joining, slip_pages
-from community.roster.template import write_csv
+from community.roster.files import write_csv
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import (
     AuditLog,

@@ -41,7 +41,7 @@ CORE = {
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
     "votes.projects.diagram", "deliberation.rules", "deliberation.text", "deliberation.uploads",
     "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.present",
-    "deliberation.minutes.rules", "community.roster.template", "community.roster.plan", "community.roster.codes",
+    "deliberation.minutes.rules", "community.roster.template", "community.roster.parsing", "community.roster.files", "community.roster.plan", "community.roster.codes",
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
@@ -68,7 +68,7 @@ SERVICES = {
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
-    "votes/projects/service.py": 1210, "votes/services.py": 1140, "community/roster/template.py": 1022,
+    "votes/projects/service.py": 1210, "votes/services.py": 1140,
     "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
     "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
