@@ -22,7 +22,7 @@ from community.permissions import (
     require_manage,
     roster_access,
 )
-from community.roster import codes, importer, joining, service
+from community.roster import codes, importer, joining, places, search, service, verification
 from community.roster import messages as labels
 from community.roster.files import template_csv, template_xlsx, write_csv, write_xlsx
 from community.roster.upcoming import upcoming_for
@@ -106,7 +106,7 @@ async def roster_overview(request: Request[Any, Any, Any], slug: FromPath[str]) 
 @get(ROSTER + "/search", name="roster_search")
 async def roster_search(request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str] = "") -> Template:
     _user, community, access = await _staff(request, slug)
-    lines, more = await service.search(access, q)
+    lines, more = await search.search(access, q)
     return page(
         request,
         "roster/search.html",
@@ -185,7 +185,7 @@ async def roster_verify(
     method = str(form.get("method", "") or "")
     note = str(form.get("note", "") or "")
     try:
-        await service.verify(access, user, flat_id, person_id, method, note)
+        await verification.verify(access, user, flat_id, person_id, method, note)
     except FormErrors as exc:
         return await _flat_page(
             request, community, access, flat_id, status_code=422, errors=exc.errors, values=exc.values,
@@ -207,7 +207,7 @@ async def roster_revoke_verification(
     reason = str(form.get("reason", "") or "")
     flat_id = _int_or_none(form.get("flat"))
     try:
-        flat_id = await service.revoke_verification(access, user, verification_id, reason)
+        flat_id = await verification.revoke_verification(access, user, verification_id, reason)
     except FormErrors as exc:
         if flat_id is None:
             raise
@@ -229,7 +229,7 @@ async def roster_not_joined(
     request: Request[Any, Any, Any], slug: FromPath[str], building: FromQuery[int | None] = None
 ) -> Template:
     _user, community, access = await _staff(request, slug)
-    people = await service.not_joined(access, building)
+    people = await search.not_joined(access, building)
     compounds, _total = await service.overview(access)
     return page(
         request,
@@ -390,7 +390,7 @@ async def roster_apply(
 @get("/account/flats", name="my_flats")
 async def my_flats(request: Request[Any, Any, Any]) -> Template:
     user = require_user(request)
-    flats = await service.my_flats(user.id)
+    flats = await places.my_flats(user.id)
     return page(
         request,
         "roster/my_flats.html",

@@ -55,6 +55,7 @@ SERVICES = {
     "votes.projects.service", "deliberation.meetings", "deliberation.session", "deliberation.comments",
     "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
+    "community.roster.places", "community.roster.search", "community.roster.verification",
     "community.roster.importer", "community.roster.joining", "community.permissions", "community.events",
     "community.admin.services", "community.admin.staffing", "community.admin.invites", "community.admin.store",
     "community.audit", "votes.proxy_invites",
@@ -69,7 +70,7 @@ MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
+    "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
     "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
