@@ -174,7 +174,6 @@ async def people_on(flat_ids: Sequence[int]) -> dict[int, list[FlatPerson]]:
     return result
 
 
-
 # --------------------------------------------------------------------------- residents
 
 

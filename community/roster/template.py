@@ -261,14 +261,11 @@ def people(rows: Iterable[FlatRow]) -> dict[IdentityKey, PersonRecord]:
     }
 
 
-
-
 def format_area(hundredths: int) -> str:
     """Integer hundredths of m² as the template writes them, e.g. 7050 → "70.50"."""
     sign = "-" if hundredths < 0 else ""
     whole, cents = divmod(abs(hundredths), 100)
     return f"{sign}{whole}.{cents:02d}"
-
 
 
 # --------------------------------------------------------------------------- diff

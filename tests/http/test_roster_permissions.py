@@ -9,7 +9,7 @@ import pytest
 from app.demo import DEMO_PASSWORD
 from community import accounts
 from community.permissions import roster_access
-from community.roster import controllers, importer, joining, slip_pages
+from community.roster import controllers, import_pages, importer, joining, resident_pages, slip_pages
 from community.roster.files import write_csv
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import (
@@ -54,7 +54,7 @@ def shape(path: str) -> str:
 def test_the_list_covers_every_roster_route():
     declared = {
         (method, shape(path))
-        for handler in (*controllers.ROUTES, *slip_pages.ROUTES)  # the join-slip pages have their own module
+        for handler in (*controllers.ROUTES, *import_pages.ROUTES, *resident_pages.ROUTES, *slip_pages.ROUTES)
         for path in handler.paths
         if path.startswith("/c/")
         for method in handler.http_methods

@@ -48,7 +48,8 @@ CORE = {
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
 }
 # The web layer: controllers, page models, live updates, the app shell.
-WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
+WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
+       "import_pages", "resident_pages"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
@@ -70,7 +71,7 @@ MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
+    "deliberation/meetings.py": 632,
     "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
