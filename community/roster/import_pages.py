@@ -14,10 +14,11 @@ from litestar.response import Redirect, Response, Template
 from community.errors import NotFound
 from community.i18n import lazy
 from community.permissions import require_manage
-from community.roster import importer
+from community.roster import importer, uploads
 from community.roster import messages as labels
 from community.roster.controllers import ROSTER, _labels, _staff
 from community.roster.files import template_csv, template_xlsx, write_csv, write_xlsx
+from community.roster.snapshot import export_rows
 from community.web import page
 
 # A 10,000-flat XLSX is about 0.6 MB; room for registers with long lists of names.
@@ -57,7 +58,7 @@ async def roster_export(request: Request[Any, Any, Any], slug: FromPath[str], fm
     require_manage(access)
     if fmt not in MEDIA_TYPES:
         raise NotFound(lazy("This page does not exist. Check the address or go back to the start page."))
-    rows = await importer.export_rows(int(community["id"]))
+    rows = await export_rows(int(community["id"]))
     data = write_csv(rows) if fmt == "csv" else write_xlsx(rows)
     return _download(data, fmt, f"{community['name']}-{date.today().isoformat()}.{fmt}")
 
@@ -98,7 +99,7 @@ async def roster_upload(request: Request[Any, Any, Any], slug: FromPath[str]) ->
             filename=filename,
             **_labels(),
         )
-    checked = await importer.check_file(filename, data)
+    checked = await uploads.check_file(filename, data)
     if checked.problems:
         return page(
             request,
@@ -111,17 +112,17 @@ async def roster_upload(request: Request[Any, Any, Any], slug: FromPath[str]) ->
             filename=filename,
             **_labels(),
         )
-    token = await importer.store_upload(int(community["id"]), user.id, filename, data)
+    token = await uploads.store_upload(int(community["id"]), user.id, filename, data)
     return Redirect(path=f"/c/{slug}/roster/import/{token}", status_code=303)
 
 
 async def _preview_context(community: dict[str, Any], token: str) -> dict[str, Any]:
-    upload = await importer.get_upload(int(community["id"]), token)
-    context: dict[str, Any] = {"upload": upload, "progress": importer.progress_of(token)}
+    upload = await uploads.get_upload(int(community["id"]), token)
+    context: dict[str, Any] = {"upload": upload, "progress": uploads.progress_of(token)}
     if upload["status"] in ("previewed", "failed"):
-        stored = await importer.get_upload(int(community["id"]), token, with_data=True)
-        checked = await importer.check_file(stored["filename"], bytes(stored["data"]))
-        plan, fingerprint = await importer.preview(int(community["id"]), checked.rows)
+        stored = await uploads.get_upload(int(community["id"]), token, with_data=True)
+        checked = await uploads.check_file(stored["filename"], bytes(stored["data"]))
+        plan, fingerprint = await uploads.preview(int(community["id"]), checked.rows)
         context.update(diff=plan.diff, fingerprint=fingerprint, preview_rows=PREVIEW_ROWS)
     return context
 
@@ -138,13 +139,13 @@ async def roster_preview(request: Request[Any, Any, Any], slug: FromPath[str], t
 async def roster_progress(request: Request[Any, Any, Any], slug: FromPath[str], token: FromPath[str]) -> Template:
     _user, community, access = await _staff(request, slug)
     require_manage(access)
-    upload = await importer.get_upload(int(community["id"]), token)
+    upload = await uploads.get_upload(int(community["id"]), token)
     return page(
         request,
         "roster/_import_progress.html",
         community=community,
         upload=upload,
-        progress=importer.progress_of(token),
+        progress=uploads.progress_of(token),
     )
 
 
@@ -162,7 +163,7 @@ async def roster_apply(
         context = await _preview_context(community, token)
         return page(request, "roster/preview.html", status_code=422, community=community, access=access, alert=None,
                     remove_error=lazy("Tick the box to confirm that these flats are to be removed."), **context, **_labels())  # fmt: skip
-    outcome = await importer.start_apply(int(community["id"]), token, user.id, expected, remove=remove)
+    outcome = await uploads.start_apply(int(community["id"]), token, user.id, expected, remove=remove)
     if outcome == "stale":
         context = await _preview_context(community, token)
         return page(

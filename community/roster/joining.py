@@ -20,9 +20,9 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import RosterAccess, require_verify
 from community.roster import codes
-from community.roster.importer import CHUNK, chunks
 from community.roster.places import FlatPerson, FlatPlace, people_on, places
 from community.roster.plan import natural_key
+from community.roster.snapshot import CHUNK, chunks
 from community.tables import Building, Flat, JoinCode, Ownership, Person, Residency
 
 SlipMode = Literal["person", "flat"]

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from community.roster.importer import CHUNK, chunks
 from community.roster.plan import natural_key
 from community.roster.scope import attachments
+from community.roster.snapshot import CHUNK, chunks
 from community.tables import (
     Community,
     Flat,

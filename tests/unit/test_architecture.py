@@ -57,7 +57,7 @@ SERVICES = {
     "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
     "community.roster.places", "community.roster.search", "community.roster.verification",
-    "community.roster.importer", "community.roster.joining", "community.permissions", "community.events",
+    "community.roster.importer", "community.roster.snapshot", "community.roster.uploads", "community.roster.joining", "community.permissions", "community.events",
     "community.admin.services", "community.admin.staffing", "community.admin.invites", "community.admin.store",
     "community.audit", "votes.proxy_invites",
     "deliberation.concerns.store", "deliberation.concerns.services", "deliberation.concerns.rating",
@@ -72,7 +72,7 @@ MAX_LINES = 400
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
     "deliberation/meetings.py": 632,
-    "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
+    "votes/controllers.py": 470, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
     "deliberation/session.py": 440, "deliberation/rules.py": 411,
