@@ -177,6 +177,30 @@ async def people_on(flat_ids: Sequence[int]) -> dict[int, list[FlatPerson]]:
 # --------------------------------------------------------------------------- residents
 
 
+async def flats_of_people(person_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The flats each person owns or lives in, by the register (active or not)."""
+    found: dict[int, list[int]] = {pid: [] for pid in person_ids}
+    for part in chunks(list(person_ids), CHUNK):
+        ids = list(part)
+        for r in await Ownership.select(Ownership.person, Ownership.flat).where(Ownership.person.is_in(ids)):
+            found[int(r["person"])].append(int(r["flat"]))
+        for r in await Residency.select(Residency.person, Residency.flat).where(Residency.person.is_in(ids)):
+            found[int(r["person"])].append(int(r["flat"]))
+    return found
+
+
+async def places_of_person(person_id: int) -> list[FlatPlace]:
+    flat_ids = (await flats_of_people([person_id]))[person_id]
+    found = await places(flat_ids)
+    return sorted((p for p in found.values() if p.active), key=lambda p: p.sort_key)
+
+
+def relation_among(person_id: int, links: Sequence[FlatPerson]) -> str:
+    """Owner if the person owns any of the flats, else what they are (tenant, family)."""
+    relations = {p.relation for p in links if p.person_id == person_id}
+    return "owner" if "owner" in relations or not relations else sorted(relations)[0]
+
+
 @dataclass(frozen=True)
 class MyFlat:
     place: FlatPlace

@@ -9,7 +9,7 @@ import pytest
 from app.demo import DEMO_PASSWORD
 from community import accounts
 from community.permissions import roster_access
-from community.roster import controllers, import_pages, joining, resident_pages, slip_pages, uploads
+from community.roster import controllers, import_pages, resident_pages, slip_pages, slips, uploads
 from community.roster.files import write_csv
 from community.roster.snapshot import export_rows, load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
@@ -77,7 +77,7 @@ async def demo_objects(client) -> dict[str, str]:
     verification = await Verification.select(Verification.id).where(Verification.revoked_at.is_null()).first()
     rows = await export_rows(community_id)
     token = await uploads.store_upload(community_id, user.id, "r.csv", write_csv(rows))
-    batch = await joining.create_slips(access, user, [building], "person", True, 30)
+    batch = await slips.create_slips(access, user, [building], "person", True, 30)
     code = await JoinCode.select(JoinCode.id).where(JoinCode.batch == batch).first()
     return {
         "building": str(building),
