@@ -18,7 +18,7 @@ from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyA
 from community.i18n import lazy
 from community.qr import qr_svg
 from community.web import current_user, is_htmx, public_url, require_user
-from deliberation import comments, contributions, feed, meetings, panels, session
+from deliberation import agenda, comments, contributions, feed, meetings, panels, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.views import announce_after, back, form_int, show
 
@@ -68,7 +68,7 @@ async def _item_context(ctx: MeetingContext, item_id: int, before: int | None = 
         "details": ctx.meeting,
         "item": item,
         "can": ctx.can,
-        "attachments": (await meetings.attachments_of([item_id]))[item_id],
+        "attachments": (await agenda.attachments_of([item_id]))[item_id],
         "thread": await comments.thread_page(item_id, before),
         "before": before,
         "editable": _editable_ids(ctx),

@@ -155,7 +155,7 @@ async def _close(vote_id: int, opened: datetime, closed: datetime) -> None:
 async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilitator: int, recorder: int,
                    held: datetime) -> tuple[int, int]:  # fmt: skip
     """An owners' meeting of the unit, noticed, held and closed through the meetings service; (meeting, item)."""
-    from deliberation import meetings
+    from deliberation import lifecycle, meetings
     from deliberation.access import NO_ACCESS, MeetingContext
     from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, Venue
 
@@ -189,9 +189,9 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
     row = await Meeting.select().where(Meeting.id == meeting_id).first()
     assert row is not None
     ctx = MeetingContext(row, NO_ACCESS, None)
-    await meetings.publish_notice(ctx, at=held - timedelta(days=16))  # noticed sixteen days before it was held
-    await meetings.change_status(ctx, "start")
-    await meetings.change_status(ctx, "close")
+    await lifecycle.publish_notice(ctx, at=held - timedelta(days=16))  # noticed sixteen days before it was held
+    await lifecycle.change_status(ctx, "start")
+    await lifecycle.change_status(ctx, "close")
     flats = await Flat.select(Flat.id).where(Flat.stairwell_unit == unit["id"]).order_by(Flat.floor).order_by(Flat.room)
     async with write_transaction():
         # The meeting took place weeks ago: the services stamped "now", the demo dates it back.
@@ -215,7 +215,7 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
 
 async def _upcoming_meeting(community_id: int, unit: dict[str, Any], facilitator: int, recorder: int) -> None:
     """A bench consultation of the unit in four days, noticed yesterday: the board's upcoming meeting."""
-    from deliberation import meetings
+    from deliberation import lifecycle, meetings
     from deliberation.access import NO_ACCESS, MeetingContext
     from deliberation.tables import AgendaItem, Meeting, Venue
 
@@ -238,7 +238,7 @@ async def _upcoming_meeting(community_id: int, unit: dict[str, Any], facilitator
             await AgendaItem.insert(AgendaItem(meeting=meeting_id, position=position, title=item, description=description))
     row = await Meeting.select().where(Meeting.id == meeting_id).first()
     assert row is not None
-    await meetings.publish_notice(MeetingContext(row, NO_ACCESS, None), at=datetime.now(UTC) - timedelta(days=1))
+    await lifecycle.publish_notice(MeetingContext(row, NO_ACCESS, None), at=datetime.now(UTC) - timedelta(days=1))
 
 
 async def load_minutes_demo(community_id: int) -> None:

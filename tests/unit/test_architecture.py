@@ -53,7 +53,7 @@ WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room",
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
-    "votes.projects.service", "deliberation.meetings", "deliberation.session", "deliberation.comments",
+    "votes.projects.service", "deliberation.meetings", "deliberation.agenda", "deliberation.lifecycle", "deliberation.session", "deliberation.comments",
     "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
     "community.roster.places", "community.roster.search", "community.roster.verification",
@@ -71,7 +71,6 @@ MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "deliberation/meetings.py": 632,
     "votes/controllers.py": 470, "votes/explain.py": 550,
     "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
