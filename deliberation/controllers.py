@@ -19,6 +19,7 @@ from deliberation import agenda, lifecycle, meetings, rules, uploads
 from deliberation import venues as venue_service
 from deliberation.access import MeetingContext, meeting_for
 from deliberation.closing import CLOSING_ROUTES
+from deliberation.control import CONTROL_ROUTES
 from deliberation.procedure import store as procedure_store
 from deliberation.procedure.store import NoticeRefused
 from deliberation.room import ROOM_ROUTES
@@ -375,4 +376,5 @@ ROUTES = [
     projector_key,
     *CLOSING_ROUTES,
     *ROOM_ROUTES,
+    *CONTROL_ROUTES,
 ]

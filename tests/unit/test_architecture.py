@@ -49,7 +49,7 @@ CORE = {
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
-       "import_pages", "resident_pages"}
+       "import_pages", "resident_pages", "control"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
@@ -72,7 +72,7 @@ MAX_LINES = 400
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
     "votes/controllers.py": 470, "votes/explain.py": 550,
-    "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
+    "deliberation/minutes/service.py": 507,
     "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
     "deliberation/session.py": 440, "deliberation/rules.py": 411,
     "community/web.py": 420,
