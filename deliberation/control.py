@@ -13,7 +13,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.web import is_htmx, public_url, require_user
-from deliberation import comments, feed, meetings, session
+from deliberation import comments, feed, meetings, proceedings, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.views import announce_after, back, form_int, show
 
@@ -77,12 +77,12 @@ async def current_item(request: Request[Any, Any, Any], meeting_id: FromPath[int
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     form = await request.form()
     if form.get("next") == "1":
-        item_id = await session.next_item_id(ctx.id, ctx.meeting["current_item"])
+        item_id = await proceedings.next_item_id(ctx.id, ctx.meeting["current_item"])
         if item_id is None:
             raise Conflict(lazy("This is the last item of the agenda."))
     else:
         item_id = form_int(form, "item")
-    await session.set_current_item(ctx, item_id)
+    await proceedings.set_current_item(ctx, item_id)
     response = await _control_region(request, ctx, "deliberation/_control_items.html", "items")
     return announce_after(response, meeting_id, "now", "agenda", "comments")
 
@@ -91,7 +91,7 @@ async def current_item(request: Request[Any, Any, Any], meeting_id: FromPath[int
 async def item_status(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     form = await request.form()
-    await session.set_item_status(ctx, item_id, str(form.get("status", "")))
+    await proceedings.set_item_status(ctx, item_id, str(form.get("status", "")))
     response = await _control_region(request, ctx, "deliberation/_control_items.html", "items")
     return announce_after(response, meeting_id, "now", "agenda")
 
@@ -161,8 +161,8 @@ async def notes_page(request: Request[Any, Any, Any], meeting_id: FromPath[int])
     ctx = await meeting_for(require_user(request), meeting_id, "record")
     saved = request.query_params.get("saved", "")
     return show(request, "deliberation/notes.html", details=ctx.meeting, meeting=ctx.meeting,
-                can=ctx.can, items=await meetings.agenda(meeting_id), notes=await session.notes(meeting_id),
-                labels=session.NOTE_LABELS, fields=session.NOTE_FIELDS, errors={}, error_item=None,
+                can=ctx.can, items=await meetings.agenda(meeting_id), notes=await proceedings.notes(meeting_id),
+                labels=proceedings.NOTE_LABELS, fields=proceedings.NOTE_FIELDS, errors={}, error_item=None,
                 saved_item=int(saved) if saved.isdigit() else None)  # fmt: skip
 
 
@@ -171,21 +171,21 @@ async def notes_save(request: Request[Any, Any, Any], meeting_id: FromPath[int],
     ctx = await meeting_for(require_user(request), meeting_id, "record")
     item = await item_of(ctx, item_id)
     form = await request.form()
-    common: dict[str, Any] = {"meeting": ctx.meeting, "labels": session.NOTE_LABELS, "fields": session.NOTE_FIELDS}
+    common: dict[str, Any] = {"meeting": ctx.meeting, "labels": proceedings.NOTE_LABELS, "fields": proceedings.NOTE_FIELDS}
     try:
-        await session.save_note(ctx, item_id, form)
+        await proceedings.save_note(ctx, item_id, form)
     except FormErrors as exc:
         note: dict[str, Any] | None = {**exc.values, "item": item_id}
         if is_htmx(request):
             return show(request, "deliberation/_note_form.html", item=item, note=note, errors=exc.errors,
                         status_code=422, **common)  # fmt: skip
-        notes = await session.notes(meeting_id)
+        notes = await proceedings.notes(meeting_id)
         notes[item_id] = {**exc.values, "item": item_id}
         return show(request, "deliberation/notes.html", details=ctx.meeting,
                     can=ctx.can, items=await meetings.agenda(meeting_id), notes=notes, errors=exc.errors,
                     saved_item=None, error_item=item_id, status_code=422, **common)  # fmt: skip
     if is_htmx(request):
-        note = (await session.notes(meeting_id)).get(item_id)
+        note = (await proceedings.notes(meeting_id)).get(item_id)
         return show(request, "deliberation/_note_form.html", item=item, note=note, errors={}, saved=True, **common)
     return Redirect(path=f"/m/{meeting_id}/notes?saved={item_id}#notes-{item_id}", status_code=303)
 
