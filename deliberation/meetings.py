@@ -20,8 +20,8 @@ from community.permissions import community_by_slug, require_role
 from community.tables import Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules
 from deliberation.access import MeetingContext, links_of, scope_ids
+from deliberation.attendance_rules import FlatPlace
 from deliberation.procedure import store as procedure
-from deliberation.rules import FlatPlace
 from deliberation.tables import AgendaItem, Meeting, MeetingGuest
 from deliberation.text import place_title
 from deliberation.venues import venues

@@ -13,7 +13,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Flat
-from deliberation import rules
+from deliberation import attendance_rules, rules
 from deliberation.access import MeetingContext, attached_flats, scope_ids
 from deliberation.meetings import audit
 from deliberation.tables import Attendance, SpeakerRequest
@@ -27,7 +27,7 @@ def require_session(ctx: MeetingContext) -> None:
 # --- Attendance ----------------------------------------------------------------------------------------------------
 
 
-async def scope_places(meeting: dict[str, Any]) -> list[rules.FlatPlace]:
+async def scope_places(meeting: dict[str, Any]) -> list[attendance_rules.FlatPlace]:
     """Every active flat the meeting's scope covers, with its unit and a label, in building order."""
     community_id = int(meeting["community"])
     query = Flat.select(
@@ -58,7 +58,7 @@ async def scope_places(meeting: dict[str, Any]) -> list[rules.FlatPlace]:
         compound = str(r["stairwell_unit.building.compound.name"]) if several else ""
         building, unit = str(r["stairwell_unit.building.name"]), str(r["stairwell_unit.name"])
         places.append(
-            rules.FlatPlace(
+            attendance_rules.FlatPlace(
                 flat_id=int(r["id"]),
                 unit_id=int(r["stairwell_unit.id"]),
                 building_id=int(r["stairwell_unit.building.id"]),
@@ -88,18 +88,18 @@ async def present_flats(meeting_id: int) -> dict[int, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class AttendanceView:
-    summary: rules.AttendanceSummary
-    places: list[rules.FlatPlace]
+    summary: attendance_rules.AttendanceSummary
+    places: list[attendance_rules.FlatPlace]
     present: dict[int, dict[str, Any]]
 
 
 async def attendance(meeting: dict[str, Any]) -> AttendanceView:
     places = await scope_places(meeting)
     present = await present_flats(int(meeting["id"]))
-    return AttendanceView(rules.attendance_summary(places, present), places, present)
+    return AttendanceView(attendance_rules.attendance_summary(places, present), places, present)
 
 
-async def attendance_summary(meeting: dict[str, Any]) -> rules.AttendanceSummary:
+async def attendance_summary(meeting: dict[str, Any]) -> attendance_rules.AttendanceSummary:
     return (await attendance(meeting)).summary
 
 
