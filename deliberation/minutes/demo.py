@@ -245,7 +245,7 @@ async def load_minutes_demo(community_id: int) -> None:
     """Published minutes of a closed elevator vote, and a passed vote with its result notice in the notice period."""
     try:
         from deliberation import meetings  # noqa: F401 - the meetings and votes services must exist
-        from deliberation.minutes import service
+        from deliberation.minutes import drafts, service
         from votes import services  # noqa: F401
     except ImportError:
         return
@@ -279,9 +279,9 @@ async def load_minutes_demo(community_id: int) -> None:
             return
         await _paper_ballots(vote_id, counter, scrutineer, oppose_every=8)
         await _close(vote_id, held + timedelta(minutes=30), held + timedelta(minutes=100))
-        minutes_id = await service.start_for_meeting(_person(facilitator), slug, meeting_id)
-        await service.save_part(_person(facilitator), minutes_id, "summary", ELEVATOR_SUMMARY)
-        await service.save_part(_person(facilitator), minutes_id, f"item-{item_id}", ITEM_ACCOUNT)
+        minutes_id = await drafts.start_for_meeting(_person(facilitator), slug, meeting_id)
+        await drafts.save_part(_person(facilitator), minutes_id, "summary", ELEVATOR_SUMMARY)
+        await drafts.save_part(_person(facilitator), minutes_id, f"item-{item_id}", ITEM_ACCOUNT)
         await _sign_and_publish(service, minutes_id, facilitator, recorder)
 
         # 2. A written consultation on the roof passed yesterday: its result notice runs for 15 days, and its
@@ -294,8 +294,8 @@ async def load_minutes_demo(community_id: int) -> None:
         await _paper_ballots(roof_vote, counter, scrutineer, oppose_every=5)
         yesterday = service.now().replace(microsecond=0) - timedelta(days=1)
         await _close(roof_vote, yesterday - timedelta(days=14), yesterday)
-        notice_id = await service.start_notice(_person(facilitator), slug, roof_vote)
-        await service.save_part(_person(facilitator), notice_id, "how_to_object", HOW_TO_OBJECT)
+        notice_id = await drafts.start_notice(_person(facilitator), slug, roof_vote)
+        await drafts.save_part(_person(facilitator), notice_id, "how_to_object", HOW_TO_OBJECT)
         await _sign_and_publish(service, notice_id, facilitator, None)
 
         # 3. A bench consultation next week, noticed yesterday: on the board with its printable notice.
