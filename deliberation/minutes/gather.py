@@ -11,7 +11,7 @@ from community import i18n
 from community.tables import Building, Membership
 from deliberation import contributions
 from deliberation.attendance_rules import attendance_summary
-from deliberation.minutes.assemble import (
+from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,
     CountingFacts,

@@ -20,17 +20,10 @@ from community.i18n import lazy
 from community.permissions import community_by_slug, require_role
 from community.tables import Membership
 from deliberation.minutes import chain, gather, rules
-from deliberation.minutes.assemble import (
-    CorrectionFacts,
-    MinutesFacts,
-    VoteFacts,
-    all_votes,
-    assemble,
-    plain_text,
-    with_signoffs,
-)
+from deliberation.minutes.assemble import all_votes, assemble, plain_text, with_signoffs
 from deliberation.minutes.canonical import content_hash
 from deliberation.minutes.community import community_facts
+from deliberation.minutes.facts import CorrectionFacts, MinutesFacts, VoteFacts
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import Meeting
 from deliberation.text import excerpt
