@@ -37,7 +37,7 @@ FRAMEWORKS = ("litestar", "piccolo", "jinja2", "asyncpg", "aiosqlite", "redis", 
 # The pure core: rules, lifecycles, counting and validation over frozen dataclasses (mypy strict on them).
 CORE = {
     "votes.rules", "votes.record", "votes.shares", "votes.settings", "votes.electorate", "votes.eligibility",
-    "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain",
+    "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain", "votes.explanation",
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
     "votes.projects.diagram", "deliberation.rules", "deliberation.attendance_rules", "deliberation.text", "deliberation.uploads",
     "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.facts", "deliberation.minutes.present",
@@ -71,7 +71,7 @@ MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "votes/controllers.py": 470, "votes/explain.py": 550,
+    "votes/controllers.py": 470,
     "votes/paper.py": 452, "votes/projects/controllers.py": 426,
 }
 
