@@ -52,7 +52,7 @@ WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room",
        "import_pages", "resident_pages", "control"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
-    "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
+    "votes.services", "votes.casting", "votes.paper", "votes.paper_ballots", "votes.proxies", "votes.ballot_store", "votes.clock",
     "votes.projects.service", "deliberation.meetings", "deliberation.agenda", "deliberation.lifecycle", "deliberation.session", "deliberation.proceedings", "deliberation.comments",
     "deliberation.minutes.service", "deliberation.minutes.drafts", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
@@ -71,8 +71,7 @@ MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
     "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "votes/controllers.py": 470,
-    "votes/paper.py": 452, "votes/projects/controllers.py": 426,
+    "votes/controllers.py": 470, "votes/projects/controllers.py": 426,
 }
 
 
