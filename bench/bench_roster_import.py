@@ -26,7 +26,8 @@ from bench_roster_parse import FLATS, make_rows  # noqa: E402
 
 from app import db  # noqa: E402
 from community.roster import importer  # noqa: E402
-from community.roster.template import load_register, write_xlsx  # noqa: E402
+from community.roster.files import load_register, write_xlsx  # noqa: E402
+from community.roster.snapshot import export_rows  # noqa: E402
 from community.tables import Community, Ownership, Person  # noqa: E402
 
 LIMIT_SECONDS = 60.0
@@ -75,7 +76,7 @@ async def main() -> int:
 
 
 async def _export(community_id: int) -> str:
-    return f"{len(await importer.export_rows(community_id))} rows"
+    return f"{len(await export_rows(community_id))} rows"
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import time
 import zipfile
 from collections.abc import Callable
 
-from community.roster.template import FlatRow, PersonRef, load_register, write_csv, write_xlsx
+from community.roster.files import load_register, write_csv, write_xlsx
+from community.roster.template import FlatRow, PersonRef
 
 FLATS = 10_000
 RUNS = 3

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from community.db import write_transaction
 from community.roster import importer
 from community.roster.plan import person_key, tenant_key
+from community.roster.snapshot import load_snapshot
 from community.roster.template import FlatKey, FlatRow, PersonRef
 from community.tables import Account, Building, Flat, Membership, Person, StaffScope, Verification
 
@@ -162,7 +163,7 @@ async def load_roster_demo(community_id: int) -> None:
             Person.community == community_id
         )
     }
-    snapshot = await importer.load_snapshot(community_id)
+    snapshot = await load_snapshot(community_id)
     flat_ids = {key: stored.id for key, stored in snapshot.flats.items()}
     checked = {
         (int(r["flat"]), int(r["person"]))

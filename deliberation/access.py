@@ -9,7 +9,8 @@ from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
 from community.tables import Flat
-from deliberation.rules import Access, AccessFacts, FlatPlace, access, in_scope
+from deliberation.attendance_rules import FlatPlace, in_scope
+from deliberation.rules import Access, AccessFacts, access
 from deliberation.tables import AgendaItem, Meeting
 
 NO_ACCESS = Access(

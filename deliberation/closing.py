@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from community.errors import Conflict
 from community.web import require_user
-from deliberation import meetings, rules, session
+from deliberation import lifecycle, rules, session
 from deliberation.access import MeetingContext, meeting_for
 from deliberation.views import announce_after, back, show
 
@@ -48,7 +48,7 @@ async def meeting_close(request: Request[Any, Any, Any], meeting_id: FromPath[in
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     if not confirmed(await request.form()):
         return await _confirm_page(request, ctx, status_code=422)
-    await meetings.change_status(ctx, "close")
+    await lifecycle.change_status(ctx, "close")
     return announce_after(back(request, f"/m/{meeting_id}/manage"), meeting_id, "now", "queue", "agenda",
                           every_hand=True)  # fmt: skip
 

@@ -15,10 +15,11 @@ from community.i18n import gettext as _
 from community.i18n import lazy
 from community.permissions import community_by_slug
 from community.web import is_htmx, require_user
-from deliberation import meetings, rules, uploads
+from deliberation import agenda, lifecycle, meetings, rules, uploads
 from deliberation import venues as venue_service
 from deliberation.access import MeetingContext, meeting_for
 from deliberation.closing import CLOSING_ROUTES
+from deliberation.control import CONTROL_ROUTES
 from deliberation.procedure import store as procedure_store
 from deliberation.procedure.store import NoticeRefused
 from deliberation.room import ROOM_ROUTES
@@ -135,9 +136,9 @@ async def _manage(request: Request[Any, Any, Any], ctx: MeetingContext, *, statu
         meeting=meeting,
         can=ctx.can,
         items=items,
-        attachments=await meetings.attachments_of([int(i["id"]) for i in items]),
+        attachments=await agenda.attachments_of([int(i["id"]) for i in items]),
         guests=await meetings.guests(ctx.id),
-        notices=await meetings.notices(ctx.id),
+        notices=await lifecycle.notices(ctx.id),
         scope=meetings.scope_label(meeting, options),
         guest_role_options=[(key, _(label)) for key, label in rules.GUEST_ROLES.items()],
         notice_days=procedure.days_for(str(meeting["kind"])),
@@ -193,7 +194,7 @@ async def item_add(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     form = await request.form()
     try:
-        await meetings.add_item(ctx, form)
+        await agenda.add_item(ctx, form)
     except FormErrors as exc:
         return await _manage(request, ctx, errors=exc.errors, values=exc.values, status_code=422)
     except NoticeRefused as exc:  # the supplementary notice would come too late
@@ -207,14 +208,14 @@ async def item_add(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -
 async def item_move(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     form = await request.form()
-    await meetings.move_item(ctx, item_id, str(form.get("direction", "")))
+    await agenda.move_item(ctx, item_id, str(form.get("direction", "")))
     return await _agenda_result(request, ctx)
 
 
 @post("/m/{meeting_id:int}/items/{item_id:int}/delete", name="item_delete")
 async def item_delete(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
-    await meetings.delete_item(ctx, item_id)
+    await agenda.delete_item(ctx, item_id)
     return await _agenda_result(request, ctx)
 
 
@@ -228,7 +229,7 @@ async def _item_page(request: Request[Any, Any, Any], ctx: MeetingContext, item_
         "deliberation/item_form.html",
         meeting=await meetings.meeting_details(ctx.id),
         item=item,
-        attachments=(await meetings.attachments_of([item_id]))[item_id],
+        attachments=(await agenda.attachments_of([item_id]))[item_id],
         values=values or {k: item[k] for k in ("title", "description", "origin")},
         errors=errors or {},
         manage_attachments=True,
@@ -249,7 +250,7 @@ async def item_update(request: Request[Any, Any, Any], meeting_id: FromPath[int]
 
     await item_of(ctx, item_id)
     try:
-        await meetings.update_item(ctx, item_id, await request.form())
+        await agenda.update_item(ctx, item_id, await request.form())
     except FormErrors as exc:
         return await _item_page(request, ctx, item_id, errors=exc.errors, values=exc.values, status_code=422)
     return Redirect(path=f"/m/{meeting_id}/manage#item-{item_id}", status_code=303)
@@ -266,7 +267,7 @@ async def attachment_add(request: Request[Any, Any, Any], meeting_id: FromPath[i
     data = await upload.read() if hasattr(upload, "read") else b""
     filename = str(getattr(upload, "filename", "") or "")
     try:
-        await meetings.add_attachment(ctx, item_id, filename, data)
+        await agenda.add_attachment(ctx, item_id, filename, data)
     except FormErrors as exc:
         item = await item_of(ctx, item_id)
         return await _item_page(request, ctx, item_id, errors=exc.errors, status_code=422,
@@ -278,19 +279,19 @@ async def attachment_add(request: Request[Any, Any, Any], meeting_id: FromPath[i
 async def attachment_delete(request: Request[Any, Any, Any], meeting_id: FromPath[int],
                             attachment_id: FromPath[int]) -> Response[Any]:  # fmt: skip
     ctx = await meeting_for(require_user(request), meeting_id, "control")
-    row = await meetings.get_attachment(ctx, attachment_id)
-    await meetings.delete_attachment(ctx, attachment_id)
+    row = await agenda.get_attachment(ctx, attachment_id)
+    await agenda.delete_attachment(ctx, attachment_id)
     return Redirect(path=f"/m/{meeting_id}/items/{row['item']}/edit#attachments", status_code=303)
 
 
 async def _visible_attachment(request: Request[Any, Any, Any], meeting_id: int, attachment_id: int) -> tuple[dict[str, Any], bool]:
     """(the attachment, whether it is public). Public like the published notice it came with; otherwise only for
     those who may see the meeting (anonymous visitors are asked to sign in, others get 404)."""
-    row = await meetings.public_attachment(meeting_id, attachment_id)
+    row = await agenda.public_attachment(meeting_id, attachment_id)
     if row is not None:
         return row, True
     ctx = await meeting_for(require_user(request), meeting_id)
-    return await meetings.get_attachment(ctx, attachment_id), False
+    return await agenda.get_attachment(ctx, attachment_id), False
 
 
 def _attachment_response(row: dict[str, Any], thumb: bool, public: bool = False) -> Response[Any]:
@@ -330,14 +331,14 @@ async def attachment_thumb(request: Request[Any, Any, Any], meeting_id: FromPath
 async def notices_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
     ctx = await meeting_for(require_user(request), meeting_id)
     return show(request, "deliberation/notices.html", meeting=await meetings.meeting_details(meeting_id), can=ctx.can,
-                notices=await meetings.notices(meeting_id))  # fmt: skip
+                notices=await lifecycle.notices(meeting_id))  # fmt: skip
 
 
 @post("/m/{meeting_id:int}/start", name="meeting_start")
 async def meeting_start(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Response[Any]:
     ctx = await meeting_for(require_user(request), meeting_id, "control")
     try:
-        await meetings.change_status(ctx, "start")
+        await lifecycle.change_status(ctx, "start")
     except Conflict as exc:  # too early, or no longer noticed
         return await _manage(request, ctx, problems=[_written(exc)], status_code=409, fragment=None)
     return announce_after(back(request, f"/m/{meeting_id}/control"), meeting_id, "now", "queue", "agenda",
@@ -375,4 +376,5 @@ ROUTES = [
     projector_key,
     *CLOSING_ROUTES,
     *ROOM_ROUTES,
+    *CONTROL_ROUTES,
 ]

@@ -1,28 +1,28 @@
-"""Meetings service: lists, creating and editing meetings, guests, the agenda, notices, the lifecycle."""
+"""Meetings service: lists, creating and editing meetings, guests, reading the agenda.
+
+Editing the agenda and its attachments is `agenda.py`; notices, starting and closing a meeting `lifecycle.py`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from community.accounts import CurrentUser, roles_in
 from community.audit import audit as audit_log
-from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
-from community.db import is_unique_violation, write_transaction
+from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import community_by_slug, require_role
 from community.tables import Building, Community, Compound, Membership, StairwellUnit
-from deliberation import rules, uploads
-from deliberation.access import MeetingContext, item_of, links_of, scope_ids
+from deliberation import rules
+from deliberation.access import MeetingContext, links_of, scope_ids
+from deliberation.attendance_rules import FlatPlace
 from deliberation.procedure import store as procedure
-from deliberation.rules import FlatPlace
-from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Notice
+from deliberation.tables import AgendaItem, Meeting, MeetingGuest
 from deliberation.text import place_title
 from deliberation.venues import venues
 
@@ -321,6 +321,7 @@ async def remove_guest(ctx: MeetingContext, guest_id: int) -> None:
             raise NotFound(lazy("This guest does not exist."))
 
 
+
 # --- Agenda -----------------------------------------------------------------------------------------------------
 
 
@@ -329,287 +330,6 @@ async def agenda(meeting_id: int) -> list[dict[str, Any]]:
         AgendaItem.id
     )
 
-
-def _item_values(form: Any) -> dict[str, str]:
-    return {
-        "title": str(form.get("title", "") or "").strip(),
-        "description": str(form.get("description", "") or "").replace("\r\n", "\n").strip(),
-        "origin": str(form.get("origin", "") or "").strip(),
-    }
-
-
-async def add_item(ctx: MeetingContext, form: Any) -> int:
-    """Add an item: freely while a draft; once noticed, only with a new, dated notice (both stay on record)."""
-    status = str(ctx.meeting["status"])
-    values = _item_values(form)
-    if not (rules.agenda_editable(status) or rules.item_needs_new_notice(status)):
-        raise Conflict(lazy("The agenda of a closed meeting cannot change."))
-    errors = rules.validate_item(values["title"], values["description"], values["origin"])
-    if errors:
-        raise FormErrors(errors, values)
-    actor = ctx.user.id if ctx.user else None
-    async with write_transaction():
-        last = await AgendaItem.select(AgendaItem.position).where(AgendaItem.meeting == ctx.id).order_by(
-            AgendaItem.position, ascending=False
-        ).first()
-        rows = await AgendaItem.insert(
-            AgendaItem(
-                meeting=ctx.id,
-                position=(int(last["position"]) + 1) if last else 1,
-                title=values["title"],
-                description=values["description"],
-                origin=values["origin"],
-            )
-        ).returning(AgendaItem.id)
-        item_id = int(rows[0]["id"])
-        if rules.item_needs_new_notice(status):
-            await _publish_notice(ctx, actor)
-    return item_id
-
-
-def _require_editable_agenda(ctx: MeetingContext) -> None:
-    if not rules.agenda_editable(str(ctx.meeting["status"])):
-        raise Conflict(
-            lazy("The agenda is locked since the notice was published. Add an item with a new notice instead.")
-        )
-
-
-async def update_item(ctx: MeetingContext, item_id: int, form: Any) -> None:
-    _require_editable_agenda(ctx)
-    await item_of(ctx, item_id)
-    values = _item_values(form)
-    errors = rules.validate_item(values["title"], values["description"], values["origin"])
-    if errors:
-        raise FormErrors(errors, values)
-    async with write_transaction():
-        await AgendaItem.update(
-            {AgendaItem.title: values["title"], AgendaItem.description: values["description"],
-             AgendaItem.origin: values["origin"]}  # fmt: skip
-        ).where((AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id))
-
-
-async def move_item(ctx: MeetingContext, item_id: int, direction: str) -> None:
-    _require_editable_agenda(ctx)
-    await item_of(ctx, item_id)
-    async with write_transaction():
-        order = [int(r["id"]) for r in await agenda(ctx.id)]
-        for position, moved_id in enumerate(rules.moved(order, item_id, direction), start=1):
-            await AgendaItem.update({AgendaItem.position: position}).where(
-                (AgendaItem.id == moved_id) & (AgendaItem.meeting == ctx.id)
-            )
-
-
-def _in_meeting(ctx: MeetingContext) -> Any:
-    """Where-clause: attachments of this meeting's items, in this meeting's community (never by id alone)."""
-    return (Attachment.item.meeting == ctx.id) & (Attachment.item.meeting.community == ctx.community_id)
-
-
-async def delete_item(ctx: MeetingContext, item_id: int) -> None:
-    """Delete one of this meeting's items and the files of its attachments; 404 for any other item id."""
-    _require_editable_agenda(ctx)
-    await item_of(ctx, item_id)
-    async with write_transaction():
-        names = [
-            r["stored_name"]
-            for r in await Attachment.select(Attachment.stored_name).where((Attachment.item == item_id) & _in_meeting(ctx))
-        ]
-        deleted = await AgendaItem.delete().where(
-            (AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id)
-        ).returning(AgendaItem.id)
-    if not deleted:
-        raise NotFound(lazy("This agenda item does not exist."))
-    for name in names:
-        uploads.remove(name)
-
-
-# --- Attachments -----------------------------------------------------------------------------------------------
-
-
-async def attachments_of(item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    result: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
-    if not item_ids:
-        return result
-    rows = await Attachment.select().where(Attachment.item.is_in(item_ids)).order_by(Attachment.id)
-    for r in rows:
-        result[int(r["item"])].append(r)
-    return result
-
-
-async def add_attachment(ctx: MeetingContext, item_id: int, filename: str, data: bytes) -> int:
-    _require_editable_agenda(ctx)
-    await item_of(ctx, item_id)
-    try:
-        stored = await asyncio.to_thread(uploads.store, data)  # image work must not block the event loop
-    except uploads.UploadRefused as exc:
-        raise FormErrors({"file": exc.message}) from exc
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or stored.stored_name
-    try:
-        async with write_transaction():
-            rows = await Attachment.insert(
-                Attachment(
-                    item=item_id,
-                    original_name=name,
-                    stored_name=stored.stored_name,
-                    content_type=stored.content_type,
-                    size=stored.size,
-                    width=stored.width,
-                    height=stored.height,
-                    uploaded_by=ctx.user.id if ctx.user else None,
-                )
-            ).returning(Attachment.id)
-    except Exception:
-        uploads.remove(stored.stored_name)
-        raise
-    return int(rows[0]["id"])
-
-
-async def get_attachment(ctx: MeetingContext, attachment_id: int) -> dict[str, Any]:
-    row = await Attachment.select(*Attachment.all_columns(), Attachment.item.meeting).where(
-        (Attachment.id == attachment_id) & _in_meeting(ctx)
-    ).first()
-    if row is None:
-        raise NotFound(lazy("This attachment does not exist."))
-    return row
-
-
-async def public_attachment(meeting_id: int, attachment_id: int) -> dict[str, Any] | None:
-    """The attachment if it is public: its meeting's notice is published on the notice board, which anyone may
-    read, and attachments can only be added while the meeting is a draft, so every one of them was announced
-    with that notice. None otherwise (then only people who may see the meeting get it)."""
-    from deliberation.minutes.tables import Publication
-
-    published = await Publication.exists().where(
-        (Publication.kind == "meeting_notice") & (Publication.notice.meeting == meeting_id)
-    )
-    if not published:
-        return None
-    return await Attachment.select(*Attachment.all_columns(), Attachment.item.meeting).where(
-        (Attachment.id == attachment_id) & (Attachment.item.meeting == meeting_id)
-    ).first()
-
-
-async def delete_attachment(ctx: MeetingContext, attachment_id: int) -> None:
-    _require_editable_agenda(ctx)
-    row = await get_attachment(ctx, attachment_id)
-    async with write_transaction():
-        await Attachment.delete().where((Attachment.id == attachment_id) & (Attachment.item == row["item"]))
-    uploads.remove(str(row["stored_name"]))
-
-
-# --- Notices and lifecycle -------------------------------------------------------------------------------------
-
-
-async def notices(meeting_id: int) -> list[dict[str, Any]]:
-    """The meeting's notices, each with the fingerprint of its publication on the notice board."""
-    from deliberation.minutes.notices import fingerprints
-
-    rows = await Notice.select().where(Notice.meeting == meeting_id).order_by(Notice.number)
-    prints = await fingerprints([int(r["id"]) for r in rows])
-    for r in rows:
-        r["fingerprint"] = prints.get(int(r["id"]), "")
-        if isinstance(r["snapshot"], str):
-            r["snapshot"] = json.loads(r["snapshot"])
-        for key in ("starts_at", "ends_at"):
-            value = r["snapshot"].get(key)
-            r[key] = datetime.fromisoformat(value) if value else None
-    return rows
-
-
-async def _snapshot(meeting_id: int) -> dict[str, Any]:
-    """The meeting as announced: details and the agenda exactly as it stands now."""
-    meeting = await Meeting.select(
-        *Meeting.all_columns(), Meeting.venue.name, Meeting.venue.address, Meeting.facilitator.display_name,
-        Meeting.recorder.display_name,
-    ).where(Meeting.id == meeting_id).first()  # fmt: skip
-    assert meeting is not None
-    options = await scope_options(int(meeting["community"]))
-    scope_kind, places = scope_label(meeting, options)
-    rules_in_force, _periods = await procedure.procedure_of(int(meeting["community"]))
-    return {
-        "notice_days": rules_in_force.days_for(str(meeting["kind"])),  # printed on the notice
-        "title": meeting["title"],
-        "kind": meeting["kind"],
-        "starts_at": meeting["starts_at"].isoformat() if meeting["starts_at"] else None,
-        "ends_at": meeting["ends_at"].isoformat() if meeting["ends_at"] else None,
-        "venue": meeting["venue.name"] or "",
-        "venue_address": meeting["venue.address"] or "",
-        "scope_kind": meeting["scope_kind"],
-        "scope_places": places,
-        "facilitator": meeting["facilitator.display_name"] or "",
-        "recorder": meeting["recorder.display_name"] or "",
-        "guests": [
-            {"name": g["name"], "role": g["role"], "organisation": g["organisation"]} for g in await guests(meeting_id)
-        ],
-        "items": [
-            {"position": n, "title": i["title"], "description": i["description"], "origin": i["origin"]}
-            for n, i in enumerate(await agenda(meeting_id), start=1)
-        ],
-    }
-
-
-async def _publish_notice(ctx: MeetingContext, actor: int | None, at: datetime | None = None) -> int:
-    """Inside a write transaction: the next numbered notice with today's agenda, dated `at` (default: now). The
-    first notice must state time, place and topics; every notice leaves the community's notice period."""
-    last = await Notice.select(Notice.number).where(Notice.meeting == ctx.id).order_by(
-        Notice.number, ascending=False
-    ).first()
-    number = int(last["number"]) + 1 if last else 1
-    await procedure.check_notice(ctx.id, at or now(), supplementary=number > 1)
-    from deliberation.minutes.notices import chain_notice
-
-    try:
-        rows = await Notice.insert(
-            Notice(meeting=ctx.id, number=number, published_by=actor, published_at=(at or now()).replace(microsecond=0),
-                   snapshot=await _snapshot(ctx.id))  # fmt: skip
-        ).returning(Notice.id)
-        # On the community's notice board, so in its publication chain like minutes and result notices.
-        await chain_notice(int(rows[0]["id"]), actor)
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(lazy("Someone else has just published a notice. Please reload the page.")) from exc
-        raise
-    await audit(ctx.community_id, actor, "notice_published", "meeting", ctx.id, {"number": number})
-    return number
-
-
-async def publish_notice(ctx: MeetingContext, at: datetime | None = None) -> None:
-    actor = ctx.user.id if ctx.user else None
-    async with write_transaction():
-        fresh = await Meeting.select(Meeting.status).where(Meeting.id == ctx.id).first()
-        try:  # then time, place, topics and the notice period (procedure.check_notice), every problem at once
-            rules.next_status(str(fresh["status"] if fresh else ""), "publish_notice")
-        except rules.RuleError as exc:
-            raise Conflict(exc.message) from exc
-        await Meeting.update({Meeting.status: "noticed"}).where(Meeting.id == ctx.id)
-        await _publish_notice(ctx, actor, at)
-
-
-async def change_status(ctx: MeetingContext, action: str) -> str:
-    """Start the session or close the meeting; the status is re-read inside the transaction."""
-    actor = ctx.user.id if ctx.user else None
-    async with write_transaction():
-        fresh = await Meeting.select(Meeting.status, Meeting.starts_at, Meeting.community).where(Meeting.id == ctx.id).first()
-        try:
-            status = rules.next_status(str(fresh["status"] if fresh else ""), action)
-        except rules.RuleError as exc:
-            raise Conflict(exc.message) from exc
-        if action == "start" and fresh is not None:
-            await procedure.check_start(fresh, now())  # not before the noticed time (less the grace)
-        columns: dict[Any, Any] = {Meeting.status: status}
-        if action == "start":
-            columns[Meeting.started_at] = now()
-        elif action == "close":
-            columns[Meeting.closed_at] = now()
-        await Meeting.update(columns).where(Meeting.id == ctx.id)
-        if action == "close":
-            # Hands still up when the meeting closes are not left waiting for ever.
-            from deliberation.tables import SpeakerRequest
-
-            await SpeakerRequest.update({SpeakerRequest.status: "withdrawn", SpeakerRequest.finished_at: now()}).where(
-                (SpeakerRequest.meeting == ctx.id) & SpeakerRequest.status.is_in(["waiting", "speaking"])
-            )
-        await audit(ctx.community_id, actor, f"meeting_{status}", "meeting", ctx.id)
-    return status
 
 
 async def meeting_details(meeting_id: int) -> dict[str, Any]:

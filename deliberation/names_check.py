@@ -35,11 +35,11 @@ async def publish_minutes(user: CurrentUser, minutes_id: int, confirmed: Iterabl
 
 
 async def publish_notice(ctx: MeetingContext, confirmed: Iterable[str]) -> None:
-    """Publish a meeting's notice (deliberation.meetings.publish_notice) once its names are confirmed."""
-    from deliberation import meetings
+    """Publish a meeting's notice (deliberation.lifecycle.publish_notice) once its names are confirmed."""
+    from deliberation import lifecycle
 
-    found = await names.check(ctx.community_id, _notice_texts(await meetings._snapshot(ctx.id)), confirmed)
-    await meetings.publish_notice(ctx)
+    found = await names.check(ctx.community_id, _notice_texts(await lifecycle.notice_snapshot(ctx.id)), confirmed)
+    await lifecycle.publish_notice(ctx)
     if found:
         await audit("published_with_names", actor=ctx.user.id if ctx.user else None, community=ctx.community_id,
                     object_type="meeting", object_id=ctx.id, details={"names": found})  # fmt: skip

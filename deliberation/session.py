@@ -1,4 +1,6 @@
-"""In session: attendance (QR check-in and paper), the current item, the speaker queue and timer, the recorder's notes."""
+"""In session: attendance (QR check-in and paper) and the speaker queue and timer.
+
+The current item, item status and the recorder's notes are `proceedings.py`."""
 
 from __future__ import annotations
 
@@ -6,18 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from community.clock import now as now  # the one clock, re-exported for callers of this module
+from community.clock import now
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Flat
-from deliberation import rules
-from deliberation.access import MeetingContext, attached_flats, item_of, scope_ids
+from deliberation import attendance_rules, rules
+from deliberation.access import MeetingContext, attached_flats, scope_ids
 from deliberation.meetings import audit
-from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, SpeakerRequest
+from deliberation.tables import Attendance, SpeakerRequest
 
 
-def _require_session(ctx: MeetingContext) -> None:
+def require_session(ctx: MeetingContext) -> None:
     if ctx.meeting["status"] != "in_session":
         raise Conflict(lazy("The meeting is not in session."))
 
@@ -25,7 +27,7 @@ def _require_session(ctx: MeetingContext) -> None:
 # --- Attendance ----------------------------------------------------------------------------------------------------
 
 
-async def scope_places(meeting: dict[str, Any]) -> list[rules.FlatPlace]:
+async def scope_places(meeting: dict[str, Any]) -> list[attendance_rules.FlatPlace]:
     """Every active flat the meeting's scope covers, with its unit and a label, in building order."""
     community_id = int(meeting["community"])
     query = Flat.select(
@@ -56,7 +58,7 @@ async def scope_places(meeting: dict[str, Any]) -> list[rules.FlatPlace]:
         compound = str(r["stairwell_unit.building.compound.name"]) if several else ""
         building, unit = str(r["stairwell_unit.building.name"]), str(r["stairwell_unit.name"])
         places.append(
-            rules.FlatPlace(
+            attendance_rules.FlatPlace(
                 flat_id=int(r["id"]),
                 unit_id=int(r["stairwell_unit.id"]),
                 building_id=int(r["stairwell_unit.building.id"]),
@@ -86,18 +88,18 @@ async def present_flats(meeting_id: int) -> dict[int, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class AttendanceView:
-    summary: rules.AttendanceSummary
-    places: list[rules.FlatPlace]
+    summary: attendance_rules.AttendanceSummary
+    places: list[attendance_rules.FlatPlace]
     present: dict[int, dict[str, Any]]
 
 
 async def attendance(meeting: dict[str, Any]) -> AttendanceView:
     places = await scope_places(meeting)
     present = await present_flats(int(meeting["id"]))
-    return AttendanceView(rules.attendance_summary(places, present), places, present)
+    return AttendanceView(attendance_rules.attendance_summary(places, present), places, present)
 
 
-async def attendance_summary(meeting: dict[str, Any]) -> rules.AttendanceSummary:
+async def attendance_summary(meeting: dict[str, Any]) -> attendance_rules.AttendanceSummary:
     return (await attendance(meeting)).summary
 
 
@@ -169,52 +171,6 @@ async def unmark(ctx: MeetingContext, flat_id: int) -> None:
         await Attendance.delete().where((Attendance.meeting == ctx.id) & (Attendance.flat == flat_id))
         await audit(ctx.community_id, actor, "attendance_removed", "meeting", ctx.id, {"flat": flat_id})
 
-
-# --- Current item and item status ---------------------------------------------------------------------------------
-
-
-async def set_current_item(ctx: MeetingContext, item_id: int | None) -> None:
-    _require_session(ctx)
-    actor = ctx.user.id if ctx.user else None
-    async with write_transaction():
-        if item_id is not None:
-            item = await AgendaItem.select(AgendaItem.status).where(
-                (AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id)
-            ).first()
-            if item is None:
-                raise NotFound(lazy("This agenda item does not exist."))
-            if item["status"] == "pending":
-                await AgendaItem.update({AgendaItem.status: "discussing"}).where(AgendaItem.id == item_id)
-        await Meeting.update({Meeting.current_item: item_id}).where(Meeting.id == ctx.id)
-        await audit(ctx.community_id, actor, "current_item_set", "meeting", ctx.id, {"item": item_id})
-
-
-async def next_item_id(meeting_id: int, current: int | None) -> int | None:
-    items = await AgendaItem.select(AgendaItem.id).where(AgendaItem.meeting == meeting_id).order_by(
-        AgendaItem.position
-    ).order_by(AgendaItem.id)
-    ids = [int(r["id"]) for r in items]
-    if not ids:
-        return None
-    if current not in ids:
-        return ids[0]
-    index = ids.index(current)
-    return ids[index + 1] if index + 1 < len(ids) else None
-
-
-async def set_item_status(ctx: MeetingContext, item_id: int, status: str) -> None:
-    if status not in rules.ITEM_STATUSES:
-        raise FormErrors({"status": lazy("Please choose a status.")})
-    if ctx.meeting["status"] not in ("in_session", "closed"):
-        raise Conflict(lazy("The meeting is not in session."))
-    actor = ctx.user.id if ctx.user else None
-    async with write_transaction():
-        updated = await AgendaItem.update({AgendaItem.status: status}).where(
-            (AgendaItem.id == item_id) & (AgendaItem.meeting == ctx.id)
-        ).returning(AgendaItem.id)
-        if not updated:
-            raise NotFound(lazy("This agenda item does not exist."))
-        await audit(ctx.community_id, actor, "item_status_set", "agenda_item", item_id, {"status": status})
 
 
 # --- Speaker queue and timer ---------------------------------------------------------------------------------------
@@ -347,7 +303,7 @@ async def queue_action(ctx: MeetingContext, request_id: int, action: str) -> lis
     """The facilitator moves, calls, finishes or removes a speaker, or starts/stops the timer.
 
     Returns the accounts whose own state changed (their phones are told)."""
-    _require_session(ctx)
+    require_session(ctx)
     at = now()
     async with write_transaction():
         rows = await SpeakerRequest.select().where(
@@ -394,38 +350,3 @@ async def queue_action(ctx: MeetingContext, request_id: int, action: str) -> lis
     return changed
 
 
-# --- Recorder's notes ----------------------------------------------------------------------------------------------
-
-NOTE_FIELDS = ("positions_heard", "objections", "agreed_points", "open_points")
-NOTE_LABELS = {
-    "positions_heard": lazy("Positions heard"),
-    "objections": lazy("Objections"),
-    "agreed_points": lazy("Agreed points"),
-    "open_points": lazy("Open points"),
-}
-
-
-async def notes(meeting_id: int) -> dict[int, dict[str, Any]]:
-    rows = await ItemNote.select(*ItemNote.all_columns(), ItemNote.updated_by.display_name).where(
-        ItemNote.item.meeting == meeting_id
-    )
-    return {int(r["item"]): r for r in rows}
-
-
-async def save_note(ctx: MeetingContext, item_id: int, form: Any) -> dict[str, str]:
-    await item_of(ctx, item_id)  # a note belongs to an item of this meeting, never to another meeting's
-    values = {name: str(form.get(name, "") or "").replace("\r\n", "\n").strip() for name in NOTE_FIELDS}
-    errors = {name: lazy("At most 20,000 characters.") for name, v in values.items() if len(v) > rules.NOTE_MAX_LENGTH}
-    if errors:
-        raise FormErrors(errors, values)
-    actor = ctx.user.id if ctx.user else None
-    columns = {getattr(ItemNote, name): value for name, value in values.items()}
-    async with write_transaction():
-        exists = await ItemNote.exists().where(ItemNote.item == item_id)
-        if exists:
-            await ItemNote.update({**columns, ItemNote.updated_by: actor, ItemNote.updated_at: now()}).where(
-                ItemNote.item == item_id
-            )
-        else:
-            await ItemNote.insert(ItemNote({ItemNote.item: item_id, ItemNote.updated_by: actor, ItemNote.updated_at: now(), **columns}))
-    return values

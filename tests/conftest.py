@@ -106,11 +106,11 @@ async def database(migrated_database: None) -> AsyncIterator[None]:
 
 async def reset_database() -> None:
     from community import accounts, live
-    from community.roster import importer
+    from community.roster import uploads
 
     # A roster apply the test started runs in the background: let it finish, or it would write into the
     # next test's tables (or fail on the ones being emptied).
-    await asyncio.gather(*importer.running(), return_exceptions=True)
+    await asyncio.gather(*uploads.running(), return_exceptions=True)
     from votes import live as votes_live
 
     await votes_live.settle()  # live updates a ballot asked for: their vote is about to go

@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import live, paper, privacy, services
+from votes import live, paper, paper_ballots, privacy, services
 from votes.controllers import _message, vote_context
 from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
@@ -40,7 +40,7 @@ async def _paper_vote(request: Request[Any, Any, Any], vote_id: int) -> VoteInfo
 
 async def _entity_in_view(request: Request[Any, Any, Any], vote: VoteInfo, serial: str) -> int:
     """The entity of a typed serial; one outside the staff member's buildings is as unknown as a wrong serial."""
-    entity_id = await paper.entity_by_serial(vote, serial)
+    entity_id = await paper_ballots.entity_by_serial(vote, serial)
     if not (await services.staff_view(require_user(request), vote)).sees_entity(entity_id):
         raise FormErrors({"serial": lazy("This ballot belongs to a building outside your area of responsibility.")},
                          {"serial": serial})
@@ -54,7 +54,7 @@ async def paper_desk(request: Request[Any, Any, Any], vote_id: FromPath[int], se
     if not serial:
         return await _desk_page(request, vote)
     try:
-        entity = await paper.paper_entity(vote, await _entity_in_view(request, vote, serial))
+        entity = await paper_ballots.paper_entity(vote, await _entity_in_view(request, vote, serial))
     except FormErrors as exc:
         return await _desk_page(request, vote, values=exc.values, errors=exc.errors, status_code=422)
     return await _desk_page(request, vote, entity=entity, values={"serial": entity.serial, "channel": "paper"})
@@ -72,7 +72,7 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     except FormErrors as exc:
         entity = None
         if "serial" not in exc.errors:
-            entity = await paper.paper_entity(vote, await _entity_in_view(request, vote, values["serial"]))
+            entity = await paper_ballots.paper_entity(vote, await _entity_in_view(request, vote, values["serial"]))
         return await _desk_page(request, vote, entity=entity, values=values, errors=exc.errors, status_code=422)
     except Conflict as exc:
         return await _desk_page(request, vote, values={}, notice=_message(exc), notice_kind="error", status_code=409)
@@ -120,8 +120,8 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
     stairwells = await services.stairwells(vote.id, view)
     chosen = stairwell if stairwell in stairwells else None
     ballots = []
-    if chosen or vote.entities <= paper.PRINT_LIMIT:
-        ballots = await paper.printable(vote, chosen, view)
+    if chosen or vote.entities <= paper_ballots.PRINT_LIMIT:
+        ballots = await paper_ballots.printable(vote, chosen, view)
     base = public_url(request)
     with i18n.language("zh"):
         extras = await paper_extras(vote, [b.entity_id for b in ballots])  # e.g. each flat's cost share
@@ -130,7 +130,7 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
             **vote_context(vote),
         )
     return page(request, "votes/print.html", printed=printed, stairwells=stairwells, stairwell=chosen,
-                count=len(ballots), limit=paper.PRINT_LIMIT, **vote_context(vote))
+                count=len(ballots), limit=paper_ballots.PRINT_LIMIT, **vote_context(vote))
 
 
 ROUTES = [paper_desk, paper_enter, paper_confirm, paper_reject, paper_print]

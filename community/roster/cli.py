@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from community.roster import importer
+from community.roster import importer, uploads
+from community.roster.files import write_csv, write_xlsx
 from community.roster.plan import row_sort_key
-from community.roster.template import FlatRow, write_csv, write_xlsx
+from community.roster.snapshot import export_rows
+from community.roster.template import FlatRow
 from community.tables import Community
 
 EXPORT_FORMATS = (".csv", ".xlsx")
@@ -42,13 +44,13 @@ async def import_file(
     except OSError as exc:
         print(f"yishi roster import: cannot read {path}: {exc.strerror or exc}", file=err)
         return 1
-    checked = await importer.check_file(Path(path).name, data)
+    checked = await uploads.check_file(Path(path).name, data)
     if checked.problems:
         print(f"{path}: {len(checked.problems)} problem(s); nothing was imported", file=err)
         for problem in checked.problems:
             print(problem.english(), file=out)
         return 1
-    plan, _fingerprint = await importer.preview(community_id, checked.rows)
+    plan, _fingerprint = await uploads.preview(community_id, checked.rows)
     diff = plan.diff
     for row in sorted(diff.added, key=row_sort_key):
         print(f"+ {_where(row)}", file=out)
@@ -82,7 +84,7 @@ async def export_file(slug: str, path: str, out: TextIO = sys.stdout, err: TextI
     community_id = await _community_id(slug, err)
     if community_id is None:
         return 1
-    rows = sorted(await importer.export_rows(community_id), key=row_sort_key)
+    rows = sorted(await export_rows(community_id), key=row_sort_key)
     data = write_csv(rows) if suffix == ".csv" else write_xlsx(rows)
     try:
         await asyncio.to_thread(Path(path).write_bytes, data)

@@ -1,7 +1,7 @@
 """Join-slip pages: choosing the buildings, printing, withdrawing one code.
 
 Slips are made per building: nothing is chosen for the user, and earlier unused slips stay valid unless the
-user explicitly asks to void them, sees how many that withdraws and confirms (`community/roster/joining.py`).
+user explicitly asks to void them, sees how many that withdraws and confirms (`community/roster/slips.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,17 @@ from litestar.response import Redirect, Template
 from community.errors import Forbidden, FormErrors
 from community.i18n import lazy
 from community.permissions import RosterAccess
-from community.roster import codes, joining
+from community.roster import codes
 from community.roster.controllers import ROSTER, _int_or_none, _labels, _staff
+from community.roster.slips import (
+    batch_slips,
+    create_slips,
+    old_slip_count,
+    qr_svg,
+    recent_batches,
+    revoke_code,
+    slip_buildings,
+)
 from community.web import page, public_url
 
 NOT_ALLOWED = lazy("Only the facilitator or the grid worker of this building may do this.")
@@ -33,8 +42,8 @@ async def _slips_form(
     chosen: set[int] | None = None,
     confirm_void: int | None = None,
 ) -> Template:
-    buildings = await joining.slip_buildings(access)
-    batches = await joining.recent_batches(access)
+    buildings = await slip_buildings(access)
+    batches = await recent_batches(access)
     if chosen is None:  # only the building the user came from; never every building at once
         wanted = _int_or_none(request.query_params.get("building"))
         chosen = {wanted} if wanted is not None else set()
@@ -76,10 +85,10 @@ async def roster_slips_create(request: Request[Any, Any, Any], slug: FromPath[st
               "void_old": "1" if void_old else ""}  # fmt: skip
     try:
         if void_old and not form.get("confirm_void"):  # say how many slips would stop working, and ask again
-            count = await joining.old_slip_count(access, chosen, mode, include_unverified, days)
+            count = await old_slip_count(access, chosen, mode, include_unverified, days)
             if count:  # with nothing to void there is nothing to confirm
                 return await _slips_form(request, community, access, values=values, chosen=set(chosen), confirm_void=count)
-        batch = await joining.create_slips(access, user, chosen, mode, include_unverified, days, void_old=void_old)
+        batch = await create_slips(access, user, chosen, mode, include_unverified, days, void_old=void_old)
     except FormErrors as exc:
         return await _slips_form(request, community, access, status_code=422, errors=exc.errors,
                                  values={**values, **exc.values}, chosen=set(chosen))  # fmt: skip
@@ -89,10 +98,10 @@ async def roster_slips_create(request: Request[Any, Any, Any], slug: FromPath[st
 @get(ROSTER + "/slips/{batch:str}", name="roster_slips")
 async def roster_slips(request: Request[Any, Any, Any], slug: FromPath[str], batch: FromPath[str]) -> Template:
     _user, community, access = await _staff(request, slug)
-    slips = await joining.batch_slips(access, batch)
+    slips = await batch_slips(access, batch)
     base = public_url(request)
     printable = [
-        {"slip": slip, "url": f"{base}/join/{slip.code}", "qr": joining.qr_svg(f"{base}/join/{slip.code}")}
+        {"slip": slip, "url": f"{base}/join/{slip.code}", "qr": qr_svg(f"{base}/join/{slip.code}")}
         for slip in slips
         if slip.state == "valid"
     ]
@@ -113,7 +122,7 @@ async def roster_revoke_code(request: Request[Any, Any, Any], slug: FromPath[str
     user, _community, access = await _staff(request, slug)
     form = await request.form()
     back_flat = _int_or_none(form.get("flat"))
-    flat_id = await joining.revoke_code(access, user, code_id)
+    flat_id = await revoke_code(access, user, code_id)
     target = back_flat if back_flat is not None else flat_id
     if target is not None:
         return Redirect(path=f"/c/{slug}/roster/flats/{target}?done=code-revoked", status_code=303)

@@ -20,7 +20,7 @@ from community.db import write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import gettext as _
 from community.i18n import lazy
-from deliberation import meetings
+from deliberation import agenda
 from deliberation.access import meeting_for
 from deliberation.concerns import core, store
 from deliberation.concerns.services import NOT_ALLOWED, NOT_FOUND, now
@@ -101,7 +101,7 @@ async def make_topic(user: CurrentUser, cmd: Topic, at: datetime | None = None) 
         raise Conflict(ON_AGENDA)
     ctx = await meeting_for(user, int(meeting["id"]), "control")  # type: ignore[index]
     origin = _("Residents' concerns No. %(ids)s") % {"ids": ", ".join(str(r["id"]) for r in rows)}
-    item_id = await meetings.add_item(ctx, {"title": cmd.title.strip(), "description": describe(rows), "origin": origin[:300]})
+    item_id = await agenda.add_item(ctx, {"title": cmd.title.strip(), "description": describe(rows), "origin": origin[:300]})
     async with write_transaction():
         for r in rows:
             current = await store.concern_for_update(int(r["id"]), cmd.community_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from community.tables import Community
-from deliberation.minutes.assemble import CommunityFacts
+from deliberation.minutes.facts import CommunityFacts
 
 
 async def community_facts(community_id: int) -> CommunityFacts:

@@ -16,7 +16,7 @@ from community.safetext import parse_id
 from community.web import current_user, page, public_url, require_user, see_other
 from deliberation import names_check
 from deliberation.minutes import board as board_service
-from deliberation.minutes import notices, pages, public_chain, service
+from deliberation.minutes import drafts, notices, pages, public_chain, service
 from deliberation.text import render_markdown
 
 PUBLIC_CACHE = "public, max-age=60"
@@ -171,11 +171,11 @@ async def minutes_start(request: Request[Any, Any, Any], slug: FromPath[str]) ->
     if number is None:
         raise NotFound(service.NOT_FOUND)
     if kind == "meeting":
-        minutes_id = await service.start_for_meeting(user, slug, number)
+        minutes_id = await drafts.start_for_meeting(user, slug, number)
     elif kind == "vote":
-        minutes_id = await service.start_for_vote(user, slug, number)
+        minutes_id = await drafts.start_for_vote(user, slug, number)
     elif kind == "notice":
-        minutes_id = await service.start_notice(user, slug, number)
+        minutes_id = await drafts.start_notice(user, slug, number)
     else:
         raise NotFound(service.NOT_FOUND)
     return back(request, f"/minutes/{minutes_id}/edit")
@@ -220,7 +220,7 @@ async def minutes_part_save(request: Request[Any, Any, Any], minutes_id: FromPat
         # Without JavaScript the "Preview" button shows the page again with the text and its preview, unsaved.
         return await _edit_page(request, minutes_id, values={part: text}, previews={part: text})
     try:
-        await service.save_part(user, minutes_id, part, text)
+        await drafts.save_part(user, minutes_id, part, text)
     except FormErrors as exc:
         return await _edit_page(request, minutes_id, status_code=422, errors=exc.errors, values={part: text},
                                 fragment="minutes/_edit_body.html")  # fmt: skip
@@ -242,7 +242,7 @@ async def minutes_settings(request: Request[Any, Any, Any], minutes_id: FromPath
     user = require_user(request)
     form = await request.form()
     try:
-        await service.save_settings(user, minutes_id, form)
+        await drafts.save_settings(user, minutes_id, form)
     except FormErrors as exc:
         return await _edit_page(request, minutes_id, status_code=422, errors=exc.errors, values=exc.values,
                                 fragment="minutes/_edit_body.html")  # fmt: skip
@@ -275,14 +275,14 @@ async def minutes_publish(request: Request[Any, Any, Any], minutes_id: FromPath[
 @post("/minutes/{minutes_id:int}/addendum", name="minutes_addendum")
 async def minutes_addendum(request: Request[Any, Any, Any], minutes_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
-    addendum = await service.start_addendum(user, minutes_id)
+    addendum = await drafts.start_addendum(user, minutes_id)
     return back(request, f"/minutes/{addendum}/edit")
 
 
 @post("/minutes/{minutes_id:int}/discard", name="minutes_discard")
 async def minutes_discard(request: Request[Any, Any, Any], minutes_id: FromPath[int]) -> Response[Any]:
     user = require_user(request)
-    slug = await service.discard(user, minutes_id)
+    slug = await drafts.discard(user, minutes_id)
     return back(request, f"/c/{slug}/minutes")
 
 

@@ -155,7 +155,7 @@ async def _close(vote_id: int, opened: datetime, closed: datetime) -> None:
 async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilitator: int, recorder: int,
                    held: datetime) -> tuple[int, int]:  # fmt: skip
     """An owners' meeting of the unit, noticed, held and closed through the meetings service; (meeting, item)."""
-    from deliberation import meetings
+    from deliberation import lifecycle, meetings
     from deliberation.access import NO_ACCESS, MeetingContext
     from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, Venue
 
@@ -189,9 +189,9 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
     row = await Meeting.select().where(Meeting.id == meeting_id).first()
     assert row is not None
     ctx = MeetingContext(row, NO_ACCESS, None)
-    await meetings.publish_notice(ctx, at=held - timedelta(days=16))  # noticed sixteen days before it was held
-    await meetings.change_status(ctx, "start")
-    await meetings.change_status(ctx, "close")
+    await lifecycle.publish_notice(ctx, at=held - timedelta(days=16))  # noticed sixteen days before it was held
+    await lifecycle.change_status(ctx, "start")
+    await lifecycle.change_status(ctx, "close")
     flats = await Flat.select(Flat.id).where(Flat.stairwell_unit == unit["id"]).order_by(Flat.floor).order_by(Flat.room)
     async with write_transaction():
         # The meeting took place weeks ago: the services stamped "now", the demo dates it back.
@@ -215,7 +215,7 @@ async def _meeting(community_id: int, unit: dict[str, Any], title: str, facilita
 
 async def _upcoming_meeting(community_id: int, unit: dict[str, Any], facilitator: int, recorder: int) -> None:
     """A bench consultation of the unit in four days, noticed yesterday: the board's upcoming meeting."""
-    from deliberation import meetings
+    from deliberation import lifecycle, meetings
     from deliberation.access import NO_ACCESS, MeetingContext
     from deliberation.tables import AgendaItem, Meeting, Venue
 
@@ -238,14 +238,14 @@ async def _upcoming_meeting(community_id: int, unit: dict[str, Any], facilitator
             await AgendaItem.insert(AgendaItem(meeting=meeting_id, position=position, title=item, description=description))
     row = await Meeting.select().where(Meeting.id == meeting_id).first()
     assert row is not None
-    await meetings.publish_notice(MeetingContext(row, NO_ACCESS, None), at=datetime.now(UTC) - timedelta(days=1))
+    await lifecycle.publish_notice(MeetingContext(row, NO_ACCESS, None), at=datetime.now(UTC) - timedelta(days=1))
 
 
 async def load_minutes_demo(community_id: int) -> None:
     """Published minutes of a closed elevator vote, and a passed vote with its result notice in the notice period."""
     try:
         from deliberation import meetings  # noqa: F401 - the meetings and votes services must exist
-        from deliberation.minutes import service
+        from deliberation.minutes import drafts, service
         from votes import services  # noqa: F401
     except ImportError:
         return
@@ -279,9 +279,9 @@ async def load_minutes_demo(community_id: int) -> None:
             return
         await _paper_ballots(vote_id, counter, scrutineer, oppose_every=8)
         await _close(vote_id, held + timedelta(minutes=30), held + timedelta(minutes=100))
-        minutes_id = await service.start_for_meeting(_person(facilitator), slug, meeting_id)
-        await service.save_part(_person(facilitator), minutes_id, "summary", ELEVATOR_SUMMARY)
-        await service.save_part(_person(facilitator), minutes_id, f"item-{item_id}", ITEM_ACCOUNT)
+        minutes_id = await drafts.start_for_meeting(_person(facilitator), slug, meeting_id)
+        await drafts.save_part(_person(facilitator), minutes_id, "summary", ELEVATOR_SUMMARY)
+        await drafts.save_part(_person(facilitator), minutes_id, f"item-{item_id}", ITEM_ACCOUNT)
         await _sign_and_publish(service, minutes_id, facilitator, recorder)
 
         # 2. A written consultation on the roof passed yesterday: its result notice runs for 15 days, and its
@@ -294,8 +294,8 @@ async def load_minutes_demo(community_id: int) -> None:
         await _paper_ballots(roof_vote, counter, scrutineer, oppose_every=5)
         yesterday = service.now().replace(microsecond=0) - timedelta(days=1)
         await _close(roof_vote, yesterday - timedelta(days=14), yesterday)
-        notice_id = await service.start_notice(_person(facilitator), slug, roof_vote)
-        await service.save_part(_person(facilitator), notice_id, "how_to_object", HOW_TO_OBJECT)
+        notice_id = await drafts.start_notice(_person(facilitator), slug, roof_vote)
+        await drafts.save_part(_person(facilitator), notice_id, "how_to_object", HOW_TO_OBJECT)
         await _sign_and_publish(service, notice_id, facilitator, None)
 
         # 3. A bench consultation next week, noticed yesterday: on the board with its printable notice.

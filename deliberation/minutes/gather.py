@@ -10,7 +10,8 @@ from typing import Any, cast
 from community import i18n
 from community.tables import Building, Membership
 from deliberation import contributions
-from deliberation.minutes.assemble import (
+from deliberation.attendance_rules import attendance_summary
+from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,
     CountingFacts,
@@ -23,7 +24,6 @@ from deliberation.minutes.assemble import (
     VoteFacts,
 )
 from deliberation.minutes.rules import item_status
-from deliberation.rules import attendance_summary
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice
 from votes.disclosure import pseudonymise
 from votes.privacy import record_salt

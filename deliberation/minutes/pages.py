@@ -27,7 +27,8 @@ from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
 from votes.disclosure import disclosure_of, is_pseudonymised, pseudonymise, shows_choices
-from votes.explain import Explanation, explain
+from votes.explain import explain
+from votes.explanation import Explanation
 from votes.privacy import viewer_of
 from votes.rules import parse_area
 from votes.services import record_text

@@ -13,7 +13,7 @@ from test_deliberation_world import DATA_NAMES, build_world, make_meeting
 
 from community import i18n
 from community.tables import AuditLog
-from deliberation import meetings, uploads
+from deliberation import lifecycle, uploads
 from deliberation.tables import AgendaItem, Attachment, Meeting, MeetingGuest, Venue
 
 # A meeting a week from today at 19:30 in Shanghai (11:30 UTC), never on a calendar date.
@@ -132,7 +132,7 @@ async def test_agenda_while_draft_then_notice_locks_it(client, world):
     published = await client.post_form(f"/m/{meeting_id}/notice")
     assert published.status_code == 303
     assert (await Meeting.select(Meeting.status).first())["status"] == "noticed"
-    first = (await meetings.notices(meeting_id))[0]
+    first = (await lifecycle.notices(meeting_id))[0]
     assert first["number"] == 1 and [i["title"] for i in first["snapshot"]["items"]] == ["三", "一", "二", "四"]
     assert first["published_at"] is not None
     # Locked: no moving, editing or removing.
@@ -148,7 +148,7 @@ async def test_agenda_while_draft_then_notice_locks_it(client, world):
     assert (await client.post_form(f"/m/{meeting_id}/notice")).status_code == 409
     # Adding an item now publishes a second, dated notice; both stay on record.
     await client.post_form(f"/m/{meeting_id}/items", {"title": "五：临时增加"})
-    notices = await meetings.notices(meeting_id)
+    notices = await lifecycle.notices(meeting_id)
     assert [n["number"] for n in notices] == [1, 2]
     assert len(notices[0]["snapshot"]["items"]) == 4 and len(notices[1]["snapshot"]["items"]) == 5
     page = await client.get(f"/m/{meeting_id}/notices")

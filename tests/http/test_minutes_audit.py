@@ -14,7 +14,7 @@ from test_minutes_world import build_world
 
 from community.accounts import CurrentUser
 from community.tables import Community
-from deliberation.minutes import audit, service
+from deliberation.minutes import audit, drafts, service
 from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash
 from deliberation.minutes.tables import Publication
 from votes.tables import Ballot, Vote
@@ -38,7 +38,7 @@ def as_user(account_id: int) -> CurrentUser:
 
 async def published(world) -> int:
     facilitator, recorder = as_user(world.facilitator), as_user(world.recorder)
-    minutes_id = await service.start_for_meeting(facilitator, world.slug, world.meeting_id)
+    minutes_id = await drafts.start_for_meeting(facilitator, world.slug, world.meeting_id)
     current = (await service.draft(facilitator, minutes_id)).hash
     await service.sign(recorder, minutes_id, "recorder", current)
     await service.sign(facilitator, minutes_id, "facilitator", current)
@@ -129,8 +129,8 @@ async def test_a_rewritten_text_with_a_new_hash_breaks_the_next_link(client):
     world = await build_world()
     first = await published(world)
     facilitator, recorder = as_user(world.facilitator), as_user(world.recorder)
-    second = await service.start_addendum(facilitator, first)
-    await service.save_part(facilitator, second, "correction", "更正。")
+    second = await drafts.start_addendum(facilitator, first)
+    await drafts.save_part(facilitator, second, "correction", "更正。")
     current = (await service.draft(facilitator, second)).hash
     await service.sign(recorder, second, "recorder", current)
     await service.sign(facilitator, second, "facilitator", current)

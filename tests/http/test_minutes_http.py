@@ -10,7 +10,7 @@ from test_minutes_world import DISCLOSURE, NOTICED_AT, PASSWORD, RESIDENT_NAMES,
 
 from community import i18n
 from community.accounts import CurrentUser
-from deliberation.minutes import service
+from deliberation.minutes import drafts, service
 from deliberation.minutes.canonical import iso
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import ItemNote
@@ -48,7 +48,7 @@ async def publish(client, world, minutes_id: int) -> None:
 
 async def test_the_known_meeting_gives_the_expected_minutes(client):
     world = await build_world()
-    minutes_id = await service.start_for_meeting(as_user(world.facilitator), world.slug, world.meeting_id)
+    minutes_id = await drafts.start_for_meeting(as_user(world.facilitator), world.slug, world.meeting_id)
     draft = await service.draft(as_user(world.facilitator), minutes_id)
     content = draft.content
     meeting = content["meeting"]
@@ -393,10 +393,10 @@ async def test_two_publications_at_the_same_moment_each_get_their_own_place_in_t
 
     world = await build_world()
     facilitator, recorder = as_user(world.facilitator), as_user(world.recorder)
-    first = await service.start_for_meeting(facilitator, world.slug, world.meeting_id)
-    second = await service.start_notice(facilitator, world.slug, world.vote_id)
-    third = await service.start_for_vote(facilitator, world.slug, world.consultation_id)
-    await service.save_settings(facilitator, third, {"title": "外墙保温", "facilitator": str(world.facilitator),
+    first = await drafts.start_for_meeting(facilitator, world.slug, world.meeting_id)
+    second = await drafts.start_notice(facilitator, world.slug, world.vote_id)
+    third = await drafts.start_for_vote(facilitator, world.slug, world.consultation_id)
+    await drafts.save_settings(facilitator, third, {"title": "外墙保温", "facilitator": str(world.facilitator),
                                                      "recorder": str(world.recorder)})  # fmt: skip
     for minutes_id, roles in ((first, ("recorder", "facilitator")), (second, ("facilitator",)), (third, ("recorder", "facilitator"))):
         current = (await service.draft(facilitator, minutes_id)).hash

@@ -11,7 +11,7 @@ from test_minutes_world import PASSWORD, RESIDENT_NAMES, build_world
 from community import i18n
 from community.accounts import CurrentUser
 from deliberation import contributions
-from deliberation.minutes import service
+from deliberation.minutes import drafts, service
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Meeting, Notice
 from votes.tables import Vote
@@ -52,11 +52,11 @@ async def board_world():
     await Vote.update({Vote.status: "open", Vote.result: None, Vote.closes_at: now + timedelta(days=5)}).where(
         Vote.id == world.consultation_id
     )
-    minutes_id = await service.start_for_meeting(as_user(world.facilitator), world.slug, world.meeting_id)
-    await service.save_part(as_user(world.facilitator), minutes_id, "summary", "业主同意在北侧加装电梯。")
+    minutes_id = await drafts.start_for_meeting(as_user(world.facilitator), world.slug, world.meeting_id)
+    await drafts.save_part(as_user(world.facilitator), minutes_id, "summary", "业主同意在北侧加装电梯。")
     await publish(world, minutes_id)
-    notice_id = await service.start_notice(as_user(world.facilitator), world.slug, world.vote_id)
-    await service.save_part(as_user(world.facilitator), notice_id, "how_to_object", "请向居委会提交**书面**意见。")
+    notice_id = await drafts.start_notice(as_user(world.facilitator), world.slug, world.vote_id)
+    await drafts.save_part(as_user(world.facilitator), notice_id, "how_to_object", "请向居委会提交**书面**意见。")
     await publish(world, notice_id, with_recorder=False)
     return world, minutes_id, notice_id
 

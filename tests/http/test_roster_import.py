@@ -15,8 +15,9 @@ from pathlib import Path
 
 from app.demo import DEMO_PASSWORD
 from community.roster import cli as roster_cli
-from community.roster import importer
-from community.roster.template import load_register, write_csv, write_xlsx
+from community.roster import importer, uploads
+from community.roster.files import load_register, write_csv, write_xlsx
+from community.roster.snapshot import export_rows, load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import Account, AuditLog, Community, Flat, JoinCode, RosterUpload, Verification
 
@@ -46,7 +47,7 @@ async def upload(client, data: bytes, name: str = "register.csv"):
 
 
 async def finish_imports() -> None:
-    await asyncio.gather(*importer.running())
+    await asyncio.gather(*uploads.running())
 
 
 async def test_a_file_with_problems_lists_every_one_and_writes_nothing(client):
@@ -94,7 +95,7 @@ async def test_preview_apply_and_import_the_same_file_again(client):
     body.append(["阳光花园", "5", "1", "1", "101", "66.60", "实测", "住宅", "新业主", "9999", "", "", "否", ""])
     data = to_csv([header, *body])
 
-    snapshot = await importer.load_snapshot(community_id)
+    snapshot = await load_snapshot(community_id)
     removed_flat = snapshot.flats[("阳光花园", "1", "1", "102")]
     verified_on_removed = await Verification.count().where(
         (Verification.flat == removed_flat.id) & Verification.revoked_at.is_null()
@@ -118,7 +119,7 @@ async def test_preview_apply_and_import_the_same_file_again(client):
     result = await client.get(preview_url)
     assert "登记表已导入：新增 1 户，变更 1 户，移除 1 户" in result.text
 
-    after = await importer.load_snapshot(community_id)
+    after = await load_snapshot(community_id)
     assert after.flats[("阳光花园", "1", "1", "101")].row.area == 9000
     assert ("阳光花园", "5", "1", "101") in after.flats
     assert after.flats[("阳光花园", "1", "1", "102")].active is False  # kept, not deleted
@@ -147,7 +148,7 @@ async def test_apply_is_refused_when_the_register_changed_after_the_preview(clie
     preview_url = response.headers["location"]
     base = (await client.get(preview_url)).text.split('name="base" value="')[1].split('"')[0]
     # Meanwhile someone else imports another register.
-    current = await importer.export_rows(community_id)
+    current = await export_rows(community_id)
     from dataclasses import replace
 
     await importer.import_rows(community_id, [replace(current[-1], area=5555), *current[:-1]])
@@ -182,10 +183,10 @@ async def test_apply_twice_applies_once(client):
 async def test_progress_is_polled_with_htmx_and_refreshed_without_javascript(client):
     community_id = await demo_id()
     await client.signin("13800000001", DEMO_PASSWORD)
-    rows = await importer.export_rows(community_id)
+    rows = await export_rows(community_id)
     facilitator = await Account.select(Account.id).where(Account.phone == "13800000001").first()
-    token = await importer.store_upload(community_id, int(facilitator["id"]), "r.csv", write_csv(rows))
-    await RosterUpload.update({RosterUpload.status: "applying", RosterUpload.started_at: importer.now()}).where(
+    token = await uploads.store_upload(community_id, int(facilitator["id"]), "r.csv", write_csv(rows))
+    await RosterUpload.update({RosterUpload.status: "applying", RosterUpload.started_at: uploads.now()}).where(
         RosterUpload.token == token
     )
     page = await client.get(f"/c/demo/roster/import/{token}")
@@ -330,7 +331,7 @@ async def test_an_apply_interrupted_by_a_restart_can_be_applied_again(client):
     token = preview_url.rsplit("/", 1)[1]
     # The process applying it stopped long ago: its transaction was rolled back, nothing was written.
     await RosterUpload.update(
-        {RosterUpload.status: "applying", RosterUpload.started_at: importer.now() - timedelta(minutes=30)}
+        {RosterUpload.status: "applying", RosterUpload.started_at: uploads.now() - timedelta(minutes=30)}
     ).where(RosterUpload.token == token)
     page = await client.get(preview_url)
     assert "导入在完成前中断了" in page.text
@@ -367,7 +368,7 @@ async def test_a_partial_file_adds_and_updates_only_unless_removals_are_confirme
     assert applied.status_code == 303
     await finish_imports()
     assert "新增 1 户，变更 0 户，移除 0 户" in (await client.get(preview_url)).text
-    after = await importer.load_snapshot(community_id)
+    after = await load_snapshot(community_id)
     assert ("阳光花园", "5", "1", "101") in after.flats
     assert await Flat.count().where(Flat.active.eq(True)) == active + 1
     client.cookies.set("yishi_lang", "en")

@@ -10,8 +10,9 @@ import pytest
 from app.demo import DEMO_PASSWORD
 from community import accounts, i18n
 from community.assets import static_url
-from community.roster import codes, importer, joining
+from community.roster import codes, joining
 from community.roster.scope import attachments
+from community.roster.snapshot import load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import Account, AuditLog, Community, JoinCode, Person, SigninAttempt, Verification
 
@@ -21,7 +22,7 @@ SLIP_CODE = re.compile(r'class="slip-code">([A-Z0-9]{4}-[A-Z0-9]{4})<')
 async def demo() -> tuple[int, object]:
     await load_demo()
     row = await Community.select(Community.id).where(Community.slug == "demo").first()
-    return int(row["id"]), await importer.load_snapshot(int(row["id"]))
+    return int(row["id"]), await load_snapshot(int(row["id"]))
 
 
 async def print_slips(client, building: int, mode: str = "person", include_unverified: bool = False,

@@ -9,8 +9,9 @@ import pytest
 from app.demo import DEMO_PASSWORD
 from community import accounts
 from community.permissions import roster_access
-from community.roster import controllers, importer, joining, slip_pages
-from community.roster.template import write_csv
+from community.roster import controllers, import_pages, resident_pages, slip_pages, slips, uploads
+from community.roster.files import write_csv
+from community.roster.snapshot import export_rows, load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import (
     AuditLog,
@@ -54,7 +55,7 @@ def shape(path: str) -> str:
 def test_the_list_covers_every_roster_route():
     declared = {
         (method, shape(path))
-        for handler in (*controllers.ROUTES, *slip_pages.ROUTES)  # the join-slip pages have their own module
+        for handler in (*controllers.ROUTES, *import_pages.ROUTES, *resident_pages.ROUTES, *slip_pages.ROUTES)
         for path in handler.paths
         if path.startswith("/c/")
         for method in handler.http_methods
@@ -70,13 +71,13 @@ async def demo_objects(client) -> dict[str, str]:
     facilitator = await accounts._find_account("13800000001")
     user = await accounts.load_session(await accounts.start_session(int(facilitator["id"]), "test"))
     access = await roster_access(user, community_id)
-    snapshot = await importer.load_snapshot(community_id)
+    snapshot = await load_snapshot(community_id)
     building = snapshot.buildings[("阳光花园", "1")]
     flat = snapshot.flats[("阳光花园", "1", "1", "101")].id
     verification = await Verification.select(Verification.id).where(Verification.revoked_at.is_null()).first()
-    rows = await importer.export_rows(community_id)
-    token = await importer.store_upload(community_id, user.id, "r.csv", write_csv(rows))
-    batch = await joining.create_slips(access, user, [building], "person", True, 30)
+    rows = await export_rows(community_id)
+    token = await uploads.store_upload(community_id, user.id, "r.csv", write_csv(rows))
+    batch = await slips.create_slips(access, user, [building], "person", True, 30)
     code = await JoinCode.select(JoinCode.id).where(JoinCode.batch == batch).first()
     return {
         "building": str(building),
@@ -172,7 +173,7 @@ async def test_visitors_are_sent_to_sign_in(client, method, path):
 
 async def test_grid_worker_sees_and_verifies_only_their_buildings(client):
     ids = await demo_objects(client)
-    snapshot = await importer.load_snapshot(int(ids["community_id"]))
+    snapshot = await load_snapshot(int(ids["community_id"]))
     await client.signin("13800000003", DEMO_PASSWORD)
     overview = await client.get("/c/demo/roster")
     assert overview.status_code == 200
@@ -206,7 +207,7 @@ async def test_grid_worker_sees_and_verifies_only_their_buildings(client):
 
 async def test_building_lead_reads_their_building_but_changes_nothing(client):
     ids = await demo_objects(client)
-    snapshot = await importer.load_snapshot(int(ids["community_id"]))
+    snapshot = await load_snapshot(int(ids["community_id"]))
     await client.signin("13800000004", DEMO_PASSWORD)
     own = snapshot.buildings[("阳光花园", "1")]
     assert (await client.get(f"/c/demo/roster/buildings/{own}")).status_code == 200

@@ -7,8 +7,8 @@ import pytest
 
 from app.demo import DEMO_PASSWORD
 from community import i18n
-from community.roster import importer
 from community.roster.scope import attachments
+from community.roster.snapshot import load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import Account, AuditLog, Community, Compound, Person, Verification
 
@@ -16,7 +16,7 @@ from community.tables import Account, AuditLog, Community, Compound, Person, Ver
 async def demo_snapshot():
     await load_demo()
     demo = await Community.select(Community.id).where(Community.slug == "demo").first()
-    return int(demo["id"]), await importer.load_snapshot(int(demo["id"]))
+    return int(demo["id"]), await load_snapshot(int(demo["id"]))
 
 
 async def names_in_data() -> set[str]:

@@ -20,7 +20,7 @@ from community import accounts
 from community.accounts import CurrentUser
 from community.errors import Conflict, Forbidden, FormErrors
 from community.tables import Community
-from votes import casting, paper, proxies, services
+from votes import casting, paper, paper_ballots, proxies, services
 from votes.deliveries import record_delivery
 from votes.record import parse_record, result_to_json, tally_record
 from votes.rules import DEVELOPER, Ballot, Flat, Settings, tally
@@ -191,7 +191,7 @@ async def run_case(index: int, make_account) -> Case:
                 own = (await casting.voter_view(people[int(person)], vote)).standing(key)
                 await casting.cast(people[int(person)], vote_id, key, choice, nonce, own.version if own else 0)
             elif channel == "paper":
-                entity = await paper.paper_entity(vote, await _number(vote_id, key))
+                entity = await paper_ballots.paper_entity(vote, await _number(vote_id, key))
                 signer = next((s.value for s in entity.signers if s.voter == voter and s.proxy_id is None), "nobody")
                 entered = await paper.enter(staff[0], vote_id, {"serial": entity.serial, "choice": choice, "signer": signer, "channel": "paper"})
                 await paper.confirm(staff[1], vote_id, entered.paper_id)

@@ -37,25 +37,27 @@ FRAMEWORKS = ("litestar", "piccolo", "jinja2", "asyncpg", "aiosqlite", "redis", 
 # The pure core: rules, lifecycles, counting and validation over frozen dataclasses (mypy strict on them).
 CORE = {
     "votes.rules", "votes.record", "votes.shares", "votes.settings", "votes.electorate", "votes.eligibility",
-    "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain",
+    "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain", "votes.explanation",
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
-    "votes.projects.diagram", "deliberation.rules", "deliberation.text", "deliberation.uploads",
-    "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.present",
-    "deliberation.minutes.rules", "community.roster.template", "community.roster.plan", "community.roster.codes",
+    "votes.projects.diagram", "deliberation.rules", "deliberation.attendance_rules", "deliberation.text", "deliberation.uploads",
+    "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.facts", "deliberation.minutes.present",
+    "deliberation.minutes.rules", "community.roster.template", "community.roster.parsing", "community.roster.files", "community.roster.plan", "community.roster.codes",
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
 }
 # The web layer: controllers, page models, live updates, the app shell.
-WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
+WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
+       "import_pages", "resident_pages", "control"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
-    "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
-    "votes.projects.service", "deliberation.meetings", "deliberation.session", "deliberation.comments",
-    "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
+    "votes.services", "votes.casting", "votes.paper", "votes.paper_ballots", "votes.proxies", "votes.ballot_store", "votes.clock",
+    "votes.projects.service", "deliberation.meetings", "deliberation.agenda", "deliberation.lifecycle", "deliberation.session", "deliberation.proceedings", "deliberation.comments",
+    "deliberation.minutes.service", "deliberation.minutes.drafts", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
-    "community.roster.importer", "community.roster.joining", "community.permissions", "community.events",
+    "community.roster.places", "community.roster.search", "community.roster.verification",
+    "community.roster.importer", "community.roster.snapshot", "community.roster.uploads", "community.roster.joining", "community.roster.slips", "community.permissions", "community.events",
     "community.admin.services", "community.admin.staffing", "community.admin.invites", "community.admin.store",
     "community.audit", "votes.proxy_invites",
     "deliberation.concerns.store", "deliberation.concerns.services", "deliberation.concerns.rating",
@@ -68,13 +70,8 @@ SERVICES = {
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
-    "votes/projects/service.py": 1210, "votes/services.py": 1140, "community/roster/template.py": 1022,
-    "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
-    "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
-    "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
-    "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
-    "deliberation/session.py": 440, "deliberation/rules.py": 411,
-    "community/web.py": 420,
+    "votes/projects/service.py": 1210, "votes/services.py": 1140,
+    "votes/controllers.py": 470, "votes/projects/controllers.py": 426,
 }
 
 

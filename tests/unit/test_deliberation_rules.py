@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from deliberation import rules, uploads
-from deliberation.rules import AccessFacts, FlatPlace, RuleError
+from deliberation import attendance_rules, rules, uploads
+from deliberation.attendance_rules import FlatPlace
+from deliberation.rules import AccessFacts, RuleError
 from deliberation.text import excerpt, render_markdown
 
 T0 = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)
@@ -147,23 +148,23 @@ def place(flat: int, unit: int, area: int) -> FlatPlace:
 
 def test_attendance_counts_households_and_area_per_unit():
     flats = [place(1, 1, 8550), place(2, 1, 9000), place(3, 2, 12025), place(4, 2, 6000)]
-    summary = rules.attendance_summary(flats, [1, 3, 99])
-    assert summary.total == rules.Count(households_present=2, households=4, area_present=20575, area=35575)
+    summary = attendance_rules.attendance_summary(flats, [1, 3, 99])
+    assert summary.total == attendance_rules.Count(households_present=2, households=4, area_present=20575, area=35575)
     assert summary.total.household_percent == 50
     assert summary.total.area_percent == 57  # 20575/35575 = 57.8…%, rounded down
     assert [(u.unit_label, u.count.households_present, u.count.households) for u in summary.units] == [
         ("1单元", 1, 2), ("2单元", 1, 2)]
-    empty = rules.attendance_summary([], [])
+    empty = attendance_rules.attendance_summary([], [])
     assert empty.total.household_percent == 0 and empty.total.area_percent == 0
 
 
 def test_scope_covers_flats():
     p = FlatPlace(flat_id=1, unit_id=5, building_id=6, compound_id=7, area=100)
-    assert rules.in_scope(p, "community", [])
-    assert rules.in_scope(p, "compound", [7]) and not rules.in_scope(p, "compound", [8])
-    assert rules.in_scope(p, "building", [6]) and not rules.in_scope(p, "building", [5])
-    assert rules.in_scope(p, "stairwell_unit", [5]) and not rules.in_scope(p, "stairwell_unit", [6])
-    assert not rules.in_scope(p, "elsewhere", [5])
+    assert attendance_rules.in_scope(p, "community", [])
+    assert attendance_rules.in_scope(p, "compound", [7]) and not attendance_rules.in_scope(p, "compound", [8])
+    assert attendance_rules.in_scope(p, "building", [6]) and not attendance_rules.in_scope(p, "building", [5])
+    assert attendance_rules.in_scope(p, "stairwell_unit", [5]) and not attendance_rules.in_scope(p, "stairwell_unit", [6])
+    assert not attendance_rules.in_scope(p, "elsewhere", [5])
 
 
 def test_markdown_is_sanitised():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from deliberation.minutes.assemble import (
+from deliberation.minutes.assemble import assemble, plain_text, with_signoffs
+from deliberation.minutes.canonical import canonical_text, content_hash
+from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,
     CommunityFacts,
@@ -18,11 +20,7 @@ from deliberation.minutes.assemble import (
     SectionFacts,
     UnitAttendance,
     VoteFacts,
-    assemble,
-    plain_text,
-    with_signoffs,
 )
-from deliberation.minutes.canonical import canonical_text, content_hash
 
 T0 = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ import pytest
 
 from community import i18n
 from community.roster import template
+from community.roster.files import load_register
 from community.roster.messages import (
     COLUMN_LABELS,
     PROBLEM_MESSAGES,
@@ -15,7 +16,7 @@ from community.roster.messages import (
     problem_message,
     show_problems,
 )
-from community.roster.template import COLUMNS, Problem, load_register
+from community.roster.template import COLUMNS, Problem
 
 HEADER = "小区,楼栋,单元,楼层,房号,专有面积,面积来源,用途,业主,证件尾号,联系电话,指定投票人,开发商未售,租户"
 

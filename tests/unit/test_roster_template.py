@@ -12,6 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from community.roster.files import (
+    load_register,
+    read_csv,
+    read_register,
+    read_xlsx,
+    template_csv,
+    template_xlsx,
+    write_csv,
+    write_xlsx,
+)
+from community.roster.parsing import parse_rows
 from community.roster.template import (
     COLUMNS,
     SHEET_TITLE,
@@ -20,17 +31,8 @@ from community.roster.template import (
     Problem,
     diff_register,
     format_area,
-    load_register,
     normalise_header,
-    parse_rows,
     people,
-    read_csv,
-    read_register,
-    read_xlsx,
-    template_csv,
-    template_xlsx,
-    write_csv,
-    write_xlsx,
 )
 
 HEADER = "小区,楼栋,单元,楼层,房号,专有面积,面积来源,用途,业主,证件尾号,联系电话,指定投票人,开发商未售,租户"

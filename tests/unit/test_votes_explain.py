@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from votes.explain import Explanation, ballot_problems, explain, percent, percent_against
+from votes.explain import ballot_problems, explain
+from votes.explanation import Explanation, percent, percent_against
 from votes.record import result_to_json
 from votes.rules import Ballot, Choice, Flat, Settings, tally
 from votes.settings import VoteSettings
