@@ -136,6 +136,9 @@ def _meeting_content(meeting: MeetingFacts, narrative: Mapping[str, str]) -> dic
                 "notes": _notes(item.notes),
                 "narrative": narrative.get(f"item-{item.id}", "").strip(),
                 "votes": [vote_content(vote) for vote in item.votes],
+                **({"concerns": [
+                    {"number": c.number, "kind": c.kind, "building": c.building, "unit": c.unit} for c in item.concerns
+                ]} if item.concerns else {}),  # absent, not empty, so minutes assembled before keep their hash
             }
             for item in meeting.items
         ],

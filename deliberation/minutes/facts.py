@@ -96,6 +96,16 @@ class NoticeFacts:
 
 
 @dataclass(frozen=True)
+class ConcernFacts:
+    """A resident's concern the item took up, as the public may read it: number, kind and place, never who."""
+
+    number: int
+    kind: str  # deliberation.concerns.core.KINDS
+    building: str = ""  # empty for a common area, and always for a neighbour dispute
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class ItemFacts:
     id: int
     position: int
@@ -105,6 +115,7 @@ class ItemFacts:
     noticed_in: int | None  # number of the first notice that announced it
     notes: NoteFacts | None = None
     votes: tuple[VoteFacts, ...] = ()
+    concerns: tuple[ConcernFacts, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from deliberation.attendance_rules import attendance_summary
 from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,
+    ConcernFacts,
     CountingFacts,
     ItemFacts,
     MeetingFacts,
@@ -23,6 +24,8 @@ from deliberation.minutes.facts import (
     UnitAttendance,
     VoteFacts,
 )
+from deliberation.concerns.core import visible_to_public
+from deliberation.concerns.tables import Concern
 from deliberation.minutes.rules import item_status
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice
 from votes.disclosure import pseudonymise
@@ -294,6 +297,14 @@ async def meeting_facts(meeting_id: int) -> MeetingFacts:
         votes_by_item.setdefault(int(row["agenda_item"]), []).append(int(row["id"]))
         if row["status"] == "closed":
             closed_items.add(int(row["agenda_item"]))
+    concerns_by_item: dict[int, list[ConcernFacts]] = {}
+    for row in await Concern.select(
+        Concern.id, Concern.kind, Concern.agenda_item, Concern.building.name, Concern.stairwell_unit.name
+    ).where(Concern.agenda_item.is_in([int(i["id"]) for i in items] or [-1])).order_by(Concern.id):
+        public_place = visible_to_public(str(row["kind"]))  # a neighbour dispute is never placed in public
+        concerns_by_item.setdefault(int(row["agenda_item"]), []).append(ConcernFacts(
+            int(row["id"]), str(row["kind"]), str(row["building.name"] or "") if public_place else "",
+            str(row["stairwell_unit.name"] or "") if public_place else ""))  # fmt: skip
     item_facts = []
     for item in items:
         title = str(item["title"])
@@ -316,6 +327,7 @@ async def meeting_facts(meeting_id: int) -> MeetingFacts:
                 if note
                 else None,
                 votes=tuple([await vote_facts(vote_id) for vote_id in votes_by_item.get(int(item["id"]), [])]),
+                concerns=tuple(concerns_by_item.get(int(item["id"]), ())),
             )
         )
     attendance, buildings = await attendance_facts(meeting)

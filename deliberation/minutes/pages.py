@@ -17,6 +17,7 @@ from community.i18n import lazy
 from community.qr import qr_svg
 from community.safetext import xml_text
 from deliberation import rules as meeting_rules
+from deliberation.concerns import core as concern_core
 from deliberation.minutes import rules, service
 from deliberation.minutes.assemble import NOTE_FIELDS, assemble
 from deliberation.minutes.audit import published_votes
@@ -126,6 +127,9 @@ GLOBALS: Final[dict[str, Any]] = {
     "RESOLUTION_LABELS": RESOLUTION_LABELS,
     "ATTENDANCE_METHODS": ATTENDANCE_METHODS,
     "FORM_LABELS": FORM_LABELS,
+    "CONCERN_KINDS": concern_core.KINDS,
+    "concern_building": concern_core.building_label,
+    "concern_unit": concern_core.unit_label,
 }
 
 

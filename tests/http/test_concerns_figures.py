@@ -14,7 +14,10 @@ from concerns_world import NAMES, PHONES, build
 from deliberation.concerns import figures, rating, reports, services
 from deliberation.concerns.opendata import COLUMNS
 from deliberation.concerns.tables import Concern, ConcernReport, ConcernStep
+from deliberation.minutes.assemble import assemble
 from deliberation.minutes.audit import verify
+from deliberation.minutes.facts import CommunityFacts, MinutesFacts
+from deliberation.minutes.gather import meeting_facts
 from deliberation.tables import AgendaItem, Meeting
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -190,6 +193,15 @@ async def test_concerns_become_an_agenda_item(client, make_account):
     page = (await client.get(f"/concerns/{ids['a']}")).text
     assert "列入会议议题" in page and f"/m/{bench}" in page
     assert await ConcernStep.count().where(ConcernStep.action == "topic") == 2
+    # The meeting's minutes list the concerns the item took up: number, kind and place, never who raised them.
+    facts = await meeting_facts(bench)
+    listed = [c for i in facts.items for c in i.concerns]
+    assert [c.number for c in listed] == sorted([ids["a"], ids["b"]])
+    content = assemble(MinutesFacts(1, "minutes", "纪要", CommunityFacts(world.community, "xfl", "幸福里"), facts))
+    concerns = content["meeting"]["items"][0]["concerns"]  # type: ignore[index]
+    assert [c["number"] for c in concerns] == [c.number for c in listed]
+    assert all(set(c) == {"number", "kind", "building", "unit"} for c in concerns)
+    assert not any(name in str(content) for name in NAMES.values())
 
 
 async def test_limits_and_flags(client, make_account):
