@@ -11,6 +11,8 @@ from community import i18n
 from community.tables import Building, Membership
 from deliberation import contributions
 from deliberation.attendance_rules import attendance_summary
+from deliberation.concerns.core import visible_to_public
+from deliberation.concerns.tables import Concern
 from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,
@@ -24,8 +26,6 @@ from deliberation.minutes.facts import (
     UnitAttendance,
     VoteFacts,
 )
-from deliberation.concerns.core import visible_to_public
-from deliberation.concerns.tables import Concern
 from deliberation.minutes.rules import item_status
 from deliberation.tables import AgendaItem, Attendance, ItemNote, Meeting, MeetingGuest, Notice
 from votes.disclosure import pseudonymise
