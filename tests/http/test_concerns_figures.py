@@ -257,3 +257,20 @@ async def test_cached_figures_and_files_follow_every_change(client, make_account
     await services.intake(world.user("owner"), services.Intake(world.community, "other", f"flat:{world.flats['1-101']}", "新的。"))
     street_rows = (await client.get("/s/changning/open-data/concerns.csv")).content.decode("utf-8-sig").splitlines()
     assert len(street_rows) == 6
+
+
+async def test_overdue_concerns_are_flagged_for_the_facilitator_and_the_street(client, make_account):
+    world = await build(make_account)
+    ids = await month_of_concerns(world)
+    facilitator = world.user("facilitator")
+    # This month's concern, dispatched with a due date that has passed and no answer: overdue.
+    await services.dispatch(facilitator, services.Dispatch(ids["now"], f"account:{world.people['grid']}",
+                                                           datetime.now(TZ).date() - timedelta(days=2)),
+                            at=datetime.now(UTC) - timedelta(days=4))  # fmt: skip
+    await client.signin(PHONES["facilitator"])
+    page = (await client.get("/c/xfl/concerns")).text
+    assert "已超期 1" in page
+    overdue = (await client.get("/c/xfl/concerns?flag=overdue")).text
+    assert f"/concerns/{ids['now']}\"" in overdue and f"/concerns/{ids['a']}\"" not in overdue
+    street = (await client.get("/s/changning")).text
+    assert 'cn-flag cn-flag-overdue">1<' in street
