@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("file", help="where to write it: a .csv or .xlsx file")
     r.set_defaults(func=cmd_roster_export, needs_db=True)
 
-    from community.admin.cli import add_commands
+    from community.admin.cli_args import add_commands
 
     add_commands(sub, _admin)
 

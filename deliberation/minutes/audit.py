@@ -21,10 +21,10 @@ from votes.record import (
     RecordError,
     parse_record,
     record_to_json,
-    result_differences,
     result_to_json,
     tally_record,
 )
+from votes.record_compare import result_differences
 from votes.regimes import poll_tally, poll_to_json, residents_tally, residents_to_json
 from votes.settings import from_json
 from votes.tables import Vote, VoteEntity, VoteRecordFile

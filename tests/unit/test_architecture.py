@@ -36,7 +36,7 @@ VOTES_INTO_DELIBERATION = {
 FRAMEWORKS = ("litestar", "piccolo", "jinja2", "asyncpg", "aiosqlite", "redis", "httpx", "uvicorn")
 # The pure core: rules, lifecycles, counting and validation over frozen dataclasses (mypy strict on them).
 CORE = {
-    "votes.rules", "votes.record", "votes.shares", "votes.settings", "votes.electorate", "votes.eligibility",
+    "votes.rules", "votes.record", "votes.record_compare", "votes.shares", "votes.settings", "votes.electorate", "votes.eligibility",
     "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain", "votes.explanation",
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
     "votes.projects.diagram", "deliberation.rules", "deliberation.attendance_rules", "deliberation.text", "deliberation.uploads",

@@ -15,10 +15,10 @@ from votes.record import (
     VoteRecord,
     parse_record,
     record_to_json,
-    result_differences,
     result_to_json,
     tally_record,
 )
+from votes.record_compare import result_differences
 from votes.rules import Ballot, Flat, Settings
 
 SPEC_EXAMPLE: dict[str, Any] = {
