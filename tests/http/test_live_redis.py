@@ -15,6 +15,9 @@ from community import config, live
 from community.live_redis import HealingRedisBackend
 
 REDIS_URL = os.environ.get("YISHI_TEST_REDIS", "redis://127.0.0.1:6379/0")
+# Channels are named alike in every run sharing this Redis (the SQLite and PostgreSQL passes run side by side):
+# what this run waits for carries its own mark.
+RUN = f"#{os.getpid()}"
 
 
 def redis_answers() -> bool:
@@ -82,8 +85,8 @@ async def test_a_projector_on_redis_catches_up_after_the_connection_is_killed(cl
                 assert stream.status == 200
                 await stream.until(lambda event, _data: event == "comments-zh")
                 await wait_for(lambda: backend._pubsub is not None and backend._pubsub.connection is not None)
-                assert (await post_comment(resident, meeting_id, items[0], body="断线之前的意见")).status_code == 303
-                await stream.until(comments_with("断线之前的意见"))
+                assert (await post_comment(resident, meeting_id, items[0], body=f"断线之前的意见{RUN}")).status_code == 303
+                await stream.until(comments_with(f"断线之前的意见{RUN}"))
 
                 gate = asyncio.Event()
                 reconnect = backend._reconnect
@@ -95,15 +98,15 @@ async def test_a_projector_on_redis_catches_up_after_the_connection_is_killed(cl
                 monkeypatch.setattr(backend, "_reconnect", held_back)
                 assert await asyncio.to_thread(kill_listeners) >= 1
                 await wait_for(lambda: backend.healing.lost)
-                assert (await post_comment(resident, meeting_id, items[0], body="断线期间的意见")).status_code == 303
+                assert (await post_comment(resident, meeting_id, items[0], body=f"断线期间的意见{RUN}")).status_code == 303
                 gate.set()
-                caught_up = await stream.until(comments_with("断线期间的意见"))
+                caught_up = await stream.until(comments_with(f"断线期间的意见{RUN}"))
                 assert backend.reconnects == 1
                 assert {"now-zh", "queue-zh", "attendance-zh"} <= {event for event, _data in caught_up}
                 await stream.until(lambda event, _data: event == "resync")
 
-                assert (await post_comment(resident, meeting_id, items[0], body="恢复之后的意见")).status_code == 303
-                await stream.until(comments_with("恢复之后的意见"))
+                assert (await post_comment(resident, meeting_id, items[0], body=f"恢复之后的意见{RUN}")).status_code == 303
+                await stream.until(comments_with(f"恢复之后的意见{RUN}"))
 
     said = [r.getMessage() for r in live_log]
     assert len([m for m in said if "lost the Redis connection" in m]) == 1, said
@@ -117,19 +120,20 @@ async def test_a_new_listener_during_the_outage_is_heard_once_redis_answers():
     await backend.on_startup()
     events = backend.stream_events()
     try:
-        await backend.subscribe(["vote-901"])
+        first, second = f"vote-901{RUN}", f"vote-902{RUN}"
+        await backend.subscribe([first])
         reading = asyncio.ensure_future(anext(events))
-        await backend.publish(b"before", ["vote-901"])
-        assert await asyncio.wait_for(reading, 30) == ("vote-901", b"before")
+        await backend.publish(b"before", [first])
+        assert await asyncio.wait_for(reading, 30) == (first, b"before")
 
         reading = asyncio.ensure_future(anext(events))
         await wait_for(lambda: backend._pubsub is not None and backend._pubsub.connection is not None)
         assert await asyncio.to_thread(kill_listeners) >= 1
         await wait_for(lambda: backend.healing.lost or backend.reconnects)
-        await backend.subscribe(["vote-902"])  # while lost, or just after: either way it must be heard
+        await backend.subscribe([second])  # while lost, or just after: either way it must be heard
         await wait_for(lambda: backend.reconnects == 1)
-        await backend.publish(b"new", ["vote-902"])
-        assert await asyncio.wait_for(reading, 30) == ("vote-902", b"new")
+        await backend.publish(b"new", [second])
+        assert await asyncio.wait_for(reading, 30) == (second, b"new")
     finally:
         await events.aclose()
         await backend.on_shutdown()
