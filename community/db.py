@@ -169,13 +169,29 @@ async def write_transaction() -> AsyncIterator[None]:
     PostgreSQL: an ordinary transaction.
     """
     db = engine()
-    if isinstance(db, YishiSQLiteEngine):
-        async with db.write_lock:
-            async with db.transaction(transaction_type=TransactionType.immediate):
+    committing = False
+    try:
+        if isinstance(db, YishiSQLiteEngine):
+            async with db.write_lock:
+                async with db.transaction(transaction_type=TransactionType.immediate):
+                    yield
+                    committing = True
+        else:
+            async with db.transaction():
                 yield
-    else:
-        async with db.transaction():
-            yield
+                committing = True
+    except BaseException as exc:
+        if committing:  # the body ran; COMMIT itself failed: the change may or may not be stored
+            exc.add_note(COMMIT_FAILED)
+        raise
+
+
+COMMIT_FAILED = "yishi: this failure came while committing; the change may or may not have been stored"
+
+
+def failed_while_committing(exc: BaseException) -> bool:
+    """The error came from COMMIT (the connection dropped while it was on its way): nobody knows the outcome."""
+    return COMMIT_FAILED in getattr(exc, "__notes__", ())
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -2,6 +2,8 @@
 
 A feature registers a channel prefix ("meeting", "vote", …) with who may listen and what a new listener
 must be sent first (a snapshot, so a reconnecting projector is never stale). It then calls `publish`.
+When the backend had lost its connection (community.live_heal), every open stream is sent that snapshot
+again, then "resync": what was published meanwhile reached nobody.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from community.config import Config
 from community.errors import Forbidden, NotFound
 from community.live_pg import ReconnectingAsyncPgBackend
+from community.live_redis import HealingRedisBackend
 
 log = logging.getLogger("yishi.live")
 
@@ -45,6 +48,9 @@ class ChannelKind:
 _kinds: dict[str, ChannelKind] = {}
 _plugin: ChannelsPlugin | None = None
 _through_database = False
+# The inbox of every open stream in this process; None put into one means "catch up".
+_inboxes: set[asyncio.Queue[bytes | None]] = set()
+RESYNC = "resync"
 
 
 def register_channel(prefix: str, authorize: Authorize, snapshot: Snapshot) -> None:
@@ -58,12 +64,9 @@ def make_channels_plugin(config: Config) -> ChannelsPlugin:
     backend: ChannelsBackend
     _through_database = False
     if config.redis_url:
-        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-        from redis.asyncio import Redis
-
-        backend = RedisChannelsPubSubBackend(redis=Redis.from_url(config.redis_url))
+        backend = HealingRedisBackend(config.redis_url, on_recovered=catch_up)
     elif not config.is_sqlite:
-        backend = ReconnectingAsyncPgBackend(dsn=_asyncpg_dsn(config.database_url))
+        backend = ReconnectingAsyncPgBackend(dsn=_asyncpg_dsn(config.database_url), on_recovered=catch_up)
         _through_database = True
     else:
         backend = MemoryChannelsBackend()
@@ -79,6 +82,12 @@ def make_channels_plugin(config: Config) -> ChannelsPlugin:
 
 def _asyncpg_dsn(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
+
+
+def catch_up() -> None:
+    """The backend listens again after losing its connection: every open stream sends its snapshot again."""
+    for inbox in list(_inboxes):
+        inbox.put_nowait(None)
 
 
 def backend_name() -> str:
@@ -152,13 +161,14 @@ async def _events(
     request: Request[Any, Any, Any], channel: str, kind: ChannelKind, plugin: ChannelsPlugin
 ) -> AsyncIterator[ServerSentEventMessage]:
     async with plugin.start_subscription([channel]) as subscriber:
-        inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
 
         async def pump() -> None:
             async for raw in subscriber.iter_events():
                 inbox.put_nowait(raw)
 
         pumping = asyncio.create_task(pump())
+        _inboxes.add(inbox)
         try:
             yield ServerSentEventMessage(comment="connected", data=None, retry=RETRY_MILLISECONDS)
             # Subscribed first, then the snapshot: nothing published in between is missed.
@@ -170,10 +180,22 @@ async def _events(
                 except TimeoutError:
                     yield ServerSentEventMessage(comment="keepalive", data=None)
                     continue
+                if raw is None:
+                    try:
+                        events = await kind.snapshot(request, channel)
+                    except Exception:  # the database is not back yet: end; the browser reconnects and catches up
+                        log.warning("live updates: could not catch %s up; the stream ends", channel, exc_info=True)
+                        return
+                    for event, data in events:
+                        yield ServerSentEventMessage(event=event, data=data)
+                    if RESYNC not in {event for event, _data in events}:
+                        yield ServerSentEventMessage(event=RESYNC, data="")
+                    continue
                 decoded = await _decode(raw)
                 if decoded is not None:
                     yield ServerSentEventMessage(event=decoded[0], data=decoded[1])
         finally:
+            _inboxes.discard(inbox)
             pumping.cancel()
 
 

@@ -4,29 +4,47 @@ connection for ever: projectors and phones froze until the app itself was restar
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
+from functools import partial
 
 import asyncpg
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 
-log = logging.getLogger("yishi.live")
+from community.live_heal import Healing
 
-CHECK_SECONDS = 2.0  # how often the listening connection is looked at
+CHECK_SECONDS = 2.0  # how often the listening connection is looked at (a lost one wakes the watchdog at once)
 PING_EVERY = 5  # …and every this many looks, asked a question (a half-open socket answers nothing)
 PING_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 10.0
+
+DOWN = (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, TimeoutError)
 
 
 class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
-    """Watches its listening connection; when it is lost, connects again and LISTENs to every channel
-    that still has listeners. Publishing opens its own connection per message, so it recovers by itself."""
+    """Watches its listening connection; when it is lost, connects again (0.5 s, 1 s … 30 s apart), LISTENs to
+    every channel that still has listeners and calls `on_recovered` so that open streams catch up. The loss
+    and the recovery are logged once each. Publishing opens its own connection per message, so it recovers
+    by itself."""
 
-    _watchdog: asyncio.Task[None] | None = None
-    reconnects = 0
+    def __init__(self, dsn: str, on_recovered: Callable[[], None] | None = None) -> None:
+        super().__init__(make_connection=partial(asyncpg.connect, dsn=dsn, timeout=CONNECT_TIMEOUT))
+        self.healing = Healing("database", on_recovered)
+        self._watchdog: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+
+    @property
+    def reconnects(self) -> int:
+        return self.healing.reconnects
+
+    async def _new_listener(self) -> asyncpg.Connection:
+        """A connection for LISTEN (a seam for tests, which hold a reconnection back)."""
+        return await self._connect()
 
     async def on_startup(self) -> None:
         await super().on_startup()
+        self._wake = asyncio.Event()
+        self._listener_conn.add_termination_listener(self._terminated)
         self._watchdog = asyncio.create_task(self._watch(), name="yishi-live-listener")
 
     async def on_shutdown(self) -> None:
@@ -37,17 +55,26 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
         with suppress(Exception):
             await super().on_shutdown()
 
+    def _terminated(self, connection: asyncpg.Connection) -> None:
+        if connection is self._listener_conn and self._wake is not None:
+            self._wake.set()  # the server ended the session (restart, failover, pg_terminate_backend)
+
     async def subscribe(self, channels: Iterable[str]) -> None:
+        channels = set(channels)
         try:
             await super().subscribe(channels)
-        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        except DOWN as exc:
             # The connection is down: remember the channels; the watchdog LISTENs once it is back.
             self._subscribed_channels.update(channels)
+            self.healing.lose(exc)
+            if self._wake is not None:
+                self._wake.set()
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
+        channels = set(channels)
         try:
             await super().unsubscribe(channels)
-        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        except DOWN:
             self._subscribed_channels.difference_update(channels)
 
     async def _healthy(self, ping: bool) -> bool:
@@ -58,29 +85,36 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
         try:
             async with self._listener_lock:
                 await asyncio.wait_for(self._listener_conn.fetchval("SELECT 1"), PING_TIMEOUT)
-        except (TimeoutError, asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        except DOWN:
             return False
         return True
 
     async def _reconnect(self) -> None:
-        async with self._listener_lock:
-            old = self._listener_conn
+        # Connect outside the lock: a subscriber arriving meanwhile is not held up by a slow connection attempt.
+        connection = await self._new_listener()
+        try:
+            async with self._listener_lock:
+                for channel in sorted(self._subscribed_channels):
+                    await connection.add_listener(channel, self._listener)
+                old, self._listener_conn = self._listener_conn, connection
+        except BaseException:
             with suppress(Exception):
-                old.terminate()
-            connection = await self._connect()
-            for channel in sorted(self._subscribed_channels):
-                await connection.add_listener(channel, self._listener)
-            self._listener_conn = connection
-        self.reconnects += 1
-        log.warning("live updates: listening again after the database connection was lost")
+                connection.terminate()
+            raise
+        connection.add_termination_listener(self._terminated)
+        with suppress(Exception):
+            old.terminate()
 
     async def _watch(self) -> None:
+        assert self._wake is not None
         looks = 0
         while True:
-            await asyncio.sleep(CHECK_SECONDS)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), CHECK_SECONDS)
+            self._wake.clear()
             looks += 1
-            try:
-                if not await self._healthy(ping=looks % PING_EVERY == 0):
-                    await self._reconnect()
-            except Exception:  # the database is still away: try again at the next look
-                log.warning("live updates: the database is not reachable yet", exc_info=True)
+            if not self.healing.lost and await self._healthy(ping=looks % PING_EVERY == 0):
+                continue
+            self.healing.lose("the listening connection was closed")
+            await self.healing.until_connected(self._reconnect)
+            self.healing.found()

@@ -21,6 +21,7 @@ from litestar.types import Message, Scope
 from community import accounts, i18n, inputs
 from community.accounts import CurrentUser
 from community.config import get_config
+from community.db import failed_while_committing
 from community.errors import DomainError, Forbidden, FormErrors, NotFound, NotSignedIn
 from community.i18n import gettext as _
 
@@ -302,6 +303,10 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
         response = _error_page(request, 503, _("Please try again in a minute"), _(
             "Yishi cannot reach its database at the moment. Nothing you just sent was saved; a ballot counts only "
             "once you see its receipt code. Please try again in a minute."))
+        if failed_while_committing(exc):  # COMMIT was on its way: the change may be stored; say only what is known
+            response = _error_page(request, 503, _("Please try again in a minute"), _(
+                "The connection to the database broke while your change was being saved, so Yishi cannot tell "
+                "whether it was stored. In a minute, look at the page again before sending anything twice."))
         response.headers["Retry-After"] = "30"
         return response
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -139,6 +139,7 @@ async def add_attachment(ctx: MeetingContext, item_id: int, filename: str, data:
                     size=stored.size,
                     width=stored.width,
                     height=stored.height,
+                    sha256=stored.sha256,
                     uploaded_by=ctx.user.id if ctx.user else None,
                 )
             ).returning(Attachment.id)

@@ -105,6 +105,8 @@ class Attachment(Table, tablename="agenda_attachment"):
     height = Integer(null=True, default=None)
     uploaded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+    # SHA-256 of the stored file (what is served), hex; a published notice's content carries it (docs/publications.md).
+    sha256 = Varchar(length=64, default="")
 
 
 class Comment(Table, tablename="agenda_comment"):

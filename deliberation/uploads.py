@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import secrets
@@ -40,6 +41,7 @@ class Stored:
     size: int
     width: int | None
     height: int | None
+    sha256: str = ""  # of the stored bytes (what is served), hex
 
 
 def sniff(data: bytes) -> str | None:
@@ -105,7 +107,7 @@ def store(data: bytes) -> Stored:
         with Image.open(io.BytesIO(body)) as stored:
             width, height = stored.size
     (directory / name).write_bytes(body)
-    return Stored(name, content_type, len(body), width, height)
+    return Stored(name, content_type, len(body), width, height, hashlib.sha256(body).hexdigest())
 
 
 def thumb_name(stored_name: str) -> str:
@@ -117,6 +119,19 @@ def path_of(stored_name: str, thumb: bool = False) -> Path:
     # Stored names are generated here (token_urlsafe), so they never contain a path separator.
     assert "/" not in stored_name and "\\" not in stored_name and not stored_name.startswith(".")
     return upload_dir() / (thumb_name(stored_name) if thumb else stored_name)
+
+
+def sha256_of(stored_name: str) -> str | None:
+    """The SHA-256 of a stored file as it is now on disk; None if it is gone."""
+    try:
+        handle = path_of(stored_name).open("rb")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    digest = hashlib.sha256()
+    with handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def remove(stored_name: str) -> None:

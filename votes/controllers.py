@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
-from votes import casting, closing, live, paper, paper_desk, privacy, services
+from votes import cast_outcome, casting, closing, live, paper, paper_desk, privacy, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
@@ -386,8 +386,13 @@ async def cast(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Templ
     except FormErrors as exc:
         vote = await services.visible_vote(user, vote_id)
         return await _vote_page(request, vote, errors=exc.errors, status_code=422)
-    vote = result.vote or await services.get_vote(vote_id)
-    return await _vote_page(request, vote, step="receipt", result=result)
+    except Exception as exc:  # the database failed before (or while) the ballot was stored: say which
+        return cast_outcome.not_recorded(request, vote_id, exc)
+    try:
+        vote = result.vote or await services.get_vote(vote_id)
+        return await _vote_page(request, vote, step="receipt", result=result)
+    except Exception as exc:  # the ballot is stored: whatever fails now, it is never reported as failed
+        return cast_outcome.recorded(request, vote_id, result, exc)
 
 
 def _message(exc: Any) -> str:

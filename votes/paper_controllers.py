@@ -79,7 +79,10 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     notice = i18n.gettext("Ballot {serial} entered. It counts once a second person confirms it.").format(serial=values["serial"])
     if entered.warning:
         notice += " " + i18n.gettext(entered.warning)
-    return await _desk_page(request, vote, notice=notice, notice_kind="warn" if entered.warning else "ok")
+    try:
+        return await _desk_page(request, vote, notice=notice, notice_kind="warn" if entered.warning else "ok")
+    except Exception as exc:  # stored: never answered as if it were not
+        return cast_outcome.entered(request, vote_id, notice, exc)
 
 
 @post("/v/{vote_id:int}/paper/{paper_id:int}/confirm", name="votes_paper_confirm")
@@ -96,7 +99,10 @@ async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int],
         "duplicate": i18n.gettext("Confirmed, but this household had already voted and only the first ballot counts: the ballot is flagged and not counted."),
         "spoiled_entity": i18n.gettext("Confirmed. This household's ballots differ: under this vote's rule its ballot now counts as spoiled."),
     }
-    return await _desk_page(request, vote, notice=notices[outcome], notice_kind="ok" if outcome == "counted" else "warn")
+    try:
+        return await _desk_page(request, vote, notice=notices[outcome], notice_kind="ok" if outcome == "counted" else "warn")
+    except Exception as exc:  # confirmed: never answered as if it were not
+        return cast_outcome.entered(request, vote_id, notices[outcome], exc)
 
 
 @post("/v/{vote_id:int}/paper/{paper_id:int}/reject", name="votes_paper_reject")

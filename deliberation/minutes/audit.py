@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from community.tables import Community
+from deliberation.minutes import notice_files
 from deliberation.minutes.canonical import Link, verify_chain
 from deliberation.minutes.chain import listing_of
 from deliberation.minutes.gather import record_from_tables
@@ -190,6 +191,7 @@ async def verify(slug: str | None = None) -> Report:
             report.findings.append(
                 f"{community['slug']}: {label}: {CHAIN_PROBLEMS.get(problem.problem, problem.problem)} ({problem.detail})"
             )
+        report.findings += [f"{community['slug']}: {line}" for line in await notice_files.findings(int(community["id"]), rows, where)]
         for r in rows:
             try:
                 content = json.loads(str(r["content"]))

@@ -13,7 +13,7 @@ from community import i18n
 from community.errors import NotFound
 from community.i18n import lazy
 from community.qr import qr_svg
-from deliberation.minutes import chain
+from deliberation.minutes import chain, notice_files
 from deliberation.minutes.assemble import meeting_notice_content
 from deliberation.minutes.canonical import fingerprint
 from deliberation.minutes.community import community_facts
@@ -37,6 +37,7 @@ async def chain_notice(notice_id: int, actor: int | None) -> tuple[int, str]:
     content = meeting_notice_content(
         await community_facts(community_id), int(row["meeting"]), int(row["number"]), row["published_at"], snapshot
     )
+    await notice_files.add_to_content(int(row["meeting"]), content)  # each item's files, with their SHA-256
     items = cast(list[dict[str, Any]], content["items"])
     places = cast(dict[str, Any], content["scope"])["places"]
     return await chain.append(

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from asyncpg.exceptions import CannotConnectNowError
+from piccolo.conf.apps import Finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
 
+from community import db, i18n
 from votes import casting, services
 
 
@@ -30,7 +35,7 @@ async def test_a_ballot_cast_during_an_outage_is_said_not_to_be_recorded(client,
     client.cookies.set("yishi_lang", "en")
     answer = await client.post_form("/v/1/cast", {"entity": "x", "choice": "agree", "nonce": "n" * 20, "version": "0"})
     assert answer.status_code == 503
-    assert "Nothing you just sent was saved; a ballot counts only once you see its receipt code" in answer.text
+    assert "Your ballot was not recorded — please try again" in answer.text  # more in test_cast_outcome.py
 
 
 async def test_sqlite_locked_for_too_long_is_an_outage_too(client, monkeypatch):
@@ -39,3 +44,60 @@ async def test_sqlite_locked_for_too_long_is_an_outage_too(client, monkeypatch):
 
     monkeypatch.setattr(services, "visible_vote", locked)
     assert (await client.get("/v/1")).status_code == 503
+
+
+class Unreachable(PostgresEngine):
+    async def check_version(self) -> None:  # built inside the running test: nothing to ask yet
+        pass
+
+
+def point_tables_nowhere(monkeypatch, tmp_path) -> None:
+    """Every table's engine points where no database answers: a port nobody listens on, or a SQLite file in
+    a directory that does not exist (what the app meets when PostgreSQL is down or the disk is gone)."""
+    away: SQLiteEngine | PostgresEngine
+    if isinstance(db.engine(), PostgresEngine):
+        away = Unreachable(config={"dsn": "postgresql://postgres@127.0.0.1:9/yishi", "timeout": 5})
+    else:
+        away = SQLiteEngine(path=str(tmp_path / "gone" / "yishi.sqlite3"))
+    for table in Finder().get_table_classes():
+        monkeypatch.setattr(table._meta, "_db", away)
+
+
+@pytest.fixture
+def database_away(monkeypatch, tmp_path) -> None:
+    point_tables_nowhere(monkeypatch, tmp_path)
+
+
+async def test_readyz_fails_while_the_database_is_unreachable_and_healthz_does_not(client, monkeypatch, tmp_path):
+    assert (await client.get("/readyz")).status_code == 200
+    point_tables_nowhere(monkeypatch, tmp_path)
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503 and ready.json() == {"status": "database unavailable"}
+    assert (await client.get("/healthz")).status_code == 200  # the process runs: do not restart it for this
+    monkeypatch.undo()
+    assert (await client.get("/readyz")).status_code == 200  # back once the database is
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_the_outage_page_is_translated(client, database_away, language, assert_translated):
+    client.cookies.set(i18n.LANGUAGE_COOKIE, language)
+    for path in ("/", "/v/1", "/c/test"):
+        page = await client.get(path)
+        assert page.status_code == 503, path
+        assert page.headers["retry-after"] == "30"
+        expected = {"zh": "请一分钟后再试", "en": "Please try again in a minute"}[language]
+        assert expected in page.text
+        assert_translated(page.text, language)
+
+
+async def test_a_form_whose_commit_was_cut_says_it_cannot_tell(client, monkeypatch):
+    async def cut(*args, **kwargs):
+        lost = ConnectionResetError(104, "Connection reset by peer")
+        lost.add_note(db.COMMIT_FAILED)
+        raise lost
+
+    monkeypatch.setattr(services, "visible_vote", cut)
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    page = await client.get("/v/1")
+    assert page.status_code == 503 and "cannot tell whether it was stored" in page.text
+    assert "Nothing you just sent was saved" not in page.text

@@ -49,3 +49,76 @@ async def test_listening_resumes_after_the_connection_is_killed(monkeypatch):
         assert got == {("vote-1", b"after"), ("vote-2", b"new")}
     finally:
         await backend.on_shutdown()
+
+
+async def terminate_listener(backend) -> None:
+    admin = await asyncpg.connect("postgresql://" + URL.split("://", 1)[1])
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", backend._listener_conn.get_server_pid())
+    finally:
+        await admin.close()
+
+
+async def wait_for(condition) -> None:
+    for _ in range(1200):  # polls, no wall-clock assertion
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never held")
+
+
+async def test_a_projector_open_during_the_cut_catches_up_and_hears_again(app, client, make_account, monkeypatch, live_log):
+    """Issue 17, scenario 1: the LISTEN backend is killed; a comment posted while the app is not listening
+    reaches the projector's stream, opened before the cut, through its catch-up; the next one arrives live."""
+    from sse import open_stream
+    from test_deliberation_room import post_comment
+    from test_deliberation_world import build_world, make_meeting
+
+    from community import live
+    from deliberation.tables import Meeting
+
+    backend = live._plugin._backend
+    assert isinstance(backend, live_pg.ReconnectingAsyncPgBackend)
+    world = await build_world(make_account)
+    meeting_id, items = await make_meeting(world, status="in_session")
+    await Meeting.update({Meeting.current_item: items[0]}).where(Meeting.id == meeting_id)
+    await client.signin(world.phones["owner"])
+
+    def comments_with(text):
+        return lambda event, data: event == "comments-zh" and text in data
+
+    async with open_stream(app, f"/live/meeting-{meeting_id}?key=projector-key-for-tests-0123456789") as stream:
+        assert stream.status == 200
+        await stream.until(lambda event, _data: event == "comments-zh")  # the snapshot on connect
+        assert (await post_comment(client, meeting_id, items[0], body="断线之前的意见")).status_code == 303
+        await stream.until(comments_with("断线之前的意见"))
+
+        # The cut: PostgreSQL ends the listening session; the reconnection is held back until the comment is in.
+        gate = asyncio.Event()
+        connect = backend._new_listener
+
+        async def held_back():
+            await gate.wait()
+            return await connect()
+
+        monkeypatch.setattr(backend, "_new_listener", held_back)
+        reconnects = backend.reconnects
+        await terminate_listener(backend)
+        await wait_for(lambda: backend.healing.lost)
+        assert (await post_comment(client, meeting_id, items[0], body="断线期间的意见")).status_code == 303
+        gate.set()
+        caught_up = await stream.until(comments_with("断线期间的意见"))
+        assert backend.reconnects == reconnects + 1
+        # The whole snapshot came again (so a control page refetches its regions), then "resync" for the phones.
+        names = {event for event, _data in caught_up}
+        assert {"now-zh", "queue-zh", "attendance-zh", "comments-zh"} <= names
+        rest = await stream.until(lambda event, _data: event == "resync")
+        assert {"now-en", "comments-en"} <= names | {event for event, _data in rest}
+
+        assert (await post_comment(client, meeting_id, items[0], body="恢复之后的意见")).status_code == 303
+        await stream.until(comments_with("恢复之后的意见"))
+
+    said = [r.getMessage() for r in live_log]
+    assert len([m for m in said if "lost the database connection" in m]) == 1, said
+    assert len([m for m in said if "listening again" in m]) == 1, said
+    assert not [r for r in live_log if r.exc_info], "no traceback for an outage"
