@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import live, paper, paper_ballots, privacy, services
+from votes import cast_outcome, live, paper, paper_ballots, privacy, services
 from votes.controllers import _message, vote_context
 from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
