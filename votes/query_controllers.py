@@ -79,9 +79,13 @@ async def _manage_page(request: Request[Any, Any, Any], vote_id: int, status_cod
 
 
 @get("/v/{vote_id:int}/queries/manage", name="votes_queries_manage")
-async def manage(request: Request[Any, Any, Any], vote_id: FromPath[int], serial: FromQuery[str] = "") -> Template:
+async def manage(request: Request[Any, Any, Any], vote_id: FromPath[int], serial: FromQuery[str] = "") -> Template | Redirect:
     """Staff whose buildings the vote concerns: queries to answer, corrections (?serial= finds a ballot's flat),
-    and the final result."""
+    and the final result. Before the close there is nothing to query: the vote's own manage page."""
+    vote = await services.get_vote(vote_id)
+    await services.staff_view(require_user(request), vote)
+    if vote.status != "closed":
+        return Redirect(path=f"/v/{vote_id}/manage", status_code=303)
     return await _manage_page(request, vote_id, serial=serial.strip())
 
 

@@ -153,10 +153,10 @@ def form_errors(errors: dict[str, str], values: dict[str, str]) -> FormErrors:
 async def lodge(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> int:
     """An owner of the electorate queries the preliminary count; the query's number."""
     vote = await get_vote(vote_id)
-    if vote.status != "closed":
-        raise Conflict(queries.NOT_CLOSED)
     if not await is_elector(user, vote):
         raise Forbidden(NOT_ELECTOR)
+    if vote.status != "closed":
+        raise Conflict(queries.NOT_CLOSED)
     values = {name: str(form.get(name, "") or "").strip() for name in ("kind", "text")}
     errors: dict[str, str] = {}
     if values["kind"] not in queries.QUERY_KINDS:

@@ -18,7 +18,16 @@ from votes.codes import paper_serial
 from votes.projects.tables import ProjectVote
 from votes.projects.testing import World, cast_paper_ballots, make_world
 from votes.record import parse_record, result_to_json, tally_record
-from votes.tables import Ballot, Vote, VoteCorrection, VoteEntity, VoteFlat, VoteQuery, VoteRecordFile, VoteStage
+from votes.tables import (
+    Ballot,
+    Vote,
+    VoteCorrection,
+    VoteEntity,
+    VoteFlat,
+    VoteQuery,
+    VoteRecordFile,
+    VoteStage,
+)
 from votes.testing import let_voting_period_run, scope_staff
 
 # Thursday 3 December 2026, 10:00 in Shanghai: the count is published; the window (7 days) runs from 4 December to
