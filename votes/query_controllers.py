@@ -23,7 +23,8 @@ from votes.services import VoteInfo
 
 async def _queries_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
     user = current_user(request)
-    context = {"values": {}, "errors": {}, "message": "", "lodged": None, **await result_context(vote, user, own=True),
+    context = {"values": {}, "errors": {}, "message": "", "lodged": None, "queries_page": True,
+               **await result_context(vote, user, own=True),
                **extra}  # fmt: skip
     return page(request, "votes/queries.html", status_code=status_code, **vote_context(vote), **context)
 
