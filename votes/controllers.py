@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
-from votes import casting, closing, live, paper, paper_desk, privacy, query_views, services
+from votes import casting, closing, live, paper, paper_desk, privacy, query_views, result_stage, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
@@ -309,6 +309,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
         context.update(p=await services.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")
+    context["stage"] = await result_stage.stage_of(vote)  # None until the close (votes.queries)
     return page(request, "votes/board.html", **vote_context(vote), **context)
 
 

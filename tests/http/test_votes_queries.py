@@ -89,6 +89,7 @@ async def test_the_close_publishes_a_preliminary_result_and_the_final_one_waits_
             assert said in page, language
             assert_translated(page, language, data=NAMES | {question})
         client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+        assert "Preliminary result — queries until 10 December 2026" in (await client.get(f"/v/{vote_id}/board")).text
         assert "Counted — preliminary result, open to queries" in (await client.get(f"/p/{project_id}")).text
         assert await ProjectVote.select(ProjectVote.notice_starts_at).where(ProjectVote.vote == vote_id).first() == {"notice_starts_at": None}
         # Staff cannot publish the final result while the window runs: the reason, nothing changed.
@@ -105,6 +106,7 @@ async def test_the_close_publishes_a_preliminary_result_and_the_final_one_waits_
         assert await result_final.finalise_due() == []  # idempotent
         page = (await client.get(f"/v/{vote_id}/result")).text
         assert "Final result" in page and "Preliminary result" not in page
+        assert "Final result" in (await client.get(f"/v/{vote_id}/board")).text
         assert "Passed — public notice" in (await client.get(f"/p/{project_id}")).text
     assert await kinds(world.community_id) == ["vote_preliminary", "vote_final", "project_notice"]
     link = await ProjectVote.select(ProjectVote.notice_starts_at).where(ProjectVote.vote == vote_id).first()
