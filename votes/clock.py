@@ -1,4 +1,5 @@
-"""The vote clock: opens scheduled votes and closes online-only ones when their window says, without a visit."""
+"""The vote clock: opens scheduled votes, closes online-only ones when their window says, and publishes final
+results when their query window has ended, without a visit."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ async def tick(at: datetime | None = None) -> list[int]:
             await services.bring_up_to_date(vote_id)
         except Exception:
             log.exception("the vote clock could not bring vote %s up to date", vote_id)
+    # Results whose query window has ended with every query answered become final (votes.result_stage).
+    from votes import result_final
+
+    await result_final.finalise_due(at)
     return looked_at
 
 

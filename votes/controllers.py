@@ -12,7 +12,18 @@ from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
-from votes import cast_outcome, casting, closing, live, paper, paper_desk, privacy, services
+from votes import (
+    cast_outcome,
+    casting,
+    closing,
+    live,
+    paper,
+    paper_desk,
+    privacy,
+    query_views,
+    result_stage,
+    services,
+)
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
@@ -309,6 +320,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
         context.update(p=await services.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")
+    context["stage"] = await result_stage.stage_of(vote)  # None until the close (votes.queries)
     return page(request, "votes/board.html", **vote_context(vote), **context)
 
 
@@ -437,7 +449,8 @@ async def result_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
         return Redirect(path=f"/v/{vote_id}/board", status_code=303)
     viewer = await privacy.viewer_of(current_user(request), vote.community_id, vote.id)
     return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners",
-                explained=live.explanation_of(vote), named=named_record(vote.settings.disclosure, vote.status, viewer))
+                explained=live.explanation_of(vote), named=named_record(vote.settings.disclosure, vote.status, viewer),
+                **await query_views.result_context(vote, current_user(request), viewer))  # the stage, its queries
 
 
 ROUTES = [

@@ -24,3 +24,12 @@ class VoteClosed:
 
     vote_id: int
     actor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResultFinal:
+    """The vote's final result is published (after its query window, or at the close without one): only now
+    does a passed decision take effect. `actor`: who published it (None: the vote clock or the close)."""
+
+    vote_id: int
+    actor: int | None = None

@@ -28,7 +28,9 @@ SCHEMA: Final = "yishi.vote-record/1"
 
 # Unknown keys are errors, not ignored: a typo such as "silent_majorty" or "designated_votr" would
 # otherwise silently change who counts, and the record exists so that anyone can recount it.
-_RECORD_KEYS: Final = frozenset({"schema", "vote", "settings", "electorate", "ballots", "served", "result"})
+# `history` (the result's stages, queries and corrections) is informational: checked to be an array of
+# objects, never counted.
+_RECORD_KEYS: Final = frozenset({"schema", "vote", "settings", "electorate", "ballots", "served", "result", "history"})
 _VOTE_KEYS: Final = frozenset({"id", "title", "matter"})
 _SETTINGS_KEYS: Final = frozenset({"spoiled_ballots", "silent_majority"})
 _FLAT_KEYS: Final = frozenset({"unit", "area", "owners", "designated_voter", "developer_unsold"})
@@ -293,6 +295,8 @@ def parse_record(data: str | Mapping[str, object]) -> VoteRecord:
         for position, entry in enumerate(_list(_required(record, "ballots", "the record"), "ballots"))
     )
     served = frozenset(_text(unit, "served") for unit in _list(record.get("served", []), "served"))
+    for position, step in enumerate(_list(record.get("history", []), "history")):
+        _object(step, f"history[{position}]")
     return VoteRecord(
         matter=matter,
         settings=settings,

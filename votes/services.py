@@ -918,7 +918,13 @@ async def close_vote_as(vote: VoteInfo, actor: int | None) -> None:
         if record_text is not None:
             await VoteRecordFile.insert(VoteRecordFile(vote=vote.id, body=record_text))
         await audit(vote.community_id, actor, "vote_closed", vote.id, {"outcome": str(result.get("outcome"))})
+        # --- result stages (votes.result_stage): the preliminary result and its query window, in the chain
+        from votes import result_stage
+
+        final = await result_stage.begin(vote, actor)
     await events.publish(VoteClosed(vote.id, actor))
+    if final is not None:  # no query window: the final result at once
+        await events.publish(final)
 
 
 def _measure(m: Measure) -> dict[str, object]:

@@ -284,3 +284,59 @@ class Notice(Table, tablename="vote_notice"):
     template = Varchar(length=32)
     created_at = Timestamptz(default=TimestamptzNow())
     read_at = Timestamptz(null=True, default=None)
+
+
+class VoteStage(Table, tablename="vote_stage"):
+    """Where a closed vote's result stands (votes.queries): preliminary while its query window runs, then final.
+    One row per closed vote, written by the close; a closed vote without one (closed before query windows
+    existed) is final."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False, unique=True)
+    stage = Varchar(length=16, default="preliminary")  # preliminary / final
+    window_days = Integer(default=0)
+    window_ends_at = Timestamptz(null=True, default=None)  # None: no window
+    preliminary_at = Timestamptz(null=True, default=None)
+    preliminary_seq = Integer(null=True, default=None)  # its place in the community's publication chain
+    final_at = Timestamptz(null=True, default=None)
+    final_seq = Integer(null=True, default=None)
+    final_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # None: the vote clock
+    history = JSON(default="[]")  # the record's public history (docs/vote-record.md), oldest first
+
+
+class VoteQuery(Table, tablename="vote_query"):
+    """An owner's query on a preliminary count, numbered per vote (UNIQUE (vote, number) in the database). The
+    owner's own words stay with staff; the public sees its kind and the answer."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    number = Integer()
+    kind = Varchar(length=16)  # votes.queries.QUERY_KINDS
+    text = Text(default="")  # the owner's words: never published
+    lodged_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    lodged_at = Timestamptz(default=TimestamptzNow())
+    lodged_seq = Integer(null=True, default=None)
+    status = Varchar(length=16, default="open")  # open / answered
+    answer = Text(default="")  # public, checked for names and flat numbers
+    answered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    answered_at = Timestamptz(null=True, default=None)
+    answered_seq = Integer(null=True, default=None)
+    correction = Integer(null=True, default=None)  # the number of the correction the answer refers to
+
+
+class VoteCorrection(Table, tablename="vote_correction"):
+    """A correction of a preliminary count entered by one staff member with a public reason: a ballot added
+    (a paper ballot found in the box) or taken out. It recounts; numbered per vote (UNIQUE (vote, number))."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, on_delete=OnDelete.cascade, null=False)
+    number = Integer()
+    kind = Varchar(length=16)  # add_ballot / remove_ballot
+    reason = Text(default="")  # public, checked for names and flat numbers
+    entity = Integer()  # the voting entity (vote_entity id) whose ballot changed
+    ballot = JSON(default="{}")  # the ballot added or taken out: unit, voter, choice, channel, serial
+    result_before = JSON(null=True, default=None)
+    result_after = JSON(null=True, default=None)
+    entered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    entered_at = Timestamptz(default=TimestamptzNow())
+    seq = Integer(null=True, default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from community.db import write_transaction
 from community.tables import (
@@ -173,3 +174,24 @@ async def scope_staff(account_id: int, community_id: int, role: str, buildings: 
     await StaffScope.delete().where(StaffScope.membership == membership["id"])
     for building in buildings or ():
         await StaffScope.insert(StaffScope(membership=membership["id"], building=building))
+
+
+def before_the_query_window() -> Any:
+    """Freeze the clock further back than any query window (votes.queries, at most 30 days): a vote closed inside
+    this block has its window behind it when the block ends, so `publish_final` can publish its final result now."""
+    from datetime import UTC, datetime, timedelta
+
+    from community.clock import frozen_at
+    from votes.queries import MAX_WINDOW_DAYS
+
+    return frozen_at(datetime.now(UTC) - timedelta(days=MAX_WINDOW_DAYS + 2))
+
+
+async def publish_final(vote_id: int) -> None:
+    """What the vote clock does once a vote's query window has ended with every query answered."""
+    from votes.result_final import finalise_due
+    from votes.tables import VoteStage
+
+    await finalise_due()
+    row = await VoteStage.select(VoteStage.stage).where(VoteStage.vote == vote_id).first()
+    assert row is not None and row["stage"] == "final", "the query window has not ended, or a query is unanswered"

@@ -30,6 +30,7 @@ def register() -> list[Any]:
     from votes.projects.tables import Project
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
+    from votes.query_controllers import ROUTES as QUERY_ROUTES
     from votes.record_controllers import ROUTES as RECORD_ROUTES
     from votes.tables import Vote
     from votes.upcoming import open_votes
@@ -45,4 +46,5 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
-    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *QUERY_ROUTES,
+            *PROJECT_ROUTES]

@@ -1,4 +1,5 @@
-"""`yishi audit verify`: recompute every community's publication chain and every published vote's tally."""
+"""`yishi audit verify`: recompute every community's publication chain and every published vote's tally (minutes,
+and a vote's preliminary result, corrections and final result)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from votes.record import (
 )
 from votes.record_compare import result_differences
 from votes.regimes import poll_tally, poll_to_json, residents_tally, residents_to_json
+from votes.result_stage import KINDS as RESULT_STEP_KINDS
 from votes.settings import from_json
 from votes.tables import Vote, VoteEntity, VoteRecordFile
 
@@ -97,8 +99,9 @@ async def _retally_other(vote: Mapping[str, Any]) -> dict[str, object] | None:
     return None
 
 
-async def check_vote(label: str, published: Mapping[str, Any]) -> list[str]:
-    """One published vote: its record recounts to its result, and the database still counts the same."""
+async def check_vote(label: str, published: Mapping[str, Any], latest: bool = True) -> list[str]:
+    """One published vote: its record recounts to its result, and (`latest`: no later publication corrected or
+    finalised it) the database still counts the same."""
     findings: list[str] = []
     vote_id = int(published["id"])
     name = f"{label}, vote {vote_id} ({published.get('title', '')})"
@@ -111,6 +114,8 @@ async def check_vote(label: str, published: Mapping[str, Any]) -> list[str]:
         else:
             for line in result_differences(record.get("result"), recounted):
                 findings.append(f"{name}: the published record does not recount to its result: {line}")
+    if not latest:  # a published correction (or the final result) later in the chain carries the count now
+        return findings
     vote = await Vote.select(
         Vote.id, Vote.kind, Vote.result, Vote.settings, Vote.entities, Vote.options
     ).where(Vote.id == vote_id).output(load_json=True).first()
@@ -157,6 +162,11 @@ def _address(row: Mapping[str, Any]) -> str:
     """Where a publication is read: its minutes page, a meeting notice's page, a project's notice."""
     if row["kind"] == "meeting_notice":
         return f"/notices/{row['notice']}"
+    if row["kind"] in RESULT_STEP_KINDS:
+        try:
+            return f"/v/{int(json.loads(str(row['content']))['vote_id'])}/result"
+        except (ValueError, KeyError, TypeError):
+            return "a vote's result"
     if row["kind"] == "project_notice":
         try:
             return f"/p/{int(json.loads(str(row['content']))['project_id'])}/notice"
@@ -186,6 +196,7 @@ async def verify(slug: str | None = None) -> Report:
             for r in rows
         ]
         where = {int(r["seq"]): f"publication {r['seq']} ({_address(r)})" for r in rows}
+        last_count = _latest_counts(rows)
         for problem in verify_chain(links):
             label = where.get(problem.seq, f"publication {problem.seq}")
             report.findings.append(
@@ -203,7 +214,8 @@ async def verify(slug: str | None = None) -> Report:
             for published in published_votes(content):
                 report.votes += 1
                 checked.add(int(published["id"]))
-                report.findings += await check_vote(f"{community['slug']}: {where[int(r['seq'])]}", published)
+                report.findings += await check_vote(f"{community['slug']}: {where[int(r['seq'])]}", published,
+                                                    latest=last_count.get(int(published["id"])) == int(r["seq"]))
         # Closed votes not (yet) in any minutes: their stored record must still recount and match the ballots.
         for vote in await Vote.select(Vote.id, Vote.title).where(
             (Vote.community == community["id"]) & (Vote.status == "closed")
@@ -219,6 +231,20 @@ async def verify(slug: str | None = None) -> Report:
                 published.pop("result")
             report.findings += await check_vote(f"{community['slug']}: closed vote", published)
     return report
+
+
+def _latest_counts(rows: list[dict[str, Any]]) -> dict[int, int]:
+    """{vote id: the last publication carrying its count}: a preliminary result, or minutes published in the query
+    window, are superseded by a later correction or the final result (votes.result_stage)."""
+    latest: dict[int, int] = {}
+    for r in rows:
+        try:
+            content = json.loads(str(r["content"]))
+        except ValueError:
+            continue
+        for published in published_votes(content):
+            latest[int(published["id"])] = int(r["seq"])
+    return latest
 
 
 def listing_changes(content: Mapping[str, Any], row: Mapping[str, Any]) -> list[str]:

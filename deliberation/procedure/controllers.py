@@ -1,4 +1,5 @@
-"""Pages of the community's procedure: its settings (notice periods, start grace, minimum voting periods), its
+"""Pages of the community's procedure: its settings (notice periods, start grace, minimum voting periods, query
+windows after a vote), its
 venues and a calendar per venue."""
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from deliberation.procedure.rules import MAX_NOTICE_DAYS, MAX_START_GRACE, NOTIC
 from deliberation.views import show
 from votes.matters import MATTERS
 from votes.periods import MAX_DAYS, PERIOD_KEYS
+from votes.queries import FORM_PREFIX, QueryWindows
 
 # --- Settings -----------------------------------------------------------------------------------------------------
 
 
-def _values(procedure: Any, periods: Any) -> dict[str, str]:
+def _values(procedure: Any, periods: Any, windows: QueryWindows) -> dict[str, str]:
     values = {f"notice_days_{kind}": str(procedure.days_for(kind)) for kind in NOTICE_DAYS_DEFAULTS}
     values["start_grace_minutes"] = str(procedure.start_grace_minutes)
     values.update({f"min_voting_days_{key}": str(periods.days.get(key, 0)) for key in PERIOD_KEYS})
+    values.update({FORM_PREFIX + key: str(days) for key, days in windows.days.items()})
     return values
 
 
@@ -47,7 +50,7 @@ async def procedure_page(request: Request[Any, Any, Any], slug: FromPath[str]) -
     user = require_user(request)
     community = await meetings.organiser_community(user, slug)
     procedure, periods = await store.procedure_of(int(community["id"]))
-    return await _settings_page(request, community, _values(procedure, periods), {},
+    return await _settings_page(request, community, _values(procedure, periods, await store.query_windows_of(int(community["id"]))), {},
                                 saved=request.query_params.get("saved") == "1")  # fmt: skip
 
 
@@ -61,7 +64,7 @@ async def procedure_save(request: Request[Any, Any, Any], slug: FromPath[str]) -
         return await _settings_page(request, community, exc.values, exc.errors, status_code=422)
     if is_htmx(request):
         procedure, periods = await store.procedure_of(int(community["id"]))
-        return await _settings_page(request, community, _values(procedure, periods), {}, saved=True)
+        return await _settings_page(request, community, _values(procedure, periods, await store.query_windows_of(int(community["id"]))), {}, saved=True)
     return Redirect(path=f"/c/{slug}/procedure?saved=1", status_code=303)
 
 

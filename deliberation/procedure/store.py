@@ -26,6 +26,7 @@ from deliberation.procedure.rules import (
 )
 from deliberation.tables import AgendaItem, Meeting, Venue
 from votes.periods import VotingPeriods, parse_periods
+from votes.queries import QueryWindows, parse_windows
 
 SETTINGS_KEY = "procedure"
 
@@ -64,19 +65,30 @@ async def procedure_of(community_id: int) -> tuple[Procedure, VotingPeriods]:
     return procedure, periods
 
 
+async def query_windows_of(community_id: int) -> QueryWindows:
+    """Days of the query window after a vote closes, per kind of vote (votes.queries)."""
+    days = (await _section(community_id)).get("query_days")
+    windows, _errors = parse_windows(days if isinstance(days, dict) else {})
+    return windows
+
+
 async def save_procedure(user: CurrentUser, community_id: int, form: Mapping[str, Any]) -> None:
-    """Facilitators set the notice periods, the start grace and the minimum voting periods; FormErrors if wrong."""
+    """Facilitators set the notice periods, the start grace, the minimum voting periods and the query windows;
+    FormErrors if wrong."""
     await require_role(user, community_id, "facilitator")
     values = {str(k): str(v).strip() for k, v in form.items() if str(k) != "_csrf_token"}
     procedure, errors = parse_procedure(values)
     periods, more = parse_periods(values)
     errors.update(more)
+    windows, wrong = parse_windows(dict(values))
+    errors.update(wrong)
     if errors:
         raise FormErrors(errors, values)
     async with write_transaction():
         row = await Community.select(Community.settings).where(Community.id == community_id).output(load_json=True).first()
         stored = dict((row or {}).get("settings") or {})
-        section = {**procedure_to_json(procedure), "min_voting_days": dict(periods.days)}
+        section = {**procedure_to_json(procedure), "min_voting_days": dict(periods.days),
+                   "query_days": dict(windows.days)}
         stored[SETTINGS_KEY] = section
         await Community.update({Community.settings: stored}).where(Community.id == community_id)
         await AuditLog.insert(

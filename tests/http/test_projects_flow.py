@@ -15,7 +15,7 @@ from votes.projects.views import money
 from votes.shares import format_fen
 from votes.shares_cli import shares_main
 from votes.tables import Vote
-from votes.testing import let_voting_period_run
+from votes.testing import before_the_query_window, let_voting_period_run, publish_final
 
 NAMES = {"yishi shares", "业主601", "业主101", "业主102", "租客", "邻居", "一号社区", "3-2 加装电梯"}
 
@@ -149,8 +149,14 @@ async def test_consents_notice_objections_then_approval(client, make_account, as
     agree["3-2-102"] = "oppose"
     await cast_paper_ballots(vote_id, agree)
     await let_voting_period_run(vote_id)
-    response = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
+    with before_the_query_window():
+        response = await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
     assert response.status_code in (200, 303), response.text
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    # Counted, but only a preliminary result: the notice waits for the final one (votes.queries).
+    page = (await client.get(f"/p/{project_id}")).text
+    assert "Counted — preliminary result, open to queries" in page and "public notice until" not in page
+    await publish_final(vote_id)
 
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     page = (await client.get(f"/p/{project_id}")).text
@@ -257,7 +263,9 @@ async def test_online_objections_only_during_the_notice_and_withdrawing_your_own
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await client.signin(world.phones["facilitator"])
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
+    with before_the_query_window():
+        await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
+    await publish_final(vote_id)
     await client.signin(world.phones["top_owner"])
     response = await client.post_form(f"/p/{project_id}/objections", {"text": "电梯挡光", "affects": "light"},
                                       headers={"HX-Request": "true"})  # fmt: skip
@@ -333,8 +341,14 @@ async def test_the_public_notice_is_chained_and_audited_like_every_publication(c
     vote_id = await open_vote(client, world, project_id)
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await let_voting_period_run(vote_id)
-    assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
-    # Published by the close itself, before anyone looks; pages that call sync_notice again add nothing.
+    with before_the_query_window():
+        assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
+    # Not at the close: the notice waits for the final result, which the vote clock publishes.
+    assert await Publication.count().where(Publication.kind == "project_notice") == 0
+    await client.get(f"/p/{project_id}")
+    assert await Publication.count().where(Publication.kind == "project_notice") == 0
+    await publish_final(vote_id)
+    # Published with the final result itself, before anyone looks; pages that call sync_notice again add nothing.
     assert await Publication.count().where(Publication.kind == "project_notice") == 1
     for _ in range(2):
         await client.get(f"/p/{project_id}")

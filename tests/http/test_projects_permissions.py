@@ -14,7 +14,7 @@ from votes.projects import public
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.testing import World, cast_paper_ballots, make_world
 from votes.tables import Vote
-from votes.testing import let_voting_period_run
+from votes.testing import before_the_query_window, let_voting_period_run, publish_final
 
 
 async def passed_project(client, world: World) -> tuple[int, int, int]:
@@ -31,7 +31,9 @@ async def passed_project(client, world: World) -> tuple[int, int, int]:
     await client.post_form(f"/v/{vote_id}/publish")
     await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
     await let_voting_period_run(vote_id)
-    await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
+    with before_the_query_window():
+        await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})
+    await publish_final(vote_id)
     await client.post_form(f"/p/{project_id}/objections/record", {"channel": "paper", "text": "噪音", "affects": "noise"})
     occupied = await OccupiedFlat.select(OccupiedFlat.id).where(OccupiedFlat.project == project_id).first()
     return project_id, vote_id, int(occupied["id"])

@@ -32,8 +32,9 @@ PAGE_LIMITS = {
     # session, community, concern reports, projects, publications (3), meetings, notices, open votes and their
     # ballots (2, however many votes are open), the building filter's names with their compound, roles
     "board": 13,
-    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate: the goal
-    "result": 5,
+    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate, and the
+    # result's stage with its public queries and corrections (one row, votes.result_stage)
+    "result": 6,
 }
 # session, archived-target check (every POST), the vote, eligibility (3), lock the vote, lock the entity
 # (PostgreSQL only: SQLite has one writer), the entity's ballots, insert ballot, insert receipt, and for the

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from community.i18n import lazy
 
-ProjectStatus = Literal["draft", "voting", "no_decision", "rejected", "notice", "pending", "approved"]
+ProjectStatus = Literal["draft", "voting", "counted", "no_decision", "rejected", "notice", "pending", "approved"]
 STATUS_LABELS: Final[dict[str, str]] = {
     "draft": lazy("Being prepared"),
     "voting": lazy("Owners are voting"),
+    "counted": lazy("Counted — preliminary result, open to queries"),
     "no_decision": lazy("No valid decision: too few owners took part"),
     "rejected": lazy("Rejected by the owners"),
     "notice": lazy("Passed — public notice"),
@@ -91,6 +92,7 @@ class RoundFacts:
     vote_status: str  # draft / scheduled / open / closed
     outcome: str | None  # passed / rejected / no_quorum, once closed
     notice_ends_at: datetime | None = None  # set when the pass was published
+    final: bool = True  # the result is final (votes.queries): until then the project waits for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,8 @@ def project_state(
     consents: Sequence[ConsentFact],
     now: datetime,
 ) -> ProjectState:
-    """Draft, voting, no decision, rejected; after a pass: notice, pending, or approved.
+    """Draft, voting, counted (a preliminary result in its query window), no decision, rejected; after a final
+    pass: notice, pending, or approved.
 
     Approved only when the notice period has ended, no objection blocks, and every occupied flat's owner has
     consented; otherwise `pending` says exactly what is missing (a refusal is shown as such).
@@ -155,6 +158,8 @@ def project_state(
         return ProjectState("draft", None, consents_missing(consents))
     if current.vote_status != "closed" or current.outcome is None:
         return ProjectState("voting", None, consents_missing(consents))
+    if not current.final:  # the preliminary count stands open to queries: nothing follows from it yet
+        return ProjectState("counted", None, consents_missing(consents))
     if current.outcome == "no_quorum":
         return ProjectState("no_decision", None, ())
     if current.outcome != "passed":

@@ -18,7 +18,7 @@ from deliberation.contributions import (
     register_minutes_source,
     register_notice_source,
 )
-from votes.events import VoteClosed
+from votes.events import VoteResultFinal
 from votes.projects import kinds, lifecycle, service
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import (
@@ -332,9 +332,9 @@ async def paper_shares(vote: VoteInfo, entity_ids: Sequence[int]) -> dict[int, l
     return printed
 
 
-async def on_vote_closed(event: VoteClosed) -> None:
-    """A project's vote has closed: if it passed, its public notice starts now (chained on the notice board),
-    not at the next page view."""
+async def on_result_final(event: VoteResultFinal) -> None:
+    """A project's vote has its final result (after the query window, votes.queries): if it passed, its public
+    notice starts now (chained on the notice board), not at the next page view — never at the close."""
     link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == event.vote_id).first()
     if link is not None:
         await service.overview(await service.get_project(int(link["project"])))
@@ -342,7 +342,7 @@ async def on_vote_closed(event: VoteClosed) -> None:
 
 def register() -> None:
     """What projects add to the rest: notices and minutes sections, a projector panel, the cost share on a
-    ballot, and the start of a passed project's public notice when its vote closes."""
+    ballot, and the start of a passed project's public notice when its vote's final result is published."""
     from deliberation.panels import register_projector_panel
     from votes.extras import register_ballot_extra, register_paper_extra
 
@@ -351,5 +351,5 @@ def register() -> None:
     register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
     register_paper_extra(paper_shares)
-    events.subscribe(VoteClosed, on_vote_closed)
+    events.subscribe(VoteResultFinal, on_result_final)
 

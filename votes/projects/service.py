@@ -428,6 +428,7 @@ class Round:
 
     row: dict[str, Any]
     vote: Any  # votes.services.VoteInfo
+    final_at: datetime | None = None  # when the vote's final result was published (votes.result_stage)
 
     @property
     def vote_id(self) -> int:
@@ -440,6 +441,10 @@ class Round:
     @property
     def outcome(self) -> str | None:
         return vote_outcome(self.vote)
+
+    @property
+    def final(self) -> bool:
+        return self.final_at is not None
 
 
 def effective_status(vote: Any) -> str:
@@ -473,12 +478,14 @@ async def has_vote(project_id: int) -> bool:
 
 async def rounds_of(project_id: int) -> list[Round]:
     """Every vote on the project, oldest first, each brought up to date (a due opening or close is made)."""
+    from votes import result_stage
     from votes import services as vote_services
 
     result = []
     for row in await _rounds(project_id):
         vote = await vote_services.get_vote(int(row["vote"]))
-        result.append(Round(row, vote))
+        final = await result_stage.final_at(vote.id, vote.closed_at) if vote.status == "closed" else None
+        result.append(Round(row, vote, final))
     return result
 
 
@@ -488,12 +495,12 @@ def current_round(rounds: Sequence[Round]) -> Round | None:
 
 
 async def sync_notice(project: Mapping[str, Any], current: Round | None) -> Round | None:
-    """Once the current vote has passed, start its public notice (length from the community settings, then
-    frozen); idempotent, so any page may call it."""
-    if current is None or current.outcome != "passed" or current.row["notice_starts_at"] is not None:
+    """Once the current vote has passed and its result is final (after the query window), start its public notice
+    (length from the community settings, then frozen); idempotent, so any page may call it."""
+    if current is None or current.outcome != "passed" or not current.final or current.row["notice_starts_at"] is not None:
         return current
     settings = await community_settings(int(project["community"]))
-    starts = current.vote.closed_at or now()
+    starts = current.final_at or now()
     ends = lifecycle.notice_end(starts, settings.notice_days, tz())
     content = await notice_content(project, current, settings.notice_days, starts, ends)
     async with write_transaction():
@@ -519,7 +526,7 @@ async def sync_notice(project: Mapping[str, Any], current: Round | None) -> Roun
             await ProjectVote.update({ProjectVote.notice_sha256: digest}).where(ProjectVote.id == current.row["id"])
     row = await ProjectVote.select().where(ProjectVote.id == current.row["id"]).output(load_json=True).first()
     assert row is not None
-    return Round(row, current.vote)
+    return Round(row, current.vote, current.final_at)
 
 
 async def notice_content(
@@ -580,7 +587,7 @@ async def overview(project: Mapping[str, Any]) -> Overview:
     ]
     facts = None
     if current is not None:
-        facts = lifecycle.RoundFacts(current.status, current.outcome, current.row["notice_ends_at"])
+        facts = lifecycle.RoundFacts(current.status, current.outcome, current.row["notice_ends_at"], current.final)
     state = lifecycle.project_state(
         facts,
         [lifecycle.ObjectionFact(int(o["number"]), str(o["status"])) for o in objections],
