@@ -14,6 +14,7 @@ from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
 from votes import casting, closing, live, paper, paper_desk, privacy, services
 from votes import settings as vote_settings
+from votes.agenda import agenda_choices
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
 from votes.errors import AlreadyVoted, NotEligible, PaperPending
@@ -129,7 +130,7 @@ async def _form_page(
         values=values,
         errors=errors,
         scopes=await services.scope_choices(community["id"]),
-        agenda=await services.agenda_choices(community["id"]),
+        agenda=await agenda_choices(community["id"]),
         base_settings={k: _setting_value(v) for k, v in vote_settings.to_json(base).items()},
         channels=services.CHANNELS,
         scope_labels=services.SCOPE_LABELS,

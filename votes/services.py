@@ -32,9 +32,9 @@ from community.tables import (
     Person,
     StairwellUnit,
 )
-from deliberation.tables import AgendaItem
 from votes import period_checks, privacy
 from votes import settings as vote_settings
+from votes.agenda import agenda_choices, title_columns
 from votes.ballot_store import choice_measures, entity_choices, voted_entities
 from votes.bulk import fetch_tuples, insert_many
 from votes.codes import paper_serial
@@ -85,8 +85,6 @@ _VOTE_COLUMNS = (
     Vote.community.name,
     Vote.community.settings,  # the community's vote defaults, read with the vote (no second query)
     Vote.agenda_item,
-    Vote.agenda_item.meeting,
-    Vote.agenda_item.title,
     Vote.title,
     Vote.question,
     Vote.kind,
@@ -122,8 +120,7 @@ class VoteInfo:
     community_slug: str
     community_name: str
     agenda_item_id: int | None
-    meeting_id: int | None
-    agenda_item_title: str
+    agenda_item_title: str  # "" without one (or without deliberation's port, votes.agenda)
     title: str
     question: str
     kind: VoteKind
@@ -203,8 +200,7 @@ def _vote_info(row: Mapping[str, Any], defaults: Mapping[str, object]) -> VoteIn
         community_slug=row["community.slug"],
         community_name=row["community.name"],
         agenda_item_id=row["agenda_item"],
-        meeting_id=row["agenda_item.meeting"],
-        agenda_item_title=row["agenda_item.title"] or "",
+        agenda_item_title=row.get("agenda_item_title") or "",
         title=row["title"],
         question=row["question"],
         kind=kind,
@@ -245,7 +241,7 @@ def _vote_defaults(stored: Any) -> dict[str, object]:
 
 
 async def _fetch(vote_id: int) -> VoteInfo:
-    row = await Vote.select(*_VOTE_COLUMNS).where(Vote.id == vote_id).output(load_json=True).first()
+    row = await Vote.select(*_VOTE_COLUMNS, *title_columns()).where(Vote.id == vote_id).output(load_json=True).first()
     if row is None:
         raise NotFound(lazy("This vote does not exist."))
     return _vote_info(row, _vote_defaults(row.pop("community.settings")))
@@ -389,13 +385,6 @@ async def scope_choices(community_id: int) -> list[ScopeChoice]:
     return choices
 
 
-async def agenda_choices(community_id: int) -> list[dict[str, Any]]:
-    """Agenda items of the community's meetings that are not closed, to attach a vote to."""
-    return await AgendaItem.select(AgendaItem.id, AgendaItem.title, AgendaItem.meeting.title).where(
-        (AgendaItem.meeting.community == community_id) & (AgendaItem.meeting.status != "closed")
-    ).order_by(AgendaItem.meeting.id, ascending=False).order_by(AgendaItem.position)
-
-
 FORM_FIELDS: Final = (
     "title", "question", "kind", "matter", "options", "scope", "flats", "agenda_item", "opens_at", "closes_at",
 )
@@ -518,7 +507,7 @@ async def parse_vote_form(community_id: int, form: Mapping[str, Any]) -> VoteDra
         scope_label = chosen.label
     agenda_item: int | None = None
     if values["agenda_item"]:
-        allowed = {a["id"] for a in await agenda_choices(community_id)}
+        allowed = {a.id for a in await agenda_choices(community_id)}
         if values["agenda_item"].isdigit() and int(values["agenda_item"]) in allowed:
             agenda_item = int(values["agenda_item"])
         else:
@@ -1077,46 +1066,3 @@ async def _memberships(account_id: int) -> list[dict[str, Any]]:
     return await Membership.select(Membership.community).where(
         (Membership.account == account_id) & Membership.role.is_in(list(STAFF))
     )
-
-
-async def meeting_votes(meeting_id: int) -> list[int]:
-    """Open votes attached to the agenda items of a meeting (for its projector panel)."""
-    rows = await Vote.select(Vote.id).where(
-        (Vote.agenda_item.meeting == meeting_id) & (Vote.status == "open")
-    ).order_by(Vote.id)
-    return [r["id"] for r in rows]
-
-
-async def meeting_last_closed_vote(meeting_id: int) -> int | None:
-    """The vote on this meeting's agenda closed last (its result is shown on the projector), or None."""
-    row = await Vote.select(Vote.id).where(
-        (Vote.agenda_item.meeting == meeting_id) & (Vote.status == "closed")
-    ).order_by(Vote.closed_at, ascending=False).order_by(Vote.id, ascending=False).first()
-    return None if row is None else int(row["id"])
-
-
-async def agenda_item_links(item_ids: list[int]) -> dict[int, list[Any]]:
-    """The votes taken on these agenda items, as links for the meeting's pages: an open vote's ballot (the
-    staff manage it), a closed vote's result. Drafts are the staff's business and not shown."""
-    from deliberation.contributions import ItemLink
-
-    rows = await Vote.select(Vote.id, Vote.agenda_item, Vote.status).where(
-        Vote.agenda_item.is_in(item_ids) & Vote.status.is_in(["scheduled", "open", "closed"])
-    ).order_by(Vote.id)
-    found: dict[int, list[Any]] = {}
-    for row in rows:
-        vote_id, status = int(row["id"]), str(row["status"])
-        if status == "open":
-            link = ItemLink(lazy("Vote on this item"), f"/v/{vote_id}", primary=True, staff_url=f"/v/{vote_id}/manage")
-        elif status == "closed":
-            link = ItemLink(lazy("Result of the vote"), f"/v/{vote_id}/result", staff_url=f"/v/{vote_id}/manage")
-        else:
-            link = ItemLink(lazy("The vote on this item (not open yet)"), f"/v/{vote_id}", staff_url=f"/v/{vote_id}/manage")
-        found.setdefault(int(row["agenda_item"]), []).append(link)
-    return found
-
-
-async def meeting_of(vote_id: int) -> int | None:
-    row = await Vote.select(Vote.agenda_item.meeting).where(Vote.id == vote_id).first()
-    return None if row is None else row["agenda_item.meeting"]
-

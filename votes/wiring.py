@@ -1,5 +1,6 @@
 """What the votes package (with its projects) adds to a running Yishi: routes, event subscribers, the live
-vote channel, and its contributions to meetings (projector panels, agenda links, notices, minutes)."""
+vote channel, ballot extras. What votes show on meetings' pages (agenda links, projector panels, notices,
+minutes) is plugged in by deliberation, the floor above (`deliberation.wiring`)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,7 @@ def register() -> list[Any]:
     from community import live as app_live
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
-    from deliberation.contributions import register_item_link_source
-    from deliberation.panels import register_projector_panel
-    from votes import live, services
+    from votes import live
     from votes.canvass_controllers import ROUTES as CANVASS_ROUTES
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
@@ -35,8 +34,6 @@ def register() -> list[Any]:
     from votes.upcoming import open_votes
 
     app_live.register_channel("vote", live._authorize, live._snapshot)
-    register_projector_panel(live.projector_panel)
-    register_item_link_source("votes", services.agenda_item_links)
     events.subscribe(BallotCast, live.on_ballot_cast)
     events.subscribe(VoteOpened, live.on_vote_opened_or_closed)
     events.subscribe(VoteClosed, live.on_vote_opened_or_closed)

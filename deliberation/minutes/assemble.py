@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from deliberation.minutes.canonical import CanonicalError, iso
+from community.canonical import CanonicalError, iso
 
 CONTENT_SCHEMA: Final = "yishi.minutes/1"
 REMEDY_BASIS: Final = "spc-2009-7-art-12"  # SPC interpretation 法释〔2009〕7号 Art. 12: revoke within one year

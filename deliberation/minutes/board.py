@@ -11,10 +11,10 @@ from typing import Any, cast
 from piccolo.engine.postgres import PostgresEngine
 
 from community.clock import now as now  # the one clock, re-exported for callers of this module
+from community.contributions import NoticeEntry
 from community.db import engine
 from community.permissions import community_by_slug
 from deliberation import contributions
-from deliberation.contributions import NoticeEntry
 from deliberation.minutes import places
 from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from community.accounts import CurrentUser, roles_in
 from community.audit import audit as audit_log
+from community.canonical import content_hash
 from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
@@ -27,7 +28,6 @@ from deliberation.minutes.assemble import (
     plain_text,
     with_signoffs,
 )
-from deliberation.minutes.canonical import content_hash
 from deliberation.minutes.community import community_facts
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import AgendaItem, Meeting

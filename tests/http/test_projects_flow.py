@@ -324,8 +324,8 @@ async def test_diagram_shows_participation_with_text_alternatives_and_never_choi
 
 
 async def test_the_public_notice_is_chained_and_audited_like_every_publication(client, make_account):
+    from community.canonical import fingerprint
     from deliberation.minutes import audit
-    from deliberation.minutes.canonical import fingerprint
     from deliberation.minutes.tables import Publication
 
     world = await make_world(make_account)

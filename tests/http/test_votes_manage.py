@@ -342,7 +342,7 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
 
     from deliberation import feed
 
-    # What the phones are sent live when the vote opens (votes.live.meeting_links_changed announces "now").
+    # What the phones are sent live when the vote opens (deliberation.feed.on_vote_opened_or_closed announces "now").
     sent = dict(feed.phone_events(await feed.gather(meeting_id, ("now",)), ("now",), "en"))
     assert f'href="/v/{vote_id}"' in sent["now"] and "Vote on this item" in sent["now"]
 

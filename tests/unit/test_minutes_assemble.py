@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from community.canonical import canonical_text, content_hash
 from deliberation.minutes.assemble import (
     AttendanceFacts,
     BallotFacts,
@@ -22,7 +23,6 @@ from deliberation.minutes.assemble import (
     plain_text,
     with_signoffs,
 )
-from deliberation.minutes.canonical import canonical_text, content_hash
 
 T0 = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)

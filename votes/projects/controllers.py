@@ -9,10 +9,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from community.canonical import fingerprint
 from community.errors import Conflict, FormErrors, NotFound
 from community.permissions import community_by_slug, require_role
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
+from votes.agenda import agenda_choices
 from votes.projects import kinds, lifecycle, service
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
@@ -133,9 +135,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["answerable"] = await service.owners_of_occupied(info, user.id, ctx.community_id)
         context["my_objections"] = [o for o in info.objections if o["account"] == user.id]
     if ctx.can.manage:
-        from votes import services as vote_services
-
-        context["agenda_items"] = await vote_services.agenda_choices(ctx.community_id)
+        context["agenda_items"] = await agenda_choices(ctx.community_id)
         context["community_flats"] = await service.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(service.tz()).date().isoformat()
     context.update(extra)
@@ -390,7 +390,6 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     last = lifecycle.last_day(info.state.notice_ends_at, service.tz()) if info.state.notice_ends_at else None
     days = lifecycle.days_left(info.state.notice_ends_at, service.now(), service.tz()) if info.state.notice_ends_at else 0
     from community.qr import qr_svg
-    from deliberation.minutes.canonical import fingerprint
 
     sha = str(info.current.row.get("notice_sha256") or "")
     url = f"{public_url(request)}/p/{project_id}/notice"

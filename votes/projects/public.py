@@ -1,6 +1,8 @@
 """What projects contribute elsewhere: the notice board, the minutes, the meeting projector, the owner's ballot.
 
 Everything for the board and the minutes is public: units by label, people by role, never a resident's name.
+The board's entries, the minutes' sections and the projector's panels are read by deliberation, the floor
+above (`deliberation.wiring` plugs them in); the ballot's share and the notice's start are registered here.
 """
 
 from __future__ import annotations
@@ -10,14 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from community import events, i18n
 from community.config import get_config
+from community.contributions import MinutesSection, NoticeEntry
 from community.i18n import gettext as _
 from community.i18n import lazy
-from deliberation.contributions import (
-    MinutesSection,
-    NoticeEntry,
-    register_minutes_source,
-    register_notice_source,
-)
 from votes.events import VoteClosed
 from votes.projects import kinds, lifecycle, service
 from votes.projects.tables import Project, ProjectVote
@@ -258,11 +255,13 @@ def step_text(step: dict[str, Any], tz_name: str) -> str:
 # --- The meeting projector ----------------------------------------------------------------------------------------
 
 
-async def projector_panel(meeting_id: int) -> str:
-    """The diagram of each project whose open vote is attached to this meeting, in the projector's language."""
+async def projector_panel(open_votes: Sequence[int]) -> str:
+    """The diagram of each project whose current vote is one of these open votes (those on the agenda of the
+    meeting the projector shows), in the projector's language."""
+    if not open_votes:
+        return ""
     rows = await ProjectVote.select(ProjectVote.project, ProjectVote.vote).where(
-        (ProjectVote.vote.agenda_item.meeting == meeting_id) & (ProjectVote.vote.status == "open")
-        & ProjectVote.superseded_at.is_null()
+        ProjectVote.vote.is_in(list(open_votes)) & ProjectVote.superseded_at.is_null()
     ).order_by(ProjectVote.id)  # fmt: skip
     panels = []
     for row in rows:
@@ -341,14 +340,10 @@ async def on_vote_closed(event: VoteClosed) -> None:
 
 
 def register() -> None:
-    """What projects add to the rest: notices and minutes sections, a projector panel, the cost share on a
-    ballot, and the start of a passed project's public notice when its vote closes."""
-    from deliberation.panels import register_projector_panel
+    """What projects add to votes: the cost share on a ballot, and the start of a passed project's public
+    notice when its vote closes."""
     from votes.extras import register_ballot_extra, register_paper_extra
 
-    register_notice_source("projects", notice_entries)
-    register_minutes_source("projects", minutes_sections)
-    register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
     register_paper_extra(paper_shares)
     events.subscribe(VoteClosed, on_vote_closed)

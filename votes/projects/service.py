@@ -10,8 +10,10 @@ from fractions import Fraction
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from community import publications
 from community.accounts import CurrentUser, roles_in
 from community.audit import audit as audit_log
+from community.canonical import iso
 from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
@@ -502,9 +504,7 @@ async def sync_notice(project: Mapping[str, Any], current: Round | None) -> Roun
         ).where((ProjectVote.id == current.row["id"]) & ProjectVote.notice_starts_at.is_null()).returning(ProjectVote.id)
         if started:
             # The notice is published on the community's board, so it is the next link of its chain.
-            from deliberation.minutes import chain
-
-            _seq, digest = await chain.append(
+            _seq, digest = await publications.append(
                 int(project["community"]),
                 "project_notice",
                 content,
@@ -527,10 +527,10 @@ async def notice_content(
 ) -> dict[str, object]:
     """What the project's public notice publishes in the chain: the decision, the budget and the scheme voted
     on (the shares follow from them and the vote's frozen electorate), and the notice period. No names."""
-    from deliberation.minutes.canonical import iso
-    from deliberation.minutes.community import community_facts
-
-    community = await community_facts(int(project["community"]))
+    community = await Community.select(Community.slug, Community.name, Community.street).where(
+        Community.id == int(project["community"])
+    ).first()
+    assert community is not None
     vote = current.vote
     terms = current.row["terms"]
     if isinstance(terms, str):
@@ -540,7 +540,7 @@ async def notice_content(
         "kind": "project_notice",
         "project_id": int(project["id"]),
         "title": str(project["title"]),
-        "community": {"slug": community.slug, "name": community.name, "street": community.street},
+        "community": {"slug": str(community["slug"]), "name": str(community["name"]), "street": str(community["street"] or "")},
         "project_kind": str(project["kind"]),
         "vote": {
             "id": int(vote.id),
