@@ -25,6 +25,7 @@ from community import live as app_live
 from community.errors import DomainError
 from community.i18n import language
 from community.safetext import parse_id
+from votes import services, turnout
 from votes.events import BallotCast, ParticipationChanged, VoteClosed, VoteOpened
 
 log = logging.getLogger("yishi.votes.live")
@@ -58,15 +59,13 @@ def explanation_of(vote: Any) -> Any:
 
 
 async def participation_context(vote_id: int) -> dict[str, Any] | None:
-    from votes import services
-
     try:
         vote = await services.get_vote(vote_id)
     except DomainError:
         return None
     if vote.status == "draft":
         return None
-    return {"vote": vote, "p": await services.participation_of(vote)}
+    return {"vote": vote, "p": await turnout.participation_of(vote)}
 
 
 async def render_participation(vote_id: int, code: str) -> str:
@@ -76,11 +75,10 @@ async def render_participation(vote_id: int, code: str) -> str:
 
 async def board_context(vote_id: int) -> dict[str, Any] | None:
     """What the board's live event shows: participation and the table per stairwell unit."""
-    from votes import services
 
     context = await participation_context(vote_id)
     if context is not None:
-        context["by_stairwell"], _by_floor = await services.breakdowns(context["vote"])
+        context["by_stairwell"], _by_floor = await turnout.breakdowns(context["vote"])
     return context
 
 

@@ -22,19 +22,18 @@ from votes.households import admit, others_voted
 from votes.paper_desk import require_role
 from votes.rules import DEVELOPER
 from votes.services import (
-    BATCH,
     VoteInfo,
     audit,
     get_vote,
     lock_vote,
     now,
     opaque_id,
-    person_names,
     require_staff,
 )
 from votes.settings import residents_answer
 from votes.tables import Ballot, BallotChange, PaperBallot, Proxy, VoteEntity, VoteFlat
 from votes.tables import Conflict as ConflictRow
+from votes.turnout import BATCH, person_names
 
 PAPER_CHOICES: Final = ("agree", "oppose", "abstain", "spoiled")
 PAPER_CHANNELS: Final = ("paper", "meeting")

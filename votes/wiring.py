@@ -22,10 +22,12 @@ def register() -> list[Any]:
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
     from votes.delivery_controllers import ROUTES as DELIVERY_ROUTES
+    from votes.edit_controllers import ROUTES as EDIT_ROUTES
     from votes.events import BallotCast, VoteClosed, VoteOpened
     from votes.paper_controllers import ROUTES as PAPER_ROUTES
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
+    from votes.projects.objection_controllers import ROUTES as OBJECTION_ROUTES
     from votes.projects.tables import Project
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
@@ -42,4 +44,5 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
-    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    return [*ROUTES, *EDIT_ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES,
+            *PROXY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES]

@@ -163,7 +163,7 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
 
 async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
     """Open votes with their participation: the same pure function, on the same stored snapshot and settings, as
-    the vote's own board, manage page and projector (votes.services.participation_of), so every screen states the
+    the vote's own board, manage page and projector (votes.turnout.participation_of), so every screen states the
     same figures; every open vote's ballots are read in one statement."""
     rows = await Vote.select(
         Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings, Vote.entities, Vote.total_area

@@ -26,11 +26,11 @@ from deliberation.minutes.present import countdown, percent_text
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
+from votes.counting import record_text
 from votes.disclosure import disclosure_of, is_pseudonymised, pseudonymise, shows_choices
 from votes.explain import Explanation, explain
 from votes.privacy import viewer_of
 from votes.rules import parse_area
-from votes.services import record_text
 from votes.settings import VoteKind, from_json
 
 RECORDS_SCHEMA: Final = "yishi.minutes-records/1"

@@ -36,7 +36,8 @@ CORE = {
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
 }
 # The web layer: controllers, page models, live updates, the app shell.
-WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
+WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
+       "edit_controllers", "objection_controllers"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
@@ -53,15 +54,18 @@ SERVICES = {
     "votes.canvass_store", "votes.reminders",
     "votes.privacy", "community.roster.names", "deliberation.names_check",
     "votes.agenda", "community.publications", "deliberation.meeting_votes",
+    "votes.drafting", "votes.opening", "votes.turnout", "votes.counting",
+    "votes.projects.store", "votes.projects.budget", "votes.projects.rounds", "votes.projects.voting",
+    "votes.projects.consents", "votes.projects.objections", "votes.projects.building",
 }
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
-    "votes/projects/service.py": 1210, "votes/services.py": 1140, "community/roster/template.py": 1022,
+    "community/roster/template.py": 1022,
     "community/roster/service.py": 714, "community/roster/controllers.py": 671, "deliberation/meetings.py": 632,
-    "votes/controllers.py": 470, "community/roster/importer.py": 600, "votes/explain.py": 550,
+    "community/roster/importer.py": 600, "votes/explain.py": 550,
     "community/roster/joining.py": 530, "deliberation/room.py": 508, "deliberation/minutes/service.py": 507,
-    "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427, "votes/projects/controllers.py": 426,
+    "votes/paper.py": 452, "deliberation/minutes/assemble.py": 427,
     "deliberation/session.py": 440, "deliberation/rules.py": 411,
     "community/web.py": 420,
 }

@@ -16,7 +16,7 @@ from community.contributions import MinutesSection, NoticeEntry
 from community.i18n import gettext as _
 from community.i18n import lazy
 from votes.events import VoteClosed
-from votes.projects import kinds, lifecycle, service
+from votes.projects import budget, building, kinds, lifecycle, rounds, store
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import (
     SCHEME_EXPLANATIONS,
@@ -55,15 +55,15 @@ async def notice_entries(community_id: int) -> list[NoticeEntry]:
     ]  # fmt: skip
     if not closed:
         return entries
-    several = await service.several_compounds(community_id)
-    for row in await Project.select(*service.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
-        row["scope_label"] = service.scope_label(row, several)
-        info = await service.overview(row)
+    several = await store.several_compounds(community_id)
+    for row in await Project.select(*store.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
+        row["scope_label"] = store.scope_label(row, several)
+        info = await rounds.overview(row)
         if not info.state.passed or info.current is None or info.state.notice_ends_at is None:
             continue
         starts = info.current.row["notice_starts_at"]
-        last = lifecycle.last_day(info.state.notice_ends_at, service.tz())
-        day = i18n.format_date(service.day_start(last), get_config().timezone)
+        last = lifecycle.last_day(info.state.notice_ends_at, store.tz())
+        day = i18n.format_date(store.day_start(last), get_config().timezone)
         entries.append(
             NoticeEntry(
                 kind="project",
@@ -84,7 +84,7 @@ async def notice_entries(community_id: int) -> list[NoticeEntry]:
     return entries
 
 
-def info_payable(info: service.Overview) -> int:
+def info_payable(info: rounds.Overview) -> int:
     terms = info.current.row["terms"] if info.current is not None else {}
     return int(terms.get("total", 0)) - int(terms.get("subsidy", 0)) - int(terms.get("fund", 0))
 
@@ -94,24 +94,24 @@ def info_payable(info: service.Overview) -> int:
 
 async def minutes_sections(vote_id: int) -> list[MinutesSection]:
     """Shares by unit, consents of occupied flats by unit, objections and their handling, for a project's vote."""
-    link = await service.round_for_vote(vote_id)
+    link = await rounds.round_for_vote(vote_id)
     if link is None:
         return []
-    project = await service.get_project(int(link["project"]))
-    info = await service.overview(project)
+    project = await store.get_project(int(link["project"]))
+    info = await rounds.overview(project)
     this = next((r for r in info.rounds if r.vote_id == vote_id), None)
     if this is None:
         return []
-    flats = await service.snapshot_flats(vote_id) or await service.roster_flats(project)
-    shares = service.shares_of(terms_from_json(this.row["terms"] or {}), flats, frozen=True)
+    flats = await budget.snapshot_flats(vote_id) or await budget.roster_flats(project)
+    shares = budget.shares_of(terms_from_json(this.row["terms"] or {}), flats, frozen=True)
     return [
         shares_section(project, shares),
         consents_section(info),
-        objections_section(info, this, await service.objections_of(int(project["id"]))),
+        objections_section(info, this, await rounds.objections_of(int(project["id"]))),
     ]
 
 
-def shares_section(project: dict[str, Any], shares: service.Shares) -> MinutesSection:
+def shares_section(project: dict[str, Any], shares: budget.Shares) -> MinutesSection:
     terms = shares.terms
     paragraphs = [
         _("Project: %(title)s (%(kind)s), %(place)s.") % {
@@ -168,7 +168,7 @@ def shares_section(project: dict[str, Any], shares: service.Shares) -> MinutesSe
     )
 
 
-def consents_section(info: service.Overview) -> MinutesSection:
+def consents_section(info: rounds.Overview) -> MinutesSection:
     rows = tuple(
         (
             str(o["unit"]),
@@ -194,7 +194,7 @@ def consents_section(info: service.Overview) -> MinutesSection:
     )
 
 
-def objections_section(info: service.Overview, this: service.Round, objections: list[dict[str, Any]]) -> MinutesSection:
+def objections_section(info: rounds.Overview, this: rounds.Round, objections: list[dict[str, Any]]) -> MinutesSection:
     row = this.row
     tz_name = get_config().timezone
     paragraphs: list[str] = []
@@ -202,7 +202,7 @@ def objections_section(info: service.Overview, this: service.Round, objections: 
         paragraphs.append(
             _("Public notice from %(start)s to the end of %(end)s (%(days)s days).") % {
                 "start": i18n.format_date(row["notice_starts_at"], tz_name),
-                "end": i18n.format_date(service.day_start(lifecycle.last_day(row["notice_ends_at"], service.tz())), tz_name),
+                "end": i18n.format_date(store.day_start(lifecycle.last_day(row["notice_ends_at"], store.tz())), tz_name),
                 "days": row["notice_days"],
             }
         )  # fmt: skip
@@ -265,11 +265,11 @@ async def projector_panel(open_votes: Sequence[int]) -> str:
     ).order_by(ProjectVote.id)  # fmt: skip
     panels = []
     for row in rows:
-        project = await service.get_project(int(row["project"]))
-        info = await service.overview(project)
+        project = await store.get_project(int(row["project"]))
+        info = await rounds.overview(project)
         panels.append(
             render("projects/_panel.html", project=project, info=info, state=info.state,
-                   diagram=await service.diagram_of(project, info, with_bars=False, compact=True))  # fmt: skip
+                   diagram=await building.diagram_of(project, info, with_bars=False, compact=True))  # fmt: skip
         )
     return "".join(panels)
 
@@ -279,7 +279,7 @@ async def projector_panel(open_votes: Sequence[int]) -> str:
 
 async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     """Next to a voting entity on the ballot: its flats' cost shares for the vote's project, and how."""
-    link = await service.round_for_vote(vote.id)
+    link = await rounds.round_for_vote(vote.id)
     if link is None:
         return ""
     units = {
@@ -288,13 +288,13 @@ async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
             (VoteFlat.vote == vote.id) & (VoteFlat.entity == standing.entity_id)
         )
     }
-    project = await service.get_project(int(link["project"]))
+    project = await store.get_project(int(link["project"]))
     terms = terms_from_json(link["terms"] or {})
     if vote.status in ("open", "closed"):
-        flats = await service.snapshot_flats(vote.id)
+        flats = await budget.snapshot_flats(vote.id)
     else:
-        flats = await service.roster_flats(project)
-    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+        flats = await budget.roster_flats(project)
+    shares = budget.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
     if shares.table is None:
         return ""
     lines = [line for line in shares.table.lines if line.flat.flat_id in units]
@@ -309,15 +309,15 @@ PAPER_SHARE_LABEL = lazy("Your share of the cost")
 async def paper_shares(vote: VoteInfo, entity_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """On each printed paper ballot of a project's vote: each flat's own cost share, exact to the fen (the
     vote's question promises it), from the same shares as the online ballot."""
-    link = await service.round_for_vote(vote.id)
+    link = await rounds.round_for_vote(vote.id)
     if link is None or not entity_ids:
         return {}
     terms = terms_from_json(link["terms"] or {})
     if vote.status in ("open", "closed"):
-        flats = await service.snapshot_flats(vote.id)
+        flats = await budget.snapshot_flats(vote.id)
     else:
-        flats = await service.roster_flats(await service.get_project(int(link["project"])))
-    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+        flats = await budget.roster_flats(await store.get_project(int(link["project"])))
+    shares = budget.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
     if shares.table is None:
         return {}
     amounts = {line.flat.flat_id: line.amount for line in shares.table.lines}
@@ -336,7 +336,7 @@ async def on_vote_closed(event: VoteClosed) -> None:
     not at the next page view."""
     link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == event.vote_id).first()
     if link is not None:
-        await service.overview(await service.get_project(int(link["project"])))
+        await rounds.overview(await store.get_project(int(link["project"])))
 
 
 def register() -> None:
