@@ -55,7 +55,7 @@ async def main() -> int:
     from app.main import create_app
     from community import db
     from deliberation.tables import AgendaItem, Meeting
-    from votes import services
+    from votes import counting, services
     from votes.tables import Ballot, Vote, VoteFlat
 
     community_id, phones = await harness.owners_world(args.owners)
@@ -100,7 +100,7 @@ async def main() -> int:
             await page(owner, "vote /v/{id}", f"/v/{vote_id}")
             await page(owner, "notice board /c/{slug}", "/c/bench")
             await Vote.update({Vote.closes_at: services.now()}).where(Vote.id == vote_id)
-            await services.close_vote_as(await services.get_vote(vote_id), actor=None)
+            await counting.close_vote_as(await services.get_vote(vote_id), actor=None)
             await page(owner, "result /v/{id}/result", f"/v/{vote_id}/result")
     await db.close_pool()
     missed = []

@@ -35,7 +35,7 @@ async def main() -> int:
 
     from community import db
     from community.tables import Community
-    from votes import services
+    from votes import counting, opening, services
     from votes.bulk import insert_many
     from votes.record import parse_record, result_to_json, tally_record
     from votes.tables import Ballot, Vote, VoteEntity, VoteFlat
@@ -57,7 +57,7 @@ async def main() -> int:
     ).returning(Vote.id)
     vote_id = int(rows[0]["id"])
     start = time.perf_counter()
-    await services.open_vote_as(await services.get_vote(vote_id), actor=None)
+    await opening.open_vote_as(await services.get_vote(vote_id), actor=None)
     print(f"opened (electorate snapshot frozen): {time.perf_counter() - start:.2f} s")
     vote = await services.get_vote(vote_id)
     print(f"  {vote.entities:,} voting entities, {vote.total_area / 100:,.2f} m²")
@@ -85,15 +85,15 @@ async def main() -> int:
     print(f"{len(chosen):,} ballots stored in {time.perf_counter() - start:.1f} s")
 
     start = time.perf_counter()
-    await services.close_vote_as(vote, actor=None)
+    await counting.close_vote_as(vote, actor=None)
     close_seconds = time.perf_counter() - start
     closed = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()
     print(f"closed and counted (reads + tally + record stored): {close_seconds:.2f} s -> {closed['result']['outcome']}")
 
     start = time.perf_counter()
-    counted = await services.count_vote(vote)
+    counted = await counting.count_vote(vote)
     print(f"count alone, again (DB reads + tally, nothing stored): {time.perf_counter() - start:.2f} s")
-    text = await services.record_text(vote_id)
+    text = await counting.record_text(vote_id)
     assert text is not None
     start = time.perf_counter()
     record = parse_record(text)

@@ -26,7 +26,7 @@ async def main() -> int:
     await harness.prepare()
     from community import db
     from community.tables import Community
-    from votes import services
+    from votes import opening, services
     from votes.tables import Vote
     from votes.testing import bulk_electorate
 
@@ -46,20 +46,20 @@ async def main() -> int:
 
     vote = await services.get_vote(await draft())
     start, cpu = time.perf_counter(), time.process_time()
-    roster = await services.load_roster(vote)
+    roster = await opening.load_roster(vote)
     print(f"  register read ({len(roster):,} flats): {time.perf_counter() - start:.2f} s, CPU {time.process_time() - cpu:.2f} s")
     start, cpu = time.perf_counter(), time.process_time()
-    snapshot, _in_force = await services._snapshot(vote)
+    snapshot, _in_force = await opening._snapshot(vote)
     print(f"  register read + snapshot built ({len(snapshot.entities):,} entities): "
           f"{time.perf_counter() - start:.2f} s, CPU {time.process_time() - cpu:.2f} s")  # fmt: skip
     start, cpu = time.perf_counter(), time.process_time()
     async with db.write_transaction():
-        await services._store_snapshot(vote.id, snapshot)
+        await opening._store_snapshot(vote.id, snapshot)
     print(f"  snapshot stored (entities, flats, voters): {time.perf_counter() - start:.2f} s, CPU {time.process_time() - cpu:.2f} s")
 
     vote = await services.get_vote(await draft())
     start, cpu = time.perf_counter(), time.process_time()
-    await services.open_vote_as(vote, actor=None)
+    await opening.open_vote_as(vote, actor=None)
     seconds = time.perf_counter() - start
     print(f"opened (the whole open, a second vote): {seconds:.2f} s, CPU {time.process_time() - cpu:.2f} s")
     await db.close_pool()

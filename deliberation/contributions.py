@@ -1,6 +1,7 @@
-"""What other packages add to the public notice board, the minutes and agenda items (e.g. votes, projects).
+"""What the public notice board, the minutes and agenda items gather from elsewhere (concerns, votes, projects).
 
-Three registries, filled at import time by the contributing package:
+Three registries, filled at start-up by `deliberation.wiring` (deliberation sits above votes, so it plugs
+votes' and projects' read functions in; votes knows nothing of meetings):
 - notice board sections: entries a community's public board (/c/{slug}) lists, such as results in their
   notice period with a countdown and how to object;
 - minutes sections: extra parts of a vote's minutes, such as cost shares, consents of occupied flats and
@@ -13,32 +14,9 @@ Everything here is public: no residents' names, owners appear as opaque ids, peo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class NoticeEntry:
-    """One entry of a community's public notice board."""
-
-    kind: str  # "meeting", "vote", "result", "minutes", "project", …
-    title: str
-    url: str
-    published_at: datetime
-    summary: str = ""
-    buildings: tuple[str, ...] = ()  # building names it concerns, for the board's filter
-    ends_at: datetime | None = None  # end of a notice or objection period: the board shows a countdown
-    how_to_object: str = ""  # plain words: where and until when to lodge a written objection
-
-
-@dataclass(frozen=True)
-class MinutesSection:
-    """A titled part of a vote's minutes: paragraphs and optional tables (header row + rows), all plain text."""
-
-    title: str
-    paragraphs: tuple[str, ...] = ()
-    tables: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = ()
-    data: dict[str, object] = field(default_factory=dict)  # machine-readable form for the canonical hash
+from community.contributions import MinutesSection, NoticeEntry
 
 
 @dataclass(frozen=True)

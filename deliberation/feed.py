@@ -2,8 +2,9 @@
 
 Two channel kinds (community.live):
 - "meeting-<id>": the projector. Events "<part>-<language>" (now, queue, attendance, comments) in both
-  languages, and "vote-<language>" with the panels other packages register (deliberation.panels). Open to anyone who may see the meeting,
-  and to a laptop holding the meeting's projector key (`?key=`).
+  languages, and "vote-<language>" with the votes on its agenda (deliberation.panels), sent again whenever one
+  of them changes (`on_vote_changed`). Open to anyone who may see the meeting, and to a laptop holding the
+  meeting's projector key (`?key=`).
 - "phones-<id>-<language>": phones following the meeting. Events "now", "agenda", "queue", "comment-<item id>"
   (htmx out-of-band fragments that insert or replace one comment; the item's page listens with an element
   that swaps nothing itself, deliberation/item.html), "hand-<account id>" (only that person's phone
@@ -24,10 +25,11 @@ from community.errors import NotFound
 from community.i18n import language, lazy
 from community.safetext import parse_id
 from community.web import current_user
-from deliberation import comments, contributions, meetings, panels, rules, session
+from deliberation import comments, contributions, meeting_votes, meetings, panels, rules, session
 from deliberation.access import access_for, get_meeting
 from deliberation.tables import AgendaItem
 from deliberation.text import excerpt, place_title, render_markdown, url_parts
+from votes.events import ParticipationChanged, VoteClosed, VoteOpened
 
 PARTS = ("now", "queue", "attendance", "comments")
 
@@ -189,6 +191,27 @@ async def announce(
                 )
             # Per item: a phone reading item 2 is sent nothing about item 3's comments.
             await live.publish(channel, comment_event(int(comment_row["item"])), html)
+
+
+# --- Votes on the agenda ------------------------------------------------------------------------------------------
+
+
+async def on_vote_changed(event: ParticipationChanged) -> None:
+    """A vote's participation or status changed: if it is on a meeting's agenda, that meeting's projector is sent
+    its whole vote section again, in each language."""
+    meeting_id = await meeting_votes.meeting_of(event.vote_id)
+    if meeting_id is not None:
+        for code in i18n.LANGUAGES:
+            section = await panels.render(meeting_id, code)
+            await live.publish(projector_channel(meeting_id), panels.event(code), str(section))
+
+
+async def on_vote_opened_or_closed(event: VoteOpened | VoteClosed) -> None:
+    """The vote on an agenda item opened or closed: the meeting's phones and control page show the new way to it
+    (the ballot, then the result)."""
+    meeting_id = await meeting_votes.meeting_of(event.vote_id)
+    if meeting_id is not None:
+        await announce(meeting_id, "now", "agenda")
 
 
 # --- Channels: who may listen, and what a new listener is sent first ------------------------------------------------

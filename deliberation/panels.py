@@ -1,26 +1,29 @@
-"""Projector panels other packages contribute (e.g. the status of an open vote), rendered per meeting."""
+"""The projector's vote section: the votes on the meeting's agenda (participation, then the result explained) and
+the building diagram of a project put to one of them, rendered by votes (`votes.live`, `votes.projects.public`)."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
 
 from community import i18n
-
-# A panel renders HTML for a meeting id, or "" when it has nothing to show. Votes register one.
-Panel = Callable[[int], Awaitable[str]]
-_panels: list[Panel] = []
-
-
-def register_projector_panel(panel: Panel) -> None:
-    if panel not in _panels:
-        _panels.append(panel)
+from deliberation import meeting_votes
+from votes import live as vote_live
+from votes.projects import public as project_public
 
 
 async def projector_panels(meeting_id: int) -> list[Markup]:
-    """Each registered panel's HTML for this meeting (already escaped by its own template)."""
-    rendered = [await panel(meeting_id) for panel in _panels]
+    """Each panel's HTML for this meeting (already escaped by its own template), in the current language.
+
+    While votes on the agenda are open the projector shows them; otherwise the result of the vote closed last."""
+    open_votes = await meeting_votes.open_votes(meeting_id)
+    shown = open_votes
+    if not shown:
+        closed = await meeting_votes.last_closed_vote(meeting_id)
+        shown = [closed] if closed is not None else []
+    rendered = [
+        await vote_live.render_panels(shown, i18n.get_language()),
+        await project_public.projector_panel(open_votes),
+    ]
     return [Markup(html) for html in rendered if html]  # noqa: S704 - panels render autoescaped templates
 
 

@@ -1,5 +1,12 @@
 """What the deliberation package adds to a running Yishi: its routes and its live channels (and those of its
-concerns sub-context)."""
+concerns sub-context), and how votes appear at meetings.
+
+Deliberation sits above votes: it reads votes' service API and subscribes to their events, and plugs votes'
+and projects' contributions into its own pages here (agenda links, the projector's vote section, notice board
+entries, minutes sections). Votes import nothing from deliberation; what they need from it — the agenda items a
+vote may be taken on, and the publication chain a project's notice joins — they reach through ports this
+registration fills (`votes.agenda`, `community.publications`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,18 @@ from typing import Any
 
 def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
-    from community import events
+    from community import events, publications
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
-    from deliberation import feed
+    from deliberation import feed, meeting_votes
     from deliberation.concerns import wiring as concerns
+    from deliberation.contributions import (
+        register_item_link_source,
+        register_minutes_source,
+        register_notice_source,
+    )
     from deliberation.controllers import ROUTES
+    from deliberation.minutes import chain
     from deliberation.minutes.controllers import ROUTES as MINUTES_ROUTES
     from deliberation.minutes.tables import Minutes
     from deliberation.notice_controllers import ROUTES as NOTICE_ROUTES
@@ -21,12 +34,25 @@ def register() -> list[Any]:
     from deliberation.tables import Meeting
     from deliberation.upcoming import noticed_meetings
     from deliberation.vote_outcomes import on_vote_closed
-    from votes.events import VoteClosed
+    from votes.agenda import register_agenda
+    from votes.events import ParticipationChanged, VoteClosed, VoteOpened
+    from votes.projects import public as projects
 
     feed.register()
+    publications.register_chain(chain.append)  # a project's public notice joins the community's chain
+    register_agenda(meeting_votes.agenda_choices, meeting_votes.agenda_title)
     events.subscribe(VoteClosed, on_vote_closed)  # the item of a closed vote is decided
+    # Then the meeting's phones show the way to the result, and its projector the vote's figures.
+    events.subscribe(VoteOpened, feed.on_vote_opened_or_closed)
+    events.subscribe(VoteClosed, feed.on_vote_opened_or_closed)
+    events.subscribe(ParticipationChanged, feed.on_vote_changed)
     register_upcoming_source("meetings", noticed_meetings)  # on "my flats"
     # An archived community refuses changes at these addresses too.
     register_community_objects("m", Meeting)
     register_community_objects("minutes", Minutes)
-    return [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
+    routes = [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
+    # After the concerns': an item's links list its concerns first, then its vote.
+    register_item_link_source("votes", meeting_votes.item_links)
+    register_notice_source("projects", projects.notice_entries)
+    register_minutes_source("projects", projects.minutes_sections)
+    return routes

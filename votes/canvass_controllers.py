@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from community.errors import Conflict, FormErrors
 from community.web import current_user, page, public_url, require_user
-from votes import canvass, canvass_store, paper, reminders, services
+from votes import canvass, canvass_store, paper, reminders, services, turnout
 from votes.controllers import vote_context
 
 
@@ -98,7 +98,7 @@ async def share(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
     vote = await services.visible_vote(current_user(request), vote_id)
     context: dict[str, Any] = {}
     if vote.status in ("open", "closed"):
-        context["p"] = await services.participation_of(vote)
+        context["p"] = await turnout.participation_of(vote)
     base = public_url(request)
     return page(request, "votes/share.html", share_url=f"{base}/v/{vote.id}/share", vote_url=f"{base}/v/{vote.id}",
                 qr=paper.qr_svg(f"{base}/v/{vote.id}"), join_url=f"{base}/join", **vote_context(vote),

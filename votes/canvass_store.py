@@ -15,7 +15,7 @@ from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Person
-from votes import canvass, privacy, services
+from votes import canvass, privacy, services, turnout
 from votes.participation import Participation, natural_key
 from votes.services import VoteInfo
 from votes.tables import Ballot, CanvassStatus, VoteEntity, VoteFlat
@@ -92,7 +92,7 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
     statuses = {int(r["flat"]): r for r in await CanvassStatus.select().where(CanvassStatus.vote == vote.id)}
     voted = await voted_by_entity(vote.id)
     person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
-    names = await services.person_names(person_ids)
+    names = await turnout.person_names(person_ids)
     with_accounts = {int(r["id"]) for r in await Person.select(Person.id).where(
         Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())}  # fmt: skip
     result = []
@@ -112,7 +112,7 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
 async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None = None) -> Tracker:
     vote, view = await open_vote_in_view(user, vote_id)
     flats = await flat_rows(vote, view)
-    p = await services.participation_of(vote)
+    p = await turnout.participation_of(vote)
     entity_areas = await _entity_areas(vote.id)
     by_entity: dict[int, list[FlatRow]] = {}
     first_position: dict[int, int] = {}
@@ -167,7 +167,7 @@ async def sheet(user: CurrentUser, vote_id: int, stairwell: str) -> tuple[VoteIn
     """The door-to-door sheet of one stairwell unit in the staff member's buildings."""
     vote, view = await open_vote_in_view(user, vote_id)
     if not stairwell:  # the first stairwell unit in the staff member's buildings
-        stairwell = next(iter(await services.stairwells(vote_id, view)), "")
+        stairwell = next(iter(await turnout.stairwells(vote_id, view)), "")
     if not stairwell or not view.sees_stairwell(stairwell):
         raise NotFound(lazy("This stairwell unit is not in this vote's electorate."))
     flats = await flat_rows(vote, view, stairwell)

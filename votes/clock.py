@@ -9,27 +9,52 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 
-from votes import services
+from community.clock import now
+from community.errors import Conflict
+from votes.counting import close_vote_as
+from votes.lifecycle import due_transition
+from votes.opening import open_vote_as
+from votes.services import VoteInfo, get_vote
 from votes.tables import Vote
 
 log = logging.getLogger("yishi.votes.clock")
 
 
 async def due_votes(at: datetime) -> list[int]:
-    """Votes whose window has a transition due at `at` (services.bring_up_to_date decides what it is and makes it)."""
+    """Votes whose window has a transition due at `at` (`bring_up_to_date` decides what it is and makes it)."""
     rows = await Vote.select(Vote.id).where(
         ((Vote.status == "scheduled") & (Vote.opens_at <= at)) | ((Vote.status == "open") & (Vote.closes_at <= at))
     )
     return sorted(int(row["id"]) for row in rows)
 
 
+async def bring_up_to_date(vote_id: int) -> VoteInfo:
+    """Make the transition the vote's window made due (a scheduled vote opens, an online-only one closes)."""
+    vote = await get_vote(vote_id)
+    due = due_transition(vote.status, vote.opens_at, vote.closes_at, now())
+    if due == "open":
+        try:
+            await open_vote_as(vote, actor=None)
+        except Conflict as problem:
+            # The roster changed since it was scheduled; it stays scheduled and the manage page says why.
+            log.warning("vote %s could not open: %s", vote_id, problem.message)
+        vote = await get_vote(vote_id)
+    elif due == "close" and not vote.counting_after_window:
+        try:
+            await close_vote_as(vote, actor=None)
+        except Conflict:
+            pass  # someone closed it meanwhile
+        vote = await get_vote(vote_id)
+    return vote
+
+
 async def tick(at: datetime | None = None) -> list[int]:
     """Make every transition due now; the votes looked at. One vote's failure does not stop the others."""
-    looked_at = await due_votes(at or services.now())
+    looked_at = await due_votes(at or now())
     for vote_id in looked_at:
         try:
             # Several processes may tick at once: opening and closing lock the vote and are idempotent.
-            await services.bring_up_to_date(vote_id)
+            await bring_up_to_date(vote_id)
         except Exception:
             log.exception("the vote clock could not bring vote %s up to date", vote_id)
     # Results whose query window has ended with every query answered become final (votes.result_stage).

@@ -14,7 +14,7 @@ from community import i18n
 from community.errors import Conflict
 from community.i18n import lazy
 from community.web import page, require_user
-from votes import period_checks, services
+from votes import period_checks, services, turnout
 from votes.matters import template_labels, threshold_sentence
 from votes.tables import PaperBallot
 
@@ -48,7 +48,7 @@ async def confirm_page(request: Request[Any, Any, Any], vote_id: int, status_cod
         if request.method == "GET":  # nothing to ask (an old link): the manage page says where the vote is
             return Redirect(path=f"/v/{vote_id}/manage", status_code=303)
         raise Conflict(lazy("Only an open vote can be closed."))
-    context: dict[str, Any] = {**template_labels(), "vote": vote, "p": await services.participation_of(vote),
+    context: dict[str, Any] = {**template_labels(), "vote": vote, "p": await turnout.participation_of(vote),
                                "threshold": threshold_sentence(vote.kind, vote.matter),
                                "problem": await _why_not_yet(vote), "asked": status_code != 200}  # fmt: skip
     return page(request, "votes/close.html", status_code=status_code, **context)

@@ -16,11 +16,12 @@ from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from votes import paper, paper_ballots, queries
 from votes.ballot_store import lock_entity
+from votes.counting import count_vote
 from votes.events import BallotCast
 from votes.households import admit
 from votes.query_store import NO_LONGER, form_errors, public_text_errors, staff_stage
 from votes.result_stage import CORRECTION, add_history, audit, iso, publish
-from votes.services import VoteInfo, count_vote, lock_vote, now, staff_view
+from votes.services import VoteInfo, lock_vote, now, staff_view
 from votes.tables import Ballot, Vote, VoteCorrection, VoteRecordFile, VoteStage
 
 ALREADY_COUNTED = lazy("This owner's ballot for this flat is already counted. Take that ballot out first if it was wrong.")

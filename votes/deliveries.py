@@ -11,7 +11,7 @@ from community.accounts import CurrentUser
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from votes import privacy, services
+from votes import drafting, privacy, services
 from votes.delivery import DeliveryForm, delivery_errors
 from votes.proxies import MAX_PHOTO_BYTES, clean_photo
 from votes.services import VoteInfo
@@ -59,7 +59,7 @@ async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, An
     _require_clause(vote)
     values = {name: str(form.get(name, "") or "").strip() for name in FIELDS}
     try:
-        delivered_at = services._parse_local(values["delivered_at"])
+        delivered_at = drafting._parse_local(values["delivered_at"])
     except ValueError:
         delivered_at = None
     raw = await photo.read() if photo is not None and bool(getattr(photo, "filename", None)) else b""

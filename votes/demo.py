@@ -8,7 +8,7 @@ from datetime import timedelta
 from community.db import write_transaction
 from community.errors import Conflict
 from community.tables import Account, Flat, Person, StairwellUnit
-from votes import services
+from votes import opening, services
 from votes.codes import paper_serial
 from votes.tables import Ballot, PaperBallot, Vote, VoteEntity, VoteFlat
 
@@ -66,7 +66,7 @@ async def load_votes_demo(community_id: int) -> None:
         ).returning(Vote.id)
     vote_id = int(rows[0]["id"])
     try:
-        await services.open_vote_as(await services.get_vote(vote_id), actor=None)
+        await opening.open_vote_as(await services.get_vote(vote_id), actor=None)
     except Conflict as problem:
         log.warning("demo vote not opened: %s", problem.message)
         async with write_transaction():

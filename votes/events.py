@@ -33,3 +33,11 @@ class VoteResultFinal:
 
     vote_id: int
     actor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationChanged:
+    """A vote's participation or status changed and its own screens were just sent the new figure (`votes.live`:
+    ballots are coalesced, so at most a few a second per vote); other screens showing the vote follow."""
+
+    vote_id: int

@@ -236,7 +236,7 @@ def explain(
     """The explanation of a stored owners' result (`yishi tally` shape), its detail and the vote's settings.
 
     Under the silent-majority clause the adjusted result stands and the strict one is shown beside it,
-    as the projects' notices decide (votes.projects.service.vote_outcome).
+    as the projects' notices decide (votes.projects.rounds.vote_outcome).
     """
     detail = detail or {}
     opposing = _optional_measure(detail.get("opposing"))

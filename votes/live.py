@@ -3,9 +3,9 @@
 Channel "vote-<id>" is public once a vote is published: the participation figure is meant for the notice
 board. It carries one event per language ("participation-zh", "participation-en"), so every screen swaps in
 its own language, and for the board's page (/v/<id>/board) one more per language ("board-zh", "board-en"):
-the same figure with the table per stairwell unit out of band, so the two never disagree. Meetings get
-events "vote-zh" and "vote-en" on "meeting-<id>": the projector's whole vote section (deliberation.panels),
-so each projector swaps in its own language.
+the same figure with the table per stairwell unit out of band, so the two never disagree. After each update
+`ParticipationChanged` is published: a meeting whose agenda carries the vote sends its projector the new vote
+section (`deliberation.feed`), rendered with `render_panels` (votes know nothing of meetings).
 
 A ballot never renders these itself: `on_ballot_cast` asks for one update of its vote a moment later
 (`participation_soon`), so a burst of ballots costs a few renders a second per vote, outside their requests.
@@ -20,12 +20,13 @@ from typing import Any
 
 from litestar import Request
 
-from community import i18n, templating
+from community import events, i18n, templating
 from community import live as app_live
 from community.errors import DomainError
 from community.i18n import language
 from community.safetext import parse_id
-from votes.events import BallotCast, VoteClosed, VoteOpened
+from votes import services, turnout
+from votes.events import BallotCast, ParticipationChanged, VoteClosed, VoteOpened
 
 log = logging.getLogger("yishi.votes.live")
 
@@ -58,15 +59,13 @@ def explanation_of(vote: Any) -> Any:
 
 
 async def participation_context(vote_id: int) -> dict[str, Any] | None:
-    from votes import services
-
     try:
         vote = await services.get_vote(vote_id)
     except DomainError:
         return None
     if vote.status == "draft":
         return None
-    return {"vote": vote, "p": await services.participation_of(vote)}
+    return {"vote": vote, "p": await turnout.participation_of(vote)}
 
 
 async def render_participation(vote_id: int, code: str) -> str:
@@ -76,11 +75,10 @@ async def render_participation(vote_id: int, code: str) -> str:
 
 async def board_context(vote_id: int) -> dict[str, Any] | None:
     """What the board's live event shows: participation and the table per stairwell unit."""
-    from votes import services
 
     context = await participation_context(vote_id)
     if context is not None:
-        context["by_stairwell"], _by_floor = await services.breakdowns(context["vote"])
+        context["by_stairwell"], _by_floor = await turnout.breakdowns(context["vote"])
     return context
 
 
@@ -90,15 +88,9 @@ def render_live(context: dict[str, Any], code: str) -> tuple[str, str]:
     return html, html + render("votes/_units.html", code, oob=True, **context)
 
 
-async def render_panels(meeting_id: int, code: str) -> str:
-    from votes import services
-
+async def render_panels(vote_ids: list[int], code: str) -> str:
+    """The projector's panel of each of these votes in language `code`: participation, or the result explained."""
     panels = []
-    # While votes are open the projector shows them; otherwise the result of the vote closed last.
-    vote_ids = await services.meeting_votes(meeting_id)
-    if not vote_ids:
-        closed = await services.meeting_last_closed_vote(meeting_id)
-        vote_ids = [closed] if closed is not None else []
     for vote_id in vote_ids:
         context = await participation_context(vote_id)
         if context is not None:
@@ -124,36 +116,14 @@ async def participation_changed(vote_id: int) -> None:
         del _pending[vote_id]
 
 
-async def meeting_links_changed(vote_id: int) -> None:
-    """The vote on an agenda item opened or closed: the meeting's phones and control page show the new way
-    to it (the ballot, then the result). Call after the change is committed."""
-    from deliberation import feed
-    from votes import services
-
-    try:
-        meeting_id = await services.meeting_of(vote_id)
-        if meeting_id is not None:
-            await feed.announce(meeting_id, "now", "agenda")
-    except Exception:  # the change is stored; a missed live update is caught up by the next page load
-        log.exception("could not tell meeting of vote %s", vote_id)
-
-
 async def _publish(vote_id: int) -> None:
-    from votes import services
-
     board = await board_context(vote_id)
     if board is not None:
         for code in i18n.LANGUAGES:
             participation, board_html = render_live(board, code)
             await app_live.publish(f"vote-{vote_id}", f"participation-{code}", participation)
             await app_live.publish(f"vote-{vote_id}", f"board-{code}", board_html)
-    meeting_id = await services.meeting_of(vote_id)
-    if meeting_id is not None:
-        from deliberation import panels
-
-        for code in i18n.LANGUAGES:
-            section = await panels.render(meeting_id, code)
-            await app_live.publish(f"meeting-{meeting_id}", panels.event(code), str(section))
+    await events.publish(ParticipationChanged(vote_id))  # e.g. the projector of the meeting voting on it
 
 
 def _vote_id(channel: str) -> int | None:
@@ -176,11 +146,6 @@ async def _snapshot(request: Request[Any, Any, Any], channel: str) -> list[tuple
         return []
     participation, board_html = render_live(board, code)
     return [(f"participation-{code}", participation), (f"board-{code}", board_html)]
-
-
-async def projector_panel(meeting_id: int) -> str:
-    """The panel of each open vote attached to this meeting's agenda, in the projector's language."""
-    return await render_panels(meeting_id, i18n.get_language())
 
 
 def participation_soon(vote_id: int) -> None:
@@ -212,6 +177,5 @@ async def on_ballot_cast(event: BallotCast) -> None:
 
 
 async def on_vote_opened_or_closed(event: VoteOpened | VoteClosed) -> None:
-    """Boards and projectors show the new status; the meeting's phones get the new way to the vote."""
+    """Boards and projectors show the new status."""
     await participation_changed(event.vote_id)
-    await meeting_links_changed(event.vote_id)

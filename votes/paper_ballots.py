@@ -12,14 +12,10 @@ from community.i18n import lazy
 from votes import privacy
 from votes.codes import paper_serial, parse_serial
 from votes.rules import DEVELOPER
-from votes.services import (
-    BATCH,
-    VoteInfo,
-    opaque_id,
-    person_names,
-)
+from votes.services import VoteInfo, opaque_id
 from votes.settings import residents_answer
 from votes.tables import Ballot, PaperBallot, Proxy, VoteEntity, VoteFlat
+from votes.turnout import BATCH, person_names
 
 PRINT_LIMIT: Final = 400  # ballots on one printable page; larger electorates print per stairwell unit
 

@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import cast_outcome, live, paper, paper_ballots, privacy, services
+from votes import cast_outcome, live, paper, paper_ballots, privacy, services, turnout
 from votes.controllers import _message, vote_context
 from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
@@ -25,7 +25,7 @@ async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_cod
     user = require_user(request)
     view = await services.staff_view(user, vote)
     context = {"desk": await desk_of(vote, view), "user_id": user.id, "entity": None, "values": {}, "errors": {},
-               "notice": "", "stairwells": await services.stairwells(vote.id, view), **extra}
+               "notice": "", "stairwells": await turnout.stairwells(vote.id, view), **extra}
     return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
                 **vote_context(vote), **context)
 
@@ -123,7 +123,7 @@ async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], s
     """Printable A4 ballots, one per voting entity, always in Chinese (the ballot is a legal document)."""
     vote = await _paper_vote(request, vote_id)
     view = await services.staff_view(require_user(request), vote)
-    stairwells = await services.stairwells(vote.id, view)
+    stairwells = await turnout.stairwells(vote.id, view)
     chosen = stairwell if stairwell in stairwells else None
     ballots = []
     if chosen or vote.entities <= paper_ballots.PRINT_LIMIT:

@@ -23,10 +23,10 @@ from votes.services import (
     lock_vote,
     now,
     opaque_id,
-    person_names,
     require_facilitator,
 )
 from votes.tables import Ballot, Proxy, ProxyPhoto, VoteFlat
+from votes.turnout import person_names
 
 MAX_PHOTO_BYTES: Final = 8 * 1024 * 1024
 PHOTO_EDGE: Final = 2000  # pixels; enough to read a signature, small enough to store

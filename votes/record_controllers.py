@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
 from community.web import current_user
-from votes import privacy, services
+from votes import counting, privacy, services
 from votes.disclosure import named_record, pseudonymise
 
 NOT_YET = lazy("The vote record is published when an owners' vote closes.")
@@ -20,7 +20,7 @@ NOT_YET = lazy("The vote record is published when an owners' vote closes.")
 
 async def _stored(request: Request[Any, Any, Any], vote_id: int) -> tuple[services.VoteInfo, str]:
     vote = await services.visible_vote(current_user(request), vote_id)
-    text = await services.record_text(vote.id) if vote.status == "closed" else None
+    text = await counting.record_text(vote.id) if vote.status == "closed" else None
     if text is None:
         raise NotFound(NOT_YET)
     return vote, text

@@ -1,11 +1,13 @@
 """The one way the result stages reach the community's publication chain (votes.result_stage, votes.query_store,
-votes.corrections): every call into deliberation goes through `append` here, so it can be rewired in one place."""
+votes.corrections), through the foundation's port to the chain (community.publications), which the minutes fill."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+from community import publications
 
 
 async def append(
@@ -21,9 +23,7 @@ async def append(
     ends_at: datetime | None = None,
 ) -> int:
     """Inside a write transaction: `content` as the community's next publication; its place in the chain."""
-    from deliberation.minutes import chain
-
-    seq, _digest = await chain.append(
+    seq, _digest = await publications.append(
         community_id, kind, content, published_at=published_at, published_by=published_by, title=title,
         summary=summary, buildings=buildings, search_text=title, ends_at=ends_at,
     )  # fmt: skip

@@ -1,5 +1,7 @@
 """Tables of the votes package (votes, electorate snapshots, ballots, paper ballots, proxies, receipts)."""
 
+from typing import Any
+
 from piccolo.columns import (
     JSON,
     Boolean,
@@ -14,10 +16,10 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from community.tables import Account, Community, Person
-from deliberation.tables import AgendaItem
 
 
 class Vote(Table):
@@ -25,8 +27,12 @@ class Vote(Table):
 
     id = Serial(primary_key=True)
     community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
-    # A written consultation (书面征求意见) has no agenda item; a vote at a meeting has one.
-    agenda_item = ForeignKey(references=AgendaItem, null=True, default=None, on_delete=OnDelete.set_null)
+    # A written consultation (书面征求意见) has no agenda item; a vote at a meeting has one. Meetings live in
+    # deliberation, the floor above: votes stores the item's id and reads nothing of it (deliberation.meeting_votes).
+    agenda_item: ForeignKey[Any] = ForeignKey(
+        references=LazyTableReference("AgendaItem", app_name="deliberation"), null=True, default=None,
+        on_delete=OnDelete.set_null,
+    )
     title = Varchar(length=200)
     question = Text(default="")
     kind = Varchar(length=16, default="owners")  # owners / poll / residents

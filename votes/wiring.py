@@ -1,5 +1,6 @@
 """What the votes package (with its projects) adds to a running Yishi: routes, event subscribers, the live
-vote channel, and its contributions to meetings (projector panels, agenda links, notices, minutes)."""
+vote channel, ballot extras. What votes show on meetings' pages (agenda links, projector panels, notices,
+minutes) is plugged in by deliberation, the floor above (`deliberation.wiring`)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,17 @@ def register() -> list[Any]:
     from community import live as app_live
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
-    from deliberation.contributions import register_item_link_source
-    from deliberation.panels import register_projector_panel
-    from votes import live, services
+    from votes import live
     from votes.canvass_controllers import ROUTES as CANVASS_ROUTES
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
     from votes.delivery_controllers import ROUTES as DELIVERY_ROUTES
+    from votes.edit_controllers import ROUTES as EDIT_ROUTES
     from votes.events import BallotCast, VoteClosed, VoteOpened
     from votes.paper_controllers import ROUTES as PAPER_ROUTES
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
+    from votes.projects.objection_controllers import ROUTES as OBJECTION_ROUTES
     from votes.projects.tables import Project
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
@@ -36,8 +37,6 @@ def register() -> list[Any]:
     from votes.upcoming import open_votes
 
     app_live.register_channel("vote", live._authorize, live._snapshot)
-    register_projector_panel(live.projector_panel)
-    register_item_link_source("votes", services.agenda_item_links)
     events.subscribe(BallotCast, live.on_ballot_cast)
     events.subscribe(VoteOpened, live.on_vote_opened_or_closed)
     events.subscribe(VoteClosed, live.on_vote_opened_or_closed)
@@ -46,5 +45,5 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
-    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *QUERY_ROUTES,
-            *PROJECT_ROUTES]
+    return [*ROUTES, *EDIT_ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES,
+            *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES]

@@ -10,6 +10,8 @@ from typing import Any
 
 from community.accounts import CurrentUser
 from community.audit import audit
+from community.canonical import fingerprint, iso
+from community.contributions import NoticeEntry
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, NotFound
 from community.i18n import gettext as _
@@ -19,9 +21,7 @@ from deliberation.concerns.figures import Heat, MonthFigures
 from deliberation.concerns.services import NOT_ALLOWED, now
 from deliberation.concerns.standing import Standing
 from deliberation.concerns.tables import ConcernReport
-from deliberation.contributions import NoticeEntry
 from deliberation.minutes import chain
-from deliberation.minutes.canonical import fingerprint, iso
 from deliberation.minutes.tables import Publication
 
 SCHEMA = "yishi.concerns-month/1"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
-from deliberation.minutes.canonical import CanonicalError, iso
+from community.canonical import CanonicalError, iso
 from deliberation.minutes.facts import (
     CommunityFacts,
     MeetingFacts,

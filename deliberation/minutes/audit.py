@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from community.canonical import Link, verify_chain
 from community.tables import Community
 from deliberation.minutes import notice_files
-from deliberation.minutes.canonical import Link, verify_chain
 from deliberation.minutes.chain import listing_of
 from deliberation.minutes.gather import record_from_tables
 from deliberation.minutes.tables import Publication

@@ -11,10 +11,10 @@ from typing import Any, cast
 from piccolo.engine.postgres import PostgresEngine
 
 from community.clock import now as now  # the one clock, re-exported for callers of this module
+from community.contributions import NoticeEntry
 from community.db import engine
 from community.permissions import community_by_slug
 from deliberation import contributions
-from deliberation.contributions import NoticeEntry
 from deliberation.minutes import places
 from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
@@ -163,7 +163,7 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
 
 async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
     """Open votes with their participation: the same pure function, on the same stored snapshot and settings, as
-    the vote's own board, manage page and projector (votes.services.participation_of), so every screen states the
+    the vote's own board, manage page and projector (votes.turnout.participation_of), so every screen states the
     same figures; every open vote's ballots are read in one statement."""
     rows = await Vote.select(
         Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings, Vote.entities, Vote.total_area

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from community.canonical import GENESIS, canonical_text, chain_hash
 from community.config import get_config
-from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash
 from deliberation.minutes.tables import Publication
 
 

@@ -81,7 +81,7 @@ async def _free_units(community_id: int, count: int) -> list[dict[str, Any]]:
 async def _vote(community_id: int, title: str, question: str, matter: int, unit: dict[str, Any],
                 agenda_item: int | None, created_by: int) -> int | None:  # fmt: skip
     """A published, opened vote through the votes service; None if the roster cannot give an electorate."""
-    from votes import services
+    from votes import opening, services
     from votes.tables import Vote
 
     async with write_transaction():
@@ -95,7 +95,7 @@ async def _vote(community_id: int, title: str, question: str, matter: int, unit:
         ).returning(Vote.id)
     vote_id = int(rows[0]["id"])
     try:
-        await services.open_vote_as(await services.get_vote(vote_id), actor=None)
+        await opening.open_vote_as(await services.get_vote(vote_id), actor=None)
     except DomainError as problem:
         log.warning("demo minutes: vote not opened: %s", problem.message)
         async with write_transaction():
@@ -142,10 +142,10 @@ async def _paper_ballots(vote_id: int, counter: int, scrutineer: int, oppose_eve
 
 async def _close(vote_id: int, opened: datetime, closed: datetime) -> None:
     """Close (and count) through the votes service, then date the window back to when the demo says it ran."""
-    from votes import services
+    from votes import counting, services
     from votes.tables import Vote
 
-    await services.close_vote_as(await services.get_vote(vote_id), actor=None)
+    await counting.close_vote_as(await services.get_vote(vote_id), actor=None)
     async with write_transaction():
         await Vote.update({Vote.published_at: opened, Vote.opened_at: opened, Vote.closed_at: closed}).where(
             Vote.id == vote_id

@@ -10,12 +10,12 @@ from typing import Any, cast
 from markupsafe import Markup
 
 from community import i18n
+from community.canonical import fingerprint
 from community.errors import NotFound
 from community.i18n import lazy
 from community.qr import qr_svg
 from deliberation.minutes import chain, notice_files
 from deliberation.minutes.assemble import meeting_notice_content
-from deliberation.minutes.canonical import fingerprint
 from deliberation.minutes.community import community_facts
 from deliberation.minutes.tables import Publication
 from deliberation.tables import Notice

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from community import accounts, i18n, templating
 from community.accounts import CurrentUser, roles_in
+from community.canonical import fingerprint
 from community.errors import NotFound
 from community.i18n import lazy
 from community.qr import qr_svg
@@ -22,17 +23,16 @@ from deliberation.minutes import rules, service
 from deliberation.minutes.assemble import NOTE_FIELDS, assemble
 from deliberation.minutes.audit import published_votes
 from deliberation.minutes.board import FeedEntry
-from deliberation.minutes.canonical import fingerprint
 from deliberation.minutes.present import countdown, percent_text
 from deliberation.minutes.tables import Publication
 from deliberation.text import excerpt, render_markdown
 from votes import matters
+from votes.counting import record_text
 from votes.disclosure import disclosure_of, is_pseudonymised, pseudonymise, shows_choices
 from votes.explain import explain
 from votes.explanation import Explanation
 from votes.privacy import viewer_of
 from votes.rules import parse_area
-from votes.services import record_text
 from votes.settings import VoteKind, from_json
 
 RECORDS_SCHEMA: Final = "yishi.minutes-records/1"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from community.canonical import GENESIS, PUBLICATION_SCHEMA, iso
 from community.permissions import community_by_slug
-from deliberation.minutes.canonical import GENESIS, PUBLICATION_SCHEMA, iso
 from deliberation.minutes.tables import Publication
 
 CHAIN_SCHEMA = "yishi.publication-chain/1"

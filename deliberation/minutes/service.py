@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from community.accounts import CurrentUser, roles_in
 from community.audit import audit as audit_log
+from community.canonical import content_hash
 from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
@@ -21,7 +22,6 @@ from community.permissions import community_by_slug, require_role
 from community.tables import Membership
 from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import all_votes, assemble, plain_text, with_signoffs
-from deliberation.minutes.canonical import content_hash
 from deliberation.minutes.community import community_facts
 from deliberation.minutes.facts import CorrectionFacts, MinutesFacts, VoteFacts
 from deliberation.minutes.tables import Minutes, Publication, Signoff

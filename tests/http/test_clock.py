@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_votes_casting import make_world, stairwell_scope, vote_form
@@ -29,7 +30,7 @@ async def test_a_scheduled_vote_opens_when_the_clock_reaches_it(client, make_acc
     start = datetime.now(UTC).replace(microsecond=0)
     with clock.frozen_at(start):
         await client.signin("13800000009")
-        opens = (start + timedelta(days=2)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+        opens = (start + timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
         form = vote_form(scope=await stairwell_scope(world.community_id), opens_at=opens)
         vote_id = int((await client.post_form("/c/test/votes", form)).headers["location"].split("/")[2])
         await client.post_form(f"/v/{vote_id}/publish")

@@ -6,8 +6,8 @@ import pytest
 from test_deliberation_world import DATA_NAMES, NAMES, build_world, make_meeting
 
 from community import i18n
+from community.canonical import GENESIS, fingerprint
 from deliberation.minutes import audit
-from deliberation.minutes.canonical import GENESIS, fingerprint
 from deliberation.minutes.tables import Publication
 from deliberation.tables import MeetingGuest, Notice
 

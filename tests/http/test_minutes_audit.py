@@ -13,9 +13,9 @@ import pytest
 from test_minutes_world import build_world
 
 from community.accounts import CurrentUser
+from community.canonical import GENESIS, canonical_text, chain_hash
 from community.tables import Community
 from deliberation.minutes import audit, drafts, service
-from deliberation.minutes.canonical import GENESIS, canonical_text, chain_hash
 from deliberation.minutes.tables import Publication
 from votes.tables import Ballot, Vote
 

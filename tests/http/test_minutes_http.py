@@ -10,8 +10,8 @@ from test_minutes_world import DISCLOSURE, NOTICED_AT, PASSWORD, RESIDENT_NAMES,
 
 from community import i18n
 from community.accounts import CurrentUser
+from community.canonical import iso
 from deliberation.minutes import drafts, service
-from deliberation.minutes.canonical import iso
 from deliberation.minutes.tables import Minutes, Publication, Signoff
 from deliberation.tables import ItemNote
 from votes.tally_cli import recount_main

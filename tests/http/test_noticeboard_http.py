@@ -10,6 +10,7 @@ from test_minutes_world import PASSWORD, RESIDENT_NAMES, build_world
 
 from community import i18n
 from community.accounts import CurrentUser
+from community.contributions import NoticeEntry
 from deliberation import contributions
 from deliberation.minutes import drafts, service
 from deliberation.minutes.tables import Publication
@@ -126,14 +127,14 @@ async def test_a_signed_in_visitor_gets_a_private_page_and_staff_a_way_to_the_dr
 async def test_contributed_entries_appear_with_their_countdown(client):
     world, _minutes, _notice = await board_world()
 
-    async def source(community_id: int) -> list[contributions.NoticeEntry]:
+    async def source(community_id: int) -> list[NoticeEntry]:
         if community_id != world.community_id:
             return []
         now = service.now()
         return [
-            contributions.NoticeEntry(kind="result", title="3号楼2单元电梯项目公示", url="/p/1", published_at=now,
-                                      ends_at=now + timedelta(days=2, hours=3), how_to_object="向居委会书面提出。"),  # fmt: skip
-            contributions.NoticeEntry(kind="project", title="2号楼屋面维修进度", url="/p/2", published_at=now - timedelta(days=1)),
+            NoticeEntry(kind="result", title="3号楼2单元电梯项目公示", url="/p/1", published_at=now,
+                        ends_at=now + timedelta(days=2, hours=3), how_to_object="向居委会书面提出。"),  # fmt: skip
+            NoticeEntry(kind="project", title="2号楼屋面维修进度", url="/p/2", published_at=now - timedelta(days=1)),
         ]
 
     contributions.register_notice_source("test-board", source)

@@ -10,7 +10,7 @@ from test_votes_paper import serial_of
 
 from community import accounts
 from community.tables import Community
-from votes import services
+from votes import drafting
 from votes.testing import RosterBuilder, scope_staff
 
 FACILITATOR, GRID, LEAD = "13800000301", "13800000302", "13800000303"
@@ -48,7 +48,7 @@ async def world(make_account) -> World:
 
 
 async def _scope_value(community_id: int, kind: str, label: str | None = None) -> str:
-    for choice in await services.scope_choices(community_id):
+    for choice in await drafting.scope_choices(community_id):
         if choice.kind == kind and (label is None or str(choice.label) == label):
             return choice.value
     raise AssertionError((kind, label))

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from community import i18n
-from votes.projects import public, service
+from votes.projects import public, service, store
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.terms import ShareFlat, Terms, share_table
 from votes.projects.testing import AREA_A, AREA_B, World, cast_paper_ballots, make_world
@@ -248,7 +248,7 @@ async def test_consents_notice_objections_then_approval(client, make_account, as
 
 
 def lifecycle_days(link) -> int:
-    local = service.tz()
+    local = store.tz()
     return (link["notice_ends_at"].astimezone(local).date() - link["notice_starts_at"].astimezone(local).date()).days
 
 
@@ -332,8 +332,8 @@ async def test_diagram_shows_participation_with_text_alternatives_and_never_choi
 
 
 async def test_the_public_notice_is_chained_and_audited_like_every_publication(client, make_account):
+    from community.canonical import fingerprint
     from deliberation.minutes import audit
-    from deliberation.minutes.canonical import fingerprint
     from deliberation.minutes.tables import Publication
 
     world = await make_world(make_account)

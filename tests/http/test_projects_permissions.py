@@ -10,7 +10,6 @@ from community import i18n
 from community.tables import AuditLog, Community
 from deliberation.panels import projector_panels
 from deliberation.tables import AgendaItem, Meeting
-from votes.projects import public
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.testing import World, cast_paper_ballots, make_world
 from votes.tables import Vote
@@ -164,7 +163,7 @@ async def test_the_meeting_projector_shows_the_diagram_of_an_attached_vote(clien
     response = await client.post_form(f"/p/{project_id}/vote", {"agenda_item": str(rows[0]["id"])})
     vote_id = int(re.search(r"/v/(\d+)", response.headers["location"]).group(1))
     assert (await Vote.select(Vote.agenda_item).where(Vote.id == vote_id).first())["agenda_item"] == rows[0]["id"]
-    assert await public.projector_panel(meeting_id) == ""  # nothing until the vote opens
+    assert await projector_panels(meeting_id) == []  # nothing until the vote opens
     await client.post_form(f"/v/{vote_id}/publish")
     await cast_paper_ballots(vote_id, {"3-2-601": "agree", "3-2-602": "oppose"})
     i18n.set_language(language)

@@ -321,7 +321,7 @@ async def test_join_and_slip_pages_are_translated(client, assert_translated, lan
     _cid, snapshot = await demo()
     page, found = await print_slips(client, snapshot.buildings[("阳光花园", "2")])
     client.cookies.set(i18n.LANGUAGE_COOKIE, language)
-    names = {str(r["name"]) for r in await Person.select(Person.name)} | {"幸福里社区", "阳光花园"}
+    names = {str(r["name"]) for r in await Person.select(Person.name)} | {"幸福里社区", "阳光花园", "长宁街道"}  # the street: data, in the footer
     masked = {codes.mask_name(n) for n in names}
     join = await client.get(f"/join/{found[0]}")
     assert_translated(join.text, language, data=names | masked)

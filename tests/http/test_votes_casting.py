@@ -11,7 +11,7 @@ import pytest
 
 from community import accounts
 from community.tables import Community, Flat, Ownership, Verification
-from votes import casting, services
+from votes import casting, drafting, services
 from votes.errors import AlreadyVoted
 from votes.tables import Ballot, BallotChange, Receipt, Vote, VoteEntity, VoteFlat
 from votes.testing import RosterBuilder, let_voting_period_run
@@ -99,7 +99,7 @@ def vote_form(**changes: str) -> dict[str, str]:
 
 
 async def stairwell_scope(community_id: int, name: str = "3-2") -> str:
-    for choice in await services.scope_choices(community_id):
+    for choice in await drafting.scope_choices(community_id):
         if choice.kind == "stairwell_unit" and choice.label == name:
             return choice.value
     raise AssertionError(name)

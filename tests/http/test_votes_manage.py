@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_votes_casting import cast_online, make_world, open_vote, stairwell_scope, vote_form
@@ -100,7 +101,7 @@ async def test_hand_picked_flats_and_editing_a_draft(client, world):
 
 async def test_scheduled_vote_opens_at_its_time_with_the_roster_of_then(client, world):
     await client.signin("13800000009")
-    opens = (services.now() + timedelta(days=2)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    opens = (services.now() + timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
     response = await client.post_form("/c/test/votes", vote_form(scope=await stairwell_scope(world.community_id), opens_at=opens))
     vote_id = int(response.headers["location"].split("/")[2])
     await client.post_form(f"/v/{vote_id}/publish")
@@ -120,8 +121,8 @@ async def test_the_vote_clock_opens_and_closes_votes_nobody_visits(client, world
     from votes import clock
 
     await client.signin("13800000009")
-    opens = (services.now() + timedelta(days=2)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
-    closes = (services.now() + timedelta(days=10)).astimezone(services.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    opens = (services.now() + timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    closes = (services.now() + timedelta(days=10)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
     form = vote_form(scope=await stairwell_scope(world.community_id), opens_at=opens, closes_at=closes)
     vote_id = int((await client.post_form("/c/test/votes", form)).headers["location"].split("/")[2])
     await client.post_form(f"/v/{vote_id}/publish")
@@ -342,7 +343,7 @@ async def test_the_meeting_leads_from_an_item_to_its_vote_and_then_to_the_result
 
     from deliberation import feed
 
-    # What the phones are sent live when the vote opens (votes.live.meeting_links_changed announces "now").
+    # What the phones are sent live when the vote opens (deliberation.feed.on_vote_opened_or_closed announces "now").
     sent = dict(feed.phone_events(await feed.gather(meeting_id, ("now",)), ("now",), "en"))
     assert f'href="/v/{vote_id}"' in sent["now"] and "Vote on this item" in sent["now"]
 

@@ -20,7 +20,7 @@ from community import accounts
 from community.accounts import CurrentUser
 from community.errors import Conflict, Forbidden, FormErrors
 from community.tables import Community
-from votes import casting, paper, paper_ballots, proxies, services
+from votes import casting, counting, drafting, opening, paper, paper_ballots, proxies, services, turnout
 from votes.deliveries import record_delivery
 from votes.record import parse_record, result_to_json, tally_record
 from votes.rules import DEVELOPER, Ballot, Flat, Settings, tally
@@ -160,10 +160,10 @@ async def run_case(index: int, make_account) -> Case:
     case.matter = rng.randint(1, 9)
     form = {"title": f"表决{index}", "question": "是否同意？", "kind": "owners", "matter": str(case.matter), "scope": "",
             "channels": "online", **{"s_" + k: v for k, v in case.settings.items()}}
-    form["scope"] = next(c.value for c in await services.scope_choices(community_id) if c.kind == "stairwell_unit")
-    draft = await services.parse_vote_form(community_id, {**form, "channels": ["online", "paper"]})
-    vote_id = await services.create_vote(facilitator, community_id, draft)
-    await services.publish_vote(facilitator, vote_id)
+    form["scope"] = next(c.value for c in await drafting.scope_choices(community_id) if c.kind == "stairwell_unit")
+    draft = await drafting.parse_vote_form(community_id, {**form, "channels": ["online", "paper"]})
+    vote_id = await drafting.create_vote(facilitator, community_id, draft)
+    await opening.publish_vote(facilitator, vote_id)
     vote = await services.get_vote(vote_id)
     snapshot = {r["unit"]: r for r in await VoteFlat.select(VoteFlat.unit, VoteFlat.owner_persons, VoteFlat.entity.key).where(
         VoteFlat.vote == vote_id).output(load_json=True)}
@@ -171,7 +171,7 @@ async def run_case(index: int, make_account) -> Case:
         case.served = {u for u in case.flats if rng.random() < 0.5}
         for unit in sorted(case.served):  # each flat's delivery with its evidence
             await record_delivery(facilitator, vote_id, {"unit": unit, "method": "posted", "delivered_by": "张网格",
-                                  "delivered_at": services.local_input(services.now())}, Upload())  # fmt: skip
+                                  "delivered_at": drafting.local_input(services.now())}, Upload())  # fmt: skip
     proxy_phone = f"19{index:04d}55500"
     proxy_holder = CurrentUser(await make_account(phone=proxy_phone, name="代理人"), "代理人", None, proxy_phone, False, 0)
     for step in range(rng.randint(0, 12)):
@@ -196,7 +196,7 @@ async def run_case(index: int, make_account) -> Case:
                 entered = await paper.enter(staff[0], vote_id, {"serial": entity.serial, "choice": choice, "signer": signer, "channel": "paper"})
                 await paper.confirm(staff[1], vote_id, entered.paper_id)
             else:
-                name = (await services.person_names({int(person)}))[int(person)]
+                name = (await turnout.person_names({int(person)}))[int(person)]
                 try:
                     await proxies.record_proxy(facilitator, vote_id, {
                         "unit": unit, "owner": name, "proxy_name": "代理人", "proxy_phone": proxy_phone,
@@ -214,7 +214,7 @@ async def run_case(index: int, make_account) -> Case:
         if channel != "proxy" or expected:
             assert accepted == expected, f"seed {seed} step {step}: {channel} {person} {unit} {choice}: accepted {accepted}"
     await let_voting_period_run(vote_id)
-    await services.close_vote(facilitator, vote_id)
+    await counting.close_vote(facilitator, vote_id)
     stored = (await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first())["result"]
     record = json.loads((await VoteRecordFile.select(VoteRecordFile.body).where(VoteRecordFile.vote == vote_id).first())["body"])
     assert result_to_json(tally_record(parse_record(record))) == stored, f"seed {seed}: the record does not recount"

@@ -86,12 +86,12 @@ async def test_my_flats_points_to_the_noticed_meeting_and_open_vote_of_her_own_u
     meeting of her own unit."""
     from test_deliberation_world import make_meeting
 
-    from votes import services as vote_services
+    from votes import drafting
 
     unit_one, _items = await make_meeting(world, scope_kind="stairwell_unit", scope_ids=[world.units[0]])
     draft, _items = await make_meeting(world, status="draft", scope_kind="stairwell_unit", scope_ids=[world.units[0]])
     await client.signin(world.phones["facilitator"])
-    scope = next(c.value for c in await vote_services.scope_choices(world.community) if c.kind == "stairwell_unit")
+    scope = next(c.value for c in await drafting.scope_choices(world.community) if c.kind == "stairwell_unit")
     form = {"title": "1单元加装电梯", "question": "是否同意？", "kind": "residents", "matter": "", "scope": scope,
             "channels": "online"}  # fmt: skip
     vote_id = int((await client.post_form("/c/xfl/votes", form)).headers["location"].split("/")[2])

@@ -13,25 +13,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("app", "community", "deliberation", "votes")
-# Floors: a package may import only the packages below it. app is the composition root on top.
+# Floors: a package may import only the packages below it: community at the bottom, then votes, then
+# deliberation (meetings hold the agenda a vote is taken on; the minutes record votes), app on top.
 BELOW = {
     "community": set(),
-    "votes": {"community", "deliberation"},
+    "votes": {"community"},
     "deliberation": {"community", "votes"},
     "app": {"community", "deliberation", "votes"},
-}
-# deliberation and votes still import each other: meetings hold the agenda a vote is taken on, and the
-# minutes record votes. These are the arrows from votes into deliberation today; none may be added
-# (docs/architecture.md, "What is not done yet").
-VOTES_INTO_DELIBERATION = {
-    ("votes.live", "deliberation.feed"), ("votes.live", "deliberation.panels"),
-    ("votes.projects.controllers", "deliberation.minutes.canonical"),
-    ("votes.projects.public", "deliberation.contributions"), ("votes.projects.public", "deliberation.panels"),
-    ("votes.projects.service", "deliberation.minutes.canonical"), ("votes.projects.service", "deliberation.minutes.chain"),
-    ("votes.projects.service", "deliberation.minutes.community"), ("votes.projects.service", "deliberation.minutes.gather"),
-    ("votes.services", "deliberation.contributions"), ("votes.services", "deliberation.tables"),
-    ("votes.tables", "deliberation.tables"), ("votes.wiring", "deliberation.contributions"),
-    ("votes.wiring", "deliberation.panels"), ("votes.result_chain", "deliberation.minutes.chain"),
 }
 FRAMEWORKS = ("litestar", "piccolo", "jinja2", "asyncpg", "aiosqlite", "redis", "httpx", "uvicorn")
 # The pure core: rules, lifecycles, counting and validation over frozen dataclasses (mypy strict on them).
@@ -40,7 +28,7 @@ CORE = {
     "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain", "votes.explanation",
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
     "votes.projects.diagram", "deliberation.rules", "deliberation.attendance_rules", "deliberation.text", "deliberation.uploads",
-    "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.facts", "deliberation.minutes.present",
+    "community.canonical", "community.contributions", "deliberation.minutes.assemble", "deliberation.minutes.facts", "deliberation.minutes.present",
     "deliberation.minutes.rules", "community.roster.template", "community.roster.parsing", "community.roster.files", "community.roster.plan", "community.roster.codes",
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
@@ -50,7 +38,7 @@ CORE = {
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
-       "import_pages", "resident_pages", "control"}
+       "import_pages", "resident_pages", "control", "edit_controllers", "objection_controllers"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.paper_ballots", "votes.proxies", "votes.ballot_store", "votes.clock",
@@ -68,12 +56,14 @@ SERVICES = {
     "votes.canvass_store", "votes.reminders",
     "votes.privacy", "community.roster.names", "deliberation.names_check",
     "votes.result_chain", "votes.result_stage", "votes.result_final", "votes.query_store", "votes.corrections",
+    "votes.agenda", "community.publications", "deliberation.meeting_votes",
+    "votes.drafting", "votes.opening", "votes.turnout", "votes.counting",
+    "votes.projects.store", "votes.projects.budget", "votes.projects.rounds", "votes.projects.voting",
+    "votes.projects.consents", "votes.projects.objections", "votes.projects.building",
 }
 MAX_LINES = 400
 # Modules still over the limit, with the size they may not grow past (split as they are next touched).
 OVERSIZE = {
-    "votes/projects/service.py": 1210, "votes/services.py": 1140,
-    "votes/controllers.py": 480, "votes/projects/controllers.py": 426,
 }
 
 
@@ -128,8 +118,6 @@ def test_packages_import_only_the_floors_below_them() -> None:
         for target in own_imports(module):
             other = target.split(".")[0]
             if other == top or other in BELOW[top]:
-                if top == "votes" and other == "deliberation" and (module, target) not in VOTES_INTO_DELIBERATION:
-                    wrong.append(f"{module} -> {target} (a new arrow from votes into deliberation)")
                 continue
             wrong.append(f"{module} -> {target}")
     assert not wrong, "\n".join(sorted(wrong))

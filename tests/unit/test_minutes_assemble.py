@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from community.canonical import canonical_text, content_hash
 from deliberation.minutes.assemble import assemble, plain_text, with_signoffs
-from deliberation.minutes.canonical import canonical_text, content_hash
 from deliberation.minutes.facts import (
     AttendanceFacts,
     BallotFacts,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deliberation.minutes.canonical import (
+from community.canonical import (
     GENESIS,
     CanonicalError,
     Link,

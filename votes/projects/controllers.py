@@ -1,4 +1,7 @@
-"""Controllers of projects: lists and forms, the project page with its sections, diagram, visit list, notice."""
+"""Controllers of projects: lists and forms, the project page with its sections, diagram, visit list, notice.
+
+Consents of occupied flats and objections are posted to `votes.projects.objection_controllers`.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,15 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from community.canonical import fingerprint
 from community.errors import Conflict, FormErrors, NotFound
 from community.permissions import community_by_slug, require_role
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
-from votes.projects import kinds, lifecycle, service
-from votes.projects.service import ProjectContext, project_for
+from votes.agenda import agenda_choices
+from votes.projects import budget, building, consents, kinds, lifecycle, rounds, service, store, voting
+from votes.projects.service import project_for
+from votes.projects.store import ProjectContext
 from votes.projects.terms import form_values as terms_form_values
 from votes.projects.views import HELPERS
 from votes.shares import GUANGZHOU_COEFFICIENTS
@@ -50,7 +56,7 @@ async def settings_page(request: Request[Any, Any, Any], slug: FromPath[str]) ->
     user = require_user(request)
     community = await community_by_slug(slug)
     await require_role(user, int(community["id"]), "facilitator")
-    settings = await service.community_settings(int(community["id"]))
+    settings = await store.community_settings(int(community["id"]))
     values = {k: str(v) for k, v in kinds.settings_to_json(settings).items()}
     return await _settings_page(request, community, values, {})
 
@@ -71,7 +77,7 @@ async def settings_save(request: Request[Any, Any, Any], slug: FromPath[str]) ->
 async def _new_page(request: Request[Any, Any, Any], community: dict[str, Any], values: dict[str, str],
                     errors: dict[str, str], status_code: int = 200) -> Template:  # fmt: skip
     places = await service.place_choices(int(community["id"]))
-    settings = await service.community_settings(int(community["id"]))
+    settings = await store.community_settings(int(community["id"]))
     defaults = {kind: kinds.default_matter(kind, settings) for kind in kinds.PROJECT_KINDS}
     return show(request, "projects/new.html", community=community, place_options=[(p.value, p.label) for p in places],
                 values=values, errors=errors, defaults=defaults, project=None, has_vote=False,
@@ -104,16 +110,16 @@ async def project_create(request: Request[Any, Any, Any], slug: FromPath[str]) -
 async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
     """Everything the project page and its sections show, for this user."""
     project = ctx.project
-    info = await service.overview(project)
-    shares = await service.current_shares(project, info)
+    info = await rounds.overview(project)
+    shares = await rounds.current_shares(project, info)
     context: dict[str, Any] = {
         "project": project,
         "can": ctx.can,
         "info": info,
         "state": info.state,
         "shares": shares,
-        "diagram": await service.diagram_of(project, info, viewer=await service.viewer_in(ctx, info)),
-        "my_flats": await service.my_flats(ctx),
+        "diagram": await building.diagram_of(project, info, viewer=await building.viewer_in(ctx, info)),
+        "my_flats": await budget.my_flats(ctx),
         "errors": {},
         "values": {},
         "notice_last_day": None,
@@ -124,20 +130,18 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         "oob": False,
     }
     if info.state.notice_ends_at is not None:
-        context["notice_last_day"] = lifecycle.last_day(info.state.notice_ends_at, service.tz())
+        context["notice_last_day"] = lifecycle.last_day(info.state.notice_ends_at, store.tz())
     user = ctx.user
     if user is not None:
         context["may_lodge"] = lifecycle.may_lodge_online(info.state, service.now()) and bool(
             await attachments(user.id, ctx.community_id)
         )
-        context["answerable"] = await service.owners_of_occupied(info, user.id, ctx.community_id)
+        context["answerable"] = await consents.owners_of_occupied(info, user.id, ctx.community_id)
         context["my_objections"] = [o for o in info.objections if o["account"] == user.id]
     if ctx.can.manage:
-        from votes import services as vote_services
-
-        context["agenda_items"] = await vote_services.agenda_choices(ctx.community_id)
-        context["community_flats"] = await service.community_flats(ctx.community_id)
-        context["today"] = service.now().astimezone(service.tz()).date().isoformat()
+        context["agenda_items"] = await agenda_choices(ctx.community_id)
+        context["community_flats"] = await budget.community_flats(ctx.community_id)
+        context["today"] = service.now().astimezone(store.tz()).date().isoformat()
     context.update(extra)
     return context
 
@@ -154,7 +158,7 @@ async def project_page(request: Request[Any, Any, Any], project_id: FromPath[int
     return await show_project(request, ctx)
 
 
-async def _after(request: Request[Any, Any, Any], ctx: ProjectContext, section: str) -> Template | Redirect:
+async def after_change(request: Request[Any, Any, Any], ctx: ProjectContext, section: str) -> Template | Redirect:
     """A change saved: the section again for htmx, the page for a plain form post."""
     if is_htmx(request):
         fresh = await project_for(ctx.user, ctx.id)
@@ -162,12 +166,12 @@ async def _after(request: Request[Any, Any, Any], ctx: ProjectContext, section: 
     return back(request, f"/p/{ctx.id}#{section}")
 
 
-def _prefixed(prefix: str, exc: FormErrors) -> FormErrors:
+def prefixed(prefix: str, exc: FormErrors) -> FormErrors:
     """Field names of one form among several on the page."""
     return FormErrors({prefix + k: v for k, v in exc.errors.items()}, {prefix + k: v for k, v in exc.values.items()})
 
 
-async def _refused(request: Request[Any, Any, Any], ctx: ProjectContext, section: str, exc: FormErrors) -> Template:
+async def refused(request: Request[Any, Any, Any], ctx: ProjectContext, section: str, exc: FormErrors) -> Template:
     return await show_project(request, ctx, fragment=f"projects/_{section}.html", status_code=422,
                               errors=exc.errors, values=exc.values, oob=is_htmx(request))  # fmt: skip
 
@@ -177,9 +181,9 @@ async def _refused(request: Request[Any, Any, Any], ctx: ProjectContext, section
 
 async def _edit_page(request: Request[Any, Any, Any], ctx: ProjectContext, values: dict[str, str],
                      errors: dict[str, str], status_code: int = 200) -> Template:  # fmt: skip
-    settings = await service.community_settings(ctx.community_id)
+    settings = await store.community_settings(ctx.community_id)
     defaults = {kind: kinds.default_matter(kind, settings) for kind in kinds.PROJECT_KINDS}
-    has_vote = await service.has_vote(ctx.id)
+    has_vote = await rounds.has_vote(ctx.id)
     return show(request, "projects/edit.html", project=ctx.project, values=values, errors=errors, defaults=defaults,
                 has_vote=has_vote, status_code=status_code)  # fmt: skip
 
@@ -203,12 +207,12 @@ async def project_update(request: Request[Any, Any, Any], project_id: FromPath[i
 
 async def _terms_page(request: Request[Any, Any, Any], ctx: ProjectContext, values: dict[str, str] | None = None,
                       errors: dict[str, str] | None = None, status_code: int = 200) -> Template:  # fmt: skip
-    info = await service.overview(ctx.project)
-    flats = await service.roster_flats(ctx.project)
+    info = await rounds.overview(ctx.project)
+    flats = await budget.roster_flats(ctx.project)
     floors = sorted({f.floor for f in flats})
     if values is None:
-        values = terms_form_values(service.terms_of(ctx.project), flats)
-    preview = service.shares_of(service.terms_of(ctx.project), flats, frozen=False)
+        values = terms_form_values(budget.terms_of(ctx.project), flats)
+    preview = budget.shares_of(budget.terms_of(ctx.project), flats, frozen=False)
     return show(request, "projects/terms.html", project=ctx.project, info=info, flats=flats, floors=floors,
                 values=values, errors=errors or {}, preview=preview, status_code=status_code,
                 guangzhou={floor: str(v) for floor, v in GUANGZHOU_COEFFICIENTS.items()})  # fmt: skip
@@ -225,7 +229,7 @@ async def project_terms_save(request: Request[Any, Any, Any], project_id: FromPa
     ctx = await project_for(require_user(request), project_id, "manage")
     form = await request.form()
     try:
-        await service.update_terms(ctx, form)
+        await voting.update_terms(ctx, form)
     except FormErrors as exc:
         return await _terms_page(request, ctx, exc.values, exc.errors, status_code=422)
     return back(request, f"/p/{project_id}#shares")
@@ -238,104 +242,15 @@ async def project_terms_save(request: Request[Any, Any, Any], project_id: FromPa
 async def project_vote_create(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Redirect:
     ctx = await project_for(require_user(request), project_id, "manage")
     form = await request.form()
-    vote_id = await service.create_round(ctx, form)
+    vote_id = await voting.create_round(ctx, form)
     return Redirect(path=f"/v/{vote_id}/edit", status_code=303)
 
 
 @post("/p/{project_id:int}/new-vote", name="project_new_round")
 async def project_new_round(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Redirect:
     ctx = await project_for(require_user(request), project_id, "manage")
-    await service.new_round(ctx)
+    await voting.new_round(ctx)
     return Redirect(path=f"/p/{project_id}/terms", status_code=303)
-
-
-# --- Occupied flats and consents -----------------------------------------------------------------------------------
-
-
-@post("/p/{project_id:int}/occupied", name="project_occupied_mark")
-async def occupied_mark(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id, "manage")
-    form = await request.form()
-    try:
-        await service.mark_occupied(ctx, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "consents", _prefixed("m-", exc))
-    return await _after(request, ctx, "consents")
-
-
-@post("/p/{project_id:int}/occupied/{occupied_id:int}/remove", name="project_occupied_remove")
-async def occupied_remove(request: Request[Any, Any, Any], project_id: FromPath[int], occupied_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id, "manage")
-    await service.unmark_occupied(ctx, occupied_id)
-    return await _after(request, ctx, "consents")
-
-
-@post("/p/{project_id:int}/occupied/{occupied_id:int}/consent", name="project_consent_record")
-async def consent_record(request: Request[Any, Any, Any], project_id: FromPath[int], occupied_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id, "manage")
-    form = await request.form()
-    try:
-        await service.record_consent(ctx, occupied_id, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "consents", exc)
-    return await _after(request, ctx, "consents")
-
-
-@post("/p/{project_id:int}/occupied/{occupied_id:int}/answer", name="project_consent_answer")
-async def consent_answer(request: Request[Any, Any, Any], project_id: FromPath[int], occupied_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id)
-    form = await request.form()
-    try:
-        await service.owner_consent(ctx, occupied_id, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "consents", _prefixed(f"a{occupied_id}-", exc))
-    return await _after(request, ctx, "consents")
-
-
-# --- Objections ------------------------------------------------------------------------------------------------------
-
-
-@post("/p/{project_id:int}/objections", name="project_objection_lodge")
-async def objection_lodge(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id)
-    form = await request.form()
-    try:
-        await service.lodge_objection(ctx, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "objections", exc)
-    if is_htmx(request):
-        fresh = await project_for(ctx.user, ctx.id)
-        return await show_project(request, fresh, fragment="projects/_objections.html", lodged=True, oob=True)
-    return back(request, f"/p/{project_id}?lodged=1#objections")
-
-
-@post("/p/{project_id:int}/objections/record", name="project_objection_record")
-async def objection_record(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id, "manage")
-    form = await request.form()
-    try:
-        await service.record_objection(ctx, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "objections", _prefixed("p-", exc))
-    return await _after(request, ctx, "objections")
-
-
-@post("/p/{project_id:int}/objections/{objection_id:int}/steps", name="project_objection_step")
-async def objection_step(request: Request[Any, Any, Any], project_id: FromPath[int], objection_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id, "manage")
-    form = await request.form()
-    try:
-        await service.add_step(ctx, objection_id, form)
-    except FormErrors as exc:
-        return await _refused(request, ctx, "objections", exc)
-    return await _after(request, ctx, "objections")
-
-
-@post("/p/{project_id:int}/objections/{objection_id:int}/withdraw", name="project_objection_withdraw")
-async def objection_withdraw(request: Request[Any, Any, Any], project_id: FromPath[int], objection_id: FromPath[int]) -> Template | Redirect:
-    ctx = await project_for(require_user(request), project_id)
-    await service.withdraw_objection(ctx, objection_id)
-    return await _after(request, ctx, "objections")
 
 
 # --- Diagram, projector screen, who to visit ----------------------------------------------------------------------------
@@ -345,40 +260,40 @@ async def objection_withdraw(request: Request[Any, Any, Any], project_id: FromPa
 async def project_diagram(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
     """The diagram alone: pages poll it while the vote is open."""
     ctx = await project_for(require_user(request), project_id)
-    info = await service.overview(ctx.project)
+    info = await rounds.overview(ctx.project)
     big = request.query_params.get("big") == "1"
-    viewer = "public" if big else await service.viewer_in(ctx, info)  # big: the projector, seen by the whole room
+    viewer = "public" if big else await building.viewer_in(ctx, info)  # big: the projector, seen by the whole room
     return show(request, "projects/_diagram.html", fragment="projects/_diagram.html", project=ctx.project, info=info,
-                state=info.state, diagram=await service.diagram_of(ctx.project, info, viewer=viewer), big=big)  # fmt: skip
+                state=info.state, diagram=await building.diagram_of(ctx.project, info, viewer=viewer), big=big)  # fmt: skip
 
 
 @get("/p/{project_id:int}/screen", name="project_screen")
 async def project_screen(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
     """For the projector: the diagram large (per flat only what the public may see), following the vote."""
     ctx = await project_for(require_user(request), project_id, "staff")
-    info = await service.overview(ctx.project)
+    info = await rounds.overview(ctx.project)
     return show(request, "projects/screen.html", project=ctx.project, info=info, state=info.state,
-                diagram=await service.diagram_of(ctx.project, info), big=True)  # fmt: skip
+                diagram=await building.diagram_of(ctx.project, info), big=True)  # fmt: skip
 
 
 @get("/p/{project_id:int}/visit", name="project_visit")
 async def project_visit(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
     """For grid workers and building leads (of the project's building only): whom to visit next, floor by floor."""
     ctx = await project_for(require_user(request), project_id, "staff")
-    info = await service.overview(ctx.project)
-    (floors, named), diagram = await service.visit_list(ctx.project, info), await service.diagram_of(ctx.project, info, viewer="staff")
+    info = await rounds.overview(ctx.project)
+    (floors, named), diagram = await building.visit_list(ctx.project, info), await building.diagram_of(ctx.project, info, viewer="staff")
     return show(request, "projects/visit.html", project=ctx.project, info=info, state=info.state, floors=floors, named=named, diagram=diagram)
 
 
 # --- Public: the notice and the shares document ------------------------------------------------------------------------
 
 
-async def _public(project_id: int) -> tuple[dict[str, Any], service.Overview]:
+async def _public(project_id: int) -> tuple[dict[str, Any], rounds.Overview]:
     """A project whose vote passed: its notice is public (no sign-in); anything else is not found."""
-    project = await service.get_project(project_id)
-    info = await service.overview(project)
+    project = await store.get_project(project_id)
+    info = await rounds.overview(project)
     if not info.state.passed or info.current is None:
-        raise NotFound(service.NOT_FOUND)
+        raise NotFound(store.NOT_FOUND)
     return project, info
 
 
@@ -386,11 +301,10 @@ async def _public(project_id: int) -> tuple[dict[str, Any], service.Overview]:
 async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[int]) -> Template:
     project, info = await _public(project_id)
     assert info.current is not None
-    shares = await service.current_shares(project, info)
-    last = lifecycle.last_day(info.state.notice_ends_at, service.tz()) if info.state.notice_ends_at else None
-    days = lifecycle.days_left(info.state.notice_ends_at, service.now(), service.tz()) if info.state.notice_ends_at else 0
+    shares = await rounds.current_shares(project, info)
+    last = lifecycle.last_day(info.state.notice_ends_at, store.tz()) if info.state.notice_ends_at else None
+    days = lifecycle.days_left(info.state.notice_ends_at, service.now(), store.tz()) if info.state.notice_ends_at else 0
     from community.qr import qr_svg
-    from deliberation.minutes.canonical import fingerprint
 
     sha = str(info.current.row.get("notice_sha256") or "")
     url = f"{public_url(request)}/p/{project_id}/notice"
@@ -407,8 +321,8 @@ async def project_shares_json(request: Request[Any, Any, Any], project_id: FromP
         project, info = await _public(project_id)
     except NotFound:
         ctx = await project_for(user, project_id, "staff")
-        project, info = ctx.project, await service.overview(ctx.project)
-    shares = await service.current_shares(project, info)
+        project, info = ctx.project, await rounds.overview(ctx.project)
+    shares = await rounds.current_shares(project, info)
     if shares.problems:
         raise Conflict(next(iter(shares.problems.values())))
     from votes.projects.terms import shares_document
@@ -420,7 +334,6 @@ async def project_shares_json(request: Request[Any, Any, Any], project_id: FromP
 
 ROUTES = [
     projects_index, settings_page, settings_save, project_new, project_create, project_page, project_edit,
-    project_update, project_terms, project_terms_save, project_vote_create, project_new_round, occupied_mark,
-    occupied_remove, consent_record, consent_answer, objection_lodge, objection_record, objection_step,
-    objection_withdraw, project_diagram, project_screen, project_visit, project_notice, project_shares_json,
+    project_update, project_terms, project_terms_save, project_vote_create, project_new_round, project_diagram,
+    project_screen, project_visit, project_notice, project_shares_json,
 ]  # fmt: skip

@@ -16,7 +16,7 @@ from community.clock import frozen_at
 from community.db import write_transaction
 from community.errors import DomainError
 from community.tables import Account, Flat, StairwellUnit
-from votes.projects import service
+from votes.projects import budget, consents, objections, rounds, service, store, voting
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import terms_to_json
 
@@ -58,7 +58,7 @@ async def _units(community_id: int) -> list[dict[str, Any]]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-async def _project(user: CurrentUser, community_id: int, unit: dict[str, Any]) -> service.ProjectContext:
+async def _project(user: CurrentUser, community_id: int, unit: dict[str, Any]) -> store.ProjectContext:
     """The elevator project of a stairwell unit, created with its terms if missing."""
     title = _title(str(unit["building.name"]), str(unit["name"]))
     row = await Project.select(Project.id).where(
@@ -71,22 +71,22 @@ async def _project(user: CurrentUser, community_id: int, unit: dict[str, Any]) -
              "description": ELEVATOR_DESCRIPTION, "legal_title": LEGAL_TITLE, "safety_notes": SAFETY_NOTES},
         )  # fmt: skip
         ctx = await service.project_for(user, project_id, "manage")
-        await service.update_terms(ctx, TERMS)
+        await voting.update_terms(ctx, TERMS)
         return await service.project_for(user, project_id, "manage")
     return await service.project_for(user, int(row["id"]), "manage")
 
 
-async def _occupy(ctx: service.ProjectContext, room: str, consent: str) -> None:
+async def _occupy(ctx: store.ProjectContext, room: str, consent: str) -> None:
     """Mark the ground-floor flat `room` as occupied by the works, with the owner's answer so far."""
-    if await service.occupied_flats(ctx.id):
+    if await rounds.occupied_flats(ctx.id):
         return
-    flats = {f.unit.rsplit("-", 1)[-1]: f.flat_id for f in await service.roster_flats(ctx.project)}
+    flats = {f.unit.rsplit("-", 1)[-1]: f.flat_id for f in await budget.roster_flats(ctx.project)}
     if room not in flats:
         return
-    await service.mark_occupied(ctx, {"flat": str(flats[room]), "occupies": OCCUPIES})
+    await consents.mark_occupied(ctx, {"flat": str(flats[room]), "occupies": OCCUPIES})
     if consent != "pending":
-        occupied = (await service.occupied_flats(ctx.id))[0]
-        await service.record_consent(
+        occupied = (await rounds.occupied_flats(ctx.id))[0]
+        await consents.record_consent(
             ctx, int(occupied["id"]), {"consent": consent, "method": "signed", "note": "业主签字的书面同意书已存档"}
         )
 
@@ -113,24 +113,25 @@ async def _open_elevator(user: CurrentUser, community_id: int, unit: dict[str, A
 
     ctx = await _project(user, community_id, unit)
     await _occupy(ctx, "101", "pending")
-    if await service.has_vote(ctx.id):
+    if await rounds.has_vote(ctx.id):
         return
     vote = await Vote.select(Vote.id, Vote.matter).where(
         (Vote.community == community_id) & (Vote.scope_kind == "stairwell_unit") & (Vote.status == "open")
         & (Vote.title == ctx.project["title"])
     ).output(load_json=True).first()  # fmt: skip
-    if vote is None or await service.round_for_vote(int(vote["id"])) is not None:
+    if vote is None or await rounds.round_for_vote(int(vote["id"])) is not None:
         return
     async with write_transaction():
         await ProjectVote.insert(
             ProjectVote(project=ctx.id, vote=int(vote["id"]), round=1, matter=int(vote["matter"] or 7),
-                        terms=terms_to_json(service.terms_of(ctx.project)), created_by=user.id)  # fmt: skip
+                        terms=terms_to_json(budget.terms_of(ctx.project)), created_by=user.id)  # fmt: skip
         )
 
 
 async def _passed_elevator(user: CurrentUser, community_id: int, units: list[dict[str, Any]]) -> None:
     """A stairwell unit no other demo votes on: its elevator vote passed, its final result was published today and
     the notice runs."""
+    from votes import counting, opening
     from votes import services as vote_services
     from votes.tables import Vote
 
@@ -148,27 +149,27 @@ async def _passed_elevator(user: CurrentUser, community_id: int, units: list[dic
         return
     ctx = await _project(user, community_id, free[0])
     await _occupy(ctx, "101", "given")
-    vote_id = await service.create_round(ctx, {})
+    vote_id = await voting.create_round(ctx, {})
     # Counted nine days ago: its query window (7 days, votes.queries) is over, and its final result published today.
     with frozen_at(vote_services.now() - timedelta(days=9)):
-        await vote_services.open_vote_as(await vote_services.get_vote(vote_id), actor=None)
+        await opening.open_vote_as(await vote_services.get_vote(vote_id), actor=None)
         await _ballots(vote_id)
-        await vote_services.close_vote_as(await vote_services.get_vote(vote_id), actor=None)
+        await counting.close_vote_as(await vote_services.get_vote(vote_id), actor=None)
     from votes.result_final import finalise_due
 
     await finalise_due()
     ctx = await service.project_for(user, ctx.id, "manage")
-    info = await service.overview(ctx.project)
+    info = await rounds.overview(ctx.project)
     if not info.state.passed:
         log.warning("demo projects: the demo vote did not pass (%s)", info.state.status)
         return
-    flats = {f.unit.rsplit("-", 1)[-1]: f.flat_id for f in await service.roster_flats(ctx.project)}
-    await service.record_objection(
+    flats = {f.unit.rsplit("-", 1)[-1]: f.flat_id for f in await budget.roster_flats(ctx.project)}
+    await objections.record_objection(
         ctx, {"channel": "paper", "objector": "一楼住户", "flat": str(flats.get("102", "")), "text": OBJECTION,
               "affects": ["light", "noise"]},
     )  # fmt: skip
-    objection = (await service.objections_of(ctx.id))[0]
-    await service.add_step(
+    objection = (await rounds.objections_of(ctx.id))[0]
+    await objections.add_step(
         ctx, int(objection["id"]),
         {"kind": "talks", "note": "网格员上门沟通，设计单位答应研究井道外移半米的方案，一周内答复。"},
     )  # fmt: skip

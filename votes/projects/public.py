@@ -1,6 +1,8 @@
 """What projects contribute elsewhere: the notice board, the minutes, the meeting projector, the owner's ballot.
 
 Everything for the board and the minutes is public: units by label, people by role, never a resident's name.
+The board's entries, the minutes' sections and the projector's panels are read by deliberation, the floor
+above (`deliberation.wiring` plugs them in); the ballot's share and the notice's start are registered here.
 """
 
 from __future__ import annotations
@@ -10,16 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from community import events, i18n
 from community.config import get_config
+from community.contributions import MinutesSection, NoticeEntry
 from community.i18n import gettext as _
 from community.i18n import lazy
-from deliberation.contributions import (
-    MinutesSection,
-    NoticeEntry,
-    register_minutes_source,
-    register_notice_source,
-)
 from votes.events import VoteResultFinal
-from votes.projects import kinds, lifecycle, service
+from votes.projects import budget, building, kinds, lifecycle, rounds, store
 from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import (
     SCHEME_EXPLANATIONS,
@@ -58,15 +55,15 @@ async def notice_entries(community_id: int) -> list[NoticeEntry]:
     ]  # fmt: skip
     if not closed:
         return entries
-    several = await service.several_compounds(community_id)
-    for row in await Project.select(*service.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
-        row["scope_label"] = service.scope_label(row, several)
-        info = await service.overview(row)
+    several = await store.several_compounds(community_id)
+    for row in await Project.select(*store.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
+        row["scope_label"] = store.scope_label(row, several)
+        info = await rounds.overview(row)
         if not info.state.passed or info.current is None or info.state.notice_ends_at is None:
             continue
         starts = info.current.row["notice_starts_at"]
-        last = lifecycle.last_day(info.state.notice_ends_at, service.tz())
-        day = i18n.format_date(service.day_start(last), get_config().timezone)
+        last = lifecycle.last_day(info.state.notice_ends_at, store.tz())
+        day = i18n.format_date(store.day_start(last), get_config().timezone)
         entries.append(
             NoticeEntry(
                 kind="project",
@@ -87,7 +84,7 @@ async def notice_entries(community_id: int) -> list[NoticeEntry]:
     return entries
 
 
-def info_payable(info: service.Overview) -> int:
+def info_payable(info: rounds.Overview) -> int:
     terms = info.current.row["terms"] if info.current is not None else {}
     return int(terms.get("total", 0)) - int(terms.get("subsidy", 0)) - int(terms.get("fund", 0))
 
@@ -97,24 +94,24 @@ def info_payable(info: service.Overview) -> int:
 
 async def minutes_sections(vote_id: int) -> list[MinutesSection]:
     """Shares by unit, consents of occupied flats by unit, objections and their handling, for a project's vote."""
-    link = await service.round_for_vote(vote_id)
+    link = await rounds.round_for_vote(vote_id)
     if link is None:
         return []
-    project = await service.get_project(int(link["project"]))
-    info = await service.overview(project)
+    project = await store.get_project(int(link["project"]))
+    info = await rounds.overview(project)
     this = next((r for r in info.rounds if r.vote_id == vote_id), None)
     if this is None:
         return []
-    flats = await service.snapshot_flats(vote_id) or await service.roster_flats(project)
-    shares = service.shares_of(terms_from_json(this.row["terms"] or {}), flats, frozen=True)
+    flats = await budget.snapshot_flats(vote_id) or await budget.roster_flats(project)
+    shares = budget.shares_of(terms_from_json(this.row["terms"] or {}), flats, frozen=True)
     return [
         shares_section(project, shares),
         consents_section(info),
-        objections_section(info, this, await service.objections_of(int(project["id"]))),
+        objections_section(info, this, await rounds.objections_of(int(project["id"]))),
     ]
 
 
-def shares_section(project: dict[str, Any], shares: service.Shares) -> MinutesSection:
+def shares_section(project: dict[str, Any], shares: budget.Shares) -> MinutesSection:
     terms = shares.terms
     paragraphs = [
         _("Project: %(title)s (%(kind)s), %(place)s.") % {
@@ -171,7 +168,7 @@ def shares_section(project: dict[str, Any], shares: service.Shares) -> MinutesSe
     )
 
 
-def consents_section(info: service.Overview) -> MinutesSection:
+def consents_section(info: rounds.Overview) -> MinutesSection:
     rows = tuple(
         (
             str(o["unit"]),
@@ -197,7 +194,7 @@ def consents_section(info: service.Overview) -> MinutesSection:
     )
 
 
-def objections_section(info: service.Overview, this: service.Round, objections: list[dict[str, Any]]) -> MinutesSection:
+def objections_section(info: rounds.Overview, this: rounds.Round, objections: list[dict[str, Any]]) -> MinutesSection:
     row = this.row
     tz_name = get_config().timezone
     paragraphs: list[str] = []
@@ -205,7 +202,7 @@ def objections_section(info: service.Overview, this: service.Round, objections: 
         paragraphs.append(
             _("Public notice from %(start)s to the end of %(end)s (%(days)s days).") % {
                 "start": i18n.format_date(row["notice_starts_at"], tz_name),
-                "end": i18n.format_date(service.day_start(lifecycle.last_day(row["notice_ends_at"], service.tz())), tz_name),
+                "end": i18n.format_date(store.day_start(lifecycle.last_day(row["notice_ends_at"], store.tz())), tz_name),
                 "days": row["notice_days"],
             }
         )  # fmt: skip
@@ -258,19 +255,21 @@ def step_text(step: dict[str, Any], tz_name: str) -> str:
 # --- The meeting projector ----------------------------------------------------------------------------------------
 
 
-async def projector_panel(meeting_id: int) -> str:
-    """The diagram of each project whose open vote is attached to this meeting, in the projector's language."""
+async def projector_panel(open_votes: Sequence[int]) -> str:
+    """The diagram of each project whose current vote is one of these open votes (those on the agenda of the
+    meeting the projector shows), in the projector's language."""
+    if not open_votes:
+        return ""
     rows = await ProjectVote.select(ProjectVote.project, ProjectVote.vote).where(
-        (ProjectVote.vote.agenda_item.meeting == meeting_id) & (ProjectVote.vote.status == "open")
-        & ProjectVote.superseded_at.is_null()
+        ProjectVote.vote.is_in(list(open_votes)) & ProjectVote.superseded_at.is_null()
     ).order_by(ProjectVote.id)  # fmt: skip
     panels = []
     for row in rows:
-        project = await service.get_project(int(row["project"]))
-        info = await service.overview(project)
+        project = await store.get_project(int(row["project"]))
+        info = await rounds.overview(project)
         panels.append(
             render("projects/_panel.html", project=project, info=info, state=info.state,
-                   diagram=await service.diagram_of(project, info, with_bars=False, compact=True))  # fmt: skip
+                   diagram=await building.diagram_of(project, info, with_bars=False, compact=True))  # fmt: skip
         )
     return "".join(panels)
 
@@ -280,7 +279,7 @@ async def projector_panel(meeting_id: int) -> str:
 
 async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     """Next to a voting entity on the ballot: its flats' cost shares for the vote's project, and how."""
-    link = await service.round_for_vote(vote.id)
+    link = await rounds.round_for_vote(vote.id)
     if link is None:
         return ""
     units = {
@@ -289,13 +288,13 @@ async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
             (VoteFlat.vote == vote.id) & (VoteFlat.entity == standing.entity_id)
         )
     }
-    project = await service.get_project(int(link["project"]))
+    project = await store.get_project(int(link["project"]))
     terms = terms_from_json(link["terms"] or {})
     if vote.status in ("open", "closed"):
-        flats = await service.snapshot_flats(vote.id)
+        flats = await budget.snapshot_flats(vote.id)
     else:
-        flats = await service.roster_flats(project)
-    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+        flats = await budget.roster_flats(project)
+    shares = budget.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
     if shares.table is None:
         return ""
     lines = [line for line in shares.table.lines if line.flat.flat_id in units]
@@ -310,15 +309,15 @@ PAPER_SHARE_LABEL = lazy("Your share of the cost")
 async def paper_shares(vote: VoteInfo, entity_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """On each printed paper ballot of a project's vote: each flat's own cost share, exact to the fen (the
     vote's question promises it), from the same shares as the online ballot."""
-    link = await service.round_for_vote(vote.id)
+    link = await rounds.round_for_vote(vote.id)
     if link is None or not entity_ids:
         return {}
     terms = terms_from_json(link["terms"] or {})
     if vote.status in ("open", "closed"):
-        flats = await service.snapshot_flats(vote.id)
+        flats = await budget.snapshot_flats(vote.id)
     else:
-        flats = await service.roster_flats(await service.get_project(int(link["project"])))
-    shares = service.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+        flats = await budget.roster_flats(await store.get_project(int(link["project"])))
+    shares = budget.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
     if shares.table is None:
         return {}
     amounts = {line.flat.flat_id: line.amount for line in shares.table.lines}
@@ -337,18 +336,14 @@ async def on_result_final(event: VoteResultFinal) -> None:
     notice starts now (chained on the notice board), not at the next page view — never at the close."""
     link = await ProjectVote.select(ProjectVote.project).where(ProjectVote.vote == event.vote_id).first()
     if link is not None:
-        await service.overview(await service.get_project(int(link["project"])))
+        await rounds.overview(await store.get_project(int(link["project"])))
 
 
 def register() -> None:
-    """What projects add to the rest: notices and minutes sections, a projector panel, the cost share on a
-    ballot, and the start of a passed project's public notice when its vote's final result is published."""
-    from deliberation.panels import register_projector_panel
+    """What projects add to votes: the cost share on a ballot, and the start of a passed project's public
+    notice when its vote's final result is published (never at the close)."""
     from votes.extras import register_ballot_extra, register_paper_extra
 
-    register_notice_source("projects", notice_entries)
-    register_minutes_source("projects", minutes_sections)
-    register_projector_panel(projector_panel)
     register_ballot_extra(ballot_share)
     register_paper_extra(paper_shares)
     events.subscribe(VoteResultFinal, on_result_final)

@@ -1,0 +1,64 @@
+"""Appending to a community's publication chain, for packages below the minutes (projects' public notices).
+
+The chain, its `Publication` table and its audit live with the minutes (`deliberation.minutes.chain`), a floor
+above `votes/`. This port is how a lower floor publishes anyway: `deliberation.wiring` hands it the chain's
+`append` at start-up, and a project's notice becomes the next link of the same chain as minutes and meeting
+notices. Canonical JSON and fingerprints are `community.canonical`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Append(Protocol):
+    """`deliberation.minutes.chain.append`: inside a write transaction, the next publication's (seq, SHA-256)."""
+
+    async def __call__(
+        self,
+        community_id: int,
+        kind: str,
+        content: Mapping[str, Any],
+        *,
+        published_at: datetime,
+        published_by: int | None,
+        title: str,
+        summary: str = "",
+        buildings: Sequence[str] = (),
+        search_text: str = "",
+        ends_at: datetime | None = None,
+    ) -> tuple[int, str]: ...
+
+
+_append: Append | None = None
+
+
+def register_chain(append: Append) -> None:
+    """Called once by `deliberation.wiring.register()`."""
+    global _append
+    _append = append
+
+
+async def append(
+    community_id: int,
+    kind: str,
+    content: Mapping[str, Any],
+    *,
+    published_at: datetime,
+    published_by: int | None,
+    title: str,
+    summary: str = "",
+    buildings: Sequence[str] = (),
+    search_text: str = "",
+    ends_at: datetime | None = None,
+) -> tuple[int, str]:
+    """Inside the caller's write transaction: store `content` as the community's next publication; its seq and
+    SHA-256. A process that did not register the chain (`app.wiring.register_all()`) cannot publish."""
+    if _append is None:
+        raise RuntimeError("no publication chain registered: call app.wiring.register_all() first")
+    return await _append(
+        community_id, kind, content, published_at=published_at, published_by=published_by, title=title,
+        summary=summary, buildings=buildings, search_text=search_text, ends_at=ends_at,
+    )  # fmt: skip
