@@ -11,8 +11,9 @@ from litestar.response import Redirect, Template
 from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
+from community.roles import holds
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
-from votes import casting, closing, live, paper, paper_desk, privacy, services
+from votes import casting, closing, duties, live, paper, paper_desk, privacy, services
 from votes import settings as vote_settings
 from votes.delivery import METHODS, STAFF_METHODS
 from votes.disclosure import named_record
@@ -59,7 +60,7 @@ async def community_votes(request: Request[Any, Any, Any], slug: FromPath[str]) 
     facilitator = False
     if user is not None and staff:
         roles = await require_role(user, community["id"], *services.STAFF)
-        facilitator = user.is_site_admin or "facilitator" in roles
+        facilitator = user.is_site_admin or holds("run_votes", roles)
     votes = await services.community_votes(community["id"], staff)
     return page(request, "votes/index.html", community=community, votes=votes, staff=staff, facilitator=facilitator, **labels())
 
@@ -264,7 +265,7 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
     vote = await services.get_vote(vote_id)
     view = await services.staff_view(user, vote)  # grid workers and building leads: their buildings only
     roles = await require_role(user, vote.community_id, *services.STAFF)
-    facilitator = user.is_site_admin or "facilitator" in roles
+    facilitator = user.is_site_admin or holds("run_votes", roles)
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
                                "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
@@ -338,6 +339,7 @@ async def _vote_page(
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
     context["staff"] = await is_staff(user, vote.community_id)
+    context["duties"] = await duties.links(user, vote)  # counters, scrutineers, volunteers (community.roles)
     if user is not None and vote.settings.silent_majority:  # the owner's read receipt of the warning
         from votes.deliveries import own_flats_to_acknowledge
 

@@ -16,6 +16,7 @@ from community.i18n import lazy
 from votes import privacy
 from votes.ballot_store import lock_entity
 from votes.codes import paper_serial, parse_serial
+from votes.duties import require_duty
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
 from votes.events import BallotCast
 from votes.households import admit, others_voted
@@ -30,7 +31,6 @@ from votes.services import (
     now,
     opaque_id,
     person_names,
-    require_staff,
 )
 from votes.settings import residents_answer
 from votes.tables import Ballot, BallotChange, PaperBallot, Proxy, VoteEntity, VoteFlat
@@ -222,7 +222,7 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Ent
     after the flat's first one is refused under the "first ballot counts" rule, as online.
     """
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "enter_paper")
     require_paper(vote)
     values = {name: str(form.get(name, "") or "").strip() for name in ("serial", "choice", "signer", "channel", "note")}
     number = await entity_by_serial(vote, values["serial"])
@@ -332,7 +332,7 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
     counted, duplicate or spoiled_entity.
     """
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
         row = await lock_vote(vote.id)
@@ -416,7 +416,7 @@ async def _ballot_unit(vote: VoteInfo, entity_id: int, voter: str) -> str:
 async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
     """A scrutineer finds an entry wrong: it never counts, and the counter may enter the ballot again."""
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
         row = await lock_vote(vote.id)

@@ -75,7 +75,7 @@ CHANNELS: Final = ("online", "paper", "meeting")
 MAX_OPTIONS: Final = 10
 # Ids per IN (…) list: well under SQLite's limit on bound variables.
 BATCH: Final = 500
-FACILITATOR: Final = tuple(sorted(RULE["run_meetings_votes"].roles))  # the roles page shows the same set
+FACILITATOR: Final = tuple(sorted(RULE["run_votes"].roles))  # the roles page shows the same set
 STAFF: Final = tuple(sorted(STAFF_ROLES))
 
 _VOTE_COLUMNS = (

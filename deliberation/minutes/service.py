@@ -15,7 +15,8 @@ from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
-from community.permissions import community_by_slug, require_role
+from community.permissions import community_by_slug, require_role, require_rule
+from community.roles import holds
 from community.tables import Membership
 from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import (
@@ -165,7 +166,7 @@ async def eligible_people(community_id: int) -> dict[str, list[dict[str, Any]]]:
     people: dict[str, dict[int, dict[str, Any]]] = {"facilitator": {}, "recorder": {}}
     for r in rows:
         person = {"id": int(r["account.id"]), "name": r["account.display_name"]}
-        if r["role"] == "facilitator":
+        if holds("publish_minutes", (r["role"],)):
             people["facilitator"][person["id"]] = person
         people["recorder"][person["id"]] = person
     return {role: list(found.values()) for role, found in people.items()}
@@ -221,7 +222,7 @@ async def _insert(user: CurrentUser, community_id: int, **columns: Any) -> int:
 
 async def start_for_meeting(user: CurrentUser, slug: str, meeting_id: int) -> int:
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     meeting = await Meeting.select(Meeting.id, Meeting.title, Meeting.status, Meeting.facilitator, Meeting.recorder).where(
         (Meeting.id == meeting_id) & (Meeting.community == community["id"])
     ).first()
@@ -254,7 +255,7 @@ async def _closed_vote(community_id: int, vote_id: int) -> dict[str, Any]:
 async def start_for_vote(user: CurrentUser, slug: str, vote_id: int) -> int:
     """Minutes of a written consultation: a vote that no meeting's agenda carries."""
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     vote = await _closed_vote(int(community["id"]), vote_id)
     if vote["agenda_item"] is not None:
         raise Conflict(lazy("This vote belongs to a meeting: it goes into that meeting's minutes."))
@@ -265,7 +266,7 @@ async def start_for_vote(user: CurrentUser, slug: str, vote_id: int) -> int:
 async def start_notice(user: CurrentUser, slug: str, vote_id: int) -> int:
     """A result notice (公示) of a closed vote, posted for a number of days for objections."""
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     vote = await _closed_vote(int(community["id"]), vote_id)
     return await _insert(user, int(community["id"]), kind="notice", vote=vote_id, title=str(vote["title"]),
                          facilitator=user.id, notice_days=rules.NOTICE_DAYS_DEFAULT)  # fmt: skip
@@ -273,7 +274,7 @@ async def start_notice(user: CurrentUser, slug: str, vote_id: int) -> int:
 
 async def start_addendum(user: CurrentUser, minutes_id: int) -> int:
     original = await load(minutes_id)
-    await require_role(user, int(original["community"]), "facilitator")
+    await require_rule(user, int(original["community"]), "publish_minutes")
     if original["status"] != "published" or original["kind"] == "notice":
         raise Conflict(lazy("Only published minutes can be corrected by an addendum."))
     return await _insert(
@@ -476,7 +477,7 @@ async def workspace(user: CurrentUser, slug: str) -> dict[str, Any]:
     community = await community_by_slug(slug)
     community_id = int(community["id"])
     roles = await require_role(user, community_id, *rules.STAFF_ROLES)
-    organiser = user.is_site_admin or "facilitator" in roles
+    organiser = user.is_site_admin or holds("publish_minutes", roles)
     minutes = await Minutes.select(
         Minutes.id, Minutes.kind, Minutes.title, Minutes.status, Minutes.meeting, Minutes.vote, Minutes.corrects,
         Minutes.created_at, Minutes.published_at,

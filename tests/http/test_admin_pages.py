@@ -1,4 +1,4 @@
-"""Who can do what (drawn from community.permissions.RULES), the audit page and its filters, one's own phone
+"""Who can do what (drawn from community.roles.RULES), the audit page and its filters, one's own phone
 number and signed-in devices."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from admin_helpers import client_from, make_place, signed_in
 from community.admin import core
 from community.audit import audit
 from community.db import write_transaction
-from community.permissions import RULES
+from community.roles import RULES
 from community.tables import Account, AuditLog, UserSession
 
 EN = {"Accept-Language": "en"}

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from community.errors import Conflict, FormErrors, NotFound
-from community.permissions import community_by_slug, require_role
+from community.permissions import community_by_slug, require_rule
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
 from votes.projects import kinds, lifecycle, service
@@ -49,7 +49,7 @@ async def _settings_page(request: Request[Any, Any, Any], community: dict[str, A
 async def settings_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     user = require_user(request)
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "run_projects")
     settings = await service.community_settings(int(community["id"]))
     values = {k: str(v) for k, v in kinds.settings_to_json(settings).items()}
     return await _settings_page(request, community, values, {})
@@ -82,7 +82,7 @@ async def _new_page(request: Request[Any, Any, Any], community: dict[str, Any], 
 async def project_new(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     user = require_user(request)
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "run_projects")
     return await _new_page(request, community, {"kind": "elevator"}, {})
 
 
