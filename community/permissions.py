@@ -8,7 +8,7 @@ from typing import Any
 from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
-from community.roles import RULE
+from community.roles import RULE as RULE  # re-exported for the callers that read it here
 from community.tables import Building, Community, Membership, StaffScope, StairwellUnit
 
 STAFF_ROLES = RULE["see_staff_pages"].roles

@@ -11,7 +11,8 @@ from community.accounts import CurrentUser, roles_in
 from community.config import get_config
 from community.errors import Forbidden
 from community.i18n import lazy
-from community.permissions import RULE, STAFF_ROLES, reach, roster_access
+from community.permissions import STAFF_ROLES, reach, roster_access
+from community.roles import RULE
 from community.roster.scope import verified_owner_flats
 from community.tables import Flat
 from votes.disclosure import Viewer
