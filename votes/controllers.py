@@ -338,8 +338,8 @@ async def _vote_page(
         context["view"] = view
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
-    context["staff"] = await is_staff(user, vote.community_id)
-    context["duties"] = await duties.links(user, vote)  # counters, scrutineers, volunteers (community.roles)
+    context["duties"] = await duties.links(user, vote)  # staff; counters, scrutineers, volunteers (community.roles)
+    context["staff"] = context["duties"].staff
     if user is not None and vote.settings.silent_majority:  # the owner's read receipt of the warning
         from votes.deliveries import own_flats_to_acknowledge
 

@@ -55,20 +55,24 @@ async def offer(user: CurrentUser, vote: VoteInfo) -> Desk:
 
 @dataclass(frozen=True)
 class Links:
-    """The duty pages of one vote the vote page links to for someone who is not staff (staff reach them from
-    the manage page)."""
+    """What the vote page links to: the manage page for staff; for a counter, a scrutineer or a volunteer who is
+    not staff, their desk or the canvass tracker (staff reach those from the manage page)."""
 
+    staff: bool = False
     desk: bool = False
     canvass: bool = False
 
 
 async def links(user: CurrentUser | None, vote: VoteInfo) -> Links:
-    if user is None or user.is_site_admin or vote.status == "draft":
+    """One read of the user's roles (the vote page counts its queries)."""
+    if user is None:
         return Links()
+    if user.is_site_admin:
+        return Links(staff=True)
     held = await roles_in(user.id, vote.community_id)
     if holds("see_staff_pages", held):
-        return Links()
+        return Links(staff=True)
     return Links(
-        desk=vote.has_paper and any(holds(key, held) for key in PAPER_DESK),
+        desk=vote.status != "draft" and vote.has_paper and any(holds(key, held) for key in PAPER_DESK),
         canvass=vote.kind == "owners" and vote.status == "open" and holds("canvass", held),
     )
