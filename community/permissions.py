@@ -6,40 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from community.accounts import CurrentUser, roles_in
-from community.admin.core import APPOINTING_COMMUNITY_ROLES
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
+from community.roles import RULE as RULE  # re-exported for the callers that read it here
 from community.tables import Building, Community, Membership, StaffScope, StairwellUnit
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One thing staff may see or do, and which community roles may: the server's checks read these sets,
-    and the "who can do what" page (/c/{slug}/roles) is drawn from the same list."""
-
-    key: str
-    label: str
-    roles: frozenset[str]
-    # True: limited to the parts of the register the role's scope covers (grid workers, building leads).
-    scoped: frozenset[str] = frozenset()
-    street: bool = False  # street staff may too (for their street's communities)
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("see_staff_pages", lazy("See staff pages: meetings, votes, the notice drafts"),
-         frozenset({"facilitator", "recorder", "grid_worker", "building_lead"})),
-    Rule("run_meetings_votes", lazy("Create meetings and votes, publish minutes and notices"), frozenset({"facilitator"})),
-    Rule("see_roster", lazy("See the register of flats and owners"),
-         frozenset({"facilitator", "recorder", "grid_worker", "building_lead"}),
-         scoped=frozenset({"grid_worker", "building_lead"})),
-    Rule("import_roster", lazy("Import and export the register (every phone number)"), frozenset({"facilitator"})),
-    Rule("verify", lazy("Verify residents and print join slips"), frozenset({"facilitator", "grid_worker"}),
-         scoped=frozenset({"grid_worker"})),
-    Rule("appoint_staff", lazy("Appoint and remove staff, change their scopes, reset passwords in person"),
-         APPOINTING_COMMUNITY_ROLES, street=True),
-    Rule("see_audit", lazy("Read the audit log"), frozenset({"facilitator", "recorder"}), street=True),
-)
-RULE = {r.key: r for r in RULES}
 
 STAFF_ROLES = RULE["see_staff_pages"].roles
 
@@ -64,6 +34,11 @@ async def require_role(user: CurrentUser, community_id: int, *roles: str) -> set
     return held
 
 
+async def require_rule(user: CurrentUser, community_id: int, key: str) -> set[str]:
+    """The user's roles in the community; Forbidden unless one of them grants the rule (community.roles)."""
+    return await require_role(user, community_id, *sorted(RULE[key].roles))
+
+
 async def is_staff(user: CurrentUser | None, community_id: int) -> bool:
     if user is None:
         return False
@@ -75,9 +50,7 @@ async def is_staff(user: CurrentUser | None, community_id: int) -> bool:
 # --- The roster: who sees and changes which buildings. ---
 
 # Whole community: facilitators and recorders (recorders only read); grid workers and building leads:
-# the buildings of their RoleScope rows.
-BUILDING_ROSTER_ROLES = RULE["see_roster"].scoped
-COMMUNITY_ROSTER_ROLES = RULE["see_roster"].roles - BUILDING_ROSTER_ROLES
+# the buildings of their scope (community.roles, rule see_roster).
 
 
 @dataclass(frozen=True)
@@ -139,6 +112,31 @@ def _union(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int]
     return None if a is None or b is None else a | b
 
 
+async def _reach(account_id: int, community_id: int, held: frozenset[str], *keys: str) -> frozenset[int] | None:
+    """The buildings in which roles `held` may do what the rules `keys` allow (None: all of them; empty: none).
+    A role the rule does not scope covers the whole community; a scoped one, the buildings of its scope."""
+    reach: frozenset[int] | None = frozenset()
+    for key in keys:
+        rule = RULE[key]
+        granting = held & rule.roles
+        if granting - rule.scoped:
+            return None
+        for role in sorted(granting):
+            reach = _union(reach, await scoped_buildings(account_id, community_id, role))
+    return reach
+
+
+async def reach(user: CurrentUser, community_id: int, *keys: str) -> frozenset[int] | None:
+    """The buildings in which the user may act under one of the rules `keys` (None: the whole community);
+    Forbidden if no role of theirs grants any of them. Read on every request, like the roles themselves."""
+    if user.is_site_admin:
+        return None
+    held = frozenset(await roles_in(user.id, community_id))
+    if not any(held & RULE[key].roles for key in keys):
+        raise Forbidden(lazy("You are not allowed to see or do this."))
+    return await _reach(user.id, community_id, held, *keys)
+
+
 async def roster_access(user: CurrentUser, community_id: int) -> RosterAccess:
     """The user's access to the community's roster; Forbidden if they hold no roster role there."""
     held = frozenset(await roles_in(user.id, community_id))
@@ -146,12 +144,8 @@ async def roster_access(user: CurrentUser, community_id: int) -> RosterAccess:
         return RosterAccess(community_id, held, user.is_site_admin, None, None)
     if not held & RULE["see_roster"].roles:
         raise Forbidden(lazy("You are not allowed to see or do this."))
-    grid = await scoped_buildings(user.id, community_id, "grid_worker") if "grid_worker" in held else frozenset()
-    lead = (
-        await scoped_buildings(user.id, community_id, "building_lead") if "building_lead" in held else frozenset()
-    )
-    buildings = None if held & COMMUNITY_ROSTER_ROLES else _union(grid, lead)
-    return RosterAccess(community_id, held, False, buildings, grid)
+    buildings = await _reach(user.id, community_id, held, "see_roster")
+    return RosterAccess(community_id, held, False, buildings, await _reach(user.id, community_id, held, "verify"))
 
 
 def require_manage(access: RosterAccess) -> None:

@@ -16,7 +16,8 @@ from community.config import get_config
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from community.permissions import community_by_slug, require_role
+from community.permissions import community_by_slug, require_rule
+from community.roles import holds
 from community.tables import Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules
 from deliberation.access import MeetingContext, links_of, scope_ids
@@ -54,7 +55,7 @@ async def visible_meetings(user: CurrentUser, community_id: int) -> tuple[list[d
     Staff see every meeting, drafts included; residents see published meetings whose scope covers them."""
     roles = await roles_in(user.id, community_id)
     staff = user.is_site_admin or bool(roles & rules.STAFF_ROLES)
-    organiser = user.is_site_admin or "facilitator" in roles
+    organiser = user.is_site_admin or holds("organise_meetings", roles)
     query = Meeting.select(*MEETING_LIST_COLUMNS).where(Meeting.community == community_id)
     if not staff:
         query = query.where(Meeting.status != "draft")
@@ -83,7 +84,7 @@ async def my_communities(user: CurrentUser) -> list[dict[str, Any]]:
 async def organiser_community(user: CurrentUser, slug: str) -> dict[str, Any]:
     """The community if the user may create meetings and manage venues in it (facilitators, site admins)."""
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "organise_meetings")
     return community
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from community.i18n import lazy
+from community.roles import RULE, holds
 
 MeetingStatus = Literal["draft", "noticed", "in_session", "closed"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("draft", "noticed", "in_session", "closed")
@@ -133,7 +134,7 @@ def comments_open(status: str) -> bool:
 
 # --- Who may do what --------------------------------------------------------------------------------------
 
-STAFF_ROLES = frozenset({"facilitator", "recorder", "grid_worker", "building_lead"})
+STAFF_ROLES = RULE["see_staff_pages"].roles  # community.roles: the one list the roles page shows
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Access:
 def access(f: AccessFacts) -> Access:
     """Community facilitators (and site admins) organise every meeting; the meeting's own facilitator runs it."""
     staff = f.is_site_admin or bool(f.roles & STAFF_ROLES)
-    organiser = f.is_site_admin or "facilitator" in f.roles
+    organiser = f.is_site_admin or holds("organise_meetings", f.roles)
     control = organiser or f.account_id == f.facilitator_id
     record = control or f.account_id == f.recorder_id
     published = f.status != "draft"

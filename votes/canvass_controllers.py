@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from community.errors import Conflict, FormErrors
+from community.permissions import is_staff
 from community.web import current_user, page, public_url, require_user
 from votes import canvass, canvass_store, paper, reminders, services, turnout
 from votes.controllers import vote_context
@@ -34,6 +35,7 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
         reminder_log=await reminders.log(vote, tracked.in_view),
         template_texts=templates, share_url=f"{public_url(request)}/v/{vote.id}/share",
         saved=request.query_params.get("saved", ""), sent=request.query_params.get("sent", ""),
+        staff=await is_staff(user, vote.community_id),
         **vote_context(vote), **_canvass_labels(), **context,
     )  # fmt: skip
 

@@ -15,7 +15,7 @@ from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Person
-from votes import canvass, privacy, services, turnout
+from votes import canvass, duties, privacy, services, turnout
 from votes.participation import Participation, natural_key
 from votes.services import VoteInfo
 from votes.tables import Ballot, CanvassStatus, VoteEntity, VoteFlat
@@ -65,9 +65,10 @@ class Tracker:
 
 
 async def open_vote_in_view(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, privacy.VoteView]:
-    """An open owners' vote and the part of it this staff member may see; Forbidden outside their buildings."""
+    """An open owners' vote and the part of it this staff member or volunteer may canvass; Forbidden outside
+    their buildings."""
     vote = await services.get_vote(vote_id)
-    view = await services.staff_view(user, vote)
+    view = await duties.canvass_view(user, vote)
     if vote.kind != "owners" or vote.status != "open":
         raise Conflict(NOT_OPEN)
     return vote, view

@@ -14,12 +14,14 @@ from litestar.response import Redirect, Template
 from community import i18n
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
+from community.roles import holds
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
 from votes import (
     cast_outcome,
     casting,
     closing,
     counting,
+    duties,
     live,
     opening,
     paper,
@@ -75,7 +77,7 @@ async def community_votes(request: Request[Any, Any, Any], slug: FromPath[str]) 
     facilitator = False
     if user is not None and staff:
         roles = await require_role(user, community["id"], *services.STAFF)
-        facilitator = user.is_site_admin or "facilitator" in roles
+        facilitator = user.is_site_admin or holds("run_votes", roles)
     votes = await services.community_votes(community["id"], staff)
     return page(request, "votes/index.html", community=community, votes=votes, staff=staff, facilitator=facilitator, **labels())
 
@@ -114,7 +116,7 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
     vote = await services.get_vote(vote_id)
     view = await services.staff_view(user, vote)  # grid workers and building leads: their buildings only
     roles = await require_role(user, vote.community_id, *services.STAFF)
-    facilitator = user.is_site_admin or "facilitator" in roles
+    facilitator = user.is_site_admin or holds("run_votes", roles)
     context: dict[str, Any] = {"facilitator": facilitator, "served_values": served_values or {},
                                "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
@@ -188,7 +190,8 @@ async def _vote_page(
         context["view"] = view
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()
-    context["staff"] = await is_staff(user, vote.community_id)
+    context["duties"] = await duties.links(user, vote)  # staff; counters, scrutineers, volunteers (community.roles)
+    context["staff"] = context["duties"].staff
     if user is not None and vote.settings.silent_majority:  # the owner's read receipt of the warning
         from votes.deliveries import own_flats_to_acknowledge
 

@@ -16,6 +16,7 @@ from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from votes.ballot_store import lock_entity
+from votes.duties import require_duty
 from votes.errors import STAFF_SPOIL_WARNING, FirstBallotCounts
 from votes.events import BallotCast
 from votes.households import admit, others_voted
@@ -28,7 +29,6 @@ from votes.services import (
     get_vote,
     lock_vote,
     now,
-    require_staff,
 )
 from votes.tables import Ballot, BallotChange, PaperBallot, VoteFlat
 from votes.tables import Conflict as ConflictRow
@@ -63,7 +63,7 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Ent
     after the flat's first one is refused under the "first ballot counts" rule, as online.
     """
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "enter_paper")
     require_paper(vote)
     values = {name: str(form.get(name, "") or "").strip() for name in ("serial", "choice", "signer", "channel", "note")}
     number = await entity_by_serial(vote, values["serial"])
@@ -173,7 +173,7 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
     counted, duplicate or spoiled_entity.
     """
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
         row = await lock_vote(vote.id)
@@ -257,7 +257,7 @@ async def _ballot_unit(vote: VoteInfo, entity_id: int, voter: str) -> str:
 async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
     """A scrutineer finds an entry wrong: it never counts, and the counter may enter the ballot again."""
     vote = await get_vote(vote_id)
-    await require_staff(user, vote)
+    await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
         row = await lock_vote(vote.id)

@@ -12,7 +12,7 @@ from community import i18n
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.web import form_values, page, public_url, require_user
-from votes import cast_outcome, live, paper, paper_ballots, privacy, services, turnout
+from votes import cast_outcome, duties, live, paper, paper_ballots, privacy, services, turnout
 from votes.controllers import _message, vote_context
 from votes.extras import paper_extras
 from votes.paper_desk import desk as desk_of
@@ -23,9 +23,9 @@ from votes.services import VoteInfo
 
 async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_code: int = 200, **extra: Any) -> Template:
     user = require_user(request)
-    view = await services.staff_view(user, vote)
-    context = {"desk": await desk_of(vote, view), "user_id": user.id, "entity": None, "values": {}, "errors": {},
-               "notice": "", "stairwells": await turnout.stairwells(vote.id, view), **extra}
+    view = await duties.desk_view(user, vote)
+    context = {"desk": await desk_of(vote, view), "duty": await duties.offer(user, vote), "user_id": user.id,
+               "entity": None, "values": {}, "errors": {}, "notice": "", "stairwells": await turnout.stairwells(vote.id, view), **extra}
     return page(request, "votes/paper.html", fragment="votes/_paper_desk.html", status_code=status_code,
                 **vote_context(vote), **context)
 
@@ -33,15 +33,16 @@ async def _desk_page(request: Request[Any, Any, Any], vote: VoteInfo, status_cod
 async def _paper_vote(request: Request[Any, Any, Any], vote_id: int) -> VoteInfo:
     user = require_user(request)
     vote = await services.get_vote(vote_id)
-    await services.staff_view(user, vote)
+    await duties.desk_view(user, vote)
     paper.require_paper(vote)
     return vote
 
 
 async def _entity_in_view(request: Request[Any, Any, Any], vote: VoteInfo, serial: str) -> int:
-    """The entity of a typed serial; one outside the staff member's buildings is as unknown as a wrong serial."""
+    """The entity of a typed serial to enter; one outside the buildings of the counter's scope is as unknown as a
+    wrong serial."""
     entity_id = await paper_ballots.entity_by_serial(vote, serial)
-    if not (await services.staff_view(require_user(request), vote)).sees_entity(entity_id):
+    if not (await duties.duty_view(require_user(request), vote, ("enter_paper",))).sees_entity(entity_id):
         raise FormErrors({"serial": lazy("This ballot belongs to a building outside your area of responsibility.")},
                          {"serial": serial})
     return entity_id
@@ -89,7 +90,7 @@ async def paper_enter(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
 async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
-    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
+    await privacy.require_paper_in_view(await duties.duty_view(user, vote, ("check_paper",)), vote_id, paper_id)
     try:
         outcome = await paper.confirm(user, vote_id, paper_id)
     except Conflict as exc:
@@ -109,7 +110,7 @@ async def paper_confirm(request: Request[Any, Any, Any], vote_id: FromPath[int],
 async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], paper_id: FromPath[int]) -> Template:
     vote = await _paper_vote(request, vote_id)
     user = require_user(request)
-    await privacy.require_paper_in_view(await services.staff_view(user, vote), vote_id, paper_id)
+    await privacy.require_paper_in_view(await duties.duty_view(user, vote, ("check_paper",)), vote_id, paper_id)
     try:
         await paper.reject(user, vote_id, paper_id)
     except Conflict as exc:
@@ -122,7 +123,7 @@ async def paper_reject(request: Request[Any, Any, Any], vote_id: FromPath[int], 
 async def paper_print(request: Request[Any, Any, Any], vote_id: FromPath[int], stairwell: FromQuery[str] = "") -> Template:
     """Printable A4 ballots, one per voting entity, always in Chinese (the ballot is a legal document)."""
     vote = await _paper_vote(request, vote_id)
-    view = await services.staff_view(require_user(request), vote)
+    view = await services.staff_view(require_user(request), vote)  # printing ballots is for staff (community.roles)
     stairwells = await turnout.stairwells(vote.id, view)
     chosen = stairwell if stairwell in stairwells else None
     ballots = []

@@ -11,7 +11,8 @@ from community.accounts import CurrentUser, roles_in
 from community.config import get_config
 from community.errors import Forbidden
 from community.i18n import lazy
-from community.permissions import RULE, STAFF_ROLES, roster_access
+from community.permissions import STAFF_ROLES, reach, roster_access
+from community.roles import RULE
 from community.roster.scope import verified_owner_flats
 from community.tables import Flat
 from votes.disclosure import Viewer
@@ -28,7 +29,7 @@ async def viewer_of(user: CurrentUser | None, community_id: int, vote_id: int) -
     if user.is_site_admin:
         return "auditor"
     held = await roles_in(user.id, community_id)
-    if held & RULE["run_meetings_votes"].roles:
+    if held & RULE["run_votes"].roles:
         return "auditor"
     if held & STAFF_ROLES:
         return "staff"
@@ -120,10 +121,13 @@ class VoteView:
 EVERYTHING = VoteView(None, None, None)
 
 
-async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_flats: Iterable[int] = ()) -> VoteView:
+async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_flats: Iterable[int] = (),
+                    duties: tuple[str, ...] = ()) -> VoteView:
     """The part of a vote a staff member may see, by the buildings of their scope; Forbidden when the vote
-    concerns none of them. `scope_flats`: the roster flats of a vote not yet opened (no snapshot yet)."""
-    scope = await staff_scope(user, community_id)
+    concerns none of them. `scope_flats`: the roster flats of a vote not yet opened (no snapshot yet).
+    `duties`: rules of community.roles (the paper desk, canvassing) whose roles' scopes count instead of the
+    register's (a counter or a volunteer sees no register, only the vote's flats in their scope)."""
+    scope = StaffScope(await reach(user, community_id, *duties)) if duties else await staff_scope(user, community_id)
     if scope.everything:
         return EVERYTHING
     rows = await VoteFlat.select(VoteFlat.id, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.stairwell).where(

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from community.errors import Conflict, Forbidden, FormErrors
 from community.permissions import require_role
+from community.roles import holds
 from community.web import current_user, page, require_user, see_other
 from votes import corrections, query_store, result_final, services
 from votes.controllers import _message, vote_context
@@ -63,7 +64,7 @@ async def _manage_page(request: Request[Any, Any, Any], vote_id: int, status_cod
     vote, stage = await query_store.staff_stage(user, vote_id)
     roles = await require_role(user, vote.community_id, *services.STAFF)
     context: dict[str, Any] = {
-        "stage": stage, "facilitator": user.is_site_admin or "facilitator" in roles,
+        "stage": stage, "facilitator": user.is_site_admin or holds("run_votes", roles),
         "staff_queries": await query_store.queries_of(vote.id, staff=True),
         "corrections": query_store.public_rows(stage.history)[1],
         "not_final": await result_final.why_not_final(vote, stage) if not stage.final else "",

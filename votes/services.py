@@ -44,7 +44,7 @@ SCOPE_LABELS: Final[dict[str, str]] = {
     "flats": lazy("Flats %(name)s"),
 }
 
-FACILITATOR: Final = tuple(sorted(RULE["run_meetings_votes"].roles))  # the roles page shows the same set
+FACILITATOR: Final = tuple(sorted(RULE["run_votes"].roles))  # the roles page shows the same set
 STAFF: Final = tuple(sorted(STAFF_ROLES))
 
 _VOTE_COLUMNS = (

@@ -18,7 +18,8 @@ from community.admin.core import RoleScope
 from community.config import get_config
 from community.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
-from community.permissions import RULE, RULES, community_by_slug
+from community.permissions import community_by_slug
+from community.roles import AREAS, RULE, RULES
 from community.roster import codes
 from community.web import client_address, form_values, page, public_url, require_user, session_cookie
 
@@ -147,7 +148,7 @@ async def community_roles(request: Request[Any, Any, Any], slug: FromPath[str]) 
     rows = []
     for rule in RULES:
         cells = ["scoped" if r in rule.scoped else ("yes" if r in rule.roles else "no") for r in roles]
-        rows.append({"rule": rule, "cells": cells, "street": "yes" if rule.street else "no"})
+        rows.append({"rule": rule, "cells": cells, "street": "yes" if rule.street else "no", "area": AREAS[rule.area]})
     appoint = RULE["appoint_staff"]
     return page(request, "admin/roles.html", community=community, roles=roles, rows=rows, appoint=appoint,
                 rank=core.RANK, whole=core.WHOLE_COMMUNITY_ROLES, **_labels(request))  # fmt: skip

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STAFF_ROLES = frozenset({"facilitator", "recorder", "grid_worker", "building_lead"})
-WHOLE_ROLES = frozenset({"facilitator", "recorder"})
-DISPATCH_ROLES = frozenset({"facilitator"})
-SCOPED_ROLES = frozenset({"grid_worker", "building_lead"})
+from community.roles import RULE
+
+# From community.roles, the one list the roles page shows.
+STAFF_ROLES = RULE["record_concerns"].roles
+WHOLE_ROLES = RULE["see_all_concerns"].roles
+DISPATCH_ROLES = RULE["dispatch_concerns"].roles
+SCOPED_ROLES = RULE["handle_concerns"].scoped
 
 
 @dataclass(frozen=True)

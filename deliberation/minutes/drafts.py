@@ -11,7 +11,7 @@ from community.clock import now
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from community.permissions import community_by_slug, require_role
+from community.permissions import community_by_slug, require_rule
 from deliberation.minutes import rules
 from deliberation.minutes.service import NOT_FOUND, audit, eligible_people, for_staff, load
 from deliberation.minutes.tables import Minutes, Signoff
@@ -36,7 +36,7 @@ async def _insert(user: CurrentUser, community_id: int, **columns: Any) -> int:
 
 async def start_for_meeting(user: CurrentUser, slug: str, meeting_id: int) -> int:
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     meeting = await Meeting.select(Meeting.id, Meeting.title, Meeting.status, Meeting.facilitator, Meeting.recorder).where(
         (Meeting.id == meeting_id) & (Meeting.community == community["id"])
     ).first()
@@ -69,7 +69,7 @@ async def _closed_vote(community_id: int, vote_id: int) -> dict[str, Any]:
 async def start_for_vote(user: CurrentUser, slug: str, vote_id: int) -> int:
     """Minutes of a written consultation: a vote that no meeting's agenda carries."""
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     vote = await _closed_vote(int(community["id"]), vote_id)
     if vote["agenda_item"] is not None:
         raise Conflict(lazy("This vote belongs to a meeting: it goes into that meeting's minutes."))
@@ -80,7 +80,7 @@ async def start_for_vote(user: CurrentUser, slug: str, vote_id: int) -> int:
 async def start_notice(user: CurrentUser, slug: str, vote_id: int) -> int:
     """A result notice (公示) of a closed vote, posted for a number of days for objections."""
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "publish_minutes")
     vote = await _closed_vote(int(community["id"]), vote_id)
     return await _insert(user, int(community["id"]), kind="notice", vote=vote_id, title=str(vote["title"]),
                          facilitator=user.id, notice_days=rules.NOTICE_DAYS_DEFAULT)  # fmt: skip
@@ -88,7 +88,7 @@ async def start_notice(user: CurrentUser, slug: str, vote_id: int) -> int:
 
 async def start_addendum(user: CurrentUser, minutes_id: int) -> int:
     original = await load(minutes_id)
-    await require_role(user, int(original["community"]), "facilitator")
+    await require_rule(user, int(original["community"]), "publish_minutes")
     if original["status"] != "published" or original["kind"] == "notice":
         raise Conflict(lazy("Only published minutes can be corrected by an addendum."))
     return await _insert(

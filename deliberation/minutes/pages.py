@@ -16,6 +16,7 @@ from community.canonical import fingerprint
 from community.errors import NotFound
 from community.i18n import lazy
 from community.qr import qr_svg
+from community.roles import holds
 from community.safetext import xml_text
 from deliberation import rules as meeting_rules
 from deliberation.concerns import core as concern_core
@@ -208,7 +209,7 @@ async def minutes_view(user: CurrentUser | None, minutes_id: int, base: str) -> 
         may_correct=user is not None
         and publication is not None
         and row["kind"] != "notice"
-        and (user.is_site_admin or "facilitator" in await roles_in(user.id, community_id)),
+        and (user.is_site_admin or holds("publish_minutes", await roles_in(user.id, community_id))),
     )
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from community.i18n import lazy
+from community.roles import RULE, holds
 
 KINDS: Final = ("minutes", "addendum", "notice")
 SIGNING_ROLES: Final = ("recorder", "facilitator")
-STAFF_ROLES: Final = frozenset({"facilitator", "recorder", "grid_worker", "building_lead"})
+STAFF_ROLES: Final = RULE["see_staff_pages"].roles  # community.roles: the one list the roles page shows
 NARRATIVE_MAX_LENGTH: Final = 20000
 NOTICE_DAYS_MIN: Final = 3
 NOTICE_DAYS_MAX: Final = 60
@@ -66,7 +67,7 @@ def access(f: Facts) -> Access:
     and publish; only the named recorder and facilitator sign, each for themselves, never an admin for them."""
     named = f.account_id in (f.facilitator_id, f.recorder_id)
     staff = f.is_site_admin or bool(f.roles & STAFF_ROLES) or named
-    organiser = f.is_site_admin or "facilitator" in f.roles or f.account_id == f.facilitator_id
+    organiser = f.is_site_admin or holds("publish_minutes", f.roles) or f.account_id == f.facilitator_id
     sign_as = tuple(
         role
         for role, holder in (("recorder", f.recorder_id), ("facilitator", f.facilitator_id))

@@ -19,6 +19,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, NotFound
 from community.i18n import lazy
 from community.permissions import community_by_slug, require_role
+from community.roles import holds
 from community.tables import Membership
 from deliberation.minutes import chain, gather, rules
 from deliberation.minutes.assemble import all_votes, assemble, plain_text, with_signoffs
@@ -160,7 +161,7 @@ async def eligible_people(community_id: int) -> dict[str, list[dict[str, Any]]]:
     people: dict[str, dict[int, dict[str, Any]]] = {"facilitator": {}, "recorder": {}}
     for r in rows:
         person = {"id": int(r["account.id"]), "name": r["account.display_name"]}
-        if r["role"] == "facilitator":
+        if holds("publish_minutes", (r["role"],)):
             people["facilitator"][person["id"]] = person
         people["recorder"][person["id"]] = person
     return {role: list(found.values()) for role, found in people.items()}
@@ -310,7 +311,7 @@ async def workspace(user: CurrentUser, slug: str) -> dict[str, Any]:
     community = await community_by_slug(slug)
     community_id = int(community["id"])
     roles = await require_role(user, community_id, *rules.STAFF_ROLES)
-    organiser = user.is_site_admin or "facilitator" in roles
+    organiser = user.is_site_admin or holds("publish_minutes", roles)
     minutes = await Minutes.select(
         Minutes.id, Minutes.kind, Minutes.title, Minutes.status, Minutes.meeting, Minutes.vote, Minutes.corrects,
         Minutes.created_at, Minutes.published_at,

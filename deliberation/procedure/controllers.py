@@ -15,6 +15,7 @@ from community import i18n
 from community.config import get_config
 from community.errors import FormErrors
 from community.permissions import STAFF_ROLES, community_by_slug, require_role
+from community.roles import holds
 from community.web import is_htmx, require_user
 from deliberation import meetings, rules
 from deliberation import venues as venue_service
@@ -129,7 +130,7 @@ async def venue_calendar(request: Request[Any, Any, Any], slug: FromPath[str], v
     for row in booked:
         row["day"] = i18n.format_date(row["starts_at"], get_config().timezone, "full")
     return show(request, "deliberation/venue_calendar.html", community=community, venue=venue, booked=booked,
-                organiser=user.is_site_admin or "facilitator" in roles, kinds=rules.MEETING_KINDS)  # fmt: skip
+                organiser=user.is_site_admin or holds("organise_meetings", roles), kinds=rules.MEETING_KINDS)  # fmt: skip
 
 
 ROUTES = [procedure_page, procedure_save, venues_page, venue_add, venue_edit, venue_calendar]

@@ -11,7 +11,7 @@ from community.accounts import CurrentUser
 from community.config import get_config
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors
-from community.permissions import require_role
+from community.permissions import require_rule
 from community.tables import AuditLog, Community
 from deliberation.procedure.rules import (
     Booking,
@@ -75,7 +75,7 @@ async def query_windows_of(community_id: int) -> QueryWindows:
 async def save_procedure(user: CurrentUser, community_id: int, form: Mapping[str, Any]) -> None:
     """Facilitators set the notice periods, the start grace, the minimum voting periods and the query windows;
     FormErrors if wrong."""
-    await require_role(user, community_id, "facilitator")
+    await require_rule(user, community_id, "organise_meetings")
     values = {str(k): str(v).strip() for k, v in form.items() if str(k) != "_csrf_token"}
     procedure, errors = parse_procedure(values)
     periods, more = parse_periods(values)

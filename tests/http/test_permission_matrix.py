@@ -19,7 +19,9 @@ from test_no_5xx import PARAM, _foreign, _own, get_routes
 
 from app.demo import DEMO_PASSWORD, load_demo
 from community import accounts
+from community.roles import RULE, roles_of
 from community.tables import Community
+from votes.testing import scope_staff
 
 MATRIX = Path(__file__).with_name("permission_matrix.toml")
 ROLES = {
@@ -30,9 +32,17 @@ ROLES = {
     "building_lead": "13800000004",
     "recorder": "13800000002",
     "facilitator": "13800000001",
+    "counter": "13700000011",
+    "scrutineer": "13700000012",
+    "volunteer": "13700000013",
     "other_facilitator": "13700000009",
     "admin": "admin",
 }
+# Rules no GET route enforces alone (a draft's named people, a concern's place and handler count too): their
+# pure checks are walked role by role in tests/unit/test_roles_registry.py.
+PURE_CHECKED = {"publish_minutes", "record_concerns", "see_all_concerns", "handle_concerns", "dispatch_concerns"}
+# Visitors the demo has no account for: made by the test, their role over the whole demo community.
+DUTIES = ("counter", "scrutineer", "volunteer")
 # Who a class of page is for; every other visitor is refused.
 CLASSES = {
     "public": set(ROLES),
@@ -41,6 +51,8 @@ CLASSES = {
     "staff": {"grid_worker", "building_lead", "recorder", "facilitator", "admin"},
     "office": {"recorder", "facilitator", "admin"},
     "facilitator": {"facilitator", "admin"},
+    "paper_desk": {"grid_worker", "building_lead", "recorder", "facilitator", "counter", "scrutineer", "admin"},
+    "canvass": {"grid_worker", "building_lead", "recorder", "facilitator", "volunteer", "admin"},
     "admin": {"admin"},
     "nobody": set(),
 }
@@ -60,6 +72,28 @@ def allowed_elsewhere(entry: dict[str, Any]) -> set[str]:
     return there | ({"anonymous"} & who) | ({"admin"} & who) | ({"facilitator"} if "facilitator" in who else set())
 
 
+def by_rule(entry: dict[str, Any]) -> set[str] | None:
+    """The visitors the entry's rule(s) of community.roles let in: those whose role it names, and the
+    administrator (None: the entry names no rule)."""
+    if "rule" not in entry:
+        return None
+    keys = [entry["rule"]] if isinstance(entry["rule"], str) else entry["rule"]
+    return {visitor for visitor in ROLES if visitor in roles_of(*keys)} | {"admin"}
+
+
+def test_every_route_that_names_a_rule_lets_in_exactly_its_roles():
+    """The matrix (checked against the server below) and the registry the roles page is drawn from agree;
+    every rule is checked here on a route or, for rules no GET route enforces alone, on the pure checks
+    (tests/unit/test_roles_registry.py)."""
+    matrix: dict[str, dict[str, Any]] = tomllib.loads(MATRIX.read_text(encoding="utf-8"))
+    wrong = [f"{route}: own={sorted(allowed(entry))}, rule={sorted(by_rule(entry) or ())}"
+             for route, entry in matrix.items() if by_rule(entry) is not None and allowed(entry) != by_rule(entry)]  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+    named = {key for entry in matrix.values() for key in ([entry["rule"]] if isinstance(entry.get("rule"), str) else entry.get("rule", []))}
+    assert set(RULE) - named == PURE_CHECKED, "rules checked on no route of the matrix"
+    assert named <= set(RULE)
+
+
 def classify(response: Any) -> str:
     if response.status_code in (401, 403, 404):
         return "deny"
@@ -77,6 +111,10 @@ async def test_every_get_route_answers_each_visitor_as_the_matrix_says(client, m
     foreign = await _foreign()
     other = await make_account(phone=ROLES["other_facilitator"], name="别处主持人", password=DEMO_PASSWORD)
     await accounts.grant_role(other, int((await Community.select(Community.id).where(Community.slug == "other").first())["id"]), "facilitator")
+    for role in DUTIES:
+        account = await make_account(phone=ROLES[role], name=role, password=DEMO_PASSWORD)
+        await accounts.grant_role(account, community_id, role)
+        await scope_staff(account, community_id, role)  # the whole community
     matrix: dict[str, dict[str, str]] = tomllib.loads(MATRIX.read_text(encoding="utf-8"))
     app = client._transport.app  # type: ignore[attr-defined]
     templates = [t for t in get_routes(app) if not t.startswith(("/live/", "/static/"))]

@@ -34,7 +34,7 @@ CORE = {
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
-    "votes.queries",
+    "votes.queries", "community.roles",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
@@ -54,7 +54,7 @@ SERVICES = {
     "deliberation.concerns.clock",
     "deliberation.procedure.store", "deliberation.venues", "votes.period_checks", "votes.deliveries",
     "votes.canvass_store", "votes.reminders",
-    "votes.privacy", "community.roster.names", "deliberation.names_check",
+    "votes.privacy", "community.roster.names", "deliberation.names_check", "votes.duties",
     "votes.result_chain", "votes.result_stage", "votes.result_final", "votes.query_store", "votes.corrections",
     "votes.agenda", "community.publications", "deliberation.meeting_votes",
     "votes.drafting", "votes.opening", "votes.turnout", "votes.counting",

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from community.canonical import fingerprint
 from community.errors import Conflict, FormErrors, NotFound
-from community.permissions import community_by_slug, require_role
+from community.permissions import community_by_slug, require_rule
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
 from votes.agenda import agenda_choices
@@ -55,7 +55,7 @@ async def _settings_page(request: Request[Any, Any, Any], community: dict[str, A
 async def settings_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     user = require_user(request)
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "run_projects")
     settings = await store.community_settings(int(community["id"]))
     values = {k: str(v) for k, v in kinds.settings_to_json(settings).items()}
     return await _settings_page(request, community, values, {})
@@ -88,7 +88,7 @@ async def _new_page(request: Request[Any, Any, Any], community: dict[str, Any], 
 async def project_new(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     user = require_user(request)
     community = await community_by_slug(slug)
-    await require_role(user, int(community["id"]), "facilitator")
+    await require_rule(user, int(community["id"]), "run_projects")
     return await _new_page(request, community, {"kind": "elevator"}, {})
 
 

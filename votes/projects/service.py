@@ -12,7 +12,8 @@ from community.clock import now as now  # the one clock, re-exported for callers
 from community.db import write_transaction
 from community.errors import Forbidden, FormErrors, NotFound
 from community.i18n import lazy
-from community.permissions import STAFF_ROLES, community_by_slug, require_role
+from community.permissions import STAFF_ROLES, community_by_slug, require_rule
+from community.roles import holds
 from community.roster.scope import attachments, flats_in_scope
 from community.tables import Building, Community, StairwellUnit
 from votes import privacy
@@ -40,7 +41,7 @@ from votes.projects.tables import Project
 
 
 async def save_community_settings(user: CurrentUser, community_id: int, form: Mapping[str, Any]) -> kinds.ProjectSettings:
-    await require_role(user, community_id, "facilitator")
+    await require_rule(user, community_id, "run_projects")
     values = {name: str(form.get(name, "") or "").strip() for name in ("notice_days", "insulation_matter")}
     settings, errors = kinds.parse_settings(values)
     if errors:
@@ -71,7 +72,7 @@ async def project_for(user: CurrentUser | None, project_id: int, need: str = "vi
         roles = await roles_in(user.id, community_id)
     admin = user is not None and user.is_site_admin
     staff = admin or bool(roles & STAFF_ROLES)
-    manage = admin or "facilitator" in roles
+    manage = admin or holds("run_projects", roles)
     flat_ids = tuple(await flats_in_scope(project_scope(project)))
     owned: tuple[int, ...] = ()
     attached: tuple[int, ...] = ()
@@ -109,7 +110,7 @@ async def community_projects(user: CurrentUser, slug: str) -> tuple[dict[str, An
     community_id = int(community["id"])
     roles = await roles_in(user.id, community_id)
     staff = user.is_site_admin or bool(roles & STAFF_ROLES)
-    manage = user.is_site_admin or "facilitator" in roles
+    manage = user.is_site_admin or holds("run_projects", roles)
     rows = await Project.select(*PROJECT_COLUMNS).where(Project.community == community_id).order_by(
         Project.id, ascending=False
     ).output(load_json=True)
@@ -216,7 +217,7 @@ async def _parse_project_form(
 
 async def create_project(user: CurrentUser, community_id: int, form: Mapping[str, Any]) -> int:
     """A new project with the legal default scheme (by area) and no budget yet; FormErrors if a field is wrong."""
-    await require_role(user, community_id, "facilitator")
+    await require_rule(user, community_id, "run_projects")
     columns, errors, values = await _parse_project_form(community_id, form, new=True)
     if errors:
         raise FormErrors(errors, values)
