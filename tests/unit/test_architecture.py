@@ -32,6 +32,7 @@ VOTES_INTO_DELIBERATION = {
     ("votes.services", "deliberation.contributions"), ("votes.services", "deliberation.tables"),
     ("votes.tables", "deliberation.tables"), ("votes.wiring", "deliberation.contributions"),
     ("votes.wiring", "deliberation.panels"),
+    ("votes.projects.road_publish", "deliberation.minutes.chain"),
 }
 FRAMEWORKS = ("litestar", "piccolo", "jinja2", "asyncpg", "aiosqlite", "redis", "httpx", "uvicorn")
 # The pure core: rules, lifecycles, counting and validation over frozen dataclasses (mypy strict on them).

@@ -13,7 +13,7 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.permissions import community_by_slug, require_role
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
-from votes.projects import kinds, lifecycle, service
+from votes.projects import kinds, lifecycle, road_views, service
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
 from votes.projects.views import HELPERS
@@ -138,7 +138,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["agenda_items"] = await vote_services.agenda_choices(ctx.community_id)
         context["community_flats"] = await service.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(service.tz()).date().isoformat()
-    context.update(extra)
+    context.update(await road_views.extras(ctx, info), **extra)
     return context
 
 
