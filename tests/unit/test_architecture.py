@@ -40,7 +40,7 @@ CORE = {
     "votes.rules", "votes.record", "votes.shares", "votes.settings", "votes.electorate", "votes.eligibility",
     "votes.participation", "votes.regimes", "votes.codes", "votes.lifecycle", "votes.matters", "votes.explain",
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
-    "votes.projects.diagram", "deliberation.rules", "deliberation.text", "deliberation.uploads",
+    "votes.projects.diagram", "votes.projects.agreements", "votes.projects.funding", "deliberation.rules", "deliberation.text", "deliberation.uploads",
     "deliberation.minutes.canonical", "deliberation.minutes.assemble", "deliberation.minutes.present",
     "deliberation.minutes.rules", "community.roster.template", "community.roster.plan", "community.roster.codes",
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
@@ -63,7 +63,7 @@ SERVICES = {
     "deliberation.concerns.topics", "deliberation.concerns.reports", "deliberation.concerns.street",
     "deliberation.concerns.clock",
     "deliberation.procedure.store", "deliberation.venues", "votes.period_checks", "votes.deliveries",
-    "votes.canvass_store", "votes.reminders",
+    "votes.canvass_store", "votes.reminders", "votes.projects.agreement_service", "votes.projects.funding_service",
     "votes.privacy", "community.roster.names", "deliberation.names_check",
 }
 MAX_LINES = 400
