@@ -86,7 +86,7 @@ async def test_generated_signed_online_and_on_paper_until_complete(client, make_
     assert (await client.post_form(f"/p/{project_id}/agreement/generate", {})).status_code == 303
     agreement = await ProjectAgreement.select().where(ProjectAgreement.project == project_id).output(load_json=True).first()
     assert agreement["version"] == 1 and set(agreement["texts"]) == {"agreement", "no_objection"}
-    published = await Publication.select().where(Publication.kind == "project_agreement").output(load_json=True).first()
+    published = await Publication.select().where(Publication.kind == "agreement").output(load_json=True).first()
     assert published["sha256"] == agreement["published_sha256"]
     zh = agreement["texts"]["agreement"]["zh"]
     assert "费用分摊协议书" in zh and "3-2-601" in zh and "业主" in zh and "业主601" not in zh
@@ -159,7 +159,7 @@ async def test_generated_signed_online_and_on_paper_until_complete(client, make_
     assert response.status_code == 303 and await AgreementSignature.count().where(AgreementSignature.id == paper[0]["id"]) == 0
     for p in paper[1:]:
         assert (await client.post_form(f"/p/{project_id}/agreement/signatures/{p['id']}/review", {"decision": "confirm"})).status_code == 303
-    assert await Publication.count().where(Publication.kind == "project_agreement_complete") == 0
+    assert await Publication.count().where(Publication.kind == "agreement_done") == 0
     await client.signin(world.phones["facilitator"])
     first = next(u for u in rest if world.flats[u] == paper[0]["flat"])
     assert (await enter_paper(client, project_id, world, first)).status_code == 303
@@ -167,7 +167,7 @@ async def test_generated_signed_online_and_on_paper_until_complete(client, make_
     await client.signin(world.phones["grid_worker"])
     assert (await client.post_form(f"/p/{project_id}/agreement/signatures/{last['id']}/review", {"decision": "confirm"})).status_code == 303
     # Complete: published once, and said in public.
-    assert await Publication.count().where(Publication.kind == "project_agreement_complete") == 1
+    assert await Publication.count().where(Publication.kind == "agreement_done") == 1
     client.cookies.clear()
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     page = (await client.get(f"/p/{project_id}/agreement")).text

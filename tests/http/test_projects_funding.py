@@ -60,17 +60,17 @@ async def test_a_plan_that_adds_up_to_the_fen_then_every_payment_until_complete(
         assert (await client.post_form(f"/p/{project_id}/funding/flats/{world.flats[unit]}/payment", form)).status_code == 303
     page = (await client.get(f"/p/{project_id}/funding")).text
     assert "Owners' shares received: ¥350,000.00 of ¥350,000.00." in page and "of which ¥1,000.00" in page
-    assert await Publication.count().where(Publication.kind == "project_funding_complete") == 0
+    assert await Publication.count().where(Publication.kind == "funding_done") == 0
     ids = [r["id"] for r in await FundingSource.select(FundingSource.id).order_by(FundingSource.id)]
     for source_id in ids:
         assert (await client.post_form(f"/p/{project_id}/funding/sources/{source_id}/received", {"received": "yes"})).status_code == 303
-    assert await Publication.count().where(Publication.kind == "project_funding_complete") == 1
+    assert await Publication.count().where(Publication.kind == "funding_done") == 1
     # A received source stays; marking one back and forth publishes nothing twice.
     await client.signin(world.phones["facilitator"])
     assert (await client.post_form(f"/p/{project_id}/funding/sources/{ids[0]}/remove", {})).status_code == 409
     await client.post_form(f"/p/{project_id}/funding/sources/{ids[0]}/received", {"received": "no"})
     await client.post_form(f"/p/{project_id}/funding/sources/{ids[0]}/received", {"received": "yes"})
-    assert await Publication.count().where(Publication.kind == "project_funding_complete") == 1
+    assert await Publication.count().where(Publication.kind == "funding_done") == 1
 
     # The public sees totals and progress, never a flat's payment.
     client.cookies.clear()

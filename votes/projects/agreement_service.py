@@ -155,13 +155,13 @@ async def generate(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
             ).returning(ProjectAgreement.id)
             agreement_id = int(rows[0]["id"])
             content = {
-                "schema": agreements.SCHEMA, "kind": "project_agreement", "project_id": ctx.id, "version": version,
+                "schema": agreements.SCHEMA, "kind": "agreement", "project_id": ctx.id, "version": version,
                 "replaces": int(latest["version"]) if latest else None, "terms": terms_to_json(shares.terms),
                 "shares": [{"unit": s.unit, "amount": s.amount, "document": s.document} for s in sharers],
                 "texts": texts,
                 "fingerprints": {doc: {lang: agreements.fingerprint(t) for lang, t in by.items()} for doc, by in texts.items()},
             }  # fmt: skip
-            sha = await publish(ctx.community_id, "project_agreement", content, published_at=moment,
+            sha = await publish(ctx.community_id, "agreement", content, published_at=moment,
                                 published_by=ctx.user.id, title=f"{ctx.project['title']} · 费用分摊协议书（第{version}版）",
                                 summary=str(ctx.project["title"]), buildings=_buildings(ctx))  # fmt: skip
             await ProjectAgreement.update({ProjectAgreement.published_sha256: sha}).where(ProjectAgreement.id == agreement_id)
@@ -342,12 +342,12 @@ async def _complete_if_done(ctx: ProjectContext, row: Mapping[str, Any], moment:
     if not done:
         return
     content = {
-        "schema": agreements.SCHEMA, "kind": "project_agreement_complete", "project_id": ctx.id,
+        "schema": agreements.SCHEMA, "kind": "agreement_done", "project_id": ctx.id,
         "version": int(row["version"]), "agreement": str(row["published_sha256"]),
         "flats": {"agreement": signed.agreement.flats, "no_objection": signed.no_objection.flats},
         "terms": terms_to_json(terms_from_json(row["terms"] or {})),
     }  # fmt: skip
-    sha = await publish(ctx.community_id, "project_agreement_complete", content, published_at=moment, published_by=None,
+    sha = await publish(ctx.community_id, "agreement_done", content, published_at=moment, published_by=None,
                         title=f"{ctx.project['title']} · 费用分摊协议书已全部签署", summary=str(ctx.project["title"]),
                         buildings=_buildings(ctx))  # fmt: skip
     await ProjectAgreement.update({ProjectAgreement.completed_sha256: sha}).where(ProjectAgreement.id == row["id"])

@@ -163,12 +163,12 @@ async def _complete_if_done(ctx: ProjectContext, info: service.Overview) -> None
     rows = await FundingCompletion.insert(FundingCompletion(project=ctx.id, completed_at=moment)).returning(FundingCompletion.id)
     f = view.figures
     content = {
-        "schema": "yishi.project-funding/1", "kind": "project_funding_complete", "project_id": ctx.id,
+        "schema": "yishi.project-funding/1", "kind": "funding_done", "project_id": ctx.id,
         "cost": f.cost, "owners": f.owners, "owners_from_fund": f.owners_from_fund, "flats": f.flats,
         "sources": [{"kind": s["kind"], "label": s["label"], "amount": int(s["amount"]), "condition": s["condition"]}
                     for s in view.sources],
     }  # fmt: skip
-    sha = await publish(ctx.community_id, "project_funding_complete", content, published_at=moment, published_by=None,
+    sha = await publish(ctx.community_id, "funding_done", content, published_at=moment, published_by=None,
                         title=f"{ctx.project['title']} · 资金已全部到位", summary=str(ctx.project["title"]),
                         buildings=[str(ctx.project["building_name"])] if ctx.project.get("building_name") else [])  # fmt: skip
     await FundingCompletion.update({FundingCompletion.published_sha256: sha}).where(FundingCompletion.id == rows[0]["id"])
