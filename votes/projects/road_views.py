@@ -60,6 +60,7 @@ async def agreement_context(ctx: ProjectContext) -> dict[str, Any]:
         mine.append({"sharer": sharer, "person": person, "signature": signed.get((flat_id, person)) if person else None})
     context: dict[str, Any] = {
         "project": ctx.project, "can": ctx.can, "info": info, "state": info.state, "agreement": view, "mine": mine,
+        "public_view": ctx.user is None,
         "errors": {}, "values": {}, "missing": [], "pending": [], "owner_options": [],
         "today": service.now().astimezone(service.tz()).date().isoformat(),
     }  # fmt: skip
@@ -88,6 +89,7 @@ async def funding_context(ctx: ProjectContext) -> dict[str, Any]:
     view = await funding_service.funding_view(ctx, info)
     return {
         "project": ctx.project, "can": ctx.can, "info": info, "state": info.state, "funding": view,
+        "public_view": ctx.user is None,
         "errors": {}, "values": {}, "percent": percent, "SOURCE_LABELS": SOURCE_LABELS,
         "today": service.now().astimezone(service.tz()).date().isoformat(),
     }  # fmt: skip
