@@ -26,7 +26,9 @@ def register() -> list[Any]:
     from votes.events import BallotCast, VoteClosed, VoteOpened
     from votes.paper_controllers import ROUTES as PAPER_ROUTES
     from votes.projects import public
+    from votes.projects.agreement_controllers import ROUTES as AGREEMENT_ROUTES
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
+    from votes.projects.funding_controllers import ROUTES as FUNDING_ROUTES
     from votes.projects.objection_controllers import ROUTES as OBJECTION_ROUTES
     from votes.projects.tables import Project
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
@@ -46,4 +48,4 @@ def register() -> list[Any]:
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
     return [*ROUTES, *EDIT_ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES,
-            *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES]
+            *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES, *AGREEMENT_ROUTES, *FUNDING_ROUTES]

@@ -18,7 +18,18 @@ from community.permissions import community_by_slug, require_rule
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
 from votes.agenda import agenda_choices
-from votes.projects import budget, building, consents, kinds, lifecycle, rounds, service, store, voting
+from votes.projects import (
+    budget,
+    building,
+    consents,
+    kinds,
+    lifecycle,
+    road_views,
+    rounds,
+    service,
+    store,
+    voting,
+)
 from votes.projects.service import project_for
 from votes.projects.store import ProjectContext
 from votes.projects.terms import form_values as terms_form_values
@@ -142,7 +153,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["agenda_items"] = await agenda_choices(ctx.community_id)
         context["community_flats"] = await budget.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(store.tz()).date().isoformat()
-    context.update(extra)
+    context.update(await road_views.extras(ctx, info), **extra)
     return context
 
 

@@ -103,6 +103,9 @@ async def load_projects_demo(community_id: int) -> None:
     try:
         await _open_elevator(user, community_id, units[0])
         await _passed_elevator(user, community_id, units)
+        from votes.projects.agreement_demo import load_agreement_demo
+
+        await load_agreement_demo(community_id)  # an approved project's agreement and funding, if any
     except DomainError as problem:
         log.warning("demo projects: %s", problem.message)
 

@@ -1,8 +1,11 @@
-"""Tables of the projects package: projects, their votes, occupied flats and consents, objections and handling."""
+"""Tables of the projects package: projects, their votes, occupied flats and consents, objections and handling,
+agreements and their signatures, funding."""
 
 from piccolo.columns import (
     JSON,
     BigInt,
+    Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     Serial,
@@ -14,7 +17,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from community.tables import Account, Building, Community, Flat, StairwellUnit
+from community.tables import Account, Building, Community, Flat, Person, StairwellUnit
 from votes.tables import Vote
 
 
@@ -115,3 +118,98 @@ class ObjectionStep(Table, tablename="project_objection_step"):
     note = Text(default="")
     at = Timestamptz(default=TimestamptzNow())
     by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+
+
+class ProjectAgreement(Table, tablename="project_agreement"):
+    """One version of an approved project's cost-sharing agreement and no-objection sheet, generated from its
+    cost shares. A new version voids the signatures of the one before (voided_at, void_reason).
+
+    UNIQUE (project, version) in the database.
+    """
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    version = Integer()
+    # The facts the texts were generated from (votes.projects.agreements): terms and every flat's share and owners.
+    terms = JSON(default="{}")
+    sharers = JSON(default="[]")
+    shares_sha256 = Varchar(length=64)  # of the terms and shares: differs from today's once the shares change
+    texts = JSON(default="{}")  # {"agreement": {"zh": …, "en": …}, "no_objection": {…}}
+    published_sha256 = Varchar(length=64, default="")  # the texts' publication in the community's chain
+    started_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    started_at = Timestamptz(default=TimestamptzNow())
+    voided_at = Timestamptz(null=True, default=None)
+    void_reason = Varchar(length=32, default="")  # shares_changed / generated_again
+    completed_at = Timestamptz(null=True, default=None)
+    completed_sha256 = Varchar(length=64, default="")
+
+
+class AgreementSignature(Table, tablename="project_agreement_signature"):
+    """One owner's signature for one flat under one agreement version: online (the owner, with the fingerprint
+    of the text they saw) or on paper (entered by one staff member, confirmed by another from the scan).
+
+    UNIQUE (agreement, flat, person) in the database: nobody signs twice, nobody for another flat.
+    """
+
+    id = Serial(primary_key=True)
+    agreement = ForeignKey(references=ProjectAgreement, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=False)
+    document = Varchar(length=16)  # agreement / no_objection
+    channel = Varchar(length=16)  # online / paper
+    language = Varchar(length=8, default="zh")  # the text the signer saw
+    text_sha256 = Varchar(length=64)
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # the owner, online
+    signed_at = Timestamptz(default=TimestamptzNow())
+    entered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # paper
+    confirmed_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # paper, another person
+    confirmed_at = Timestamptz(null=True, default=None)
+
+
+class AgreementScan(Table, tablename="project_agreement_scan"):
+    """The scan of a signed paper page, kept apart so lists of signatures never load images."""
+
+    id = Serial(primary_key=True)
+    signature = ForeignKey(references=AgreementSignature, on_delete=OnDelete.cascade, null=False, unique=True)
+    content_type = Varchar(length=32)
+    sha256 = Varchar(length=64)
+    data = Bytea()
+
+
+class FundingSource(Table, tablename="project_funding_source"):
+    """Money for a project besides the owners' shares: a city or district subsidy with its condition, the
+    maintenance fund's common part, other money; received once staff record it."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16)  # city / district / fund / other
+    label = Varchar(length=100, default="")
+    amount = BigInt()  # fen
+    condition = Varchar(length=300, default="")
+    received_on = Timestamptz(null=True, default=None)
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class FundingPayment(Table, tablename="project_funding_payment"):
+    """What staff recorded of one flat's share: paid or not, and the part withdrawn from the flat's own
+    maintenance-fund account. Never published flat by flat. UNIQUE (project, flat) in the database."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    flat = ForeignKey(references=Flat, on_delete=OnDelete.cascade, null=False)
+    share = BigInt(default=0)  # the share when last recorded, in fen
+    paid = Boolean(default=False)
+    paid_on = Timestamptz(null=True, default=None)
+    from_fund = BigInt(default=0)
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class FundingCompletion(Table, tablename="project_funding_completion"):
+    """The moment a project's funding was complete, published once in the chain. UNIQUE (project)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False, unique=True)
+    completed_at = Timestamptz(default=TimestamptzNow())
+    published_sha256 = Varchar(length=64, default="")
