@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from community import i18n
+from community import i18n, posting_store
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.web import client_address, current_user, form_values, page, public_url, require_user, see_other
@@ -309,6 +309,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
         context.update(p=await services.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")
+    context["postings"] = await posting_store.panel(current_user(request), "vote_notice", vote.id)  # proof of posting
     return page(request, "votes/board.html", **vote_context(vote), **context)
 
 

@@ -12,13 +12,13 @@ def register() -> list[Any]:
     Whoever closes a vote — a facilitator's request, the vote clock, `yishi demo` — runs the same
     subscribers, because every process registers them here before doing anything.
     """
-    from community import events
+    from community import events, posting_store
     from community import live as app_live
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
     from deliberation.contributions import register_item_link_source
     from deliberation.panels import register_projector_panel
-    from votes import live, services
+    from votes import live, posting_targets, services
     from votes.canvass_controllers import ROUTES as CANVASS_ROUTES
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
@@ -28,6 +28,7 @@ def register() -> list[Any]:
     from votes.projects import public
     from votes.projects.controllers import ROUTES as PROJECT_ROUTES
     from votes.projects.tables import Project
+    from votes.projects.works_controllers import ROUTES as WORKS_ROUTES
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
     from votes.record_controllers import ROUTES as RECORD_ROUTES
@@ -45,4 +46,7 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
-    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES]
+    posting_store.register_target("vote_notice", posting_targets.vote_notice)  # proofs of posting
+    posting_store.register_target("project_notice", posting_targets.project_notice)
+    return [*ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES, *PROXY_ROUTES, *PROJECT_ROUTES,
+            *WORKS_ROUTES]

@@ -46,13 +46,15 @@ CORE = {
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
+    "community.images", "community.postings", "votes.projects.works", "votes.projects.upkeep", "votes.projects.share_card",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli"}
 # Services and stores: transactions and queries, commands in, domain results out.
 SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.proxies", "votes.ballot_store", "votes.clock",
-    "votes.projects.service", "deliberation.meetings", "deliberation.session", "deliberation.comments",
+    "votes.projects.service", "votes.projects.works_store", "votes.projects.upkeep_store", "community.posting_store",
+    "deliberation.meetings", "deliberation.session", "deliberation.comments",
     "deliberation.minutes.service", "deliberation.minutes.notices", "deliberation.minutes.gather",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
     "community.roster.importer", "community.roster.joining", "community.permissions", "community.events",

@@ -13,7 +13,7 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.permissions import community_by_slug, require_role
 from community.roster.scope import attachments
 from community.web import current_user, is_htmx, page, public_url, require_user
-from votes.projects import kinds, lifecycle, service
+from votes.projects import kinds, lifecycle, service, works_views
 from votes.projects.service import ProjectContext, project_for
 from votes.projects.terms import form_values as terms_form_values
 from votes.projects.views import HELPERS
@@ -138,7 +138,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["agenda_items"] = await vote_services.agenda_choices(ctx.community_id)
         context["community_flats"] = await service.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(service.tz()).date().isoformat()
-    context.update(extra)
+    context.update(await works_views.page_context(ctx, info), **extra)  # the works and running costs
     return context
 
 
@@ -395,7 +395,7 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     sha = str(info.current.row.get("notice_sha256") or "")
     url = f"{public_url(request)}/p/{project_id}/notice"
     return show(request, "projects/notice.html", project=project, info=info, state=info.state, shares=shares,
-                notice_last_day=last, days_left=days, vote=info.current.vote,
+                notice_last_day=last, days_left=days, vote=info.current.vote, **await works_views.notice_context(request, project, info),
                 fingerprint=fingerprint(sha) if sha else "", page_url=url, qr=qr_svg(url))  # fmt: skip
 
 
