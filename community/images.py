@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -65,12 +66,17 @@ def encode(image: Image.Image, content_type: str, max_px: int) -> bytes:
 def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """The decoded image, turned upright; UploadRefused for a bitmap over `max_pixels` or unreadable bytes."""
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # Pillow warns of a large bitmap at open; the header check below refuses it anyway.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
         # The header gives the size: refuse a decompression bomb before decoding it.
         if image.width * image.height > max_pixels:
             raise UploadRefused(TOO_MANY_PIXELS)
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # larger still: Pillow refuses it at open
+        raise UploadRefused(TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UploadRefused(UNREADABLE) from exc
     # Photos from phones are often stored sideways with an orientation tag: turn them upright.
     return ImageOps.exif_transpose(image) or image
