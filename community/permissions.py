@@ -38,6 +38,9 @@ RULES: tuple[Rule, ...] = (
     Rule("appoint_staff", lazy("Appoint and remove staff, change their scopes, reset passwords in person"),
          APPOINTING_COMMUNITY_ROLES, street=True),
     Rule("see_audit", lazy("Read the audit log"), frozenset({"facilitator", "recorder"}), street=True),
+    Rule("post_notices", lazy("Add photos of a paper notice as posted (proof of posting)"),
+         frozenset({"facilitator", "recorder", "grid_worker", "building_lead"}),
+         scoped=frozenset({"grid_worker", "building_lead"})),
 )
 RULE = {r.key: r for r in RULES}
 

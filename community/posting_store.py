@@ -18,7 +18,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.images import UploadRefused, clean
-from community.permissions import STAFF_ROLES, scoped_buildings
+from community.permissions import RULE, scoped_buildings
 from community.tables import NoticePosting, NoticePostingPhoto
 
 NOT_FOUND = lazy("This notice does not exist, or it is not public.")
@@ -64,8 +64,9 @@ async def may_post(user: CurrentUser | None, where: Target) -> bool:
         return False
     if user.is_site_admin:
         return True
-    roles = await roles_in(user.id, where.community_id) & STAFF_ROLES
-    if where.building_ids is None:
+    rule = RULE["post_notices"]
+    roles = await roles_in(user.id, where.community_id) & rule.roles
+    if where.building_ids is None or roles - rule.scoped:
         return bool(roles)
     for role in sorted(roles):
         covered = await scoped_buildings(user.id, where.community_id, role)
