@@ -156,7 +156,7 @@ def _address(row: Mapping[str, Any]) -> str:
     """Where a publication is read: its minutes page, a meeting notice's page, a project's notice."""
     if row["kind"] == "meeting_notice":
         return f"/notices/{row['notice']}"
-    if row["kind"] in ("notice_posting", "project_milestone", "upkeep_ledger"):  # their content names their page
+    if row["kind"] in ("notice_posting", "works_milestone", "upkeep_ledger"):  # their content names their page
         try:
             return str(json.loads(str(row["content"]))["page"])
         except (ValueError, KeyError, TypeError):

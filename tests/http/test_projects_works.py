@@ -44,7 +44,7 @@ async def test_milestones_are_recorded_in_order_published_chained_and_audited(cl
     files = await MilestoneFile.select().where(MilestoneFile.milestone == milestone["id"]).order_by(MilestoneFile.position)
     assert [f["name"] for f in files] == ["图纸.pdf", "site.png"] and files[0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     link = await Publication.select().where(Publication.seq == milestone["publication_seq"]).output(load_json=True).first()
-    assert link["kind"] == "project_milestone" and link["sha256"] == milestone["publication_sha256"]
+    assert link["kind"] == "works_milestone" and link["sha256"] == milestone["publication_sha256"]
     assert '"milestone":"design"' in link["content"] and files[1]["sha256"] in link["content"]
     assert await AuditLog.exists().where(AuditLog.action == "project_milestone_recorded")
 

@@ -142,3 +142,10 @@ def test_the_ledger_lists_every_cost_and_every_flats_share():
     assert content["total"] == "1833.33" and content["year"] == 2026 and len(content["shares"]) == 12
     assert sum(Decimal(v) for v in content["shares"].values()) == Decimal("1833.33")
     assert content["entries"][1] == {"paid_on": "2026-06-30", "item": "电费", "amount": "333.33"}
+
+
+def test_the_kinds_of_publication_fit_the_chains_column():
+    from community import postings
+
+    for kind in (works.PUBLICATION_KIND, upkeep.PUBLICATION_KIND, postings.PUBLICATION_KIND):
+        assert len(kind) <= 16  # Publication.kind is Varchar(16): PostgreSQL refuses anything longer

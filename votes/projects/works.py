@@ -45,7 +45,7 @@ NOTE_MAX: Final = 2000
 MAX_FILES: Final = 6
 MAX_FILE_BYTES: Final = 10 * 1024 * 1024
 SCHEMA: Final = "yishi.project-milestone/1"
-PUBLICATION_KIND: Final = "project_milestone"
+PUBLICATION_KIND: Final = "works_milestone"  # Publication.kind holds 16 characters
 
 NOT_A_STEP = lazy("Please choose one of the offered steps.")
 ALREADY = lazy("This step has already been recorded.")
