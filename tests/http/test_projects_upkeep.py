@@ -80,7 +80,7 @@ async def test_a_years_ledger_is_shared_exactly_published_and_chained(client, ma
     response = await client.post_form(f"/p/{project_id}/upkeep/entries", {"paid_on": day(), "item": "补交电费", "amount": "1"})
     assert response.status_code == 422 and "already published" in response.text
     # A resident, a grid worker, another community's facilitator: refused, nothing changes.
-    for who, expected in (("top_owner", 403), ("grid_worker", 403), ("other_facilitator", 404)):
+    for who, expected in (("top_owner", 403), ("neighbour", 403), ("grid_worker", 403), ("other_facilitator", 404)):
         await client.signin(world.phones[who])
         assert (await client.post_form(f"/p/{project_id}/upkeep", {"scheme": "area"})).status_code == expected
         assert (await client.post_form(f"/p/{project_id}/upkeep/entries", {"paid_on": day(), "item": "x", "amount": "1"})).status_code == expected

@@ -108,7 +108,7 @@ async def test_construction_waits_for_approval(client, make_account):
 async def test_only_the_facilitator_records_milestones(client, make_account):
     world = await make_world(make_account)
     project_id = await passed_project(client, world)
-    for who, expected in (("top_owner", 403), ("tenant", 403), ("grid_worker", 403), ("other_facilitator", 404),
+    for who, expected in (("top_owner", 403), ("tenant", 403), ("neighbour", 403), ("grid_worker", 403), ("other_facilitator", 404),
                           ("stranger", 404)):
         await client.signin(world.phones[who])
         response = await record(client, project_id, "design", day())
