@@ -19,6 +19,7 @@ def register_all() -> list[Any]:
         from community.admin.web import ROUTES as ADMIN_ROUTES
         from community.admin.web_staff import ROUTES as STAFF_ROUTES
         from community.live import ROUTES as LIVE_ROUTES
+        from community.posting_web import ROUTES as POSTING_ROUTES
         from community.roster.controllers import ROUTES as ROSTER_ROUTES
         from community.roster.import_pages import ROUTES as IMPORT_ROUTES
         from community.roster.resident_pages import ROUTES as RESIDENT_ROUTES
@@ -27,7 +28,7 @@ def register_all() -> list[Any]:
         from votes import wiring as votes
 
         _routes = [*APP_ROUTES, *ADMIN_ROUTES, *STAFF_ROUTES, *LIVE_ROUTES, *ROSTER_ROUTES, *IMPORT_ROUTES,
-                   *RESIDENT_ROUTES, *SLIP_ROUTES,
+                   *RESIDENT_ROUTES, *SLIP_ROUTES, *POSTING_ROUTES,
                    *deliberation.register(),
                    *votes.register()]
     return _routes

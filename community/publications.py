@@ -55,10 +55,11 @@ async def append(
     ends_at: datetime | None = None,
 ) -> tuple[int, str]:
     """Inside the caller's write transaction: store `content` as the community's next publication; its seq and
-    SHA-256. A process that did not register the chain (`app.wiring.register_all()`) cannot publish."""
+    SHA-256 (the board's search reads `search_text`, the title when none is given). A process that did not
+    register the chain (`app.wiring.register_all()`) cannot publish."""
     if _append is None:
         raise RuntimeError("no publication chain registered: call app.wiring.register_all() first")
     return await _append(
         community_id, kind, content, published_at=published_at, published_by=published_by, title=title,
-        summary=summary, buildings=buildings, search_text=search_text, ends_at=ends_at,
+        summary=summary, buildings=buildings, search_text=search_text or title, ends_at=ends_at,
     )  # fmt: skip

@@ -53,6 +53,8 @@ RULES: Final[tuple[Rule, ...]] = (
          FACILITATOR),
     Rule("publish_minutes", "meetings",
          lazy("Write, publish and correct minutes and result notices; be named a meeting's facilitator"), FACILITATOR),
+    Rule("post_notices", "meetings", lazy("Add photos of a paper notice as posted (proof of posting)"), STAFF,
+         scoped=AREA_SCOPED),
     # Residents' concerns
     Rule("record_concerns", "concerns",
          lazy("See residents' concerns and record those received by phone, on a visit or at a meeting"), STAFF,

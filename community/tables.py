@@ -1,5 +1,5 @@
 """Tables of the app package: streets, communities, accounts, roles and their scopes, sessions, sign-in
-attempts, one-time codes, site settings, audit log."""
+attempts, one-time codes, site settings, audit log, proofs that notices were posted."""
 
 from piccolo.columns import (
     JSON,
@@ -300,3 +300,36 @@ class LiveMessage(Table, tablename="live_message"):
     event = Varchar(length=50)
     data = Text()
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class NoticePosting(Table, tablename="notice_posting"):
+    """Proof that a paper notice was posted: where and when, by whom; its photos' fingerprints are chained.
+
+    Keyed by the kind of notice and its id (community.postings.NOTICE_KINDS), whatever package owns it.
+    """
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, null=False)
+    notice_kind = Varchar(length=32)
+    notice_id = Integer(index=True)
+    place = Varchar(length=200)
+    posted_at = Timestamptz()
+    uploaded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+    publication_seq = Integer(null=True, default=None)
+    publication_sha256 = Varchar(length=64, default="")
+
+
+class NoticePostingPhoto(Table, tablename="notice_posting_photo"):
+    """One photo of a posted notice, re-encoded at phone size; `sha256` is the fingerprint of `data`."""
+
+    id = Serial(primary_key=True)
+    posting = ForeignKey(references=NoticePosting, on_delete=OnDelete.cascade, null=False)
+    position = Integer(default=1)
+    content_type = Varchar(length=32)
+    sha256 = Varchar(length=64)
+    width = Integer(default=0)
+    height = Integer(default=0)
+    size = Integer(default=0)
+    data = Bytea()
+    thumb = Bytea()

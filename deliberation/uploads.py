@@ -1,4 +1,6 @@
-"""Attachments on disk: the real type sniffed from the bytes, a size cap, images downscaled for phones."""
+"""Attachments on disk: the real type sniffed from the bytes, a size cap, images downscaled for phones.
+
+The checks themselves (type, pixels, re-encoding) are `community.images`, shared with votes and community."""
 
 from __future__ import annotations
 
@@ -9,29 +11,20 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from community.i18n import lazy
+from community.images import PHONE_MAX_PX, THUMB_MAX_PX, UploadRefused, encode, open_image, sniff, thumb_name
+
+__all__ = ["MAX_BYTES", "Stored", "UploadRefused", "path_of", "remove", "sniff", "store", "thumb_name"]
 
 MAX_BYTES = 10 * 1024 * 1024
-PHONE_MAX_PX = 1600  # the stored image: sharp on a phone, a fraction of a camera's size
-THUMB_MAX_PX = 320
-# A small file can still decode to an enormous bitmap; refuse anything larger than this.
-MAX_PIXELS = 60_000_000
-
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
 
 
 def upload_dir() -> Path:
     """YISHI_UPLOAD_DIR, else ./var/uploads; with several hosts it must be a shared directory."""
     return Path(os.environ.get("YISHI_UPLOAD_DIR", "").strip() or "var/uploads") / "deliberation"
-
-
-class UploadRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -42,45 +35,6 @@ class Stored:
     width: int | None
     height: int | None
     sha256: str = ""  # of the stored bytes (what is served), hex
-
-
-def sniff(data: bytes) -> str | None:
-    """The content type from the first bytes, whatever the file is called; None if not allowed."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def _encode(image: Image.Image, content_type: str, max_px: int) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if content_type == "image/png":
-        copy.save(out, format="PNG", optimize=True)
-    elif content_type == "image/webp":
-        copy.save(out, format="WEBP", quality=82)
-    else:
-        copy.convert("RGB").save(out, format="JPEG", quality=82, optimize=True, progressive=True)
-    return out.getvalue()
-
-
-def _open_image(data: bytes) -> Image.Image:
-    try:
-        image = Image.open(io.BytesIO(data))
-        # The header gives the size: refuse a decompression bomb before decoding it.
-        if image.width * image.height > MAX_PIXELS:
-            raise UploadRefused(lazy("This image is too large. Please send a photo of at most 60 megapixels."))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise UploadRefused(lazy("This image cannot be read. Please send a JPEG, PNG or WebP photo.")) from exc
-    # Photos from phones are often stored sideways with an orientation tag: turn them upright.
-    return ImageOps.exif_transpose(image) or image
 
 
 def store(data: bytes) -> Stored:
@@ -101,18 +55,13 @@ def store(data: bytes) -> Stored:
     if content_type == "application/pdf":
         body = data
     else:
-        image = _open_image(data)
-        body = _encode(image, content_type, PHONE_MAX_PX)
-        (directory / thumb_name(name)).write_bytes(_encode(image, content_type, THUMB_MAX_PX))
+        image = open_image(data)
+        body = encode(image, content_type, PHONE_MAX_PX)
+        (directory / thumb_name(name)).write_bytes(encode(image, content_type, THUMB_MAX_PX))
         with Image.open(io.BytesIO(body)) as stored:
             width, height = stored.size
     (directory / name).write_bytes(body)
     return Stored(name, content_type, len(body), width, height, hashlib.sha256(body).hexdigest())
-
-
-def thumb_name(stored_name: str) -> str:
-    stem, _dot, extension = stored_name.rpartition(".")
-    return f"{stem}-thumb.{extension}"
 
 
 def path_of(stored_name: str, thumb: bool = False) -> Path:

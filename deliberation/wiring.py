@@ -15,10 +15,10 @@ from typing import Any
 
 def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
-    from community import events, publications
+    from community import events, posting_store, publications
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
-    from deliberation import feed, meeting_votes
+    from deliberation import feed, meeting_votes, posting_targets, works_notices
     from deliberation.concerns import wiring as concerns
     from deliberation.contributions import (
         register_item_link_source,
@@ -41,6 +41,7 @@ def register() -> list[Any]:
     feed.register()
     publications.register_chain(chain.append)  # a project's public notice joins the community's chain
     register_agenda(meeting_votes.agenda_choices, meeting_votes.agenda_title)
+    posting_store.register_target("meeting_notice", posting_targets.meeting_notice)  # proofs of posting
     events.subscribe(VoteClosed, on_vote_closed)  # the item of a closed vote is decided
     # Then the meeting's phones show the way to the result, and its projector the vote's figures.
     events.subscribe(VoteOpened, feed.on_vote_opened_or_closed)
@@ -54,5 +55,6 @@ def register() -> list[Any]:
     # After the concerns': an item's links list its concerns first, then its vote.
     register_item_link_source("votes", meeting_votes.item_links)
     register_notice_source("projects", projects.notice_entries)
+    register_notice_source("works", works_notices.notice_entries)  # milestones and running-cost ledgers
     register_minutes_source("projects", projects.minutes_sections)
     return routes

@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from community import i18n
+from community import i18n, posting_store
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.roles import holds
@@ -162,6 +162,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")
     context["stage"] = await result_stage.stage_of(vote)  # None until the close (votes.queries)
+    context["postings"] = await posting_store.panel(current_user(request), "vote_notice", vote.id)  # proof of posting
     return page(request, "votes/board.html", **vote_context(vote), **context)
 
 

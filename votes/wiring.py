@@ -13,11 +13,11 @@ def register() -> list[Any]:
     Whoever closes a vote — a facilitator's request, the vote clock, `yishi demo` — runs the same
     subscribers, because every process registers them here before doing anything.
     """
-    from community import events
+    from community import events, posting_store
     from community import live as app_live
     from community.admin.web import register_community_objects
     from community.roster.upcoming import register_upcoming_source
-    from votes import live
+    from votes import live, posting_targets
     from votes.canvass_controllers import ROUTES as CANVASS_ROUTES
     from votes.closing import ROUTES as CLOSING_ROUTES
     from votes.controllers import ROUTES
@@ -31,6 +31,7 @@ def register() -> list[Any]:
     from votes.projects.funding_controllers import ROUTES as FUNDING_ROUTES
     from votes.projects.objection_controllers import ROUTES as OBJECTION_ROUTES
     from votes.projects.tables import Project
+    from votes.projects.works_controllers import ROUTES as WORKS_ROUTES
     from votes.proxy_controllers import ROUTES as PROXY_ROUTES
     from votes.proxy_invites import on_vote_closed as expire_proxy_invites
     from votes.query_controllers import ROUTES as QUERY_ROUTES
@@ -47,5 +48,8 @@ def register() -> list[Any]:
     register_community_objects("p", Project)
     register_upcoming_source("votes", open_votes)  # on "my flats"
     public.register()
+    posting_store.register_target("vote_notice", posting_targets.vote_notice)  # proofs of posting
+    posting_store.register_target("project_notice", posting_targets.project_notice)
     return [*ROUTES, *EDIT_ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES,
-            *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES, *AGREEMENT_ROUTES, *FUNDING_ROUTES]
+            *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES, *AGREEMENT_ROUTES, *FUNDING_ROUTES,
+            *WORKS_ROUTES]

@@ -1,4 +1,4 @@
-"""Photos of a concern on disk, as meeting attachments are kept (deliberation.uploads): the type sniffed from
+"""Photos of a concern on disk, as meeting attachments are kept (the checks are community.images): the type sniffed from
 the bytes, photos only (JPEG, PNG, WebP), a size cap, re-encoded at phone size (which drops location data),
 stored under a random name in a directory of their own, served only through an authorised route."""
 
@@ -13,12 +13,12 @@ from pathlib import Path
 from PIL import Image
 
 from community.i18n import lazy
-from deliberation.uploads import (
+from community.images import (
     PHONE_MAX_PX,
     THUMB_MAX_PX,
     UploadRefused,
-    _encode,
-    _open_image,
+    encode,
+    open_image,
     sniff,
     thumb_name,
 )
@@ -61,12 +61,12 @@ def check(data: bytes) -> str:
 def store(data: bytes) -> Stored:
     """Check, decode (refusing decompression bombs), re-encode and write one photo and its thumbnail."""
     content_type = check(data)
-    image = _open_image(data)
-    body = _encode(image, content_type, PHONE_MAX_PX)
+    image = open_image(data)
+    body = encode(image, content_type, PHONE_MAX_PX)
     directory = photo_dir()
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(18)}.{EXTENSIONS[content_type]}"
-    (directory / thumb_name(name)).write_bytes(_encode(image, content_type, THUMB_MAX_PX))
+    (directory / thumb_name(name)).write_bytes(encode(image, content_type, THUMB_MAX_PX))
     (directory / name).write_bytes(body)
     with Image.open(io.BytesIO(body)) as stored:
         width, height = stored.size

@@ -167,6 +167,11 @@ def _address(row: Mapping[str, Any]) -> str:
             return f"/v/{int(json.loads(str(row['content']))['vote_id'])}/result"
         except (ValueError, KeyError, TypeError):
             return "a vote's result"
+    if row["kind"] in ("notice_posting", "works_milestone", "upkeep_ledger"):  # their content names their page
+        try:
+            return str(json.loads(str(row["content"]))["page"])
+        except (ValueError, KeyError, TypeError):
+            return f"a {row['kind']}"
     if row["kind"] == "project_notice":
         try:
             return f"/p/{int(json.loads(str(row['content']))['project_id'])}/notice"

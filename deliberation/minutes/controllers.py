@@ -9,6 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from community import posting_store
 from community.errors import FormErrors, NotFound
 from community.permissions import is_staff
 from community.roster import names
@@ -111,7 +112,9 @@ async def minutes_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> R
 async def meeting_notice_page(request: Request[Any, Any, Any], notice_id: FromPath[int]) -> Template:
     """A meeting's notice as published in the chain: public, printable for the stairwell's notice board."""
     view = await notices.notice_view(notice_id, public_url(request))
-    return show(request, "noticeboard/meeting_notice.html", view=view, headers={"Cache-Control": _cache(request)})
+    postings = await posting_store.panel(current_user(request), "meeting_notice", notice_id)  # proof of posting
+    return show(request, "noticeboard/meeting_notice.html", view=view, postings=postings,
+                headers={"Cache-Control": _cache(request)})
 
 
 @get("/notices/{notice_id:int}/print.css", name="meeting_notice_print_css")

@@ -35,6 +35,7 @@ CORE = {
     "deliberation.concerns.opendata", "deliberation.concerns.photos",
     "deliberation.procedure.rules", "votes.periods", "votes.delivery", "votes.disclosure", "community.names", "votes.canvass",
     "votes.queries", "community.roles",
+    "community.images", "community.postings", "votes.projects.works", "votes.projects.upkeep", "votes.projects.share_card",
 }
 # The web layer: controllers, page models, live updates, the app shell.
 WEB = {"controllers", "views", "live", "web", "feed", "pages", "panels", "room", "wiring", "main", "cli",
@@ -44,6 +45,7 @@ SERVICES = {
     "votes.services", "votes.casting", "votes.paper", "votes.paper_ballots", "votes.proxies", "votes.ballot_store", "votes.clock",
     "votes.projects.service", "deliberation.meetings", "deliberation.agenda", "deliberation.lifecycle", "deliberation.session", "deliberation.proceedings", "deliberation.comments",
     "deliberation.minutes.service", "deliberation.minutes.drafts", "deliberation.minutes.notices", "deliberation.minutes.gather",
+    "votes.projects.works_store", "votes.projects.upkeep_store", "community.posting_store",
     "deliberation.minutes.chain", "deliberation.minutes.audit", "community.accounts", "community.roster.service",
     "community.roster.places", "community.roster.search", "community.roster.verification",
     "community.roster.importer", "community.roster.snapshot", "community.roster.uploads", "community.roster.joining", "community.roster.slips", "community.permissions", "community.events",

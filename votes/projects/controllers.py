@@ -29,6 +29,7 @@ from votes.projects import (
     service,
     store,
     voting,
+    works_views,
 )
 from votes.projects.service import project_for
 from votes.projects.store import ProjectContext
@@ -153,7 +154,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["agenda_items"] = await agenda_choices(ctx.community_id)
         context["community_flats"] = await budget.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(store.tz()).date().isoformat()
-    context.update(await road_views.extras(ctx, info), **extra)
+    context.update(await road_views.extras(ctx, info), **await works_views.page_context(ctx, info), **extra)
     return context
 
 
@@ -320,7 +321,7 @@ async def project_notice(request: Request[Any, Any, Any], project_id: FromPath[i
     sha = str(info.current.row.get("notice_sha256") or "")
     url = f"{public_url(request)}/p/{project_id}/notice"
     return show(request, "projects/notice.html", project=project, info=info, state=info.state, shares=shares,
-                notice_last_day=last, days_left=days, vote=info.current.vote,
+                notice_last_day=last, days_left=days, vote=info.current.vote, **await works_views.notice_context(request, project, info),
                 fingerprint=fingerprint(sha) if sha else "", page_url=url, qr=qr_svg(url))  # fmt: skip
 
 

@@ -106,6 +106,11 @@ async def load_projects_demo(community_id: int) -> None:
         from votes.projects.agreement_demo import load_agreement_demo
 
         await load_agreement_demo(community_id)  # an approved project's agreement and funding, if any
+        free = await _free_units(community_id, units[1:])
+        if len(free) > 1:  # the second free stairwell: a lift already under construction
+            from votes.projects.works_demo import load_works_demo
+
+            await load_works_demo(user, community_id, free[1], _project, _ballots)
     except DomainError as problem:
         log.warning("demo projects: %s", problem.message)
 
@@ -136,18 +141,13 @@ async def _passed_elevator(user: CurrentUser, community_id: int, units: list[dic
     the notice runs."""
     from votes import counting, opening
     from votes import services as vote_services
-    from votes.tables import Vote
 
     existing = await Project.select(Project.id).where(
         (Project.community == community_id) & Project.stairwell_unit.is_in([int(u["id"]) for u in units[1:]])
     ).first()
     if existing is not None:
         return
-    voted: set[int] = set()
-    for v in await Vote.select(Vote.scope_kind, Vote.scope_ids).where(Vote.community == community_id).output(load_json=True):
-        if v["scope_kind"] == "stairwell_unit":
-            voted.update(int(i) for i in v["scope_ids"] or [])
-    free = [u for u in units[1:] if int(u["id"]) not in voted]
+    free = await _free_units(community_id, units[1:])
     if not free:
         return
     ctx = await _project(user, community_id, free[0])
@@ -176,6 +176,19 @@ async def _passed_elevator(user: CurrentUser, community_id: int, units: list[dic
         ctx, int(objection["id"]),
         {"kind": "talks", "note": "网格员上门沟通，设计单位答应研究井道外移半米的方案，一周内答复。"},
     )  # fmt: skip
+
+
+async def _free_units(community_id: int, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stairwell units no demo vote was taken in before the projects demo ran (a project's own vote aside)."""
+    from votes.tables import Vote
+
+    projects = {int(r["stairwell_unit"]) for r in await Project.select(Project.stairwell_unit).where(
+        (Project.community == community_id) & Project.stairwell_unit.is_not_null())}  # fmt: skip
+    voted: set[int] = set()
+    for v in await Vote.select(Vote.scope_kind, Vote.scope_ids, Vote.title).where(Vote.community == community_id).output(load_json=True):
+        if v["scope_kind"] == "stairwell_unit":
+            voted.update(int(i) for i in v["scope_ids"] or [])
+    return [u for u in units if int(u["id"]) not in voted or int(u["id"]) in projects]
 
 
 async def _ballots(vote_id: int) -> None:

@@ -1,5 +1,6 @@
 """Tables of the projects package: projects, their votes, occupied flats and consents, objections and handling,
-agreements and their signatures, funding."""
+agreements and their signatures, funding, the works (milestones, their files, complaints) and running costs
+(contract, entries, yearly ledgers)."""
 
 from piccolo.columns import (
     JSON,
@@ -213,3 +214,111 @@ class FundingCompletion(Table, tablename="project_funding_completion"):
     project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False, unique=True)
     completed_at = Timestamptz(default=TimestamptzNow())
     published_sha256 = Varchar(length=64, default="")
+
+
+class Milestone(Table, tablename="project_milestone"):
+    """A step of the works reached (votes.projects.works.MILESTONES), published in the community's chain.
+
+    UNIQUE (project, kind) in the database: each step is reached once.
+    """
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=32)
+    reached_on = Timestamptz()  # noon of the day, in the community's time zone
+    note = Text(default="")
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    publication_seq = Integer(null=True, default=None)
+    publication_sha256 = Varchar(length=64, default="")
+
+
+class MilestoneFile(Table, tablename="project_milestone_file"):
+    """A document (PDF) or photo of a milestone; `sha256` is the fingerprint of `data`, kept in the chain."""
+
+    id = Serial(primary_key=True)
+    milestone = ForeignKey(references=Milestone, on_delete=OnDelete.cascade, null=False)
+    position = Integer(default=1)
+    name = Varchar(length=200, default="")
+    content_type = Varchar(length=32)
+    sha256 = Varchar(length=64)
+    width = Integer(default=0)
+    height = Integer(default=0)
+    size = Integer(default=0)
+    data = Bytea()
+    thumb = Bytea()
+
+
+class WorksComplaint(Table, tablename="project_works_complaint"):
+    """A resident's complaint during the works (noise, access…), handled like an objection; numbered per
+    project (UNIQUE in the database)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    number = Integer()
+    channel = Varchar(length=16)  # online / paper / spoken
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # who lodged it online
+    flat = ForeignKey(references=Flat, null=True, default=None, on_delete=OnDelete.set_null)
+    complainant = Varchar(length=100, default="")  # the name given on paper; never published
+    affects = JSON(default="[]")  # votes.projects.works.COMPLAINT_AFFECTS
+    text = Text()
+    received_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, default="open")  # as objections: open / in_progress / resolved / withdrawn / unresolved
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WorksComplaintStep(Table, tablename="project_works_complaint_step"):
+    """One entry of a complaint's handling log, with the objections' step kinds."""
+
+    id = Serial(primary_key=True)
+    complaint = ForeignKey(references=WorksComplaint, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16)
+    note = Text(default="")
+    at = Timestamptz(default=TimestamptzNow())
+    by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+
+
+class Upkeep(Table, tablename="project_upkeep"):
+    """Running the lift: the maintenance contract, its yearly cost and how running costs are shared.
+
+    One per project (UNIQUE in the database)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False, unique=True)
+    contractor = Varchar(length=200, default="")
+    contract_from = Timestamptz(null=True, default=None)
+    contract_to = Timestamptz(null=True, default=None)
+    yearly_cost = BigInt(default=0)  # fen: what the contract and running are expected to cost a year
+    scheme = Varchar(length=16, default="same")  # same (as the works) / area / guangzhou / stairs / custom
+    coefficients = JSON(default="{}")  # {"3": "0.7", …} for the custom scheme
+    updated_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class UpkeepEntry(Table, tablename="project_upkeep_entry"):
+    """One running cost of a year (maintenance fee, repair, electricity, inspection), in fen."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    year = Integer()
+    paid_on = Timestamptz()
+    item = Varchar(length=200)
+    amount = BigInt()
+    recorded_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class UpkeepLedger(Table, tablename="project_upkeep_ledger"):
+    """A year's running costs and every flat's share, as published to the stairwell and chained; frozen once
+    published. UNIQUE (project, year) in the database."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
+    year = Integer()
+    total = BigInt()
+    content = JSON(default="{}")  # what the chain keeps: entries, scheme, shares by unit
+    published_at = Timestamptz(default=TimestamptzNow())
+    published_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    publication_seq = Integer(null=True, default=None)
+    publication_sha256 = Varchar(length=64, default="")
