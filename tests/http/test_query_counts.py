@@ -29,9 +29,10 @@ PAGE_LIMITS = {
     # session, the vote with its community, eligibility (the account's people, links and snapshot voters; its
     # proxies; the snapshot flats that concern it: 3), ballots, project, roles
     "vote": 8,
-    # session, community, concern reports, projects, publications (3), meetings, notices, open votes and their
-    # ballots (2, however many votes are open), the building filter's names with their compound, roles
-    "board": 13,
+    # session, community, concern reports, projects, the works' milestones and yearly ledgers (2), publications
+    # (3), meetings, notices, open votes and their ballots (2, however many votes are open), the building
+    # filter's names with their compound, roles
+    "board": 15,
     # session, the vote, roles, the account's flats and links (1), whether one is in the electorate, and the
     # result's stage with its public queries and corrections (one row, votes.result_stage)
     "result": 6,
