@@ -9,6 +9,7 @@ again, then "resync": what was published meanwhile reached nobody.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -110,21 +111,23 @@ async def publish(channel: str, event: str, data: str) -> None:
                 LiveMessage.id
             )
             await LiveMessage.delete().where(LiveMessage.created_at < datetime.now(UTC) - timedelta(hours=1))
-        payload = json.dumps({"e": event, "ref": rows[0]["id"]})
+        # The data's digest goes too: a row id alone can name other data after a restore or a test's reset.
+        payload = json.dumps({"e": event, "ref": rows[0]["id"], "h": hashlib.sha256(data.encode()).hexdigest()[:16]})
     try:
         await _plugin.wait_published(payload, channels=[channel])
     except Exception:  # a live update must never make the change that caused it fail
         log.exception("could not publish to %s", channel)
 
 
-_fetched: dict[int, tuple[str, str]] = {}
+_fetched: dict[tuple[int, str], tuple[str, str]] = {}
 
 
 async def _decode(raw: bytes) -> tuple[str, str] | None:
     message = json.loads(raw)
     if "ref" in message:
         ref = int(message["ref"])
-        if ref not in _fetched:
+        key = (ref, str(message.get("h", "")))
+        if key not in _fetched:
             from community.tables import LiveMessage
 
             row = await LiveMessage.select(LiveMessage.event, LiveMessage.data).where(LiveMessage.id == ref).first()
@@ -133,8 +136,8 @@ async def _decode(raw: bytes) -> tuple[str, str] | None:
             if len(_fetched) > 200:
                 _fetched.clear()
             # Every listener in this process gets the same row: fetch it once.
-            _fetched[ref] = (row["event"], row["data"])
-        return _fetched[ref]
+            _fetched[key] = (row["event"], row["data"])
+        return _fetched[key]
     return str(message["e"]), str(message["d"])
 
 

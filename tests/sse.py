@@ -19,10 +19,13 @@ class Stream:
         self._buffer = b""
 
     async def next_event(self, seconds: float = 60.0) -> tuple[str, str]:
-        """The next (event, data); comments (connected, keepalive) are skipped."""
+        """The next (event, data) within `seconds` in all (keepalives do not extend it); comments (connected,
+        keepalive) are skipped. TimeoutError when none came."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
         while True:
             while b"\r\n\r\n" not in self._buffer:
-                self._buffer += await asyncio.wait_for(self._chunks.get(), seconds)
+                self._buffer += await asyncio.wait_for(self._chunks.get(), max(deadline - loop.time(), 0.0))
             block, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
             event, data = "message", []
             for line in block.decode().split("\r\n"):
@@ -35,9 +38,14 @@ class Stream:
 
     async def until(self, wanted, seconds: float = 60.0) -> list[tuple[str, str]]:
         """Read events until `wanted(event, data)` holds; returns every event read, the wanted one last."""
-        seen = []
+        seen: list[tuple[str, str]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
         while True:
-            event, data = await self.next_event(seconds)
+            try:
+                event, data = await self.next_event(max(deadline - loop.time(), 0.0))
+            except TimeoutError:
+                raise AssertionError(f"the awaited event did not come in {seconds} s; read: {[e for e, _d in seen]}") from None
             seen.append((event, data))
             if wanted(event, data):
                 return seen
