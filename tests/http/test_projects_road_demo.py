@@ -54,3 +54,39 @@ async def test_the_demos_approved_project_has_an_agreement_partly_signed_and_a_f
     assert sources and await FundingPayment.count() > 0
     page = (await client.get(f"/p/{project_id}/funding")).text
     assert "资金计划与项目总费用相符" in page
+
+
+async def test_the_demo_shows_a_project_in_its_query_window_and_loading_it_again_adds_nothing(client):
+    from community.tables import NoticePosting
+    from deliberation.minutes import audit
+    from deliberation.minutes.tables import Publication
+    from votes.tables import Vote, VoteQuery, VoteStage
+
+    await load_demo()
+    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
+    user = await _caller("13800000001")
+    assert user is not None
+    statuses = {}
+    for row in await Project.select(Project.id).where(Project.community == community_id):
+        ctx = await service.project_for(user, int(row["id"]), "manage")
+        statuses[ctx.id] = (await rounds.overview(ctx.project)).state.status
+    counted = [project_id for project_id, status in statuses.items() if status == "counted"]
+    assert len(counted) == 1 and "approved" in statuses.values()  # one in its query window, one under construction
+    vote_id = int((await ProjectVote.select(ProjectVote.vote).where(ProjectVote.project == counted[0]).first())["vote"])
+    assert (await VoteStage.select(VoteStage.stage).where(VoteStage.vote == vote_id).first())["stage"] == "preliminary"
+    queries = await VoteQuery.select(VoteQuery.status, VoteQuery.lodged_by).where(VoteQuery.vote == vote_id)
+    assert [q["status"] for q in queries] == ["answered"]
+    result = (await client.get(f"/v/{vote_id}/result")).text  # public: the stage, the query and its answer
+    assert "初步统计结果" in result and "已答复" in result and "初步统计结果无需更正" in result
+    # The lift under construction: its notice was photographed where it was posted (after it was published).
+    assert await NoticePosting.count() >= 1
+
+    def counts() -> list:
+        return [Project.count(), Vote.count(), VoteQuery.count(), Publication.count(), NoticePosting.count(),
+                ProjectAgreement.count()]  # fmt: skip
+
+    before = [await c for c in counts()]
+    await load_demo()
+    assert [await c for c in counts()] == before
+    report = await audit.verify("demo")
+    assert report.intact, report.findings

@@ -13,7 +13,7 @@ from community.errors import DomainError
 from community.roster.scope import attachments
 from community.tables import Account
 from votes.projects import agreement_service, agreements, funding_service, rounds, service, store
-from votes.projects.tables import FundingSource, Project, ProjectAgreement
+from votes.projects.tables import FundingSource, Milestone, Project, ProjectAgreement
 
 log = logging.getLogger("yishi.projects")
 
@@ -35,8 +35,9 @@ async def _caller(phone: str) -> CurrentUser | None:
 
 
 async def load_agreement_demo(community_id: int) -> None:
-    """For every approved project of the community without an agreement: generate it, let the demo owners sign
-    online, enter paper signatures for a few more flats (recorder enters, grid worker confirms), plan the money."""
+    """For every approved project of the community without an agreement whose works have not begun: generate it,
+    let the demo owners sign online, enter paper signatures for a few more flats (recorder enters, grid worker
+    confirms), plan the money."""
     facilitator = await _caller("13800000001")
     recorder = await _caller("13800000002")
     grid = await _caller("13800000003")
@@ -48,6 +49,8 @@ async def load_agreement_demo(community_id: int) -> None:
             info = await rounds.overview(ctx.project)
             if info.state.status != "approved" or await ProjectAgreement.exists().where(ProjectAgreement.project == ctx.id):
                 continue
+            if await Milestone.exists().where(Milestone.project == ctx.id):
+                continue  # the lift under construction (works_demo, loaded after us): a later run adds nothing to it
             await agreement_service.generate(ctx, {})
             await _sign(ctx, recorder, grid)
             await _fund(ctx, grid)

@@ -1,5 +1,6 @@
-"""Demo projects: an elevator on the votes demo's stairwell (Guangzhou scheme, vote open), and one whose vote
-passed and is in its public notice with an objection being handled.
+"""Demo projects: an elevator on the votes demo's stairwell (Guangzhou scheme, vote open), one whose vote passed and
+is in its public notice with an objection being handled, one under construction (works_demo.py) and one in the
+query window after its vote (query_demo.py).
 
 Built through the projects and votes services; idempotent, and does nothing while the roster (or, for the first
 project's vote, the votes demo) is missing.
@@ -111,6 +112,10 @@ async def load_projects_demo(community_id: int) -> None:
             from votes.projects.works_demo import load_works_demo
 
             await load_works_demo(user, community_id, free[1], _project, _ballots)
+        if len(free) > 2:  # another: a vote closed two days ago, its preliminary result open to queries
+            from votes.projects.query_demo import load_query_demo
+
+            await load_query_demo(user, community_id, free[2:], _project, _ballots)
     except DomainError as problem:
         log.warning("demo projects: %s", problem.message)
 

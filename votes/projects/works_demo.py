@@ -81,5 +81,5 @@ async def load_works_demo(user: CurrentUser, community_id: int, unit: dict[str, 
     await works_store.add_complaint_step(ctx, complaint, {"kind": "resolved", "note": ANSWER})
     await posting_store.add_posting(
         user, "project_notice", ctx.id, f"{ctx.project['scope_label']} 单元门口公告栏",
-        (today - timedelta(days=124)).isoformat(), "09:00", [picture((200, 205, 210), (250, 250, 240))],
+        (today - timedelta(days=116)).isoformat(), "09:00", [picture((200, 205, 210), (250, 250, 240))],
     )  # fmt: skip
