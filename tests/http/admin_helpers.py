@@ -12,7 +12,7 @@ import httpx
 from clients import Client, running
 
 from app.main import create_app
-from community import accounts
+from community import accounts, live
 from community.admin import store
 from community.admin.core import RoleScope
 from community.db import write_transaction
@@ -25,10 +25,14 @@ async def client_from(host: str, done: bool = True) -> AsyncIterator[Client]:
     from community.admin.services import forget_setup_state
 
     forget_setup_state(done=done)
+    kept = live._plugin, live._through_database  # an app of its own replaces the live channels' plugin
     app = create_app()
     transport = httpx.ASGITransport(app=app, client=(host, 50000))
-    async with running(app), Client(transport=transport, base_url="http://testserver.local") as c:
-        yield c
+    try:
+        async with running(app), Client(transport=transport, base_url="http://testserver.local") as c:
+            yield c
+    finally:
+        live._plugin, live._through_database = kept  # the session's app keeps its live updates
 
 
 @dataclass

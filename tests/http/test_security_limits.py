@@ -14,7 +14,7 @@ from clients import Client, running
 from test_votes_casting import cast_online, make_world, open_vote
 
 from app.main import create_app
-from community import accounts, ratelimit
+from community import accounts, live, ratelimit
 from community.roster import codes, joining
 from community.tables import SigninAttempt
 
@@ -22,6 +22,7 @@ from community.tables import SigninAttempt
 @asynccontextmanager
 async def clients(*addresses: str) -> AsyncIterator[list[Client]]:
     """Several browsers on different networks, talking to one running app."""
+    kept = live._plugin, live._through_database  # an app of its own replaces the live channels' plugin
     app = create_app()
     async with running(app):
         made = [
@@ -33,6 +34,7 @@ async def clients(*addresses: str) -> AsyncIterator[list[Client]]:
         finally:
             for client in made:
                 await client.aclose()
+            live._plugin, live._through_database = kept  # the session's app keeps its live updates
 
 
 def wrong_code(i: int) -> str:
