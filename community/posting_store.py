@@ -98,6 +98,8 @@ async def postings_of(kind: str, notice_id: int) -> list[dict[str, Any]]:
     ).where((NoticePosting.notice_kind == kind) & (NoticePosting.notice_id == notice_id)).order_by(
         NoticePosting.posted_at
     ).order_by(NoticePosting.id)  # fmt: skip
+    if not rows:  # most notices: one statement
+        return rows
     photos = await NoticePostingPhoto.select(
         NoticePostingPhoto.id, NoticePostingPhoto.posting, NoticePostingPhoto.sha256, NoticePostingPhoto.width,
         NoticePostingPhoto.height,
@@ -116,6 +118,11 @@ async def panel(user: CurrentUser | None, kind: str, notice_id: int) -> Panel:
     if where is None:
         return Panel(kind, notice_id)
     return Panel(kind, notice_id, await postings_of(kind, notice_id), await may_post(user, where))
+
+
+async def shown(kind: str, notice_id: int) -> Panel:
+    """For a page whose staff add proofs elsewhere (a result's page: from its staff page): the proofs only."""
+    return Panel(kind, notice_id, await postings_of(kind, notice_id))
 
 
 async def add_posting(user: CurrentUser, kind: str, notice_id: int, place: str, day: str, at: str,

@@ -291,9 +291,12 @@ async def result_page(request: Request[Any, Any, Any], vote_id: FromPath[int]) -
     if vote.status != "closed":
         return Redirect(path=f"/v/{vote_id}/board", status_code=303)
     viewer = await privacy.viewer_of(current_user(request), vote.community_id, vote.id)
+    stage = await query_views.result_context(vote, current_user(request), viewer)  # the stage, its queries
+    # Photos of the paper result as posted, for the stage the page shows (preliminary, then final).
+    kind = "result_preliminary" if stage.get("stage") is not None and stage["stage"].stage == "preliminary" else "result_final"
     return page(request, "votes/result.html", **vote_context(vote), has_record=vote.kind == "owners",
                 explained=live.explanation_of(vote), named=named_record(vote.settings.disclosure, vote.status, viewer),
-                **await query_views.result_context(vote, current_user(request), viewer))  # the stage, its queries
+                postings=await posting_store.shown(kind, vote.id), **stage)  # staff add them from the queries page
 
 
 ROUTES = [

@@ -1,5 +1,6 @@
 """Which notices of votes and projects carry proof of posting (community.posting_store): a vote's notice (its
-board, printed and posted while the vote runs) and a passed project's public notice."""
+board, printed and posted while the vote runs), its preliminary and final results (the result page, printed and
+posted at each stage) and a passed project's public notice."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from community.posting_store import Target
 from community.tables import Building, Flat, StairwellUnit
 from votes.projects import rounds, store
-from votes.tables import Vote
+from votes.tables import Vote, VoteStage
 
 
 async def _buildings(kind: str, ids: list[int]) -> tuple[frozenset[int] | None, tuple[str, ...]]:
@@ -43,6 +44,38 @@ async def vote_notice(vote_id: int) -> Target | None:
     building_ids, names = await _buildings(str(row["scope_kind"]), ids)
     return Target(int(row["community"]), str(row["title"]), f"/v/{vote_id}/board",
                   row["published_at"] or row["opened_at"], building_ids, names)  # fmt: skip
+
+
+async def result_preliminary(vote_id: int) -> Target | None:
+    """A closed vote's preliminary result (初步统计结果公示), while and after its query window."""
+    return await _result(vote_id, "preliminary")
+
+
+async def result_final(vote_id: int) -> Target | None:
+    """A closed vote's final result (最终结果公示)."""
+    return await _result(vote_id, "final")
+
+
+async def _result(vote_id: int, stage: str) -> Target | None:
+    row = await Vote.select(
+        Vote.community, Vote.title, Vote.status, Vote.scope_kind, Vote.scope_ids, Vote.closed_at
+    ).where(Vote.id == vote_id).output(load_json=True).first()
+    if row is None or row["status"] != "closed":
+        return None
+    stages = await VoteStage.select(VoteStage.stage, VoteStage.preliminary_at, VoteStage.final_at).where(
+        VoteStage.vote == vote_id
+    ).first()
+    if stages is None:  # closed before query windows existed: its result was final at the close
+        at = row["closed_at"] if stage == "final" else None
+    elif stage == "preliminary":
+        at = stages["preliminary_at"]
+    else:
+        at = stages["final_at"] if stages["stage"] == "final" else None
+    if at is None:
+        return None
+    ids = [int(i) for i in row["scope_ids"] or [] if isinstance(i, int) or str(i).isdigit()]
+    building_ids, names = await _buildings(str(row["scope_kind"]), ids)
+    return Target(int(row["community"]), str(row["title"]), f"/v/{vote_id}/result", at, building_ids, names)
 
 
 async def project_notice(project_id: int) -> Target | None:

@@ -50,6 +50,8 @@ def register() -> list[Any]:
     public.register()
     posting_store.register_target("vote_notice", posting_targets.vote_notice)  # proofs of posting
     posting_store.register_target("project_notice", posting_targets.project_notice)
+    posting_store.register_target("result_preliminary", posting_targets.result_preliminary)
+    posting_store.register_target("result_final", posting_targets.result_final)
     return [*ROUTES, *EDIT_ROUTES, *CANVASS_ROUTES, *RECORD_ROUTES, *CLOSING_ROUTES, *PAPER_ROUTES, *DELIVERY_ROUTES,
             *PROXY_ROUTES, *QUERY_ROUTES, *PROJECT_ROUTES, *OBJECTION_ROUTES, *AGREEMENT_ROUTES, *FUNDING_ROUTES,
             *WORKS_ROUTES]

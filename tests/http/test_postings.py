@@ -7,9 +7,9 @@ import hashlib
 import re
 from datetime import timedelta
 
-import pytest
 from test_deliberation_world import DATA_NAMES, build_world
 from test_meeting_notices_chain import noticed_meeting
+from test_projects_flow import new_project, open_vote
 from works_helpers import huge_png_header, passed_project, png, post_files
 
 from community import accounts, i18n
@@ -19,8 +19,8 @@ from deliberation.minutes.tables import Publication
 from deliberation.tables import Notice
 from votes.projects import service, store
 from votes.projects.tables import ProjectVote
-from votes.projects.testing import make_world
-from votes.testing import scope_staff
+from votes.projects.testing import cast_paper_ballots, make_world
+from votes.testing import before_the_query_window, let_voting_period_run, publish_final, scope_staff
 
 
 def today(delta: int = 0) -> str:
@@ -150,8 +150,33 @@ async def test_a_notice_not_public_has_no_postings_and_no_photos(client, make_ac
     assert await NoticePosting.count() == 0
 
 
-@pytest.mark.parametrize("kind", ["result_preliminary", "result_final"])
-async def test_kinds_for_results_exist_but_wait_for_their_pages(client, make_account, kind):
+async def test_the_preliminary_and_the_final_result_carry_photos_of_their_posting(client, make_account):
+    """The result page shows the photos of the paper result posted at its stage: the preliminary result while it is
+    open to queries, then the final result; a vote not yet closed has no result to post."""
     world = await make_world(make_account)
     await client.signin(world.phones["facilitator"])
-    assert (await client.get(f"/postings/{kind}/1")).status_code == 404
+    project_id = await new_project(client, world)
+    vote_id = await open_vote(client, world, project_id)
+    assert (await post(client, "result_preliminary", vote_id, [png()])).status_code == 404  # still open
+    await cast_paper_ballots(vote_id, {f"3-2-{f}{n:02d}": "agree" for f in range(1, 7) for n in (1, 2)})
+    await let_voting_period_run(vote_id)
+    with before_the_query_window():
+        assert (await client.post_form(f"/v/{vote_id}/close", {"confirm": "yes"})).status_code in (200, 303)
+    assert (await post(client, "result_final", vote_id, [png()])).status_code == 404  # not final yet
+    manage = (await client.get(f"/v/{vote_id}/queries/manage")).text
+    assert f"/postings/result_preliminary/{vote_id}" in manage  # where staff add the photos
+    response = await post(client, "result_preliminary", vote_id, [png()], place="3号楼2单元门口", day=today(-1))
+    assert response.status_code == 303 and response.headers["location"] == f"/v/{vote_id}/result#postings"
+    await client.signin(world.phones["top_owner"])
+    assert (await post(client, "result_preliminary", vote_id, [png()])).status_code == 403
+    client.cookies.delete("yishi_session")
+    page = (await client.get(f"/v/{vote_id}/result")).text
+    assert "3号楼2单元门口" in page and re.search(r"/postings/photos/\d+/thumb", page)
+    await publish_final(vote_id)
+    await client.signin(world.phones["facilitator"])
+    assert (await post(client, "result_final", vote_id, [png(colour=(200, 40, 40))], place="小区公告栏")).status_code == 303
+    client.cookies.delete("yishi_session")
+    page = (await client.get(f"/v/{vote_id}/result")).text
+    assert "小区公告栏" in page and "3号楼2单元门口" not in page  # the page shows the stage it is at
+    assert await NoticePosting.count() == 2
+    assert (await audit.verify("c1")).intact

@@ -33,9 +33,10 @@ PAGE_LIMITS = {
     # (3), meetings, notices, open votes and their ballots (2, however many votes are open), the building
     # filter's names with their compound, roles
     "board": 15,
-    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate, and the
-    # result's stage with its public queries and corrections (one row, votes.result_stage)
-    "result": 6,
+    # session, the vote, roles, the account's flats and links (1), whether one is in the electorate, the
+    # result's stage with its public queries and corrections (one row, votes.result_stage), the photos of the
+    # paper result as posted (one statement when there are none)
+    "result": 7,
 }
 # session, archived-target check (every POST), the vote, eligibility (3), lock the vote, lock the entity
 # (PostgreSQL only: SQLite has one writer), the entity's ballots, insert ballot, insert receipt, and for the
