@@ -91,7 +91,8 @@ async def test_each_page_loads_the_base_sheet_and_its_own_family_only(client, ma
     world = await make_world(make_account)
     vote_id = await open_vote(client, world)
     assert sheets((await client.get(f"/v/{vote_id}")).text) == ["yishi", "votes"]
-    assert sheets((await client.get("/c/test")).text) == ["yishi", "minutes"]
+    # The notice board also loads the small sheet of the proof every publication carries.
+    assert sheets((await client.get("/c/test")).text) == ["yishi", "minutes", "proof"]
     await client.signin("13800000009")
     assert sheets((await client.get("/c/test/roster")).text) == ["yishi", "roster"]
     assert sheets((await client.get("/c/test/meetings")).text) == ["yishi", "deliberation"]
