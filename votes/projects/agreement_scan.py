@@ -10,6 +10,7 @@ from typing import Final
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from community.i18n import lazy
+from community.images import PHOTO_TYPES, sniff
 
 MAX_BYTES: Final = 8 * 1024 * 1024
 MAX_PIXELS: Final = 40_000_000  # read from the header, before anything is decoded
@@ -34,24 +35,13 @@ class Scan:
     sha256: str  # of the bytes as received: what the chain and the audit can be checked against
 
 
-def sniff(data: bytes) -> str | None:
-    """The content type from the first bytes, whatever the file is called; None if not a photo we take."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def clean_scan(data: bytes) -> Scan:
     """Check a scan and re-encode it as JPEG, upright, at most EDGE pixels, without metadata (no location)."""
     if not data:
         raise ScanRefused(EMPTY)
     if len(data) > MAX_BYTES:
         raise ScanRefused(TOO_LARGE)
-    if sniff(data) is None:
+    if sniff(data) not in PHOTO_TYPES:  # a PDF is a document, not a scan we can re-encode
         raise ScanRefused(NOT_A_PHOTO)
     try:
         with Image.open(io.BytesIO(data)) as image:
