@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
+from community import publications
 from community.audit import audit as audit_log
 from community.clock import now
 from community.config import get_config
 from community.tables import Community
-from votes import queries, result_chain
+from votes import queries
 from votes.disclosure import pseudonymise
 from votes.events import VoteResultFinal
 from votes.privacy import record_salt
@@ -141,10 +142,11 @@ async def publish(vote: VoteInfo, kind: str, body: Mapping[str, object], actor: 
     content = {"schema": SCHEMA, "kind": kind, "vote_id": vote.id, **body}
     if kind in RESULT_KINDS:
         content["votes"] = [await published_vote(vote)]
-    return await result_chain.append(
+    seq, _digest = await publications.append(
         vote.community_id, kind, content, published_at=moment, published_by=actor, title=vote.title, summary=kind,
         ends_at=ends_at,
     )  # fmt: skip
+    return seq
 
 
 # --- the close: the preliminary result (or the final one, without a window) ------------------------------------

@@ -57,7 +57,7 @@ SERVICES = {
     "deliberation.procedure.store", "deliberation.venues", "votes.period_checks", "votes.deliveries",
     "votes.canvass_store", "votes.reminders", "votes.projects.agreement_service", "votes.projects.funding_service",
     "votes.privacy", "community.roster.names", "deliberation.names_check", "votes.duties",
-    "votes.result_chain", "votes.result_stage", "votes.result_final", "votes.query_store", "votes.corrections",
+    "votes.result_stage", "votes.result_final", "votes.query_store", "votes.corrections",
     "votes.agenda", "community.publications", "deliberation.meeting_votes",
     "votes.drafting", "votes.opening", "votes.turnout", "votes.counting",
     "votes.projects.store", "votes.projects.budget", "votes.projects.rounds", "votes.projects.voting",

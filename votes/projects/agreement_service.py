@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
+from community import publications
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import get_language, lazy
@@ -15,7 +16,6 @@ from community.tables import Ownership
 from votes.projects import agreements, budget, rounds, service, store
 from votes.projects.agreement_scan import ScanRefused, clean_scan
 from votes.projects.agreements import AgreementFacts, Progress, Sharer, SignatureFact
-from votes.projects.road_publish import publish
 from votes.projects.store import ProjectContext
 from votes.projects.tables import AgreementScan, AgreementSignature, ProjectAgreement
 from votes.projects.terms import terms_from_json, terms_to_json
@@ -161,7 +161,7 @@ async def generate(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
                 "texts": texts,
                 "fingerprints": {doc: {lang: agreements.fingerprint(t) for lang, t in by.items()} for doc, by in texts.items()},
             }  # fmt: skip
-            sha = await publish(ctx.community_id, "agreement", content, published_at=moment,
+            _seq, sha = await publications.append(ctx.community_id, "agreement", content, published_at=moment,
                                 published_by=ctx.user.id, title=f"{ctx.project['title']} · 费用分摊协议书（第{version}版）",
                                 summary=str(ctx.project["title"]), buildings=_buildings(ctx))  # fmt: skip
             await ProjectAgreement.update({ProjectAgreement.published_sha256: sha}).where(ProjectAgreement.id == agreement_id)
@@ -347,7 +347,7 @@ async def _complete_if_done(ctx: ProjectContext, row: Mapping[str, Any], moment:
         "flats": {"agreement": signed.agreement.flats, "no_objection": signed.no_objection.flats},
         "terms": terms_to_json(terms_from_json(row["terms"] or {})),
     }  # fmt: skip
-    sha = await publish(ctx.community_id, "agreement_done", content, published_at=moment, published_by=None,
+    _seq, sha = await publications.append(ctx.community_id, "agreement_done", content, published_at=moment, published_by=None,
                         title=f"{ctx.project['title']} · 费用分摊协议书已全部签署", summary=str(ctx.project["title"]),
                         buildings=_buildings(ctx))  # fmt: skip
     await ProjectAgreement.update({ProjectAgreement.completed_sha256: sha}).where(ProjectAgreement.id == row["id"])

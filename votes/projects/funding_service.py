@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from community import publications
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from votes.projects import funding, rounds, service, store
 from votes.projects.funding import FlatPayment, FundingFigures, Source
-from votes.projects.road_publish import publish
 from votes.projects.store import ProjectContext
 from votes.projects.tables import FundingCompletion, FundingPayment, FundingSource
 
@@ -168,7 +168,7 @@ async def _complete_if_done(ctx: ProjectContext, info: rounds.Overview) -> None:
         "sources": [{"kind": s["kind"], "label": s["label"], "amount": int(s["amount"]), "condition": s["condition"]}
                     for s in view.sources],
     }  # fmt: skip
-    sha = await publish(ctx.community_id, "funding_done", content, published_at=moment, published_by=None,
+    _seq, sha = await publications.append(ctx.community_id, "funding_done", content, published_at=moment, published_by=None,
                         title=f"{ctx.project['title']} · 资金已全部到位", summary=str(ctx.project["title"]),
                         buildings=[str(ctx.project["building_name"])] if ctx.project.get("building_name") else [])  # fmt: skip
     await FundingCompletion.update({FundingCompletion.published_sha256: sha}).where(FundingCompletion.id == rows[0]["id"])
