@@ -105,7 +105,7 @@ async def database(migrated_database: None) -> AsyncIterator[None]:
 
 
 async def reset_database() -> None:
-    from community import accounts, live
+    from community import accounts, live, objects
     from community.roster import uploads
 
     # A roster apply the test started runs in the background: let it finish, or it would write into the
@@ -118,6 +118,10 @@ async def reset_database() -> None:
     # In-process caches of rows that are now gone; ids start again at 1, so a cache keyed by id would
     # otherwise hand the next test a previous test's row.
     accounts.forget_communities()
+    objects.forget_all()
+    from votes.projects import public as project_public
+
+    project_public.forget_frozen_shares()
     live._fetched.clear()
 
 

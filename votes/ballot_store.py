@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
 from community.db import engine
 from votes.households import entity_choice
 from votes.rules import Measure
-from votes.tables import Ballot, VoteEntity
+from votes.tables import Ballot, Receipt, VoteEntity
 
 
 async def lock_entity(entity_id: int) -> None:
@@ -64,3 +66,71 @@ async def voted_entities(vote_ids: Sequence[int]) -> dict[int, int]:
     for row in await Ballot.select(Ballot.vote, Ballot.entity).where(Ballot.vote.is_in(list(vote_ids) or [-1])).distinct():
         counted.setdefault(int(row["vote"]), set()).add(int(row["entity"]))
     return {vote: len(entities) for vote, entities in counted.items()}
+
+
+_BALLOT_COLUMNS = "b.id, b.entity, b.voter, b.choice, b.version, b.nonce_hash, b.channel, b.cast_at, b.updated_at, b.proxy"
+
+
+async def lock_for_cast(vote_id: int, entity_id: int, entity_ids: Sequence[int]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Inside a write transaction, in one statement: the vote's status and window (held so a close waits for the
+    casts in flight), the entity locked (so co-owners casting at once are ordered and the household rule sees every
+    earlier ballot), and the stored ballots of `entity_ids` (the entities the voter may vote for, `entity_id` among
+    them). PostgreSQL row locks; SQLite already has one writer at a time. (None, []) when the vote is gone."""
+    marks = ", ".join(["{}"] * len(entity_ids))
+    if isinstance(engine(), PostgresEngine):
+        sql = (
+            f"SELECT v.status AS vote_status, v.closes_at AS vote_closes_at, {_BALLOT_COLUMNS} FROM vote v"  # noqa: S608
+            " JOIN vote_entity e ON e.id = {} AND e.vote = v.id"
+            f" LEFT JOIN vote_ballot b ON b.vote = v.id AND b.entity IN ({marks})"
+            " WHERE v.id = {} FOR SHARE OF v FOR UPDATE OF e"
+        )  # only placeholders are formatted in
+        rows = await Ballot.raw(sql, entity_id, *entity_ids, vote_id)
+    else:
+        sql = (
+            f"SELECT v.status AS vote_status, v.closes_at AS vote_closes_at, {_BALLOT_COLUMNS} FROM vote v"  # noqa: S608
+            f" LEFT JOIN vote_ballot b ON b.vote = v.id AND b.entity IN ({marks}) WHERE v.id = {{}}"
+        )  # only placeholders are formatted in
+        rows = await Ballot.raw(sql, *entity_ids, vote_id)
+    if not rows:
+        raise LookupError(vote_id)
+    vote = {"status": rows[0]["vote_status"], "closes_at": _moment(rows[0]["vote_closes_at"])}
+    ballots = [
+        {**{k: v for k, v in r.items() if not k.startswith("vote_")}, "cast_at": _moment(r["cast_at"]),
+         "updated_at": _moment(r["updated_at"])}
+        for r in rows
+        if r["id"] is not None
+    ]  # fmt: skip
+    return vote, ballots
+
+
+def _moment(value: Any) -> Any:
+    if isinstance(value, str):  # raw SQL on SQLite hands timestamps back as text
+        return datetime.fromisoformat(value)
+    return value
+
+
+_INSERT_BALLOT_AND_RECEIPT = """WITH b AS (
+  INSERT INTO vote_ballot (vote, entity, unit, voter, voter_person, choice, channel, proxy, paper, cast_by, version,
+    nonce_hash, cast_at, updated_at)
+  VALUES ({}, {}, {}, {}, {}, {}, 'online', {}, NULL, {}, 1, {}, {}, {}) RETURNING id)
+INSERT INTO vote_receipt (vote, ballot, code_hash, choice, channel, version, cast_at, superseded_at)
+  SELECT {}, b.id, {}, {}, 'online', 1, {}, NULL FROM b RETURNING ballot"""
+
+
+async def insert_online(ballot: Ballot, code_hash: str) -> int:
+    """Inside a write transaction: store a first online ballot and its receipt; the ballot's id. One statement on
+    PostgreSQL (a data-modifying WITH); SQLite, which has none, takes two."""
+    if isinstance(engine(), PostgresEngine):
+        rows = await Ballot.raw(
+            _INSERT_BALLOT_AND_RECEIPT, ballot.vote, ballot.entity, ballot.unit, ballot.voter, ballot.voter_person,
+            ballot.choice, ballot.proxy, ballot.cast_by, ballot.nonce_hash, ballot.cast_at, ballot.updated_at,
+            ballot.vote, code_hash, ballot.choice, ballot.cast_at,
+        )  # fmt: skip
+        return int(rows[0]["ballot"])
+    rows = await Ballot.insert(ballot).returning(Ballot.id)
+    ballot_id = int(rows[0]["id"])
+    await Receipt.insert(
+        Receipt(vote=ballot.vote, ballot=ballot_id, code_hash=code_hash, choice=ballot.choice, channel="online",
+                version=1, cast_at=ballot.cast_at)
+    )  # fmt: skip
+    return ballot_id

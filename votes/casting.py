@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,16 +12,16 @@ from community import events, i18n, ratelimit
 from community.accounts import CurrentUser
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
-from community.errors import Conflict, FormErrors
+from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
-from votes.ballot_store import entity_choices, lock_entity
+from votes.ballot_store import entity_choices, insert_online, lock_for_cast
 from votes.codes import nonce_hash, normalise_receipt, receipt_code, receipt_hash
 from votes.electors import Known, known_eligibility
 from votes.eligibility import Eligibility, Right
 from votes.errors import AlreadyVoted, FirstBallotCounts, NotEligible
 from votes.events import BallotCast
 from votes.households import admit, others_voted
-from votes.services import VoteInfo, get_vote, lock_vote, now
+from votes.services import VoteInfo, get_vote, now
 from votes.tables import Ballot, BallotChange, Receipt
 
 NOT_OPEN = lazy("This vote is not open yet.")
@@ -61,26 +62,31 @@ def new_nonce() -> str:
 # Everything eligibility needs to know about the account in one statement: its people in the community, their
 # verified links (a link the register dropped counts while the vote that snapshotted it runs), the flats they own
 # or live in, and the snapshot flats they are voters of. Piccolo would take five queries and more CPU to build them.
-async def voter_view(user: CurrentUser, vote: VoteInfo, known: Known | None = None) -> VoterView:
-    """The account's rights and ballots; `known`: eligibility already worked out in this request (a cast)."""
+async def voter_view(
+    user: CurrentUser, vote: VoteInfo, known: Known | None = None, held: Sequence[dict[str, Any]] | None = None
+) -> VoterView:
+    """The account's rights and ballots; `known`: eligibility already worked out in this request, and `held` the
+    ballots of its entities as they stand (a cast read and wrote them)."""
     known = known or await known_eligibility(user, vote)
     result, entity_ids = known.eligibility, known.entity_ids
     if not result.rights:
         return VoterView(result, ())
     ids = [entity_ids[r.entity_key] for r in result.rights]
     ballots: dict[int, dict[str, dict[str, Any]]] = {}
-    for b in await Ballot.select(
-        Ballot.entity, Ballot.voter, Ballot.choice, Ballot.version, Ballot.channel, Ballot.cast_at, Ballot.updated_at,
-        Ballot.proxy,
-    ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids)):
+    if held is None:
+        held = await Ballot.select(
+            Ballot.entity, Ballot.voter, Ballot.choice, Ballot.version, Ballot.channel, Ballot.cast_at,
+            Ballot.updated_at, Ballot.proxy,
+        ).where((Ballot.vote == vote.id) & Ballot.entity.is_in(ids))
+    for b in held:
         ballots.setdefault(b["entity"], {})[b["voter"]] = b
     numbers = known.numbers
     standings = []
     for right in result.rights:
         entity_id = entity_ids[right.entity_key]
-        held = ballots.get(entity_id, {})
+        of_entity = ballots.get(entity_id, {})
         standings.append(
-            Standing(right, entity_id, numbers[entity_id], held.get(right.voter), others_voted(held, right.voter))
+            Standing(right, entity_id, numbers[entity_id], of_entity.get(right.voter), others_voted(of_entity, right.voter))
         )
     return VoterView(result, tuple(standings))
 
@@ -135,6 +141,7 @@ class CastResult:
     # The vote and the eligibility this cast was decided on: the receipt page shows them without a second look.
     vote: VoteInfo | None = field(default=None, compare=False, repr=False)
     known: Known | None = field(default=None, compare=False, repr=False)
+    ballots: tuple[dict[str, Any], ...] | None = field(default=None, compare=False, repr=False)  # of `known`'s entities
 
 
 async def cast(
@@ -169,16 +176,14 @@ async def cast(
     changed = False
     try:
         async with write_transaction():
-            row = await lock_vote(vote.id)
+            mine = sorted(set(entity_ids.values()))  # the voter's entities: their ballots show on the receipt page
+            try:
+                row, ballots = await lock_for_cast(vote.id, entity_id, mine)
+            except LookupError:
+                raise NotFound(lazy("This vote does not exist.")) from None
             if row["status"] != "open" or (row["closes_at"] is not None and row["closes_at"] <= moment):
                 raise NotEligible(CLOSED if row["status"] in ("open", "closed") else NOT_OPEN)
-            await lock_entity(entity_id)
-            held = {
-                b["voter"]: b
-                for b in await Ballot.select(Ballot.id, Ballot.voter, Ballot.choice, Ballot.version, Ballot.nonce_hash).where(
-                    (Ballot.vote == vote.id) & (Ballot.entity == entity_id)
-                )
-            }
+            held = {b["voter"]: b for b in ballots if b["entity"] == entity_id}
             existing = held.get(right.voter)
             if existing is not None and existing["nonce_hash"] == token_hash:
                 return await _replayed(existing["id"], code, right, choice)
@@ -195,29 +200,24 @@ async def cast(
                 await _change(vote.id, existing, user.id, right, choice, token_hash, moment)
                 ballot_id = int(existing["id"])
                 new_version = int(existing["version"]) + 1
+                await Receipt.insert(
+                    Receipt(vote=vote.id, ballot=ballot_id, code_hash=code_hash, choice=choice, channel="online",
+                            version=new_version, cast_at=moment)
+                )
+                ballots.remove(existing)
             else:
-                rows = await Ballot.insert(
-                    Ballot(
-                        vote=vote.id,
-                        entity=entity_id,
-                        unit=right.unit,
-                        voter=right.voter,
-                        voter_person=right.voter_person,
-                        choice=choice,
-                        channel="online",
-                        proxy=right.proxy_id,
-                        cast_by=user.id,
-                        nonce_hash=token_hash,
-                        cast_at=moment,
-                        updated_at=moment,
-                    )
-                ).returning(Ballot.id)
-                ballot_id = int(rows[0]["id"])
+                ballot_id = await insert_online(
+                    Ballot(vote=vote.id, entity=entity_id, unit=right.unit, voter=right.voter,
+                           voter_person=right.voter_person, choice=choice, channel="online", proxy=right.proxy_id,
+                           cast_by=user.id, nonce_hash=token_hash, cast_at=moment, updated_at=moment),
+                    code_hash,
+                )  # fmt: skip
                 new_version = 1
-            await Receipt.insert(
-                Receipt(vote=vote.id, ballot=ballot_id, code_hash=code_hash, choice=choice, channel="online",
-                        version=new_version, cast_at=moment)
-            )
+            ballots.append(
+                {"id": ballot_id, "entity": entity_id, "voter": right.voter, "choice": choice, "version": new_version,
+                 "nonce_hash": token_hash, "channel": "online", "cast_at": existing["cast_at"] if existing else moment,
+                 "updated_at": moment, "proxy": right.proxy_id}
+            )  # fmt: skip
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -229,7 +229,8 @@ async def cast(
             return await _replayed(winner["id"], code, right, choice)
         raise AlreadyVoted(unit) from exc
     await events.publish(BallotCast(vote.id))
-    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment, vote, known)
+    return CastResult(code, choice, changed, unit, right.units, right.proxy_id is not None, moment, vote, known,
+                      tuple(ballots))
 
 
 async def _replayed(ballot_id: int, code: str, right: Right, choice: str) -> CastResult:

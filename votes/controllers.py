@@ -187,7 +187,7 @@ async def _vote_page(
     context: dict[str, Any] = {"step": step, "message": "", "view": None, **extra}
     if user is not None and vote.status != "draft":
         result = extra.get("result")
-        view = await casting.voter_view(user, vote, getattr(result, "known", None))
+        view = await casting.voter_view(user, vote, getattr(result, "known", None), getattr(result, "ballots", None))
         context["view"] = view
         context["extras"] = await ballot_extras(vote, view)
     context["window"] = vote.window()

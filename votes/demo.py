@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from community import objects
 from community.db import write_transaction
 from community.errors import Conflict
 from community.tables import Account, Flat, Person, StairwellUnit
@@ -71,6 +72,7 @@ async def load_votes_demo(community_id: int) -> None:
         log.warning("demo vote not opened: %s", problem.message)
         async with write_transaction():
             await Vote.delete().where(Vote.id == vote_id)
+            objects.forget("v", vote_id)  # the id may come back on SQLite
         return
     await _demo_ballots(vote_id, facilitator["id"] if facilitator else None, recorder["id"] if recorder else None)
     await load_canvass_demo(vote_id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
+from community import objects
 from community.accounts import CurrentUser
 from community.audit import audit as audit_log
 from community.clock import now
@@ -323,5 +324,6 @@ async def delete_vote(user: CurrentUser, vote_id: int) -> str:
         if row["status"] != "draft":
             raise Conflict(lazy("Only a draft can be deleted. A published vote stays on record."))
         await Vote.delete().where(Vote.id == vote_id)
+        objects.forget("v", vote_id)  # the id may come back on SQLite
         await audit(vote.community_id, user.id, "vote_deleted", vote_id, {"title": vote.title})
     return vote.community_slug

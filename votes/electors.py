@@ -1,9 +1,10 @@
 """Who may vote: the reads eligibility needs (the account's links, its proxies, the snapshot flats that concern it),
-three statements in all, and the pure rule (votes.eligibility) applied to them."""
+one statement in all, and the pure rule (votes.eligibility) applied to them."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from community.tables import Person
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, eligibility
 from votes.services import VoteInfo, opaque_id
 from votes.settings import residents_answer
-from votes.tables import Proxy, VoteFlat
+from votes.tables import VoteFlat
 
 _LINKS_SQL = """
 SELECT 'verified' AS kind, v.flat AS flat, v.person AS person, v.revoked_at AS revoked_at FROM verification v
@@ -44,6 +45,11 @@ async def _links_and_voter_flats(
     sold during the vote) still counts for this vote."""
     mine = [account_id, community_id]
     rows = await Person.raw(_LINKS_SQL, *mine, REASON_REGISTER, *mine, *mine, *mine, *mine, vote_id)
+    return _links_of(rows, snapshot_at)
+
+
+def _links_of(rows: list[dict[str, Any]], snapshot_at: datetime | None) -> tuple[AccountLinks, list[int]]:
+    """The links and the snapshot flats the account is a voter of, from rows of _LINKS_SQL or _ELIGIBILITY_SQL."""
     people = frozenset(int(r["person"]) for r in rows if r["kind"] == "person")
     if not people:
         return AccountLinks(frozenset(), frozenset()), []
@@ -92,19 +98,52 @@ async def eligibility_of(user: CurrentUser, vote: VoteInfo) -> tuple[Eligibility
     return known.eligibility, known.entity_ids
 
 
-_PROXIES_SQL = """SELECT p.id AS id, p.entity AS entity, e.key AS entity_key, p.owner_voter AS owner_voter,
-p.owner_person AS owner_person FROM vote_proxy p JOIN vote_entity e ON e.id = p.entity
-WHERE p.vote = {} AND p.proxy_account = {} AND p.revoked_at IS NULL"""
-_SNAPSHOT_SQL = """SELECT f.id AS id, f.unit AS unit, f.flat_id AS flat_id, f.entity AS entity, e.key AS entity_key,
-e.number AS entity_number, f.owner_persons AS owner_persons, f.designated_person AS designated_person,
-f.developer_unsold AS developer_unsold, f.resident_persons AS resident_persons
-FROM vote_flat f JOIN vote_entity e ON e.id = f.entity
-WHERE f.vote = {} AND (f.id IN (%s) OR f.entity IN (%s) OR f.flat_id IN (%s)) ORDER BY f.position"""
+# Eligibility in one statement: the account's links (as _LINKS_SQL), its proxies in this vote, and the snapshot flats
+# that concern it (those it is a voter of, those of the entities it holds a proxy for, and its roster flats, to tell
+# "not in this vote" apart), told apart by `kind`. The first branch casts its NULLs: PostgreSQL types a UNION's
+# columns branch by branch.
+_ELIGIBILITY_SQL = """
+SELECT 'verified' AS kind, v.flat AS flat, v.person AS person, v.revoked_at AS revoked_at, CAST(NULL AS INTEGER) AS id,
+  CAST(NULL AS TEXT) AS unit, CAST(NULL AS INTEGER) AS flat_id, CAST(NULL AS INTEGER) AS entity,
+  CAST(NULL AS TEXT) AS entity_key, CAST(NULL AS INTEGER) AS entity_number, CAST(NULL AS JSON) AS owner_persons,
+  CAST(NULL AS INTEGER) AS designated_person, CAST(NULL AS BOOLEAN) AS developer_unsold,
+  CAST(NULL AS JSON) AS resident_persons, CAST(NULL AS TEXT) AS owner_voter, CAST(NULL AS INTEGER) AS position
+  FROM verification v JOIN person p ON p.id = v.person
+  WHERE p.account = {a} AND p.community = {c} AND (v.revoked_at IS NULL OR v.revoke_reason = {reason})
+UNION ALL SELECT 'person', NULL, p.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM person p WHERE p.account = {a} AND p.community = {c}
+UNION ALL SELECT 'owned', o.flat, o.person, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM ownership o JOIN person p ON p.id = o.person WHERE p.account = {a} AND p.community = {c}
+UNION ALL SELECT 'lived', r.flat, r.person, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM residency r JOIN person p ON p.id = r.person WHERE p.account = {a} AND p.community = {c}
+UNION ALL SELECT 'voter', w.flat, w.person, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM vote_voter w JOIN person p ON p.id = w.person WHERE p.account = {a} AND p.community = {c} AND w.vote = {v}
+UNION ALL SELECT 'proxy', NULL, x.owner_person, NULL, x.id, NULL, NULL, x.entity, e.key, NULL, NULL, NULL, NULL, NULL,
+  x.owner_voter, NULL
+  FROM vote_proxy x JOIN vote_entity e ON e.id = x.entity
+  WHERE x.vote = {v} AND x.proxy_account = {a} AND x.revoked_at IS NULL
+UNION ALL SELECT 'flat', NULL, NULL, NULL, f.id, f.unit, f.flat_id, f.entity, e.key, e.number, f.owner_persons,
+  f.designated_person, f.developer_unsold, f.resident_persons, NULL, f.position
+  FROM vote_flat f JOIN vote_entity e ON e.id = f.entity
+  WHERE f.vote = {v} AND (
+    f.id IN (SELECT w.flat FROM vote_voter w JOIN person p ON p.id = w.person
+             WHERE p.account = {a} AND p.community = {c} AND w.vote = {v})
+    OR f.entity IN (SELECT x.entity FROM vote_proxy x WHERE x.vote = {v} AND x.proxy_account = {a} AND x.revoked_at IS NULL)
+    OR f.flat_id IN (SELECT o.flat FROM ownership o JOIN person p ON p.id = o.person WHERE p.account = {a} AND p.community = {c})
+    OR f.flat_id IN (SELECT r.flat FROM residency r JOIN person p ON p.id = r.person WHERE p.account = {a} AND p.community = {c}))
+ORDER BY position
+"""
 
 
-def _placeholders(values: list[int]) -> tuple[str, list[int]]:
-    values = values or [-1]
-    return ", ".join(["{}"] * len(values)), values
+def _numbered(sql: str, **values: Any) -> tuple[str, list[Any]]:
+    """Piccolo's raw() takes positional `{}`: name them in the SQL for the reader, number them here."""
+    args: list[Any] = []
+
+    def mark(match: re.Match[str]) -> str:
+        args.append(values[match.group(1)])
+        return "{}"
+
+    return re.sub(r"\{(\w+)\}", mark, sql), args
 
 
 def _json(value: Any) -> Any:
@@ -112,23 +151,22 @@ def _json(value: Any) -> Any:
 
 
 async def known_eligibility(user: CurrentUser, vote: VoteInfo) -> Known:
-    """Three statements: the account's links (casting._LINKS_SQL), its proxies, and the snapshot flats that
-    concern it (its own, those it holds a proxy for, and its roster flats, to tell "not in this vote" apart)."""
-    links, flat_ids = await _links_and_voter_flats(user.id, vote.community_id, vote.opened_at, vote.id)
-    proxies = await Proxy.raw(_PROXIES_SQL, vote.id, user.id)
-    proxy_entities = sorted({int(p["entity"]) for p in proxies})
-    linked = sorted(links.owned_flats | links.lived_flats)
-    marks, args = zip(*(_placeholders(v) for v in (flat_ids, proxy_entities, linked)), strict=True)
-    found = await VoteFlat.raw(_SNAPSHOT_SQL % marks, vote.id, *(a for values in args for a in values))
-    mine, entities = set(flat_ids), set(proxy_entities)
+    """One statement (_ELIGIBILITY_SQL): the account's links, its proxies, and the snapshot flats that concern it."""
+    sql, args = _numbered(_ELIGIBILITY_SQL, a=user.id, c=vote.community_id, v=vote.id, reason=REASON_REGISTER)
+    found = await VoteFlat.raw(sql, *args)
+    links, flat_ids = _links_of(found, vote.opened_at)
+    proxies = [r for r in found if r["kind"] == "proxy"]
+    snapshot = [r for r in found if r["kind"] == "flat"]
+    mine, entities = set(flat_ids), {int(p["entity"]) for p in proxies}
     rows = [
         {**r, "entity.key": r["entity_key"], "owner_persons": _json(r["owner_persons"]),
          "resident_persons": _json(r["resident_persons"]), "developer_unsold": bool(r["developer_unsold"])}
-        for r in found
+        for r in snapshot
         if int(r["id"]) in mine or int(r["entity"]) in entities
     ]  # fmt: skip
-    in_electorate = frozenset(int(r["flat_id"]) for r in found if int(r["flat_id"]) in links.owned_flats | links.lived_flats)
-    grants = [ProxyGrant(p["id"], p["entity_key"], p["owner_voter"], p["owner_person"]) for p in proxies]
+    roster = links.owned_flats | links.lived_flats
+    in_electorate = frozenset(int(r["flat_id"]) for r in snapshot if int(r["flat_id"]) in roster)
+    grants = [ProxyGrant(p["id"], p["entity_key"], p["owner_voter"], p["person"]) for p in proxies]
     result = eligibility(
         vote.kind,
         [_elector(r) for r in rows],

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from piccolo.table import Table
 
-from community import accounts, streets
+from community import accounts, objects, streets
 from community.admin import core, services, staffing, store
 from community.errors import Conflict, Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -69,8 +69,8 @@ async def _archived_target(path: str) -> bool:
     table = _COMMUNITY_OBJECTS.get(parts[1])
     if table is None or not parts[2].isascii() or not parts[2].isdigit():
         return False
-    row = await table.select(table._meta.get_column_by_name("community")).where(table._meta.primary_key == int(parts[2])).first()
-    return row is not None and await services.is_archived_id(int(row["community"]))
+    community_id = await objects.community_of(parts[1], table, int(parts[2]))
+    return community_id is not None and await services.is_archived_id(community_id)
 
 
 async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | None:

@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from community import objects
 from community.accounts import CurrentUser
 from community.db import write_transaction
 from community.errors import DomainError
@@ -100,6 +101,7 @@ async def _vote(community_id: int, title: str, question: str, matter: int, unit:
         log.warning("demo minutes: vote not opened: %s", problem.message)
         async with write_transaction():
             await Vote.delete().where(Vote.id == vote_id)
+            objects.forget("v", vote_id)  # the id may come back on SQLite
         return None
     return vote_id
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from community import objects
 from community.accounts import CurrentUser
 from community.clock import now
 from community.db import is_unique_violation, write_transaction
@@ -107,6 +108,7 @@ async def discard(user: CurrentUser, minutes_id: int) -> str:
     row, _can = await for_staff(user, minutes_id, "edit")
     async with write_transaction():
         await Minutes.delete().where((Minutes.id == minutes_id) & (Minutes.status == "draft"))
+        objects.forget("minutes", minutes_id)  # the id may come back on SQLite
         await audit(int(row["community"]), user.id, "minutes_discarded", minutes_id)
     return str(row["community.slug"])
 

@@ -42,7 +42,7 @@ async def test_a_failure_before_the_commit_says_not_recorded_and_stores_nothing(
     async def database_gone(*args, **kwargs):
         raise ConnectionRefusedError(111, "Connect call failed")
 
-    monkeypatch.setattr(casting, "lock_entity", database_gone)  # inside the ballot's transaction
+    monkeypatch.setattr(casting, "lock_for_cast", database_gone)  # inside the ballot's transaction
     client.cookies.set(i18n.LANGUAGE_COOKIE, language)
     answer = await client.post_form(f"/v/{vote_id}/cast", form)
     assert answer.status_code == 503 and answer.headers["retry-after"] == "30"

@@ -7,7 +7,9 @@ above (`deliberation.wiring` plugs them in); the ballot's share and the notice's
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from community import events, i18n
@@ -21,6 +23,7 @@ from votes.projects.tables import Project, ProjectVote
 from votes.projects.terms import (
     SCHEME_EXPLANATIONS,
     SCHEME_LABELS,
+    ShareFlat,
     coefficients_of,
     plain_decimal,
     terms_from_json,
@@ -277,29 +280,75 @@ async def projector_panel(open_votes: Sequence[int]) -> str:
 # --- The owner's ballot --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _FrozenShares:
+    """A running or closed vote's cost shares: its project and terms, its snapshot's flats by entity."""
+
+    project_id: int
+    shares: budget.Shares
+    flats_of: dict[int, frozenset[int]]  # {entity id: its roster flats}
+
+
+# {vote id: its frozen shares, or None for a vote of no project}. Once a vote is open its project link, the terms
+# voted on and the snapshot never change, so what is kept is exact in every process (bounded: recent votes only).
+_frozen: OrderedDict[int, _FrozenShares | None] = OrderedDict()
+_FROZEN_KEPT = 256
+
+
+async def _frozen_shares(vote_id: int) -> _FrozenShares | None:
+    if vote_id in _frozen:
+        _frozen.move_to_end(vote_id)
+        return _frozen[vote_id]
+    link = await rounds.round_for_vote(vote_id)
+    found = None
+    if link is not None:
+        rows = await VoteFlat.select(VoteFlat.flat_id, VoteFlat.unit, VoteFlat.floor, VoteFlat.area, VoteFlat.entity).where(
+            VoteFlat.vote == vote_id
+        ).order_by(VoteFlat.position)
+        flats = [ShareFlat(int(r["flat_id"]), r["unit"], int(r["floor"]), int(r["area"])) for r in rows]
+        flats_of: dict[int, set[int]] = {}
+        for r in rows:
+            flats_of.setdefault(int(r["entity"]), set()).add(int(r["flat_id"]))
+        shares = budget.shares_of(terms_from_json(link["terms"] or {}), flats, frozen=True)
+        found = _FrozenShares(int(link["project"]), shares, {e: frozenset(f) for e, f in flats_of.items()})
+    _frozen[vote_id] = found
+    if len(_frozen) > _FROZEN_KEPT:
+        _frozen.popitem(last=False)
+    return found
+
+
+def forget_frozen_shares() -> None:
+    """Tests empty the tables and start ids again."""
+    _frozen.clear()
+
+
 async def ballot_share(vote: VoteInfo, standing: Standing) -> str:
     """Next to a voting entity on the ballot: its flats' cost shares for the vote's project, and how."""
-    link = await rounds.round_for_vote(vote.id)
-    if link is None:
-        return ""
-    units = {
-        int(r["flat_id"])
-        for r in await VoteFlat.select(VoteFlat.flat_id).where(
-            (VoteFlat.vote == vote.id) & (VoteFlat.entity == standing.entity_id)
-        )
-    }
-    project = await store.get_project(int(link["project"]))
-    terms = terms_from_json(link["terms"] or {})
     if vote.status in ("open", "closed"):
-        flats = await budget.snapshot_flats(vote.id)
+        frozen = await _frozen_shares(vote.id)
+        if frozen is None:
+            return ""
+        shares, units = frozen.shares, frozen.flats_of.get(standing.entity_id, frozenset())
+        project_id = frozen.project_id
     else:
-        flats = await budget.roster_flats(project)
-    shares = budget.shares_of(terms, flats, frozen=vote.status in ("open", "closed"))
+        link = await rounds.round_for_vote(vote.id)
+        if link is None:
+            return ""
+        units = frozenset(
+            int(r["flat_id"])
+            for r in await VoteFlat.select(VoteFlat.flat_id).where(
+                (VoteFlat.vote == vote.id) & (VoteFlat.entity == standing.entity_id)
+            )
+        )
+        project_id = int(link["project"])
+        flats = await budget.roster_flats(await store.get_project(project_id))
+        shares = budget.shares_of(terms_from_json(link["terms"] or {}), flats, frozen=False)
     if shares.table is None:
         return ""
     lines = [line for line in shares.table.lines if line.flat.flat_id in units]
     if not lines:
         return ""
+    project = await Project.select(Project.id, Project.title).where(Project.id == project_id).first()
     return render("projects/_ballot_share.html", project=project, shares=shares, lines=lines)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from community import objects
 from community.clock import now
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors
@@ -119,6 +120,7 @@ async def create_round(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
             await audit(ctx.community_id, ctx.user.id, "project_vote_created", ctx.id, {"vote": vote_id})
     except Exception as exc:
         await Vote.delete().where((Vote.id == vote_id) & (Vote.status == "draft"))
+        objects.forget("v", vote_id)  # the id may come back on SQLite
         if is_unique_violation(exc):
             raise Conflict(lazy("This project already has a vote. Start a new vote once that one has closed.")) from exc
         raise
