@@ -8,6 +8,7 @@ throw-away PostgreSQL database (its tables are emptied first).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -26,6 +27,8 @@ os.environ.setdefault("YISHI_SECRET_KEY", "bench-secret-key-not-for-production-0
 os.environ.setdefault("PICCOLO_CONF", "community.piccolo_conf")
 os.environ["YISHI_ENV"] = "development"
 os.environ["YISHI_VOTE_CLOCK"] = "0"
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the figures
 
 PASSWORD = "bench-password-2026"  # noqa: S105 - a throw-away database
 
@@ -122,11 +125,24 @@ async def measure(name: str, requests: int, one: Callable[[int], Awaitable[None]
     """Run `one(i)` for i in range(requests), counting CPU, wall time and SQL statements."""
     from community.querycount import counting
 
+    profile = None
+    if os.environ.get("YISHI_BENCH_PROFILE") and not name.startswith("bare"):  # where the CPU goes, to stderr
+        import cProfile
+
+        profile = cProfile.Profile()
     with counting() as found:
         cpu, wall = time.process_time(), time.perf_counter()
+        if profile:
+            profile.enable()
         for i in range(requests):
             await one(i)
+        if profile:
+            profile.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if profile:
+        import pstats
+
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ["YISHI_BENCH_PROFILE"]).print_stats(40)
     return Measure(name, requests, cpu, wall, found.count)
 
 

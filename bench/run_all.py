@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 QUICK = {
     "cast": ["--owners", "50"],
+    "cast_load": ["--owners", "100", "--workers", "1,2"],
     "phone_pages": ["--owners", "60", "--requests", "50"],
     "votes_open": ["10000"],
     "votes_close": ["10000", "8000"],

@@ -36,6 +36,9 @@ class Config:
     public_url: str | None = None
     # Seconds between looks for votes whose window opens or closes now (votes.clock); 0 turns it off.
     vote_clock_seconds: int = 30
+    # PostgreSQL connections each worker process may hold (its pool). Workers × this, plus one listening connection
+    # per worker for live updates, must stay under the server's max_connections (100 by default).
+    db_pool_size: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -148,6 +151,9 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
     clock = environ.get("YISHI_VOTE_CLOCK", "").strip() or "30"
     if not clock.isascii() or not clock.isdigit() or int(clock) > 3600:
         raise ConfigError("YISHI_VOTE_CLOCK", "must be a whole number of seconds from 0 (off) to 3600")
+    pool = environ.get("YISHI_DB_POOL_SIZE", "").strip() or "10"
+    if not pool.isascii() or not pool.isdigit() or not 1 <= int(pool) <= 200:
+        raise ConfigError("YISHI_DB_POOL_SIZE", "must be a whole number of connections from 1 to 200")
     public_url = environ.get("YISHI_PUBLIC_URL", "").strip().rstrip("/") or None
     if public_url is not None:
         parts = urlsplit(public_url)
@@ -165,6 +171,7 @@ def load_config(environ: Mapping[str, str] | None = None, var_dir: Path = VAR_DI
         timezone=timezone,
         vote_clock_seconds=int(clock),
         public_url=public_url,
+        db_pool_size=int(pool),
     )
 
 

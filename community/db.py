@@ -15,7 +15,7 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-from community.config import Config
+from community.config import Config, get_config
 
 # Seconds a SQLite writer waits for the lock before giving up; generous, because
 # a roomful of phones may submit at once and each write is short.
@@ -209,7 +209,7 @@ async def open_pool() -> bool:
     """Open the PostgreSQL pool unless one is open; True if this call opened it."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=10)
+        await db.start_connection_pool(min_size=1, max_size=get_config().db_pool_size)
         return True
     return isinstance(db, YishiSQLiteEngine)
 

@@ -44,6 +44,8 @@ def test_postgres_url_selects_postgres(tmp_path):
         ({"YISHI_PUBLIC_URL": "yishi.example.org"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_PUBLIC_URL": "https://yishi.example.org/sub"}, "YISHI_PUBLIC_URL"),
         ({"YISHI_VOTE_CLOCK": "-5"}, "YISHI_VOTE_CLOCK"),
+        ({"YISHI_DB_POOL_SIZE": "0"}, "YISHI_DB_POOL_SIZE"),
+        ({"YISHI_DB_POOL_SIZE": "many"}, "YISHI_DB_POOL_SIZE"),
         ({"YISHI_ENV": "production", "YISHI_SECRET_KEY": "k7Qm2xV9pLr4Tz8Wn3Bc6Hd1Fg5Js0Ya",
           "YISHI_DATABASE_URL": "postgresql://yishi:pw@127.0.0.1:5432/yishi"}, "YISHI_PUBLIC_URL"),
     ],
