@@ -107,6 +107,18 @@ async def final_at(vote_id: int, closed_at: datetime | None) -> datetime | None:
     return row["final_at"] if row["stage"] == "final" else None
 
 
+async def finals_at(closed: Mapping[int, datetime | None]) -> dict[int, datetime | None]:
+    """final_at for many closed votes ({vote id: its closed_at}) in one statement."""
+    if not closed:
+        return {}
+    rows = await VoteStage.select(VoteStage.vote, VoteStage.stage, VoteStage.final_at).where(VoteStage.vote.is_in(list(closed)))
+    stages = {int(r["vote"]): r for r in rows}
+    return {
+        vote_id: closed_at if (row := stages.get(vote_id)) is None else (row["final_at"] if row["stage"] == "final" else None)
+        for vote_id, closed_at in closed.items()
+    }
+
+
 # --- the history and the published result ----------------------------------------------------------------------
 
 

@@ -80,11 +80,20 @@ async def has_vote(project_id: int) -> bool:
 
 async def rounds_of(project_id: int) -> list[Round]:
     """Every vote on the project, oldest first, each brought up to date (a due opening or close is made)."""
-    result = []
-    for row in await project_rounds(project_id):
-        vote = await vote_services.get_vote(int(row["vote"]))
-        final = await result_stage.final_at(vote.id, vote.closed_at) if vote.status == "closed" else None
-        result.append(Round(row, vote, final))
+    return (await _rounds_of_many([project_id]))[project_id]
+
+
+async def _rounds_of_many(project_ids: Sequence[int]) -> dict[int, list[Round]]:
+    """rounds_of for many projects: three statements however many projects and rounds."""
+    rows = await ProjectVote.select().where(ProjectVote.project.is_in(list(project_ids) or [-1])).order_by(
+        ProjectVote.round
+    ).output(load_json=True)
+    votes = await vote_services.get_votes([int(r["vote"]) for r in rows])
+    finals = await result_stage.finals_at({v.id: v.closed_at for v in votes.values() if v.status == "closed"})
+    result: dict[int, list[Round]] = {p: [] for p in project_ids}
+    for row in rows:
+        vote = votes[int(row["vote"])]
+        result[int(row["project"])].append(Round(row, vote, finals.get(vote.id)))
     return result
 
 
@@ -172,32 +181,48 @@ class Overview:
 
 
 async def overview(project: Mapping[str, Any]) -> Overview:
-    rounds = await rounds_of(int(project["id"]))
-    current = await sync_notice(project, current_round(rounds))
-    if current is not None:
-        rounds = [current if r.row["id"] == current.row["id"] else r for r in rounds]
-    occupied = await occupied_flats(int(project["id"]))
-    # Objections belong to the notice of one vote; an earlier vote's stay in its own minutes.
-    objections = [
-        o for o in await objections_of(int(project["id"]))
-        if current is not None and o["project_vote"] == current.row["id"]
-    ]
-    facts = None
-    if current is not None:
-        facts = lifecycle.RoundFacts(current.status, current.outcome, current.row["notice_ends_at"], current.final)
-    state = lifecycle.project_state(
-        facts,
-        [lifecycle.ObjectionFact(int(o["number"]), str(o["status"])) for o in objections],
-        [lifecycle.ConsentFact(str(o["unit"]), str(o["consent"])) for o in occupied],
-        now(),
-    )
-    settings = await community_settings(int(project["community"]))
-    matter = kinds.matter_choice(str(project["kind"]), settings, project["matter"])
-    if current is not None and current.vote.matter is not None:
-        # The vote's own form may set another item; the count follows the vote.
-        matter = kinds.MatterChoice(int(current.vote.matter), matter.default, matter.reason, matter.fixed)
-    locked = lifecycle.terms_locked([current.status] if current is not None else [])
-    return Overview(tuple(rounds), current, state, tuple(occupied), tuple(objections), locked, matter)
+    return (await overviews([project]))[int(project["id"])]
+
+
+async def overviews(projects: Sequence[Mapping[str, Any]]) -> dict[int, Overview]:
+    """{project id: where it stands} for projects of one community, in a fixed number of statements (a list of
+    projects must not cost a round of reads per project)."""
+    if not projects:
+        return {}
+    ids = [int(p["id"]) for p in projects]
+    rounds_by_project = await _rounds_of_many(ids)
+    occupied_by_project = await _occupied_many(ids)
+    objections_by_project = await _objections_many(ids)
+    settings = {c: await community_settings(c) for c in {int(p["community"]) for p in projects}}
+    found = {}
+    for project in projects:
+        project_id = int(project["id"])
+        rounds = rounds_by_project[project_id]
+        current = await sync_notice(project, current_round(rounds))
+        if current is not None:
+            rounds = [current if r.row["id"] == current.row["id"] else r for r in rounds]
+        occupied = occupied_by_project.get(project_id, [])
+        # Objections belong to the notice of one vote; an earlier vote's stay in its own minutes.
+        objections = [
+            o for o in objections_by_project.get(project_id, [])
+            if current is not None and o["project_vote"] == current.row["id"]
+        ]  # fmt: skip
+        facts = None
+        if current is not None:
+            facts = lifecycle.RoundFacts(current.status, current.outcome, current.row["notice_ends_at"], current.final)
+        state = lifecycle.project_state(
+            facts,
+            [lifecycle.ObjectionFact(int(o["number"]), str(o["status"])) for o in objections],
+            [lifecycle.ConsentFact(str(o["unit"]), str(o["consent"])) for o in occupied],
+            now(),
+        )
+        matter = kinds.matter_choice(str(project["kind"]), settings[int(project["community"])], project["matter"])
+        if current is not None and current.vote.matter is not None:
+            # The vote's own form may set another item; the count follows the vote.
+            matter = kinds.MatterChoice(int(current.vote.matter), matter.default, matter.reason, matter.fixed)
+        locked = lifecycle.terms_locked([current.status] if current is not None else [])
+        found[project_id] = Overview(tuple(rounds), current, state, tuple(occupied), tuple(objections), locked, matter)
+    return found
 
 
 async def current_shares(project: Mapping[str, Any], info: Overview) -> Shares:
@@ -214,31 +239,47 @@ async def round_for_vote(vote_id: int) -> dict[str, Any] | None:
 
 
 async def occupied_flats(project_id: int) -> list[dict[str, Any]]:
+    return (await _occupied_many([project_id])).get(project_id, [])
+
+
+async def _occupied_many(project_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     rows = await OccupiedFlat.select(
         *OccupiedFlat.all_columns(),
         OccupiedFlat.flat.room.as_alias("room"),
         OccupiedFlat.flat.floor.as_alias("floor"),
         OccupiedFlat.flat.stairwell_unit.name.as_alias("unit_name"),
         OccupiedFlat.flat.stairwell_unit.building.name.as_alias("building_name"),
-    ).where(OccupiedFlat.project == project_id)
+    ).where(OccupiedFlat.project.is_in(list(project_ids) or [-1]))
+    found: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
         r["unit"] = f"{r['building_name']}-{r['unit_name']}-{r['room']}"
-    rows.sort(key=lambda r: natural_key(r["unit"]))
-    return rows
+        found.setdefault(int(r["project"]), []).append(r)
+    for of_project in found.values():
+        of_project.sort(key=lambda r: natural_key(r["unit"]))
+    return found
 
 
 async def objections_of(project_id: int) -> list[dict[str, Any]]:
+    return (await _objections_many([project_id])).get(project_id, [])
+
+
+async def _objections_many(project_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     rows = await Objection.select(
         *Objection.all_columns(),
         Objection.flat.room.as_alias("room"),
         Objection.flat.stairwell_unit.name.as_alias("unit_name"),
         Objection.flat.stairwell_unit.building.name.as_alias("building_name"),
-    ).where(Objection.project == project_id).order_by(Objection.number).output(load_json=True)
+    ).where(Objection.project.is_in(list(project_ids) or [-1])).order_by(Objection.number).output(load_json=True)
     steps = await ObjectionStep.select(
         *ObjectionStep.all_columns(), ObjectionStep.by.display_name.as_alias("by_name")
     ).where(ObjectionStep.objection.is_in([r["id"] for r in rows] or [-1])).order_by(ObjectionStep.at).order_by(ObjectionStep.id)
+    steps_of: dict[int, list[dict[str, Any]]] = {}
+    for step in steps:
+        steps_of.setdefault(int(step["objection"]), []).append(step)
+    found: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
         r["unit"] = f"{r['building_name']}-{r['unit_name']}-{r['room']}" if r["room"] else ""
-        r["steps"] = [s for s in steps if s["objection"] == r["id"]]
+        r["steps"] = steps_of.get(int(r["id"]), [])
         r["blocks"] = lifecycle.blocks_approval(str(r["status"]))
-    return rows
+        found.setdefault(int(r["project"]), []).append(r)
+    return found

@@ -15,11 +15,11 @@ from community.i18n import lazy
 from community.permissions import STAFF_ROLES, community_by_slug, require_rule
 from community.roles import holds
 from community.roster.scope import attachments, flats_in_scope
-from community.tables import Building, Community, StairwellUnit
+from community.tables import Building, Community, Flat, StairwellUnit
 from votes import privacy
 from votes.participation import natural_key
 from votes.projects import kinds
-from votes.projects.rounds import overview, project_rounds
+from votes.projects.rounds import overview, overviews, project_rounds
 from votes.projects.store import (
     NOT_ALLOWED,
     NOT_FOUND,
@@ -32,6 +32,7 @@ from votes.projects.store import (
     get_project,
     project_scope,
     published,
+    published_among,
     scope_label,
     several_compounds,
 )
@@ -118,16 +119,24 @@ async def community_projects(user: CurrentUser, slug: str) -> tuple[dict[str, An
         links = await attachments(user.id, community_id)
         if not links:
             return community, [], False, False
-        mine = {a.flat_id for a in links}
-        visible = []
-        for row in rows:
-            if mine & set(await flats_in_scope(project_scope(row))) and await published(int(row["id"])):
-                visible.append(row)
-        rows = visible
+        # The user's active flats with their stairwell unit and building, and the projects with a published
+        # vote: two statements, however many projects.
+        places = await Flat.select(Flat.stairwell_unit, Flat.stairwell_unit.building.as_alias("building")).where(
+            Flat.id.is_in(sorted({a.flat_id for a in links})) & Flat.active.eq(True)
+        )
+        units = {int(p["stairwell_unit"]) for p in places}
+        buildings = {int(p["building"]) for p in places}
+        shown = await published_among([int(row["id"]) for row in rows])
+        rows = [
+            row for row in rows
+            if int(row["id"]) in shown
+            and (int(row["stairwell_unit"]) in units if row["stairwell_unit"] else int(row["building"]) in buildings)
+        ]  # fmt: skip
     several = await several_compounds(community_id)
+    states = await overviews(rows)
     for row in rows:
         row["scope_label"] = scope_label(row, several)
-        row["state"] = (await overview(row)).state
+        row["state"] = states[int(row["id"])].state
     return community, rows, manage, staff
 
 

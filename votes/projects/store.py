@@ -3,7 +3,7 @@ with it (`ProjectContext`), the community's project settings, days in the commun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
@@ -107,6 +107,14 @@ def project_scope(project: Mapping[str, Any]) -> Scope:
     if project["stairwell_unit"]:
         return Scope(int(project["community"]), "stairwell_unit", (int(project["stairwell_unit"]),))
     return Scope(int(project["community"]), "building", (int(project["building"]),))
+
+
+async def published_among(project_ids: Sequence[int]) -> set[int]:
+    """Those of the projects residents see (see `published`), in one statement."""
+    rows = await ProjectVote.select(ProjectVote.project).where(
+        ProjectVote.project.is_in(list(project_ids) or [-1]) & (ProjectVote.vote.status != "draft")
+    )
+    return {int(r["project"]) for r in rows}
 
 
 async def published(project_id: int) -> bool:
