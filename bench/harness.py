@@ -142,6 +142,8 @@ async def measure(name: str, requests: int, one: Callable[[int], Awaitable[None]
     if profile:
         import pstats
 
+        if os.environ.get("YISHI_BENCH_PROFILE_FILE"):  # for pstats / snakeviz
+            profile.dump_stats(os.environ["YISHI_BENCH_PROFILE_FILE"])
         pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ["YISHI_BENCH_PROFILE"]).print_stats(40)
     return Measure(name, requests, cpu, wall, found.count)
 
