@@ -52,6 +52,8 @@ async def bare_baseline(requests: int) -> harness.Measure:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--owners", type=int, default=200)
+    parser.add_argument("--htmx", action="store_true", help="confirm as a phone with JavaScript does (HX-Request: "
+                        "the answer is the ballot's fragment, not the whole page)")
     args = parser.parse_args()
     await harness.prepare()
 
@@ -84,14 +86,16 @@ async def main() -> int:
             clients.append(client)
 
         async def cast(i: int) -> None:
-            response = await clients[i].post(f"/v/{vote_id}/cast", data=forms[i])
+            headers = {"HX-Request": "true", "HX-Target": "cast"} if args.htmx else {}
+            response = await clients[i].post(f"/v/{vote_id}/cast", data=forms[i], headers=headers)
             assert response.status_code == 200 and "receipt" in response.text.lower(), response.text[:500]
             if i == len(clients) - 1:  # the coalesced live updates the casts asked for belong to their cost
                 await asyncio.sleep(2 * getattr(live, "COALESCE_SECONDS", 0.25))
 
-        print(f"{harness.engine_name()}, {args.owners} owners, one process; CPU measured in-process")
+        print(f"{harness.engine_name()}, {args.owners} owners, one process; CPU measured in-process"
+              + ("; htmx requests" if args.htmx else ""))
         bare = await bare_baseline(args.owners)
-        yishi = await harness.measure("cast (confirm POST)", len(clients), cast)
+        yishi = await harness.measure("cast (htmx fragment)" if args.htmx else "cast (confirm POST)", len(clients), cast)
         for client in clients:
             await client.aclose()
     ballots = await Ballot.count().where(Ballot.vote == vote_id)
