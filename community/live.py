@@ -17,7 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from litestar import Request, get
 from litestar.channels import ChannelsPlugin
@@ -39,6 +39,7 @@ NOTIFY_LIMIT = 7000
 KEEPALIVE_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
 
+T = TypeVar("T")
 Authorize = Callable[[Request[Any, Any, Any], str], Awaitable[bool]]
 Snapshot = Callable[[Request[Any, Any, Any], str], Awaitable[list[tuple[str, str]]]]
 
@@ -50,8 +51,7 @@ class ChannelKind:
 
 
 _kinds: dict[str, ChannelKind] = {}
-_plugin: ChannelsPlugin | None = None
-_hub: Hub | None = None
+_plugin: LiveChannelsPlugin | None = None
 _through_database = False
 RESYNC = "resync"
 
@@ -63,7 +63,7 @@ def register_channel(prefix: str, authorize: Authorize, snapshot: Snapshot) -> N
 
 def make_channels_plugin(config: Config) -> ChannelsPlugin:
     """Memory for one process on SQLite; LISTEN/NOTIFY on PostgreSQL; Redis when YISHI_REDIS_URL is set."""
-    global _plugin, _hub, _through_database
+    global _plugin, _through_database
     backend: ChannelsBackend
     _through_database = False
     if config.redis_url:
@@ -79,7 +79,6 @@ def make_channels_plugin(config: Config) -> ChannelsPlugin:
         # One subscriber per channel and process (community.live_hub): it must never drop what it is sent.
         subscriber_max_backlog=None,
     )
-    _hub = Hub(_plugin, _decode, lambda: KEEPALIVE_SECONDS)
     return _plugin
 
 
@@ -87,17 +86,20 @@ class LiveChannelsPlugin(ChannelsPlugin):
     """Litestar's channels, with the streams of this process ended first when the application stops, and at
     once when the server is told to stop (a stream never ends by itself: uvicorn would wait for it)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hub = Hub(self, _decode, lambda: KEEPALIVE_SECONDS)
+
     async def _on_startup(self) -> None:
         await super()._on_startup()
-        _end_streams_on_signal()
+        _end_streams_on_signal(self.hub)
 
     async def _on_shutdown(self) -> None:
-        if _hub is not None:
-            await _hub.stop()
+        await self.hub.stop()
         await super()._on_shutdown()
 
 
-def _end_streams_on_signal() -> None:
+def _end_streams_on_signal(hub: Hub) -> None:
     """Chain the server's SIGTERM/SIGINT handler (uvicorn's, which only stops accepting connections and then
     waits for open ones) with ending every stream: listeners see their stream end and the worker exits promptly."""
     if threading.current_thread() is not threading.main_thread():
@@ -109,8 +111,7 @@ def _end_streams_on_signal() -> None:
             continue  # no server's handler to chain (a test, a shell): nothing to do
 
         def ending(number: int, frame: Any, previous: Callable[[int, Any], Any] = previous) -> None:
-            if _hub is not None:
-                loop.call_soon_threadsafe(_hub.close)
+            loop.call_soon_threadsafe(hub.close)
             previous(number, frame)
 
         ending.yishi = True  # type: ignore[attr-defined]
@@ -123,13 +124,23 @@ def _asyncpg_dsn(url: str) -> str:
 
 def catch_up() -> None:
     """The backend listens again after losing its connection: every open stream sends its snapshot again."""
-    if _hub is not None:
-        _hub.catch_up()
+    if _plugin is not None:
+        _plugin.hub.catch_up()
+
+
+async def shared(channel: str, key: str, compute: Callable[[], Awaitable[T]]) -> T:
+    """For a snapshot: what every listener of `channel` is sent alike (nothing per person), computed once for
+    the listeners joining this process's stream of it while no event passes on it (a room filling up, a whole
+    room reconnecting): each change publishes an event, which makes the next listener compute it afresh.
+    The value is shared: never change it."""
+    if _plugin is None:
+        return await compute()
+    return cast(T, await _plugin.hub.shared(channel, key, compute))
 
 
 def hub() -> Hub | None:
     """This process's open streams (community.live_hub)."""
-    return _hub
+    return None if _plugin is None else _plugin.hub
 
 
 def backend_name() -> str:
@@ -194,9 +205,9 @@ async def live_stream(request: Request[Any, Any, Any], channel: FromPath[str]) -
     kind = _kind_of(channel)
     if not await kind.authorize(request, channel):
         raise Forbidden("You are not allowed to see or do this.")
-    assert _hub is not None
+    assert _plugin is not None
     return Stream(
-        _events(request, channel, kind, _hub),
+        _events(request, channel, kind, _plugin.hub),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"},
     )
@@ -226,7 +237,7 @@ async def _events(request: Request[Any, Any, Any], channel: str, kind: ChannelKi
                     events.append((RESYNC, ""))
                 yield b"".join(encode(event, data) for event, data in events)
     finally:
-        await hub.leave(channel, listener)
+        hub.leave(channel, listener)
 
 
 ROUTES = [live_stream]

@@ -14,6 +14,7 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import Any
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.subscriber import Subscriber
@@ -22,6 +23,9 @@ log = logging.getLogger("yishi.live")
 
 # A slow phone must not hold messages for ever: it keeps the newest this many chunks.
 MAX_BACKLOG = 500
+# A snapshot shared by the listeners of a channel is computed again after an event on it, or after this long
+# (a change that published nothing, e.g. a clock, shows within this).
+SHARED_SECONDS = 2.0
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 Decode = Callable[[bytes], Awaitable[tuple[str, str] | None]]
@@ -36,6 +40,10 @@ def encode(event: str, data: str) -> bytes:
 def comment(text: str) -> bytes:
     """A comment line: browsers ignore it; proxies see traffic and keep the connection."""
     return f": {text}\r\n\r\n".encode()
+
+
+class _Abandoned(Exception):
+    """The listener computing a shared value left (or failed): the others compute it themselves."""
 
 
 class Listener:
@@ -70,6 +78,9 @@ class Feed:
         self.ready = asyncio.Event()
         self.subscriber: Subscriber | None = None
         self.stopped = False
+        # What every new listener is sent alike (community.live.shared): (generation, when, value) by key.
+        self.generation = 0  # events seen: a value computed before the latest one is stale
+        self.cache: dict[str, tuple[int, float, asyncio.Future[Any]]] = {}
         self.task = asyncio.create_task(self._run(), name=f"yishi-live-{channel}")
 
     async def _run(self) -> None:
@@ -90,9 +101,35 @@ class Feed:
             if decoded is None:
                 continue
             chunk = encode(*decoded)
+            self.generation += 1
             self.hub.encoded += 1
             for listener in self.listeners:
                 listener.put(chunk)
+
+    async def shared(self, key: str, compute: Callable[[], Awaitable[Any]], seconds: float) -> Any:
+        """The value of `compute` for every listener joining while no event came through this channel (and
+        for `seconds` at most); listeners joining together wait for one computation."""
+        loop = asyncio.get_running_loop()
+        entry = self.cache.get(key)
+        if entry is not None and entry[0] == self.generation and loop.time() - entry[1] < seconds:
+            try:
+                return await asyncio.shield(entry[2])
+            except _Abandoned:
+                return await compute()
+        generation, future = self.generation, loop.create_future()
+        self.cache[key] = (generation, loop.time(), future)
+        try:
+            value = await compute()
+        except BaseException:
+            if self.cache.get(key, (0, 0, None))[2] is future:
+                del self.cache[key]
+            future.set_exception(_Abandoned())
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        future.set_result(value)
+        if self.generation != generation and self.cache.get(key, (0, 0, None))[2] is future:
+            del self.cache[key]  # an event came meanwhile: later listeners compute afresh
+        return value
 
     async def stop(self) -> None:
         self.stopped = True
@@ -113,7 +150,9 @@ class Hub:
         self.feeds: dict[str, Feed] = {}
         self.closed = False
         self.encoded = 0  # events encoded since start: one per event and channel, however many listen
+        self.shared_seconds = SHARED_SECONDS
         self._beat: asyncio.Task[None] | None = None
+        self._stopping: set[asyncio.Task[None]] = set()
 
     def listeners(self) -> list[Listener]:
         return [listener for feed in self.feeds.values() for listener in feed.listeners]
@@ -129,23 +168,40 @@ class Hub:
         if feed is None:
             feed = self.feeds[channel] = Feed(self, channel)
         feed.listeners.add(listener)
-        await feed.ready.wait()
+        try:
+            await feed.ready.wait()
+        except BaseException:  # the browser left while the channel was being subscribed
+            self.leave(channel, listener)
+            raise
         if feed.subscriber is None:  # the backend refused the subscription: the stream fails, the browser retries
-            await self.leave(channel, listener)
+            self.leave(channel, listener)
             raise RuntimeError(f"live updates: could not subscribe to {channel}")
         return listener
 
-    async def leave(self, channel: str, listener: Listener) -> None:
+    def leave(self, channel: str, listener: Listener) -> None:
+        """The stream ended. Not a coroutine: it runs where the stream was cancelled (the browser left), and a
+        cancelled UNLISTEN would leave the backend believing it still listens. The last listener's leaving gives
+        the subscription back in a task of its own."""
         feed = self.feeds.get(channel)
         if feed is None or listener not in feed.listeners:
             return
         feed.listeners.discard(listener)
         if not feed.listeners:
             del self.feeds[channel]
-            await feed.stop()
+            stopping = asyncio.get_running_loop().create_task(feed.stop(), name=f"yishi-live-stop-{channel}")
+            self._stopping.add(stopping)
+            stopping.add_done_callback(self._stopping.discard)
+
+    async def shared(self, channel: str, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        feed = self.feeds.get(channel)
+        if feed is None or feed.subscriber is None or self.closed:
+            return await compute()
+        return await feed.shared(key, compute, self.shared_seconds)
 
     def catch_up(self) -> None:
         """The backend listens again after losing its connection: every stream sends its snapshot again."""
+        for feed in self.feeds.values():
+            feed.generation += 1  # what was published meanwhile reached nobody: nothing computed before holds
         for listener in self.listeners():
             listener.catch_up = True
             listener.wake.set()
@@ -165,6 +221,7 @@ class Hub:
         for channel, feed in list(self.feeds.items()):
             self.feeds.pop(channel, None)
             await feed.stop()
+        await asyncio.gather(*self._stopping, return_exceptions=True)
 
     def _start_beating(self) -> None:
         loop = asyncio.get_running_loop()
