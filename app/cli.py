@@ -78,6 +78,10 @@ async def _setup_code() -> str | None:
         await db.close_pool()
 
 
+# Seconds uvicorn's supervisor waits for a worker's answer before killing it as hung (its default is 5).
+HEALTHCHECK_SECONDS = 30
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -112,7 +116,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="warning",
         proxy_headers=False,
+        # Open live streams end as soon as the worker is told to stop (community.live); other requests get this.
         timeout_graceful_shutdown=5,
+        timeout_worker_healthcheck=args.healthcheck_timeout,
     )
     return 0
 
@@ -246,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--demo", action="store_true", help="load the demo community and accounts first")
+    p.add_argument("--healthcheck-timeout", type=int, default=HEALTHCHECK_SECONDS, metavar="SECONDS",
+                   help="with several workers: replace one that has not answered the supervisor's ping for this "
+                        f"long (default {HEALTHCHECK_SECONDS}; uvicorn's own 5 s cut a worker busy with live "
+                        "updates, and every phone following a meeting through it)")  # fmt: skip
     p.set_defaults(func=cmd_serve, needs_db=True)
 
     p = sub.add_parser("migrate", help="apply pending database migrations")

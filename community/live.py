@@ -12,20 +12,23 @@ import asyncio
 import hashlib
 import json
 import logging
+import signal
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from litestar import Request, get
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.params import FromPath
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import Stream
 
 from community.config import Config
 from community.errors import Forbidden, NotFound
+from community.live_hub import Hub, encode
 from community.live_pg import ReconnectingAsyncPgBackend
 from community.live_redis import HealingRedisBackend
 
@@ -36,6 +39,7 @@ NOTIFY_LIMIT = 7000
 KEEPALIVE_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
 
+T = TypeVar("T")
 Authorize = Callable[[Request[Any, Any, Any], str], Awaitable[bool]]
 Snapshot = Callable[[Request[Any, Any, Any], str], Awaitable[list[tuple[str, str]]]]
 
@@ -47,10 +51,8 @@ class ChannelKind:
 
 
 _kinds: dict[str, ChannelKind] = {}
-_plugin: ChannelsPlugin | None = None
+_plugin: LiveChannelsPlugin | None = None
 _through_database = False
-# The inbox of every open stream in this process; None put into one means "catch up".
-_inboxes: set[asyncio.Queue[bytes | None]] = set()
 RESYNC = "resync"
 
 
@@ -71,14 +73,49 @@ def make_channels_plugin(config: Config) -> ChannelsPlugin:
         _through_database = True
     else:
         backend = MemoryChannelsBackend()
-    _plugin = ChannelsPlugin(
+    _plugin = LiveChannelsPlugin(
         backend=backend,
         arbitrary_channels_allowed=True,
-        # A slow phone must not hold messages for ever: keep the newest.
-        subscriber_max_backlog=500,
-        subscriber_backlog_strategy="dropleft",
+        # One subscriber per channel and process (community.live_hub): it must never drop what it is sent.
+        subscriber_max_backlog=None,
     )
     return _plugin
+
+
+class LiveChannelsPlugin(ChannelsPlugin):
+    """Litestar's channels, with the streams of this process ended first when the application stops, and at
+    once when the server is told to stop (a stream never ends by itself: uvicorn would wait for it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hub = Hub(self, _decode, lambda: KEEPALIVE_SECONDS)
+
+    async def _on_startup(self) -> None:
+        await super()._on_startup()
+        _end_streams_on_signal(self.hub)
+
+    async def _on_shutdown(self) -> None:
+        await self.hub.stop()
+        await super()._on_shutdown()
+
+
+def _end_streams_on_signal(hub: Hub) -> None:
+    """Chain the server's SIGTERM/SIGINT handler (uvicorn's, which only stops accepting connections and then
+    waits for open ones) with ending every stream: listeners see their stream end and the worker exits promptly."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        if not callable(previous) or previous is signal.default_int_handler or getattr(previous, "yishi", False):
+            continue  # no server's handler to chain (a test, a shell): nothing to do
+
+        def ending(number: int, frame: Any, previous: Callable[[int, Any], Any] = previous) -> None:
+            loop.call_soon_threadsafe(hub.close)
+            previous(number, frame)
+
+        ending.yishi = True  # type: ignore[attr-defined]
+        signal.signal(signum, ending)
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -87,8 +124,23 @@ def _asyncpg_dsn(url: str) -> str:
 
 def catch_up() -> None:
     """The backend listens again after losing its connection: every open stream sends its snapshot again."""
-    for inbox in list(_inboxes):
-        inbox.put_nowait(None)
+    if _plugin is not None:
+        _plugin.hub.catch_up()
+
+
+async def shared(channel: str, key: str, compute: Callable[[], Awaitable[T]]) -> T:
+    """For a snapshot: what every listener of `channel` is sent alike (nothing per person), computed once for
+    the listeners joining this process's stream of it while no event passes on it (a room filling up, a whole
+    room reconnecting): each change publishes an event, which makes the next listener compute it afresh.
+    The value is shared: never change it."""
+    if _plugin is None:
+        return await compute()
+    return cast(T, await _plugin.hub.shared(channel, key, compute))
+
+
+def hub() -> Hub | None:
+    """This process's open streams (community.live_hub)."""
+    return None if _plugin is None else _plugin.hub
 
 
 def backend_name() -> str:
@@ -149,57 +201,43 @@ def _kind_of(channel: str) -> ChannelKind:
 
 
 @get("/live/{channel:str}", name="live", include_in_schema=False)
-async def live_stream(request: Request[Any, Any, Any], channel: FromPath[str]) -> ServerSentEvent:
+async def live_stream(request: Request[Any, Any, Any], channel: FromPath[str]) -> Stream:
     kind = _kind_of(channel)
     if not await kind.authorize(request, channel):
         raise Forbidden("You are not allowed to see or do this.")
     assert _plugin is not None
-    return ServerSentEvent(
-        _events(request, channel, kind, _plugin),
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return Stream(
+        _events(request, channel, kind, _plugin.hub),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"},
     )
 
 
-async def _events(
-    request: Request[Any, Any, Any], channel: str, kind: ChannelKind, plugin: ChannelsPlugin
-) -> AsyncIterator[ServerSentEventMessage]:
-    async with plugin.start_subscription([channel]) as subscriber:
-        inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+CONNECTED = f": connected\r\nretry: {RETRY_MILLISECONDS}\r\n\r\n".encode()
 
-        async def pump() -> None:
-            async for raw in subscriber.iter_events():
-                inbox.put_nowait(raw)
 
-        pumping = asyncio.create_task(pump())
-        _inboxes.add(inbox)
-        try:
-            yield ServerSentEventMessage(comment="connected", data=None, retry=RETRY_MILLISECONDS)
-            # Subscribed first, then the snapshot: nothing published in between is missed.
-            for event, data in await kind.snapshot(request, channel):
-                yield ServerSentEventMessage(event=event, data=data)
-            while True:
+async def _events(request: Request[Any, Any, Any], channel: str, kind: ChannelKind, hub: Hub) -> AsyncIterator[bytes]:
+    listener = await hub.join(channel)
+    try:
+        # Subscribed first, then the snapshot: nothing published in between is missed.
+        yield CONNECTED + b"".join(encode(event, data) for event, data in await kind.snapshot(request, channel))
+        while not listener.ended:
+            await listener.wake.wait()
+            listener.wake.clear()
+            if listener.chunks:
+                yield listener.take()
+            if listener.catch_up and not listener.ended:
+                listener.catch_up = False
                 try:
-                    raw = await asyncio.wait_for(inbox.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield ServerSentEventMessage(comment="keepalive", data=None)
-                    continue
-                if raw is None:
-                    try:
-                        events = await kind.snapshot(request, channel)
-                    except Exception:  # the database is not back yet: end; the browser reconnects and catches up
-                        log.warning("live updates: could not catch %s up; the stream ends", channel, exc_info=True)
-                        return
-                    for event, data in events:
-                        yield ServerSentEventMessage(event=event, data=data)
-                    if RESYNC not in {event for event, _data in events}:
-                        yield ServerSentEventMessage(event=RESYNC, data="")
-                    continue
-                decoded = await _decode(raw)
-                if decoded is not None:
-                    yield ServerSentEventMessage(event=decoded[0], data=decoded[1])
-        finally:
-            _inboxes.discard(inbox)
-            pumping.cancel()
+                    events = await kind.snapshot(request, channel)
+                except Exception:  # the database is not back yet: end; the browser reconnects and catches up
+                    log.warning("live updates: could not catch %s up; the stream ends", channel, exc_info=True)
+                    return
+                if RESYNC not in {event for event, _data in events}:
+                    events.append((RESYNC, ""))
+                yield b"".join(encode(event, data) for event, data in events)
+    finally:
+        hub.leave(channel, listener)
 
 
 ROUTES = [live_stream]

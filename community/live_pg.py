@@ -24,14 +24,16 @@ DOWN = (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, TimeoutError)
 class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
     """Watches its listening connection; when it is lost, connects again (0.5 s, 1 s … 30 s apart), LISTENs to
     every channel that still has listeners and calls `on_recovered` so that open streams catch up. The loss
-    and the recovery are logged once each. Publishing opens its own connection per message, so it recovers
-    by itself."""
+    and the recovery are logged once each. Publishing keeps a connection of its own (Litestar's opened one per
+    message: a handshake and a login for every live update); a failed one is replaced at the next message."""
 
     def __init__(self, dsn: str, on_recovered: Callable[[], None] | None = None) -> None:
         super().__init__(make_connection=partial(asyncpg.connect, dsn=dsn, timeout=CONNECT_TIMEOUT))
         self.healing = Healing("database", on_recovered)
         self._watchdog: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
+        self._publisher: asyncpg.Connection | None = None
+        self._publishing: asyncio.Lock | None = None
 
     @property
     def reconnects(self) -> int:
@@ -43,6 +45,7 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
 
     async def on_startup(self) -> None:
         await super().on_startup()
+        self._publishing = asyncio.Lock()
         self._wake = asyncio.Event()
         self._listener_conn.add_termination_listener(self._terminated)
         self._watchdog = asyncio.create_task(self._watch(), name="yishi-live-listener")
@@ -54,6 +57,30 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
                 await self._watchdog
         with suppress(Exception):
             await super().on_shutdown()
+        await self._drop_publisher()
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        """NOTIFY on the publishing connection; if it had died, once more on a new one."""
+        assert self._publishing is not None, "on_startup first"
+        text = data.decode()
+        async with self._publishing:
+            for attempt in (1, 2):
+                try:
+                    if self._publisher is None or self._publisher.is_closed():
+                        self._publisher = await self._connect()
+                    for channel in set(channels):
+                        await self._publisher.execute("SELECT pg_notify($1, $2)", channel, text)
+                    return
+                except DOWN:
+                    await self._drop_publisher()
+                    if attempt == 2:
+                        raise
+
+    async def _drop_publisher(self) -> None:
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            with suppress(Exception):
+                publisher.terminate()
 
     def _terminated(self, connection: asyncpg.Connection) -> None:
         if connection is self._listener_conn and self._wake is not None:

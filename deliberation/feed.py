@@ -239,12 +239,17 @@ async def authorize_projector(request: Request[Any, Any, Any], channel: str) -> 
 
 async def snapshot_projector(request: Request[Any, Any, Any], channel: str) -> list[tuple[str, str]]:
     meeting_id = _meeting_id(channel)
-    data = await gather(meeting_id, PARTS)
-    events = []
-    for code in i18n.LANGUAGES:
-        events += projector_events(data, PARTS, code)
-    events += [(panels.event(code), str(await panels.render(meeting_id, code))) for code in i18n.LANGUAGES]
-    return events
+
+    async def compute() -> tuple[tuple[str, str], ...]:
+        data = await gather(meeting_id, PARTS)
+        events = []
+        for code in i18n.LANGUAGES:
+            events += projector_events(data, PARTS, code)
+        events += [(panels.event(code), str(await panels.render(meeting_id, code))) for code in i18n.LANGUAGES]
+        return tuple(events)
+
+    # The same for every screen: read and rendered once while nothing changes (community.live.shared).
+    return list(await live.shared(channel, "projector", compute))
 
 
 async def authorize_phones(request: Request[Any, Any, Any], channel: str) -> bool:
@@ -258,13 +263,19 @@ async def authorize_phones(request: Request[Any, Any, Any], channel: str) -> boo
 async def snapshot_phones(request: Request[Any, Any, Any], channel: str) -> list[tuple[str, str]]:
     meeting_id, code = _meeting_id(channel), channel.split("-")[2]
     phone_parts = ("now", "agenda", "queue")
-    data = await gather(meeting_id, phone_parts)
-    events = phone_events(data, phone_parts, code)
+
+    async def compute() -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+        data = await gather(meeting_id, phone_parts)
+        return data["meeting"], tuple(phone_events(data, phone_parts, code))
+
+    # The same for every phone of the room: read and rendered once while nothing changes (community.live.shared).
+    meeting, shared_events = await live.shared(channel, "phones", compute)
+    events = list(shared_events)
     user = current_user(request)
     if user is not None:
-        may_raise = (await access_for(user, data["meeting"])).raise_hand
+        may_raise = (await access_for(user, meeting)).raise_hand
         state = await session.hand_state(meeting_id, user.id)
-        events.append((f"hand-{user.id}", hand_html(data["meeting"], state, code, may_raise)))
+        events.append((f"hand-{user.id}", hand_html(meeting, state, code, may_raise)))
     since = parse_id(request.query_params.get("since", ""))  # seconds since 1970, within a 32-bit range
     if since is not None:
         moment = datetime.fromtimestamp(since, UTC)

@@ -15,6 +15,8 @@ class Stream:
     def __init__(self) -> None:
         self.status: int | None = None
         self.started = asyncio.Event()
+        self.ended = asyncio.Event()  # the server ended the response (more_body False)
+        self.raw = b""  # every byte received, comments included
         self._chunks: asyncio.Queue[bytes] = asyncio.Queue()
         self._buffer = b""
 
@@ -79,8 +81,12 @@ async def open_stream(app, url: str, cookies: httpx.Cookies | None = None) -> As
         if message["type"] == "http.response.start":
             stream.status = message["status"]
             stream.started.set()
-        elif message["type"] == "http.response.body" and message.get("body"):
-            stream._chunks.put_nowait(message["body"])
+        elif message["type"] == "http.response.body":
+            if message.get("body"):
+                stream.raw += message["body"]
+                stream._chunks.put_nowait(message["body"])
+            if not message.get("more_body", False):
+                stream.ended.set()
 
     task = asyncio.create_task(app(scope, receive, send))
     try:

@@ -141,11 +141,16 @@ async def _snapshot(request: Request[Any, Any, Any], channel: str) -> list[tuple
     if vote_id is None:
         return []
     code = i18n.get_language()
-    board = await board_context(vote_id)
-    if board is None:
-        return []
-    participation, board_html = render_live(board, code)
-    return [(f"participation-{code}", participation), (f"board-{code}", board_html)]
+
+    async def compute() -> tuple[tuple[str, str], ...]:
+        board = await board_context(vote_id)
+        if board is None:
+            return ()
+        participation, board_html = render_live(board, code)
+        return (f"participation-{code}", participation), (f"board-{code}", board_html)
+
+    # The same for every board and phone in that language: read and rendered once while nothing changes.
+    return list(await app_live.shared(channel, f"board-{code}", compute))
 
 
 def participation_soon(vote_id: int) -> None:

@@ -122,3 +122,28 @@ async def test_a_projector_open_during_the_cut_catches_up_and_hears_again(app, c
     assert len([m for m in said if "lost the database connection" in m]) == 1, said
     assert len([m for m in said if "listening again" in m]) == 1, said
     assert not [r for r in live_log if r.exc_info], "no traceback for an outage"
+
+
+async def test_publishing_goes_on_after_its_connection_is_killed():
+    """Messages go out on one kept connection (not a new one each); when PostgreSQL ends it, the next message
+    goes out on a new one."""
+    dsn = "postgresql://" + URL.split("://", 1)[1]
+    backend = live_pg.ReconnectingAsyncPgBackend(dsn=dsn)
+    await backend.on_startup()
+    try:
+        await backend.subscribe(["vote-7"])
+        stream = backend.stream_events()
+        await backend.publish(b"one", ["vote-7"])
+        await backend.publish(b"two", ["vote-7"])
+        assert [await next_message(stream), await next_message(stream)] == [("vote-7", b"one"), ("vote-7", b"two")]
+        publisher = backend._publisher
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", publisher.get_server_pid())
+        finally:
+            await admin.close()
+        await backend.publish(b"three", ["vote-7"])
+        assert await next_message(stream) == ("vote-7", b"three")
+        assert backend._publisher is not publisher
+    finally:
+        await backend.on_shutdown()
