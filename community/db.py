@@ -160,6 +160,11 @@ def engine() -> Engine[Any]:
     return found
 
 
+def is_postgres() -> bool:
+    """Raw SQL that differs between the engines (JSON aggregates, for one) asks this."""
+    return isinstance(engine(), PostgresEngine)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes that never fails with 'database is locked'.
@@ -168,6 +173,9 @@ async def write_transaction() -> AsyncIterator[None]:
     another process's writer makes us wait on the busy timeout instead of failing on upgrade.
     PostgreSQL: an ordinary transaction.
     """
+    from community import known
+
+    known.forget()  # what the request read with its session (roles, links) may be what this changes
     db = engine()
     committing = False
     try:

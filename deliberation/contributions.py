@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from community.contributions import MinutesSection, NoticeEntry
+from community.sqljson import Nested
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,20 @@ MinutesSource = Callable[[int], Awaitable[list[MinutesSection]]]  # vote id → 
 
 ItemLinkSource = Callable[[list[int]], Awaitable[dict[int, list[ItemLink]]]]  # item ids → their links
 
+
+@dataclass(frozen=True)
+class ItemLinkRead:
+    """A source's links read inside a page's own statement (deliberation.phone_reads): `subquery(postgres, items)`
+    gives its rows for the agenda items whose ids the SQL `items` selects; `links(rows)` turns them into links."""
+
+    subquery: Callable[[bool, str], Nested]
+    links: Callable[[list[dict[str, Any]]], dict[int, list[ItemLink]]]
+
+
 _notice_sources: dict[str, NoticeSource] = {}
 _item_link_sources: dict[str, ItemLinkSource] = {}
 _minutes_sources: dict[str, MinutesSource] = {}
+_item_link_reads: dict[str, ItemLinkRead] = {}
 
 
 def register_notice_source(name: str, source: NoticeSource) -> None:
@@ -47,18 +60,28 @@ def register_minutes_source(name: str, source: MinutesSource) -> None:
     _minutes_sources[name] = source
 
 
-def register_item_link_source(name: str, source: ItemLinkSource) -> None:
+def register_item_link_source(name: str, source: ItemLinkSource, read: ItemLinkRead | None = None) -> None:
     _item_link_sources[name] = source
+    if read is not None:
+        _item_link_reads[name] = read
 
 
-async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
-    """Every contributed link of these agenda items (items without any are left out)."""
+def item_link_reads() -> dict[str, ItemLinkRead]:
+    """The sources whose links a page can read within its own statement."""
+    return dict(_item_link_reads)
+
+
+async def item_links(item_ids: list[int], read: dict[str, list[dict[str, Any]]] | None = None) -> dict[int, list[ItemLink]]:
+    """Every contributed link of these agenda items (items without any are left out); `read`: the rows of the
+    sources already read with the page's statement (ItemLinkRead), by source name."""
     found: dict[int, list[ItemLink]] = {}
     if not item_ids:
         return found
-    for source in _item_link_sources.values():
-        for item_id, links in (await source(item_ids)).items():
-            found.setdefault(item_id, []).extend(links)
+    for name, source in _item_link_sources.items():
+        rows = (read or {}).get(name)
+        links = _item_link_reads[name].links(rows) if rows is not None else await source(item_ids)
+        for item_id, item_links in links.items():
+            found.setdefault(item_id, []).extend(item_links)
     return found
 
 

@@ -53,7 +53,7 @@ def register() -> list[Any]:
     register_community_objects("minutes", Minutes)
     routes = [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
     # After the concerns': an item's links list its concerns first, then its vote.
-    register_item_link_source("votes", meeting_votes.item_links)
+    register_item_link_source("votes", meeting_votes.item_links, meeting_votes.ITEM_LINK_READ)
     register_notice_source("projects", projects.notice_entries)
     register_notice_source("works", works_notices.notice_entries)  # milestones and running-cost ledgers
     register_minutes_source("projects", projects.minutes_sections)

@@ -149,3 +149,41 @@ async def test_the_notice_board_reads_every_open_vote_at_once(client, world):
     await open_vote(client, world, title="3号楼2单元更换门禁")
     two = await measured(client, "/c/test")
     assert two.count == one.count, f"one vote: {one}\ntwo votes: {two}"
+
+
+async def more_of_everything(world, meeting_id: int, item_id: int, start: int, rounds: int) -> None:
+    """`rounds` more of each list the meeting and item pages show: agenda items, guests, raised hands,
+    households present, comments with replies, attachments, concerns behind the item."""
+    from community.clock import now
+    from deliberation.concerns.tables import Concern
+    from deliberation.tables import Attachment, Attendance, Comment, MeetingGuest, SpeakerRequest
+
+    speakers = [world.accounts[name] for name in ("王二", "李甲", "李乙", "孙租")]
+    for n in range(start, start + rounds):
+        await AgendaItem.insert(AgendaItem(meeting=meeting_id, title=f"议题{n}", position=n + 1))
+        await MeetingGuest.insert(MeetingGuest(meeting=meeting_id, name=f"嘉宾{n}", role="expert"))
+        if n < len(speakers):
+            await SpeakerRequest.insert(SpeakerRequest(meeting=meeting_id, account=speakers[n], position=n + 1,
+                                                       status="speaking" if n == 0 else "waiting"))  # fmt: skip
+        top = await Comment.insert(Comment(meeting=meeting_id, item=item_id, author=world.accounts["王二"],
+                                           position="support", body=f"意见{n}", created_at=now())).returning(Comment.id)  # fmt: skip
+        await Comment.insert(Comment(meeting=meeting_id, item=item_id, parent=top[0]["id"], author=world.accounts["李甲"],
+                                     position="", body=f"回复{n}", created_at=now()))  # fmt: skip
+        await Attachment.insert(Attachment(item=item_id, original_name=f"图{n}.png", stored_name=f"stored-{meeting_id}-{n}",
+                                           content_type="image/png", size=100, width=10, height=10))  # fmt: skip
+        await Concern.insert(Concern(community=world.community_id, kind="repair", text=f"问题{n}", agenda_item=item_id))
+    for flat in [world.flats["3-2-101"], world.flats["3-2-301"]][start : start + rounds]:
+        await Attendance.insert(Attendance(meeting=meeting_id, flat=flat, account=world.accounts["王一"], method="qr"))
+
+
+async def test_the_meeting_and_item_pages_cost_the_same_with_more_rows(client, world):
+    """No query per agenda item, guest, raised hand, household present, comment, reply, attachment or concern."""
+    meeting_id, item_id, _vote_id = await meeting_with_vote(client, world)
+    await client.signin(OWNER)
+    paths = (f"/m/{meeting_id}", f"/m/{meeting_id}/items/{item_id}")
+    await more_of_everything(world, meeting_id, item_id, 0, 1)
+    one = [await measured(client, path) for path in paths]
+    await more_of_everything(world, meeting_id, item_id, 1, 2)
+    three = [await measured(client, path) for path in paths]
+    for path, a, b in zip(paths, one, three, strict=True):
+        assert a.count == b.count, f"{path}\none round: {a}\nthree rounds: {b}"
