@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from community import known
 from community.tables import Flat, Person
@@ -69,6 +69,7 @@ _ATTACHMENTS_SQL = {True: _attachments_sql(True), False: _attachments_sql(False)
 async def attachments(account_id: int, community_id: int | None = None) -> list[Attachment]:
     """Every flat the account's people own or live in, with whether the link is verified (one statement)."""
     found = known.links_of(account_id, community_id)  # as read with the request's session, if it is theirs
+    rows: list[dict[str, Any]]
     if found is not None:
         rows = [{"kind": link.kind, "flat": link.flat, "person": link.person} for link in found]
     else:
