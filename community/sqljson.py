@@ -92,19 +92,25 @@ def loads(value: Any) -> list[Any]:
     return json.loads(value) if isinstance(value, str | bytes) else list(value)
 
 
-def aggregate(postgres: bool, expressions: Sequence[str], rest: str, order: str = "") -> str:
+def aggregate(postgres: bool, expressions: Sequence[str], rest: str, order: str = "", limit: int | None = None) -> str:
     """A scalar subquery giving the rows of `SELECT expressions rest` as a JSON array of arrays ('[]' if none).
-    `order` (an ORDER BY list over `rest`'s tables) fixes the order of the rows on both engines."""
+    `order` (an ORDER BY list over `rest`'s tables) fixes the order of the rows on both engines; `limit` keeps
+    the first rows in that order."""
     listed = ", ".join(expressions)
-    if postgres:
+    if postgres and limit is None:
         by = f" ORDER BY {order}" if order else ""
         return f"(SELECT COALESCE(json_agg(json_build_array({listed}){by}), '[]'::json) {rest})"
     if not order:
         return f"(SELECT json_group_array(json_array({listed})) {rest})"
     # SQLite (before 3.44) has no ORDER BY in an aggregate: it aggregates rows in the order its FROM gives them.
+    # With a limit, both engines take the first rows in a subquery; PostgreSQL then orders by their number.
     inner = ", ".join(f"{e} AS c{i}" for i, e in enumerate(expressions))
     outer = ", ".join(f"c{i}" for i in range(len(expressions)))
-    return f"(SELECT json_group_array(json_array({outer})) FROM (SELECT {inner} {rest} ORDER BY {order}))"  # noqa: S608
+    first = "" if limit is None else f" LIMIT {int(limit)}"
+    if postgres:
+        return (f"(SELECT COALESCE(json_agg(json_build_array({outer}) ORDER BY rn), '[]'::json) FROM "  # noqa: S608
+                f"(SELECT {inner}, ROW_NUMBER() OVER (ORDER BY {order}) AS rn {rest} ORDER BY {order}{first}) x)")
+    return f"(SELECT json_group_array(json_array({outer})) FROM (SELECT {inner} {rest} ORDER BY {order}{first}))"  # noqa: S608
 
 
 def nested(
@@ -114,6 +120,7 @@ def nested(
     rest: str,
     order: str = "",
     extra: Mapping[str, tuple[str, Convert]] | None = None,
+    limit: int | None = None,
 ) -> Nested:
     """Rows of a table (`alias` in `rest`: "FROM agenda_item i WHERE …") with these columns keyed by name as
     Piccolo gives them, plus `extra` keys computed by SQL expressions (a joined name, say)."""
@@ -124,4 +131,4 @@ def nested(
         keys.append(key)
         expressions.append(expression)
         converts.append(convert)
-    return Nested(aggregate(postgres, expressions, rest, order), tuple(keys), tuple(converts))
+    return Nested(aggregate(postgres, expressions, rest, order, limit), tuple(keys), tuple(converts))

@@ -32,6 +32,17 @@ class ItemLink:
 
 
 NoticeSource = Callable[[int], Awaitable[list[NoticeEntry]]]  # community id → entries
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class NoticeRead:
+    """A source's entries read inside the board's own statement (deliberation.minutes.board_read):
+    `subqueries(postgres)` give its rows for the community `c.id` of that statement, by name; `entries(community id,
+    rows by name)` turns them into entries (reading more only where it must)."""
+
+    subqueries: Callable[[bool], dict[str, Nested]]
+    entries: Callable[[int, dict[str, Rows]], Awaitable[list[NoticeEntry]]]
 MinutesSource = Callable[[int], Awaitable[list[MinutesSection]]]  # vote id → sections
 
 ItemLinkSource = Callable[[list[int]], Awaitable[dict[int, list[ItemLink]]]]  # item ids → their links
@@ -49,11 +60,19 @@ class ItemLinkRead:
 _notice_sources: dict[str, NoticeSource] = {}
 _item_link_sources: dict[str, ItemLinkSource] = {}
 _minutes_sources: dict[str, MinutesSource] = {}
+_notice_reads: dict[str, NoticeRead] = {}
 _item_link_reads: dict[str, ItemLinkRead] = {}
 
 
-def register_notice_source(name: str, source: NoticeSource) -> None:
+def register_notice_source(name: str, source: NoticeSource, read: NoticeRead | None = None) -> None:
     _notice_sources[name] = source
+    if read is not None:
+        _notice_reads[name] = read
+
+
+def notice_reads() -> dict[str, NoticeRead]:
+    """The sources whose entries the board can read within its own statement."""
+    return dict(_notice_reads)
 
 
 def register_minutes_source(name: str, source: MinutesSource) -> None:
@@ -85,11 +104,13 @@ async def item_links(item_ids: list[int], read: dict[str, list[dict[str, Any]]] 
     return found
 
 
-async def notice_entries(community_id: int) -> list[NoticeEntry]:
-    """All contributed entries for a community, newest first."""
+async def notice_entries(community_id: int, read: dict[str, dict[str, Rows]] | None = None) -> list[NoticeEntry]:
+    """All contributed entries for a community, newest first; `read`: the rows of the sources already read with
+    the board's statement (NoticeRead), by source name."""
     entries: list[NoticeEntry] = []
-    for source in _notice_sources.values():
-        entries.extend(await source(community_id))
+    for name, source in _notice_sources.items():
+        rows = (read or {}).get(name)
+        entries.extend(await _notice_reads[name].entries(community_id, rows) if rows is not None else await source(community_id))
     return sorted(entries, key=lambda e: e.published_at, reverse=True)
 
 

@@ -21,6 +21,7 @@ def register() -> list[Any]:
     from deliberation import feed, meeting_votes, posting_targets, works_notices
     from deliberation.concerns import wiring as concerns
     from deliberation.contributions import (
+        NoticeRead,
         register_item_link_source,
         register_minutes_source,
         register_notice_source,
@@ -54,7 +55,10 @@ def register() -> list[Any]:
     routes = [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
     # After the concerns': an item's links list its concerns first, then its vote.
     register_item_link_source("votes", meeting_votes.item_links, meeting_votes.ITEM_LINK_READ)
-    register_notice_source("projects", projects.notice_entries)
-    register_notice_source("works", works_notices.notice_entries)  # milestones and running-cost ledgers
+    register_notice_source("projects", projects.notice_entries, NoticeRead(
+        lambda postgres: {"closed": projects.closed_subquery(postgres)},
+        lambda community, rows: projects.entries_of_closed(community, [int(r["project"]) for r in rows["closed"]])))  # fmt: skip
+    # Milestones and running-cost ledgers.
+    register_notice_source("works", works_notices.notice_entries, works_notices.NOTICE_READ)
     register_minutes_source("projects", projects.minutes_sections)
     return routes

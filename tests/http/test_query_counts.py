@@ -34,10 +34,11 @@ PAGE_LIMITS = {
     # proxies; the snapshot flats that concern it: 3, one statement once votes.electors reads them at once),
     # ballots, project
     "vote": 7,
-    # session, community, concern reports, projects, the works' milestones and yearly ledgers (2), publications
-    # (3), meetings, notices, open votes and their ballots (2, however many votes are open), the building
-    # filter's names with their compound. Not yet folded: each section is another package's read.
-    "board": 14,
+    # session; the community with its result notices, published minutes, the filter's years and buildings (with
+    # their compounds), upcoming meetings with their notices and fingerprints, open votes, concern reports,
+    # projects past their vote, the works' milestones and yearly ledgers (1: deliberation.minutes.board_read);
+    # the open votes' ballots (1, however many votes are open). Projects in their notice read their rounds.
+    "board": 3,
     # session, the vote, whether one is in the electorate, the result's stage with its public queries and
     # corrections (one row, votes.result_stage), the photos of the paper result as posted (one statement when
     # there are none)
