@@ -191,3 +191,67 @@ async def test_the_meeting_and_item_pages_cost_the_same_with_more_rows(client, w
     three = [await measured(client, path) for path in paths]
     for path, a, b in zip(paths, one, three, strict=True):
         assert a.count == b.count, f"{path}\none round: {a}\nthree rounds: {b}"
+
+
+async def test_the_vote_and_result_pages_cost_the_same_with_more_flats_and_ballots(client, world):
+    """No query per voting entity of the owner, nor per ballot: an owner of two flats costs what an owner of one
+    does, before and after others voted."""
+    from test_votes_casting import cast_online
+
+    vote_id = await open_vote(client, world)
+    counts = {}
+    for phone in (OWNER, "13900000104"):  # 王一: 3-2-101 and 3-2-301; 李乙: 3-2-201 (designated of two owners)
+        await client.signin(phone)
+        counts[phone] = (await measured(client, f"/v/{vote_id}")).count
+        await client.post_form("/signout")
+    await client.signin("13900000104")
+    await cast_online(client, vote_id, "3-2-201")
+    more = (await measured(client, f"/v/{vote_id}")).count
+    await client.post_form("/signout")
+    await client.signin(OWNER)
+    await cast_online(client, vote_id, "3-2-101")
+    after = (await measured(client, f"/v/{vote_id}")).count
+    assert counts[OWNER] == counts["13900000104"] == more == after, (counts, more, after)
+
+
+async def more_on_the_board(world, start: int, rounds: int) -> None:
+    """`rounds` more of each section the board lists: published minutes (with buildings), result notices in their
+    objection period, upcoming meetings with their notices, monthly concern reports."""
+    from datetime import timedelta
+
+    from community.clock import now
+    from deliberation.concerns.tables import ConcernReport
+    from deliberation.minutes.tables import Minutes, Publication
+    from deliberation.tables import Notice
+
+    at = now()
+    for n in range(start, start + rounds):
+        for kind in ("minutes", "notice"):
+            minutes = await Minutes.insert(Minutes(community=world.community_id, title=f"纪要{n}", status="published")).returning(Minutes.id)  # fmt: skip
+            await Publication.insert(Publication(
+                community=world.community_id, seq=2 * n + (kind == "notice") + 1, kind=kind, minutes=minutes[0]["id"],
+                content="{}", sha256=f"{kind}{n}".ljust(64, "0"), previous="0" * 64, published_at=at, title=f"{kind}{n}",
+                year=at.year, buildings=["3"], outcomes=[], ends_at=at + timedelta(days=3) if kind == "notice" else None))  # fmt: skip
+        meeting = await Meeting.insert(Meeting(community=world.community_id, kind="owners", title=f"会议{n}", status="noticed",
+                                               starts_at=at + timedelta(days=n + 1))).returning(Meeting.id)  # fmt: skip
+        await Notice.insert(Notice(meeting=meeting[0]["id"], number=1, snapshot={"title": f"会议{n}", "items": []}))
+        report = await Publication.insert(Publication(
+            community=world.community_id, seq=1000 + n, kind="concerns", content="{}", sha256=f"report{n}".ljust(64, "0"),
+            previous="0" * 64, published_at=at, title=f"月报{n}", year=at.year)).returning(Publication.id)  # fmt: skip
+        await ConcernReport.insert(ConcernReport(community=world.community_id, month=f"2026-{n + 1:02}", publication=report[0]["id"]))
+
+
+async def test_the_notice_board_costs_the_same_with_more_publications(client, world):
+    """No query per publication, result notice, meeting notice or concern report, signed in or not."""
+    await open_vote(client, world)
+    await more_on_the_board(world, 0, 1)
+    one = await measured(client, "/c/test")
+    await client.signin(OWNER)
+    one_signed = await measured(client, "/c/test")
+    await more_on_the_board(world, 1, 3)
+    more_signed = await measured(client, "/c/test")
+    await client.post_form("/signout")
+    more = await measured(client, "/c/test")
+    assert (one.count, one_signed.count) == (more.count, more_signed.count), f"{one}\n{more}\n{one_signed}\n{more_signed}"
+    page = (await client.get("/c/test")).text
+    assert "会议3" in page and "notice3" in page and "minutes3" in page and "月报3" in page
