@@ -30,10 +30,8 @@ PAGE_LIMITS = {
     # session; the meeting with the item, its attachments, links and number of comments (1); the thread's first
     # page of ids (1) and those comments with their replies (1, none when the item has no comments)
     "item": 4,
-    # session, the vote with its community, eligibility (the account's people, links and snapshot voters; its
-    # proxies; the snapshot flats that concern it: 3, one statement once votes.electors reads them at once),
-    # ballots, project
-    "vote": 7,
+    # session, the vote with its community, eligibility (one statement: votes.electors), the voter's ballots
+    "vote": 4,
     # session; the community with its result notices, published minutes, the filter's years and buildings (with
     # their compounds), upcoming meetings with their notices and fingerprints, open votes, concern reports,
     # projects past their vote, the works' milestones and yearly ledgers (1: deliberation.minutes.board_read);
