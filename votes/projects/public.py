@@ -17,7 +17,6 @@ from community.config import get_config
 from community.contributions import MinutesSection, NoticeEntry
 from community.i18n import gettext as _
 from community.i18n import lazy
-from community.sqljson import Nested, aggregate
 from votes.events import VoteResultFinal
 from votes.projects import budget, building, kinds, lifecycle, rounds, store
 from votes.projects.tables import Project, ProjectVote
@@ -46,30 +45,18 @@ def tr(labels: dict[str, str], key: str) -> str:
 # --- The notice board ---------------------------------------------------------------------------------------
 
 
-async def notice_entries(community_id: int) -> list[NoticeEntry]:
-    """Projects whose vote passed: in their notice period (with a countdown and how to object), then after."""
+async def notice_entries(community_id: int, closed: list[int] | None = None) -> list[NoticeEntry]:
+    """Projects whose vote passed, in their notice period (countdown, how to object) then after; `closed`: the
+    projects whose current vote has closed, if the board read them with its own statement (deliberation.wiring)."""
+    entries: list[NoticeEntry] = []
     # Only projects whose current vote has closed can be in (or past) their notice: the board stays cheap.
-    closed = [
+    closed = closed if closed is not None else [
         int(r["project"])
         for r in await ProjectVote.select(ProjectVote.project).where(
             (ProjectVote.project.community == community_id) & ProjectVote.superseded_at.is_null()
             & (ProjectVote.vote.status == "closed")
         )
     ]  # fmt: skip
-    return await entries_of_closed(community_id, closed)
-
-
-def closed_subquery(postgres: bool) -> Nested:
-    """The projects whose current vote has closed, of the community `c.id` of the notice board's own statement
-    (deliberation.minutes.board_read), as rows {"project": id}."""
-    return Nested(aggregate(postgres, ("pv.project",), "FROM project_vote pv JOIN project pr ON pr.id = pv.project "
-                            "JOIN vote vv ON vv.id = pv.vote WHERE pr.community = c.id AND pv.superseded_at IS NULL "
-                            "AND vv.status = 'closed'"), ("project",), (None,))  # fmt: skip
-
-
-async def entries_of_closed(community_id: int, closed: list[int]) -> list[NoticeEntry]:
-    """notice_entries, given the projects whose current vote has closed."""
-    entries: list[NoticeEntry] = []
     if not closed:
         return entries
     several = await store.several_compounds(community_id)
