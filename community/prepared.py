@@ -17,6 +17,7 @@ from piccolo.querystring import QueryString
 
 # Values no real row has, standing for the parameters while the query is built (each must occur once).
 PLACEHOLDER_IDS = (-7_340_021_001, -7_340_021_002, -7_340_021_003)
+PLACEHOLDER_TEXT = "\x01yishi-placeholder\x01"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Prepared:
         built = self._built[key] = _Built(query, querystring.query_type, template, sql, list(args), positions)
         return built
 
-    async def run(self, *values: Any, key: Hashable = None) -> Any:
+    async def run(self, *values: Any, key: Hashable = None) -> list[dict[str, Any]]:
         """The query's results with these values; `key`: what else the built query depends on (selected columns
         that are only known at run time, say)."""
         built = self._built.get(key) or self._prepare(key)
@@ -60,4 +61,5 @@ class Prepared:
         querystring = QueryString(built.template, *args, query_type=built.query_type, table=built.query.table)
         querystring._frozen_compiled_strings = (built.sql, args)  # compiled once: only the values change
         results = await built.query.table._meta.db.run_querystring(querystring, in_pool=True)
-        return await built.query._process_results(results)
+        rows: list[dict[str, Any]] = await built.query._process_results(results)
+        return rows
