@@ -212,11 +212,17 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, UniqueViolationError)
 
 
+async def _keep_session(connection: Any) -> None:
+    """A connection goes back to the pool as it is: asyncpg has already rolled back a transaction left open, and
+    Yishi sets no session state (no SET, advisory locks, cursors or LISTEN on pooled connections: community.live_pg
+    listens on its own). Its default reset query was a second round trip for every statement."""
+
+
 async def open_pool() -> bool:
     """Open the PostgreSQL pool unless one is open; True if this call opened it."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=get_config().db_pool_size)
+        await db.start_connection_pool(min_size=1, max_size=get_config().db_pool_size, reset=_keep_session)
         return True
     return isinstance(db, YishiSQLiteEngine)
 
