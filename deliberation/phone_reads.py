@@ -12,10 +12,10 @@ from typing import Any
 from community.db import is_postgres
 from community.errors import NotFound
 from community.sqljson import Nested, nested
-from deliberation import contributions, feed, session
+from deliberation import comments, contributions, feed, session
 from deliberation.access import NOT_FOUND
 from deliberation.contributions import ItemLink
-from deliberation.tables import AgendaItem, Attachment, Attendance, Meeting, MeetingGuest
+from deliberation.tables import AgendaItem, Attachment, Attendance, Comment, Meeting, MeetingGuest
 
 # The meeting's row as deliberation.access.get_meeting gives it: its columns and the names pages show.
 _MEETING = (
@@ -51,10 +51,22 @@ def _meeting_parts(postgres: bool) -> dict[str, Nested]:
     }  # fmt: skip
 
 
+# The thread's first page (deliberation.comments.thread_page): its ids, one more than shown to know if there are
+# older ones, from the (item, parent, id) index; then those comments and their replies with their authors' names.
+_FIRST_IDS = ("SELECT ti.id FROM agenda_comment ti WHERE ti.item = {} AND ti.parent IS NULL ORDER BY ti.id DESC "  # noqa: S608
+              f"LIMIT {comments.PAGE_SIZE}")  # fmt: skip
+_AUTHOR = {"author.display_name": ("(SELECT ca.display_name FROM account ca WHERE ca.id = tc.author)", None)}
+
+
 def _item_parts(postgres: bool) -> dict[str, Nested]:
     return {
         "item": nested(postgres, "i", _all(AgendaItem), "FROM agenda_item i WHERE i.id = {} AND i.meeting = m.id"),
         "attachments": nested(postgres, "a", _all(Attachment), "FROM agenda_attachment a WHERE a.item = {}", order="a.id"),
+        "thread_ids": nested(postgres, "ti", (Comment.id,), "FROM agenda_comment ti WHERE ti.item = {} AND ti.parent IS NULL",
+                             order="ti.id DESC", limit=comments.PAGE_SIZE + 1),
+        "thread": nested(postgres, "tc", tuple(c for c in comments.COLUMNS if not c._meta.call_chain),
+                         f"FROM agenda_comment tc WHERE tc.id IN ({_FIRST_IDS}) OR tc.parent IN ({_FIRST_IDS})",
+                         order="tc.id", extra=_AUTHOR),
         **{f"links:{name}": read.subquery(postgres, _THE_ITEM) for name, read in contributions.item_link_reads().items()},
     }  # fmt: skip
 
@@ -108,7 +120,7 @@ async def item_page(meeting_id: int, item_id: int) -> Read:
     """The meeting (404 if there is none) with one of its items ("item": none if it is not this meeting's),
     the item's attachments and links, and its number of comments."""
     links = len(contributions.item_link_reads())
-    return await _run("item", [item_id, item_id, *([item_id] * links), item_id, meeting_id])
+    return await _run("item", [item_id, item_id, item_id, item_id, item_id, *([item_id] * links), item_id, meeting_id])
 
 
 async def phone_data(read: Read) -> dict[str, Any]:

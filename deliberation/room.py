@@ -75,12 +75,13 @@ async def _item_context(
     if read is None:
         item = await item_of(ctx, item_id)
         links = await contributions.item_links([item_id])
-        attachments, total = (await agenda.attachments_of([item_id]))[item_id], None
+        attachments, total, first = (await agenda.attachments_of([item_id]))[item_id], None, None
     else:
         if not read.lists["item"]:
             raise NotFound(lazy("This agenda item does not exist."))
         item, links = read.lists["item"][0], await read.item_links([item_id])
         attachments, total = read.lists["attachments"], read.comments
+        first = (read.lists["thread_ids"], read.lists["thread"])
     return {
         "links": links,
         "meeting": ctx.meeting,
@@ -88,7 +89,7 @@ async def _item_context(
         "item": item,
         "can": ctx.can,
         "attachments": attachments,
-        "thread": await comments.thread_page(item_id, before, total=total),
+        "thread": await comments.thread_page(item_id, before, total=total, first=first),
         "before": before,
         "editable": _editable_ids(ctx),
         "values": {"position": "", "body": ""},

@@ -27,9 +27,9 @@ PAGE_LIMITS = {
     # session; the meeting with its agenda, the votes and concerns linked to its items, the speakers' queue, the
     # guests and the account's households present (1: deliberation.phone_reads)
     "meeting": 2,
-    # session; the meeting with the item, its attachments, links and number of comments (1); the thread's first
-    # page of ids (1) and those comments with their replies (1, none when the item has no comments)
-    "item": 4,
+    # session; the meeting with the item, its attachments, links, number of comments and the thread's first page
+    # with its replies (1: deliberation.phone_reads)
+    "item": 2,
     # session, the vote with its community, eligibility (one statement: votes.electors), the voter's ballots
     "vote": 4,
     # session; the community with its result notices, published minutes, the filter's years and buildings (with
