@@ -13,7 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from app import wiring
-from community import assets, db, live, templating
+from community import assets, db, known, live, templating
 from community.compression import compression_config
 from community.config import get_config
 from community.web import EXCEPTION_HANDLERS, add_security_headers
@@ -57,6 +57,7 @@ def create_app(extra_routes: Sequence[Any] = ()) -> Litestar:
         ),
         compression_config=compression_config(),
         before_request=before_request,
+        middleware=[known.request_scope],
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

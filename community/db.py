@@ -82,8 +82,7 @@ class YishiSQLiteEngine(SQLiteEngine):
         # have it on from the start (get_connection), so each statement is one trip to the thread, not two.
         if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING: Piccolo's way
             return await super()._run_in_existing_connection(connection, query, args, query_type, table)
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await connection.execute_fetchall(query, args or [])  # one trip: execute, fetch and close together
 
     def _idle(self) -> asyncio.Queue[Any]:
         loop = asyncio.get_running_loop()
@@ -103,8 +102,8 @@ class YishiSQLiteEngine(SQLiteEngine):
         # reusing a few idle ones is several times faster and keeps pages quick on SQLite.
         connection = await self._take()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+            # One trip to the connection's thread, not three (execute, fetch, close): each trip hands the GIL over.
+            rows = await connection.execute_fetchall(query, args or [])
             # A read opens no transaction: committing after it would only cost another trip to the thread.
             if connection.in_transaction:
                 await connection.commit()
@@ -160,6 +159,11 @@ def engine() -> Engine[Any]:
     return found
 
 
+def is_postgres() -> bool:
+    """Raw SQL that differs between the engines (JSON aggregates, for one) asks this."""
+    return isinstance(engine(), PostgresEngine)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes that never fails with 'database is locked'.
@@ -168,6 +172,9 @@ async def write_transaction() -> AsyncIterator[None]:
     another process's writer makes us wait on the busy timeout instead of failing on upgrade.
     PostgreSQL: an ordinary transaction.
     """
+    from community import known
+
+    known.forget()  # what the request read with its session (roles, links) may be what this changes
     db = engine()
     committing = False
     try:
@@ -205,11 +212,17 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, UniqueViolationError)
 
 
+async def _keep_session(connection: Any) -> None:
+    """A connection goes back to the pool as it is: asyncpg has already rolled back a transaction left open, and
+    Yishi sets no session state (no SET, advisory locks, cursors or LISTEN on pooled connections: community.live_pg
+    listens on its own). Its default reset query was a second round trip for every statement."""
+
+
 async def open_pool() -> bool:
     """Open the PostgreSQL pool unless one is open; True if this call opened it."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=get_config().db_pool_size)
+        await db.start_connection_pool(min_size=1, max_size=get_config().db_pool_size, reset=_keep_session)
         return True
     return isinstance(db, YishiSQLiteEngine)
 

@@ -142,8 +142,16 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+_parsed_locales: dict[str, Locale] = {}
+
+
 def babel_locale() -> Locale:
-    return Locale.parse(BABEL_LOCALES[_current.get()])
+    # Parsed once per language: a page formats dozens of numbers and dates, and parsing is not free.
+    code = _current.get()
+    found = _parsed_locales.get(code)
+    if found is None:
+        found = _parsed_locales[code] = Locale.parse(BABEL_LOCALES[code])
+    return found
 
 
 def html_lang() -> str:

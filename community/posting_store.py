@@ -19,6 +19,7 @@ from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.images import UploadRefused, clean
 from community.permissions import RULE, scoped_buildings
+from community.prepared import PLACEHOLDER_IDS, PLACEHOLDER_TEXT, Prepared
 from community.tables import NoticePosting, NoticePostingPhoto
 
 NOT_FOUND = lazy("This notice does not exist, or it is not public.")
@@ -90,14 +91,18 @@ class Panel:
         return f"/postings/{self.kind}/{self.notice_id}"
 
 
+# Built once (community.prepared): every result page reads it.
+_POSTINGS = Prepared(lambda kind, notice_id: NoticePosting.select(
+    NoticePosting.id, NoticePosting.place, NoticePosting.posted_at, NoticePosting.publication_seq,
+    NoticePosting.publication_sha256, NoticePosting.uploaded_by.display_name.as_alias("by_name"),
+).where((NoticePosting.notice_kind == kind) & (NoticePosting.notice_id == notice_id)).order_by(
+    NoticePosting.posted_at
+).order_by(NoticePosting.id), PLACEHOLDER_TEXT, PLACEHOLDER_IDS[0])  # fmt: skip
+
+
 async def postings_of(kind: str, notice_id: int) -> list[dict[str, Any]]:
     """Postings of a notice, oldest first, each with its photos (without their bytes)."""
-    rows = await NoticePosting.select(
-        NoticePosting.id, NoticePosting.place, NoticePosting.posted_at, NoticePosting.publication_seq,
-        NoticePosting.publication_sha256, NoticePosting.uploaded_by.display_name.as_alias("by_name"),
-    ).where((NoticePosting.notice_kind == kind) & (NoticePosting.notice_id == notice_id)).order_by(
-        NoticePosting.posted_at
-    ).order_by(NoticePosting.id)  # fmt: skip
+    rows = await _POSTINGS.run(kind, notice_id)
     if not rows:  # most notices: one statement
         return rows
     photos = await NoticePostingPhoto.select(

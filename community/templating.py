@@ -22,6 +22,8 @@ def _newstyle_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) 
     translated = i18n.gettext(message)
     if eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 - catalog text is ours, like Jinja's own newstyle gettext
+    if not variables and "%" not in translated:
+        return translated  # what `% {}` would give, without Markup's costly formatting (most strings of a page)
     return translated % variables
 
 

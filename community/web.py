@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Message, Scope
 
-from community import accounts, i18n, inputs
+from community import accounts, i18n, inputs, known
 from community.accounts import CurrentUser
 from community.config import get_config
 from community.db import failed_while_committing
@@ -118,7 +118,8 @@ def activate_language(request: Request[Any, Any, Any]) -> str:
 async def load_user(request: Request[Any, Any, Any]) -> None:
     """before_request hook: the language and the signed-in user of this request, and its inputs checked."""
     activate_language(request)
-    request.state.user = await accounts.load_session(request.cookies.get(accounts.SESSION_COOKIE))
+    request.state.user, knowledge = await accounts.session_and_known(request.cookies.get(accounts.SESSION_COOKIE))
+    known.remember(knowledge)  # for this request only (known.request_scope)
     await inputs.check_request(request)  # ids in range, no control characters: for every route, in one place
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from community import known
 from community.accounts import CurrentUser, roles_in
 from community.errors import Forbidden, NotFound
 from community.i18n import lazy
@@ -94,20 +95,28 @@ _LINKS_SQL = " UNION ALL ".join(
 
 
 async def links_of(account_id: int, community_id: int) -> Links:
-    """The account's flats in the community with where they are, and which of its links are verified."""
+    """The account's flats in the community with where they are, and which of its links are verified (as read
+    with the request's session when it is this account's: community.known)."""
+    found = known.links_of(account_id, community_id)
+    if found is not None:
+        return _links([(("verified" if link.kind == "verified" else "linked"), link.flat, link.person, link.area,
+                         link.unit, link.building, link.compound) for link in found])  # fmt: skip
     rows = await Flat.raw(_LINKS_SQL, *([account_id, community_id, True] * 3))
-    pairs = {(int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "linked"}
+    return _links([(r["kind"], r["flat"], r["person"], r["area"], r["unit"], r["building"], r["compound"]) for r in rows])
+
+
+def _links(rows: list[tuple[str, int, int, int, int, int, int]]) -> Links:
+    """Links from (kind, flat, person, area, unit, building, compound) rows, kind "linked" or "verified"."""
+    pairs = {(int(r[1]), int(r[2])) for r in rows if r[0] == "linked"}
     if not pairs:
         return Links((), frozenset())
     places = {
-        int(r["flat"]): FlatPlace(
-            flat_id=int(r["flat"]), unit_id=int(r["unit"]), building_id=int(r["building"]),
-            compound_id=int(r["compound"]), area=int(r["area"]),
-        )
-        for r in rows
-        if r["kind"] == "linked"
-    }
-    verified = {int(r["flat"]) for r in rows if r["kind"] == "verified" and (int(r["flat"]), int(r["person"])) in pairs}
+        int(flat): FlatPlace(flat_id=int(flat), unit_id=int(unit), building_id=int(building),
+                             compound_id=int(compound), area=int(area))
+        for kind, flat, _person, area, unit, building, compound in rows
+        if kind == "linked"
+    }  # fmt: skip
+    verified = {int(r[1]) for r in rows if r[0] == "verified" and (int(r[1]), int(r[2])) in pairs}
     return Links(tuple(places[f] for f in sorted(places)), frozenset(verified))
 
 
@@ -138,13 +147,16 @@ async def _access_and_flats(user: CurrentUser | None, meeting: dict[str, Any]) -
     return access(facts), tuple(verified)
 
 
-async def meeting_for(user: CurrentUser | None, meeting_id: int, need: str = "view") -> MeetingContext:
-    """The meeting if the user may `need` ("view", "control", "record", "comment", …).
+async def meeting_for(
+    user: CurrentUser | None, meeting_id: int, need: str = "view", meeting: dict[str, Any] | None = None
+) -> MeetingContext:
+    """The meeting if the user may `need` ("view", "control", "record", "comment", …); `meeting`: its row as
+    get_meeting gives it, if the page already read it (deliberation.phone_reads).
 
     Someone who may not even see it gets 404 (its existence is not revealed); someone who sees it but may
     not do this gets 403.
     """
-    meeting = await get_meeting(meeting_id)
+    meeting = meeting if meeting is not None else await get_meeting(meeting_id)
     can, verified = await _access_and_flats(user, meeting)
     if not can.view:
         raise NotFound(NOT_FOUND)

@@ -50,22 +50,36 @@ class ThreadPage:
     total: int = 0
 
 
-async def thread_page(item_id: int, before: int | None = None, limit: int = PAGE_SIZE) -> ThreadPage:
-    # The page's ids first, from the (item, parent, id) index alone; then those rows with their authors. In one
-    # query a planner without fresh statistics joins every comment of the item before sorting.
-    query = Comment.select(Comment.id).where((Comment.item == item_id) & Comment.parent.is_null())
-    if before is not None:
-        query = query.where(Comment.id < before)
-    ids = [int(r["id"]) for r in await query.order_by(Comment.id, ascending=False).limit(limit + 1)]
+async def thread_page(
+    item_id: int, before: int | None = None, limit: int = PAGE_SIZE, total: int | None = None,
+    first: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
+) -> ThreadPage:  # fmt: skip
+    """`total`: the item's number of comments; `first`: the first page's ids (limit + 1 of them, newest first) and
+    those comments with their replies (by id), as the item page read them with its own statement
+    (deliberation.phone_reads)."""
+    # The page's ids first, from the (item, parent, id) index alone; then those rows and their replies with their
+    # authors. In one query a planner without fresh statistics joins every comment of the item before sorting.
+    if first is not None and before is None:
+        ids = [int(r["id"]) for r in first[0]]
+    else:
+        query = Comment.select(Comment.id).where((Comment.item == item_id) & Comment.parent.is_null())
+        if before is not None:
+            query = query.where(Comment.id < before)
+        ids = [int(r["id"]) for r in await query.order_by(Comment.id, ascending=False).limit(limit + 1)]
     older = ids[limit - 1] if len(ids) > limit else None
     ids = ids[:limit]
-    rows = (
-        await Comment.select(*COLUMNS).where(Comment.id.is_in(ids)).order_by(Comment.id, ascending=False) if ids else []
-    )
-    page = ThreadPage(comments=rows, older=older, total=await count_for(item_id))
-    parent_ids = [int(r["id"]) for r in rows]
-    if parent_ids:
-        replies = await Comment.select(*COLUMNS).where(Comment.parent.is_in(parent_ids)).order_by(Comment.id)
+    if first is not None and before is None:
+        found = first[1]
+    else:
+        found = (
+            await Comment.select(*COLUMNS).where(Comment.id.is_in(ids) | Comment.parent.is_in(ids)).order_by(Comment.id)
+            if ids else []
+        )  # fmt: skip
+    shown = set(ids)
+    rows = [r for r in reversed(found) if int(r["id"]) in shown]  # newest first
+    page = ThreadPage(comments=rows, older=older, total=await count_for(item_id) if total is None else total)
+    if ids:
+        replies = [r for r in found if int(r["id"]) not in shown]
         for reply in replies:
             bucket = page.replies.setdefault(int(reply["parent"]), [])
             if len(bucket) < REPLIES_SHOWN:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from community.contributions import MinutesSection, NoticeEntry
+from community.sqljson import Nested
 
 
 @dataclass(frozen=True)
@@ -30,43 +32,85 @@ class ItemLink:
 
 
 NoticeSource = Callable[[int], Awaitable[list[NoticeEntry]]]  # community id → entries
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class NoticeRead:
+    """A source's entries read inside the board's own statement (deliberation.minutes.board_read):
+    `subqueries(postgres)` give its rows for the community `c.id` of that statement, by name; `entries(community id,
+    rows by name)` turns them into entries (reading more only where it must)."""
+
+    subqueries: Callable[[bool], dict[str, Nested]]
+    entries: Callable[[int, dict[str, Rows]], Awaitable[list[NoticeEntry]]]
 MinutesSource = Callable[[int], Awaitable[list[MinutesSection]]]  # vote id → sections
 
 ItemLinkSource = Callable[[list[int]], Awaitable[dict[int, list[ItemLink]]]]  # item ids → their links
 
+
+@dataclass(frozen=True)
+class ItemLinkRead:
+    """A source's links read inside a page's own statement (deliberation.phone_reads): `subquery(postgres, items)`
+    gives its rows for the agenda items whose ids the SQL `items` selects; `links(rows)` turns them into links."""
+
+    subquery: Callable[[bool, str], Nested]
+    links: Callable[[list[dict[str, Any]]], dict[int, list[ItemLink]]]
+
+
 _notice_sources: dict[str, NoticeSource] = {}
 _item_link_sources: dict[str, ItemLinkSource] = {}
 _minutes_sources: dict[str, MinutesSource] = {}
+_notice_reads: dict[str, NoticeRead] = {}
+_item_link_reads: dict[str, ItemLinkRead] = {}
 
 
-def register_notice_source(name: str, source: NoticeSource) -> None:
+def register_notice_source(name: str, source: NoticeSource, read: NoticeRead | None = None) -> None:
     _notice_sources[name] = source
+    if read is not None:
+        _notice_reads[name] = read
+
+
+def notice_reads() -> dict[str, NoticeRead]:
+    """The sources whose entries the board can read within its own statement."""
+    return dict(_notice_reads)
 
 
 def register_minutes_source(name: str, source: MinutesSource) -> None:
     _minutes_sources[name] = source
 
 
-def register_item_link_source(name: str, source: ItemLinkSource) -> None:
+def register_item_link_source(name: str, source: ItemLinkSource, read: ItemLinkRead | None = None) -> None:
     _item_link_sources[name] = source
+    if read is not None:
+        _item_link_reads[name] = read
 
 
-async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
-    """Every contributed link of these agenda items (items without any are left out)."""
+def item_link_reads() -> dict[str, ItemLinkRead]:
+    """The sources whose links a page can read within its own statement."""
+    return dict(_item_link_reads)
+
+
+async def item_links(item_ids: list[int], read: dict[str, list[dict[str, Any]]] | None = None) -> dict[int, list[ItemLink]]:
+    """Every contributed link of these agenda items (items without any are left out); `read`: the rows of the
+    sources already read with the page's statement (ItemLinkRead), by source name."""
     found: dict[int, list[ItemLink]] = {}
     if not item_ids:
         return found
-    for source in _item_link_sources.values():
-        for item_id, links in (await source(item_ids)).items():
-            found.setdefault(item_id, []).extend(links)
+    for name, source in _item_link_sources.items():
+        rows = (read or {}).get(name)
+        links = _item_link_reads[name].links(rows) if rows is not None else await source(item_ids)
+        for item_id, item_links in links.items():
+            found.setdefault(item_id, []).extend(item_links)
     return found
 
 
-async def notice_entries(community_id: int) -> list[NoticeEntry]:
-    """All contributed entries for a community, newest first."""
+async def notice_entries(community_id: int, read: dict[str, dict[str, Rows]] | None = None) -> list[NoticeEntry]:
+    """All contributed entries for a community, newest first; `read`: the rows of the sources already read with
+    the board's statement (NoticeRead), by source name."""
     entries: list[NoticeEntry] = []
-    for source in _notice_sources.values():
-        entries.extend(await source(community_id))
+    for name, source in _notice_sources.items():
+        rows = (read or {}).get(name)
+        entries.extend(await _notice_reads[name].entries(community_id, rows) if rows is not None else await source(community_id))
     return sorted(entries, key=lambda e: e.published_at, reverse=True)
 
 

@@ -8,8 +8,11 @@ of meetings, so everything that joins a vote to a meeting is read here (and hand
 
 from __future__ import annotations
 
+from typing import Any
+
 from community.i18n import lazy
-from deliberation.contributions import ItemLink
+from community.sqljson import Nested, nested
+from deliberation.contributions import ItemLink, ItemLinkRead
 from deliberation.tables import AgendaItem
 from votes.agenda import AgendaChoice
 from votes.tables import Vote
@@ -43,6 +46,10 @@ async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
     rows = await Vote.select(Vote.id, Vote.agenda_item, Vote.status).where(
         Vote.agenda_item.is_in(item_ids) & Vote.status.is_in(["scheduled", "open", "closed"])
     ).order_by(Vote.id)
+    return _links(rows)
+
+
+def _links(rows: list[dict[str, Any]]) -> dict[int, list[ItemLink]]:
     found: dict[int, list[ItemLink]] = {}
     for row in rows:
         vote_id, status = int(row["id"]), str(row["status"])
@@ -54,6 +61,16 @@ async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
             link = ItemLink(lazy("The vote on this item (not open yet)"), f"/v/{vote_id}", staff_url=f"/v/{vote_id}/manage")
         found.setdefault(int(row["agenda_item"]), []).append(link)
     return found
+
+
+def _subquery(postgres: bool, items: str) -> Nested:
+    return nested(postgres, "v", (Vote.id, Vote.agenda_item, Vote.status),
+                  f"FROM vote v WHERE v.agenda_item IN ({items}) AND v.status IN ('scheduled', 'open', 'closed')",  # noqa: S608
+                  order="v.id")  # fmt: skip
+
+
+# The same links, read within the meeting page's own statement (deliberation.phone_reads).
+ITEM_LINK_READ = ItemLinkRead(_subquery, _links)
 
 
 async def agenda_choices(community_id: int) -> list[AgendaChoice]:

@@ -16,11 +16,11 @@ from litestar.response import Redirect, Template
 
 from community import i18n
 from community.config import get_config
-from community.errors import Forbidden, FormErrors, TooManyAttempts
+from community.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
 from community.qr import qr_svg
 from community.web import current_user, is_htmx, public_url, require_user
-from deliberation import agenda, comments, contributions, feed, meetings, panels, session
+from deliberation import agenda, comments, contributions, feed, panels, phone_reads, session
 from deliberation.access import MeetingContext, get_meeting, item_of, meeting_for
 from deliberation.control import control_comments, control_context
 from deliberation.views import announce_after, back, show
@@ -42,16 +42,20 @@ async def _hand_context(ctx: MeetingContext, queue: session.Queue | None = None)
 
 @get("/m/{meeting_id:int}", name="meeting")
 async def meeting_page(request: Request[Any, Any, Any], meeting_id: FromPath[int]) -> Template:
-    ctx = await meeting_for(require_user(request), meeting_id)
-    data = await feed.gather(meeting_id, ("now", "agenda", "queue"), ctx.meeting)
-    verified, present = await session.my_household_present(ctx)
+    user = require_user(request)
+    # One statement: the meeting with its agenda, item links, queue, guests and households present.
+    read = await phone_reads.meeting_page(meeting_id, user.id)
+    ctx = await meeting_for(user, meeting_id, meeting=read.meeting)
+    data = await phone_reads.phone_data(read)
+    verified = list(ctx.verified_flats or ())
+    present = sorted(int(r["flat"]) for r in read.lists["present"] if int(r["flat"]) in verified)
     return show(
         request,
         "deliberation/meeting.html",
         **data,
         details=ctx.meeting,
         can=ctx.can,
-        guests=await meetings.guests(meeting_id),
+        guests=read.lists["guests"],
         verified_flats=verified,
         present_flats=present,
         checked_in=request.query_params.get("checked_in") == "1",
@@ -63,16 +67,29 @@ async def meeting_page(request: Request[Any, Any, Any], meeting_id: FromPath[int
 # --- Phone: an item and its thread ------------------------------------------------------------------------------------
 
 
-async def _item_context(ctx: MeetingContext, item_id: int, before: int | None = None) -> dict[str, Any]:
-    item = await item_of(ctx, item_id)
+async def _item_context(
+    ctx: MeetingContext, item_id: int, before: int | None = None, read: phone_reads.Read | None = None
+) -> dict[str, Any]:
+    """`read`: the item with its attachments, links and number of comments, if the page read them with the
+    meeting (phone_reads.item_page)."""
+    if read is None:
+        item = await item_of(ctx, item_id)
+        links = await contributions.item_links([item_id])
+        attachments, total, first = (await agenda.attachments_of([item_id]))[item_id], None, None
+    else:
+        if not read.lists["item"]:
+            raise NotFound(lazy("This agenda item does not exist."))
+        item, links = read.lists["item"][0], await read.item_links([item_id])
+        attachments, total = read.lists["attachments"], read.comments
+        first = (read.lists["thread_ids"], read.lists["thread"])
     return {
-        "links": await contributions.item_links([item_id]),
+        "links": links,
         "meeting": ctx.meeting,
         "details": ctx.meeting,
         "item": item,
         "can": ctx.can,
-        "attachments": (await agenda.attachments_of([item_id]))[item_id],
-        "thread": await comments.thread_page(item_id, before),
+        "attachments": attachments,
+        "thread": await comments.thread_page(item_id, before, total=total, first=first),
         "before": before,
         "editable": _editable_ids(ctx),
         "values": {"position": "", "body": ""},
@@ -89,8 +106,10 @@ def _editable_ids(ctx: MeetingContext) -> Any:
 @get("/m/{meeting_id:int}/items/{item_id:int}", name="item")
 async def item_page(request: Request[Any, Any, Any], meeting_id: FromPath[int], item_id: FromPath[int],
                     before: FromQuery[int | None] = None) -> Template:  # fmt: skip
-    ctx = await meeting_for(require_user(request), meeting_id)
-    context = await _item_context(ctx, item_id, before)
+    user = require_user(request)
+    read = await phone_reads.item_page(meeting_id, item_id)  # one statement: the meeting, the item and its parts
+    ctx = await meeting_for(user, meeting_id, meeting=read.meeting)
+    context = await _item_context(ctx, item_id, before, read)
     if before is not None and is_htmx(request):
         # "Older comments" with htmx: only the next page, appended in place of the button.
         return show(request, "deliberation/_thread_page.html", **context)

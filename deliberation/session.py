@@ -205,6 +205,11 @@ async def queue(meeting_id: int, limit: int, at: datetime | None = None) -> Queu
     rows = await SpeakerRequest.select(*QUEUE_COLUMNS).where(
         (SpeakerRequest.meeting == meeting_id) & SpeakerRequest.status.is_in(["waiting", "speaking"])
     ).order_by(SpeakerRequest.position).order_by(SpeakerRequest.id)
+    return queue_from(rows, limit, at)
+
+
+def queue_from(rows: list[dict[str, Any]], limit: int, at: datetime | None = None) -> Queue:
+    """The queue from its rows (QUEUE_COLUMNS of the waiting and speaking requests, in their order)."""
     speaking = next((r for r in rows if r["status"] == "speaking"), None)
     spoken = 0
     if speaking is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from community.sqljson import Nested, aggregate
+
 
 def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
@@ -21,6 +23,7 @@ def register() -> list[Any]:
     from deliberation import feed, meeting_votes, posting_targets, works_notices
     from deliberation.concerns import wiring as concerns
     from deliberation.contributions import (
+        NoticeRead,
         register_item_link_source,
         register_minutes_source,
         register_notice_source,
@@ -53,8 +56,18 @@ def register() -> list[Any]:
     register_community_objects("minutes", Minutes)
     routes = [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
     # After the concerns': an item's links list its concerns first, then its vote.
-    register_item_link_source("votes", meeting_votes.item_links)
-    register_notice_source("projects", projects.notice_entries)
-    register_notice_source("works", works_notices.notice_entries)  # milestones and running-cost ledgers
+    register_item_link_source("votes", meeting_votes.item_links, meeting_votes.ITEM_LINK_READ)
+    register_notice_source("projects", projects.notice_entries, NoticeRead(
+        _closed_projects, lambda community, rows: projects.notice_entries(community, [int(r["project"]) for r in rows["closed"]])))  # fmt: skip
+    # Milestones and running-cost ledgers.
+    register_notice_source("works", works_notices.notice_entries, works_notices.NOTICE_READ)
     register_minutes_source("projects", projects.minutes_sections)
     return routes
+
+
+def _closed_projects(postgres: bool) -> dict[str, Nested]:
+    """The projects whose current vote has closed (votes.projects.public.notice_entries reads the rest), for the
+    community `c.id` of the notice board's own statement (deliberation.minutes.board_read)."""
+    return {"closed": Nested(aggregate(postgres, ("pv.project",), "FROM project_vote pv JOIN project pr ON pr.id = pv.project "
+                                       "JOIN vote vv ON vv.id = pv.vote WHERE pr.community = c.id AND pv.superseded_at IS NULL "
+                                       "AND vv.status = 'closed'"), ("project",), (None,))}  # fmt: skip

@@ -15,6 +15,7 @@ from community import publications
 from community.audit import audit as audit_log
 from community.clock import now
 from community.config import get_config
+from community.prepared import PLACEHOLDER_IDS, Prepared
 from community.tables import Community
 from votes import queries
 from votes.disclosure import pseudonymise
@@ -85,11 +86,17 @@ async def query_windows(community_id: int) -> QueryWindows:
     return windows
 
 
+# Built once (community.prepared): every result page reads it.
+_STAGE = Prepared(lambda vote_id: VoteStage.select().where(VoteStage.vote == vote_id).output(load_json=True),
+                  PLACEHOLDER_IDS[0])
+
+
 async def stage_of(vote: VoteInfo) -> StageInfo | None:
     """None while the vote is not closed."""
     if vote.status != "closed":
         return None
-    row = await VoteStage.select().where(VoteStage.vote == vote.id).output(load_json=True).first()
+    rows = await _STAGE.run(vote.id)
+    row = rows[0] if rows else None
     if row is None:
         return StageInfo(vote.id, "final", final_at=vote.closed_at, legacy=True)
     return StageInfo(

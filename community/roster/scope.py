@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from community import known
 from community.tables import Flat, Person
 
 ScopeKind = Literal["community", "compound", "building", "stairwell_unit", "flats"]
@@ -67,8 +68,13 @@ _ATTACHMENTS_SQL = {True: _attachments_sql(True), False: _attachments_sql(False)
 
 async def attachments(account_id: int, community_id: int | None = None) -> list[Attachment]:
     """Every flat the account's people own or live in, with whether the link is verified (one statement)."""
-    mine = [account_id] if community_id is None else [account_id, community_id]
-    rows = await Person.raw(_ATTACHMENTS_SQL[community_id is not None], *([*mine, True] * 3))
+    found = known.links_of(account_id, community_id)  # as read with the request's session, if it is theirs
+    rows: list[dict[str, Any]]
+    if found is not None:
+        rows = [{"kind": link.kind, "flat": link.flat, "person": link.person} for link in found]
+    else:
+        mine = [account_id] if community_id is None else [account_id, community_id]
+        rows = await Person.raw(_ATTACHMENTS_SQL[community_id is not None], *([*mine, True] * 3))
     verified = {(int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "verified"}
     links = [r for r in rows if r["kind"] != "verified"]
     links.sort(key=lambda r: r["kind"] != "owner")  # owned flats first, as before

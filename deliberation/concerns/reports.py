@@ -16,11 +16,13 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, NotFound
 from community.i18n import gettext as _
 from community.i18n import lazy
+from community.sqljson import Nested, converter, nested
 from deliberation.concerns import core, figures, store
 from deliberation.concerns.figures import Heat, MonthFigures
 from deliberation.concerns.services import NOT_ALLOWED, now
 from deliberation.concerns.standing import Standing
 from deliberation.concerns.tables import ConcernReport
+from deliberation.contributions import NoticeRead
 from deliberation.minutes import chain
 from deliberation.minutes.tables import Publication
 
@@ -195,6 +197,10 @@ async def notice_entries(community_id: int) -> list[NoticeEntry]:
         ConcernReport.publication.summary, ConcernReport.publication.published_at,
     ).where((ConcernReport.community == community_id) & ConcernReport.publication.is_not_null()).order_by(
         ConcernReport.month, ascending=False).limit(12)  # fmt: skip
+    return _entries(rows)
+
+
+def _entries(rows: list[dict[str, Any]]) -> list[NoticeEntry]:
     return [
         NoticeEntry(kind=KIND, title=str(r["publication.title"]), url=f"/c/{r['community.slug']}/concerns/reports/{r['month']}",
                     published_at=r["publication.published_at"], summary=str(r["publication.summary"] or ""))  # fmt: skip
@@ -207,3 +213,20 @@ async def community_csv(slug: str) -> bytes:
     if community is None:
         raise NotFound(NO_COMMUNITY)
     return await store.open_data({int(community["id"]): str(community["slug"])}, store.zone(community), False)
+
+
+def _subqueries(postgres: bool) -> dict[str, Nested]:
+    return {"reports": nested(postgres, "r", (ConcernReport.month,), "FROM concern_report r JOIN publication rp ON rp.id = "
+                              "r.publication JOIN community rc ON rc.id = r.community WHERE r.community = c.id",
+                              order="r.month DESC", limit=12, extra={
+                                  "community.slug": ("rc.slug", None), "publication.title": ("rp.title", None),
+                                  "publication.summary": ("rp.summary", None),
+                                  "publication.published_at": ("rp.published_at", converter(Publication.published_at))})}  # fmt: skip
+
+
+async def _read_entries(_community_id: int, rows: dict[str, list[dict[str, Any]]]) -> list[NoticeEntry]:
+    return _entries(rows["reports"])
+
+
+# The same entries, read within the notice board's own statement (deliberation.minutes.board_read).
+NOTICE_READ = NoticeRead(_subqueries, _read_entries)

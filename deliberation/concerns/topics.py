@@ -20,12 +20,13 @@ from community.db import write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import gettext as _
 from community.i18n import lazy
+from community.sqljson import Nested, aggregate
 from deliberation import agenda
 from deliberation.access import meeting_for
 from deliberation.concerns import core, store
 from deliberation.concerns.services import NOT_ALLOWED, NOT_FOUND, now
 from deliberation.concerns.tables import Concern
-from deliberation.contributions import ItemLink
+from deliberation.contributions import ItemLink, ItemLinkRead
 from deliberation.tables import Meeting
 
 NO_CONCERNS = lazy("Choose at least one concern.")
@@ -121,8 +122,23 @@ async def item_links(item_ids: list[int]) -> dict[int, list[ItemLink]]:
     """An agenda item made from concerns links to the public list of them."""
     rows = await Concern.select(Concern.agenda_item, Concern.community.slug).where(
         Concern.agenda_item.is_in(item_ids or [-1])).distinct()  # fmt: skip
+    return _links(rows)
+
+
+def _links(rows: list[dict[str, Any]]) -> dict[int, list[ItemLink]]:
     return {int(r["agenda_item"]): [ItemLink(ITEM_LINK, f"/c/{r['community.slug']}/concerns/public?item={r['agenda_item']}")]
             for r in rows}  # fmt: skip
+
+
+def _subquery(postgres: bool, items: str) -> Nested:
+    found = ("SELECT DISTINCT c.agenda_item AS agenda_item, cm.slug AS slug FROM concern c "  # noqa: S608
+             f"JOIN community cm ON cm.id = c.community WHERE c.agenda_item IN ({items})")  # fmt: skip
+    return Nested(aggregate(postgres, ("x.agenda_item", "x.slug"), f"FROM ({found}) x"), ("agenda_item", "community.slug"),
+                  (None, None))  # fmt: skip
+
+
+# The same links, read within the meeting page's own statement (deliberation.phone_reads).
+ITEM_LINK_READ = ItemLinkRead(_subquery, _links)
 
 
 @dataclass(frozen=True)

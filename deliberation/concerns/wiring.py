@@ -15,7 +15,7 @@ def register() -> list[Any]:
     from deliberation.concerns.web_public import ROUTES as PUBLIC_ROUTES
     from deliberation.contributions import register_item_link_source, register_notice_source
 
-    register_notice_source("concerns", reports.notice_entries)
-    register_item_link_source("concerns", topics.item_links)
+    register_notice_source("concerns", reports.notice_entries, reports.NOTICE_READ)
+    register_item_link_source("concerns", topics.item_links, topics.ITEM_LINK_READ)
     register_community_objects("concerns", Concern)
     return [*ROUTES, *PUBLIC_ROUTES]

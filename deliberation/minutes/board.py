@@ -8,23 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from piccolo.engine.postgres import PostgresEngine
-
+from community.canonical import fingerprint
 from community.clock import now as now  # the one clock, re-exported for callers of this module
 from community.contributions import NoticeEntry
-from community.db import engine
 from community.permissions import community_by_slug
 from deliberation import contributions
-from deliberation.minutes import places
+from deliberation.minutes import board_read, places
 from deliberation.minutes.gather import loaded
 from deliberation.minutes.present import Countdown, countdown
 from deliberation.minutes.tables import Publication
-from deliberation.tables import Meeting, Notice
+from deliberation.tables import Notice
 from votes.ballot_store import choice_measures_of
 from votes.participation import Participation, participation
 from votes.rules import Measure
 from votes.settings import from_json
-from votes.tables import Vote
 
 PAGE_SIZE = 20
 QUERY_MAX_LENGTH = 100
@@ -118,23 +115,19 @@ class Board:
     building_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNotice]:
-    rows = await Meeting.select(Meeting.id, Meeting.starts_at, Meeting.ends_at).where(
-        (Meeting.community == community_id) & Meeting.status.is_in(["noticed", "in_session"])
-    ).order_by(Meeting.starts_at)
+def upcoming_meetings(rows: list[dict[str, Any]], notices: list[dict[str, Any]], at: datetime) -> list[MeetingNotice]:
+    """The meetings noticed or in session (`rows`, by start) as their latest notice announced them (`notices` of
+    those meetings by number, each with its publication's sha256 if the chain has it)."""
     # A meeting stays on the board until half a day after it ended (or started, if no end was announced).
     cutoff = at - timedelta(hours=12)
     ids = [int(r["id"]) for r in rows if r["starts_at"] is None or (r["ends_at"] or r["starts_at"]) >= cutoff]
     if not ids:
         return []
     latest: dict[int, dict[str, Any]] = {}
-    for row in await Notice.select(Notice.id, Notice.meeting, Notice.number, Notice.published_at, Notice.snapshot).where(
-        Notice.meeting.is_in(ids)
-    ).order_by(Notice.number):
-        latest[int(row["meeting"])] = row
-    from deliberation.minutes.notices import fingerprints
-
-    prints = await fingerprints([int(n["id"]) for n in latest.values()])
+    for row in notices:
+        if int(row["meeting"]) in ids:
+            latest[int(row["meeting"])] = row
+    prints = {int(n["id"]): fingerprint(str(n["sha256"])) for n in latest.values() if n["sha256"] is not None}
     found = []
     for meeting_id in ids:
         notice = latest.get(meeting_id)
@@ -161,13 +154,10 @@ async def upcoming_meetings(community_id: int, at: datetime) -> list[MeetingNoti
     return found
 
 
-async def open_votes(community_id: int, at: datetime) -> list[OpenVote]:
-    """Open votes with their participation: the same pure function, on the same stored snapshot and settings, as
-    the vote's own board, manage page and projector (votes.turnout.participation_of), so every screen states the
-    same figures; every open vote's ballots are read in one statement."""
-    rows = await Vote.select(
-        Vote.id, Vote.title, Vote.kind, Vote.scope_label, Vote.closes_at, Vote.settings, Vote.entities, Vote.total_area
-    ).where((Vote.community == community_id) & (Vote.status == "open")).order_by(Vote.closes_at).output(load_json=True)
+async def open_votes(rows: list[dict[str, Any]], at: datetime) -> list[OpenVote]:
+    """Open votes (`rows`, by closing time) with their participation: the same pure function, on the same stored
+    snapshot and settings, as the vote's own board, manage page and projector (votes.turnout.participation_of), so
+    every screen states the same figures; every open vote's ballots are read in one statement."""
     # Its window ran out: the votes package closes it on the next visit.
     rows = [row for row in rows if row["closes_at"] is None or row["closes_at"] > at]
     measures = await choice_measures_of([int(row["id"]) for row in rows])  # every open vote in one statement
@@ -206,13 +196,8 @@ def _how_to_object(content: str) -> str:
     return str(notice.get("how_to_object", ""))
 
 
-async def results_in_notice(community_id: int, entries: list[NoticeEntry], at: datetime) -> list[ResultNotice]:
-    rows = await Publication.select(
-        Publication.minutes, Publication.title, Publication.summary, Publication.published_at, Publication.ends_at,
-        Publication.content, Publication.outcomes,
-    ).where(
-        (Publication.community == community_id) & (Publication.kind == "notice") & (Publication.ends_at > at)
-    ).order_by(Publication.ends_at)  # fmt: skip
+def results_in_notice(rows: list[dict[str, Any]], entries: list[NoticeEntry], at: datetime) -> list[ResultNotice]:
+    """The result notices still in their objection period (`rows`) and the contributed entries that are."""
     found = [
         ResultNotice(
             title=str(r["title"]),
@@ -240,30 +225,7 @@ def _like(word: str) -> str:
     return "%" + word.replace("%", "").replace("_", "").replace("\\", "") + "%"
 
 
-async def published_minutes(community_id: int, year: int | None, building: str, query: str) -> list[dict[str, Any]]:
-    select = Publication.select(
-        Publication.minutes, Publication.seq, Publication.kind, Publication.title, Publication.summary,
-        Publication.published_at, Publication.year, Publication.buildings, Publication.outcomes, Publication.sha256,
-    ).where((Publication.community == community_id) & Publication.kind.is_in(["minutes", "addendum"]))  # fmt: skip
-    if year is not None:
-        select = select.where(Publication.year == year)
-    if query:
-        # SQLite's LIKE already ignores case (for Latin letters); PostgreSQL needs ILIKE.
-        postgres = isinstance(engine(), PostgresEngine)
-        for word in query.split()[:5]:
-            pattern = _like(word)
-            column = Publication.search_text
-            select = select.where(column.ilike(pattern) if postgres else column.like(pattern))
-    rows = await select.order_by(Publication.seq, ascending=False).output(load_json=True)
-    if building:
-        rows = [r for r in rows if building in (r["buildings"] or [])]
-    return rows
-
-
-async def filter_options(community_id: int) -> tuple[list[int], list[str]]:
-    rows = await Publication.select(Publication.year, Publication.buildings).where(
-        (Publication.community == community_id) & Publication.kind.is_in(["minutes", "addendum"])
-    ).output(load_json=True)
+def filter_options(rows: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
     years = sorted({int(r["year"]) for r in rows}, reverse=True)
     buildings = sorted({str(b) for r in rows for b in (r["buildings"] or [])})
     return years, buildings
@@ -282,20 +244,21 @@ def parse_filters(params: Mapping[str, str]) -> tuple[int | None, str, str, int]
 
 async def board(slug: str, params: Mapping[str, str], at: datetime | None = None) -> Board:
     at = at or now()
-    community = await community_by_slug(slug)
-    community_id = int(community["id"])
     year, building, query, page = parse_filters(params)
-    entries = await contributions.notice_entries(community_id)
-    results = await results_in_notice(community_id, entries, at)
+    # SQLite's LIKE already ignores case (for Latin letters); PostgreSQL's ILIKE is used there (board_read).
+    read = await board_read.read(slug, at, year, [_like(word) for word in query.split()[:5]])
+    community_id = int(read.community["id"])
+    entries = await contributions.notice_entries(community_id, read.notices_read)
+    results = results_in_notice(read.results, entries, at)
     shown = {r.url for r in results}
-    minutes = await published_minutes(community_id, year, building, query)
+    minutes = [r for r in read.minutes if building in (r["buildings"] or [])] if building else read.minutes
     pages = max(1, (len(minutes) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages)
-    years, buildings = await filter_options(community_id)
+    years, buildings = filter_options(read.options)
     return Board(
-        community=community,
-        meetings=await upcoming_meetings(community_id, at),
-        votes=await open_votes(community_id, at),
+        community=read.community,
+        meetings=upcoming_meetings(read.meetings, read.notices, at),
+        votes=await open_votes(read.votes, at),
         results=results,
         others=[e for e in entries if e.url not in shown and e.kind not in ("minutes",)][:10],
         minutes=minutes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
@@ -305,7 +268,7 @@ async def board(slug: str, params: Mapping[str, str], at: datetime | None = None
         years=years,
         buildings=buildings,
         filters={"year": str(year or ""), "building": building, "q": query},
-        building_labels=await places.building_labels(community_id, buildings),
+        building_labels=places.labels_from(read.buildings, buildings),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from community.tables import Building
 from deliberation.text import place_title
@@ -21,6 +22,11 @@ async def building_labels(community_id: int, names: list[str]) -> dict[str, tupl
     rows = await Building.select(Building.name, Building.compound.name).where(
         (Building.compound.community == community_id) & Building.name.is_in(names or [""])
     ).order_by(Building.compound.name)
+    return labels_from(rows, names)
+
+
+def labels_from(rows: list[dict[str, Any]], names: list[str]) -> dict[str, tuple[str, str]]:
+    """building_labels from the buildings of those names with their compound's name (`rows`, by compound name)."""
     compounds: dict[str, list[str]] = {}
     for r in rows:
         compounds.setdefault(str(r["name"]), []).append(str(r["compound.name"]))

@@ -45,11 +45,12 @@ def tr(labels: dict[str, str], key: str) -> str:
 # --- The notice board ---------------------------------------------------------------------------------------
 
 
-async def notice_entries(community_id: int) -> list[NoticeEntry]:
-    """Projects whose vote passed: in their notice period (with a countdown and how to object), then after."""
+async def notice_entries(community_id: int, closed: list[int] | None = None) -> list[NoticeEntry]:
+    """Projects whose vote passed, in their notice period (countdown, how to object) then after; `closed`: the
+    projects whose current vote has closed, if the board read them with its own statement (deliberation.wiring)."""
     entries: list[NoticeEntry] = []
     # Only projects whose current vote has closed can be in (or past) their notice: the board stays cheap.
-    closed = [
+    closed = closed if closed is not None else [
         int(r["project"])
         for r in await ProjectVote.select(ProjectVote.project).where(
             (ProjectVote.project.community == community_id) & ProjectVote.superseded_at.is_null()
