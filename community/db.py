@@ -165,16 +165,19 @@ def is_postgres() -> bool:
 
 
 @asynccontextmanager
-async def write_transaction() -> AsyncIterator[None]:
+async def write_transaction(changes_roles_or_links: bool = True) -> AsyncIterator[None]:
     """A transaction for writes that never fails with 'database is locked'.
 
     SQLite: one writer at a time in this process (an asyncio lock), and BEGIN IMMEDIATE so
     another process's writer makes us wait on the busy timeout instead of failing on upgrade.
     PostgreSQL: an ordinary transaction.
+    `changes_roles_or_links=False` promises that the writes touch no role, membership, person or link to a flat
+    (e.g. a ballot): what the request read with its session stays good for the page it then shows.
     """
     from community import known
 
-    known.forget()  # what the request read with its session (roles, links) may be what this changes
+    if changes_roles_or_links:
+        known.forget()  # what the request read with its session (roles, links) may be what this changes
     db = engine()
     committing = False
     try:

@@ -175,7 +175,7 @@ async def cast(
     moment = now()
     changed = False
     try:
-        async with write_transaction():
+        async with write_transaction(changes_roles_or_links=False):  # a ballot and its receipt only
             mine = sorted(set(entity_ids.values()))  # the voter's entities: their ballots show on the receipt page
             try:
                 row, ballots = await lock_for_cast(vote.id, entity_id, mine)
