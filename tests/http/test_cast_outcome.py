@@ -93,10 +93,10 @@ async def test_a_failure_during_the_commit_says_it_cannot_tell_and_a_resend_coun
         pass
 
     @asynccontextmanager
-    async def commit_lost():
+    async def commit_lost(**options):
         """COMMIT is sent and the connection drops before its answer (here the transaction is rolled back)."""
         try:
-            async with real():
+            async with real(**options):
                 yield
                 raise RolledBack
         except RolledBack:
