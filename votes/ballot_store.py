@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -119,7 +120,8 @@ INSERT INTO vote_receipt (vote, ballot, code_hash, choice, channel, version, cas
 
 async def insert_online(ballot: Ballot, code_hash: str) -> int:
     """Inside a write transaction: store a first online ballot and its receipt; the ballot's id. One statement on
-    PostgreSQL (a data-modifying WITH); SQLite, which has none, takes two."""
+    PostgreSQL (a data-modifying WITH); SQLite, which has none, takes two. Raw SQL: building Piccolo's inserts
+    cost more CPU than running them."""
     if isinstance(engine(), PostgresEngine):
         rows = await Ballot.raw(
             _INSERT_BALLOT_AND_RECEIPT, ballot.vote, ballot.entity, ballot.unit, ballot.voter, ballot.voter_person,
@@ -127,6 +129,14 @@ async def insert_online(ballot: Ballot, code_hash: str) -> int:
             ballot.vote, code_hash, ballot.choice, ballot.cast_at,
         )  # fmt: skip
         return int(rows[0]["ballot"])
+    if sqlite3.sqlite_version_info >= (3, 35):  # RETURNING; Piccolo's adapters store the timestamps as its inserts do
+        rows = await Ballot.raw(
+            _INSERT_BALLOT, ballot.vote, ballot.entity, ballot.unit, ballot.voter, ballot.voter_person, ballot.choice,
+            ballot.proxy, ballot.cast_by, ballot.nonce_hash, ballot.cast_at, ballot.updated_at,
+        )  # fmt: skip
+        ballot_id = int(rows[0]["id"])
+        await Receipt.raw(_INSERT_RECEIPT, ballot.vote, ballot_id, code_hash, ballot.choice, ballot.cast_at)
+        return ballot_id
     rows = await Ballot.insert(ballot).returning(Ballot.id)
     ballot_id = int(rows[0]["id"])
     await Receipt.insert(
@@ -134,3 +144,10 @@ async def insert_online(ballot: Ballot, code_hash: str) -> int:
                 version=1, cast_at=ballot.cast_at)
     )  # fmt: skip
     return ballot_id
+
+
+_INSERT_BALLOT = """INSERT INTO vote_ballot (vote, entity, unit, voter, voter_person, choice, channel, proxy, paper, cast_by,
+  version, nonce_hash, cast_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, 'online', {}, NULL, {}, 1, {}, {}, {})
+RETURNING id"""
+_INSERT_RECEIPT = """INSERT INTO vote_receipt (vote, ballot, code_hash, choice, channel, version, cast_at, superseded_at)
+VALUES ({}, {}, {}, {}, 'online', 1, {}, NULL)"""
