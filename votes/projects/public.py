@@ -46,8 +46,7 @@ def tr(labels: dict[str, str], key: str) -> str:
 
 
 async def notice_entries(community_id: int, closed: list[int] | None = None) -> list[NoticeEntry]:
-    """Projects whose vote passed, in their notice period (countdown, how to object) then after; `closed`: the
-    projects whose current vote has closed, if the board read them with its own statement (deliberation.wiring)."""
+    """Projects whose vote passed, in their notice period then after; `closed`: those whose vote has closed."""
     entries: list[NoticeEntry] = []
     # Only projects whose current vote has closed can be in (or past) their notice: the board stays cheap.
     closed = closed if closed is not None else [
@@ -59,10 +58,11 @@ async def notice_entries(community_id: int, closed: list[int] | None = None) -> 
     ]  # fmt: skip
     if not closed:
         return entries
-    several = await store.several_compounds(community_id)
-    for row in await Project.select(*store.PROJECT_COLUMNS).where(Project.id.is_in(closed)).output(load_json=True):
+    several, rows = await store.several_compounds(community_id), await Project.select(*store.PROJECT_COLUMNS).where(
+        Project.id.is_in(closed)).output(load_json=True)  # fmt: skip
+    infos = await rounds.overviews(rows)  # every project's rounds, votes and objections at once
+    for row, info in ((r, infos[int(r["id"])]) for r in rows):
         row["scope_label"] = store.scope_label(row, several)
-        info = await rounds.overview(row)
         if not info.state.passed or info.current is None or info.state.notice_ends_at is None:
             continue
         starts = info.current.row["notice_starts_at"]
