@@ -188,11 +188,18 @@ def test_new_vote_form_refuses_bad_input_in_place(browser: Browser, base: str, s
     expect(page.locator("#vote-form")).to_contain_text("请写明要表决的问题")
     expect(page.locator("#f-title")).to_have_value("测试表决")
     # The form was swapped in by htmx: wait until htmx has processed the new fieldset before changing it.
-    page.wait_for_function(
+    # Polled with evaluate: the CSP forbids eval, which wait_for_function uses once its first look fails.
+    settled = (
         "(() => { const f = document.querySelector('#vote-form fieldset.vfieldset');"
         " return !!f && f['htmx-internal-data'] !== undefined"
         " && !document.querySelector('.htmx-settling, .htmx-swapping'); })()"
     )
+    for _ in range(200):  # 10 s at most
+        if page.evaluate(settled):
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("htmx did not settle the swapped form")
     # Choosing another matter explains it in plain words (htmx).
     page.select_option("#f-matter", "5")
     expect(page.locator("#matter-help")).to_contain_text("维修资金")
