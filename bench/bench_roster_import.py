@@ -25,6 +25,8 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from datetime import UTC
+
 import harness  # noqa: E402 - sets the environment before Yishi is imported
 
 LIMIT_SECONDS = 30.0
@@ -49,7 +51,7 @@ def peak_mib() -> float:
 def child_import(path: str, report: str) -> int:
     """One `yishi roster import` as the command line runs it; its own output (a line per flat) is dropped."""
     from app import cli, wiring  # noqa: F401 - the code loaded before the clock starts: only the import is measured
-    from community.roster import cli as roster_cli, files  # noqa: F401
+    from community.roster import cli as roster_cli  # noqa: F401
 
     start_rss = rss_mib()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -63,10 +65,10 @@ def child_import(path: str, report: str) -> int:
 def child_bare(flats: int, report: str) -> int:
     """The floor: the same number of flat-shaped rows in one executemany, one transaction, no Yishi."""
     import asyncio
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     url = os.environ["YISHI_DATABASE_URL"]
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     rows = [(1 + n // 200, 1 + n % 200 // 4, f"{n}", 6000 + n % 9000, "registered", "residential", False, None,
              True, moment) for n in range(flats)]  # fmt: skip
     columns = ("stairwell_unit INTEGER, floor INTEGER, room VARCHAR(40), area INTEGER, area_source VARCHAR(20), "

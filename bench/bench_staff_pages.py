@@ -98,7 +98,7 @@ async def main() -> int:
     building = await Building.select(Building.id).order_by(Building.id).first()
     print(f"{harness.engine_name()}: {args.flats:,} flats, {len(first):,} entities, a third voted; built in "
           f"{time.perf_counter() - start:.1f} s; {args.requests} requests per page after a warm-up")  # fmt: skip
-    base = f"/c/bench/roster"
+    base = "/c/bench/roster"
     pages = [
         ("manage", f"/v/{vote_id}/manage"),
         ("participation", f"/v/{vote_id}/participation"),
