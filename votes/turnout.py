@@ -55,7 +55,7 @@ class NonVoter:
 
 
 async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 500,
-                     view: privacy.VoteView = privacy.EVERYTHING) -> tuple[list[NonVoter], int]:
+                     view: privacy.VoteView = privacy.EVERYTHING, offset: int = 0) -> tuple[list[NonVoter], int]:
     """Flats (of the staff member's buildings) whose voting entity has no ballot yet, with their owners' names."""
     voted = {r["entity"] for r in await Ballot.select(Ballot.entity).where(Ballot.vote == vote.id)}
     query = VoteFlat.select(
@@ -67,7 +67,7 @@ async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 
     rows = [r for r in await query.order_by(VoteFlat.position).output(load_json=True)
             if r["entity"] not in voted and view.sees_vote_flat(r["id"])]
     total = len(rows)
-    rows = rows[:limit]
+    rows = rows[offset : offset + limit]
     person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
     person_ids |= {int(p) for r in rows for p in (r["resident_persons"] or [])} if vote_settings.residents_answer(vote.kind, vote.settings) else set()
     names = await person_names(person_ids)
