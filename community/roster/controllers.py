@@ -217,15 +217,15 @@ async def roster_not_joined(
     request: Request[Any, Any, Any], slug: FromPath[str], building: FromQuery[int | None] = None
 ) -> Template:
     _user, community, access = await _staff(request, slug)
-    people = await search.not_joined(access, building)
+    people, total = await search.not_joined(access, building, limit=NOT_JOINED_SHOWN)
     compounds, _total = await service.overview(access)
     return page(
         request,
         "roster/not_joined.html",
         community=community,
         access=access,
-        people=people[:NOT_JOINED_SHOWN],
-        total=len(people),
+        people=people,
+        total=total,
         compounds=compounds,
         building=building,
         **_labels(),

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from operator import attrgetter
 from json.encoder import encode_basestring as _encode_string
+from operator import attrgetter
 from typing import Final, Literal
 
 from community.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
