@@ -14,7 +14,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from community.audit import audit
-from community.bulk_sql import write_many
+from community.bulk_sql import fetch_tuples, write_many
 from community.clock import now
 from community.db import engine, write_transaction
 from community.errors import Conflict
@@ -30,7 +30,6 @@ from community.tables import (
     Flat,
     JoinCode,
     Ownership,
-    Person,
     Residency,
     StairwellUnit,
     Verification,
@@ -159,8 +158,10 @@ async def _execute(
         )
         step(len(new_people))
     if plan.new_people:
-        for r in await Person.select(Person.id, Person.identity_key).where(Person.community == community_id):
-            people[str(r["identity_key"])] = int(r["id"])
+        for pid, identity_key in await fetch_tuples(
+            "SELECT id, identity_key FROM person WHERE community = {}", community_id
+        ):
+            people[identity_key] = pid
     await write_many(
         "UPDATE person SET phone = {} WHERE id = {}", [(phone, pid) for pid, phone in plan.phone_updates]
     )
@@ -193,10 +194,12 @@ async def _execute(
         step(len(flat_rows))
     if plan.insert_flats:
         unit_keys = {uid: key for key, uid in units.items()}
-        for r in await Flat.select(Flat.id, Flat.stairwell_unit, Flat.room).where(
-            Flat.stairwell_unit.building.compound.community == community_id
+        for flat_id, unit_id, room in await fetch_tuples(
+            "SELECT f.id, f.stairwell_unit, f.room FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
+            "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound WHERE c.community = {}",
+            community_id,
         ):
-            flat_ids[(*unit_keys[int(r["stairwell_unit"])], str(r["room"]))] = int(r["id"])
+            flat_ids[(*unit_keys[unit_id], room)] = flat_id
 
     for updates in chunks(plan.update_flats, BULK):
         await write_many(

@@ -128,7 +128,7 @@ def register_fingerprint(rows: Iterable[FlatRow]) -> str:
 _key: Final = attrgetter("key")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredFlat:
     """A flat as the database holds it, written back as a register row."""
 
@@ -160,7 +160,7 @@ class Snapshot:
 EMPTY_SNAPSHOT: Final = Snapshot({}, {}, {}, {}, {}, {})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewPerson:
     key: str
     name: str
@@ -168,7 +168,7 @@ class NewPerson:
     phone: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A person attached to a flat by the register; `phone` is the owner's phone as written on the row."""
 
@@ -295,8 +295,11 @@ def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) 
     records = people(rows)
     new_people: dict[str, NewPerson] = {}
     phone_updates: list[tuple[int, str | None]] = []
+    # One string per person key, the one its links hold: 100,000 flats' people otherwise keep two of each.
+    shared = {link.person: link.person for link in links}
     for identity, record in records.items():
         key = person_key(identity)
+        key = shared.get(key, key)
         first_phone = record.phones[0] if record.phones else None
         existing = snapshot.people.get(key)
         if existing is None:

@@ -231,7 +231,7 @@ class FlatRow:
         object.__setattr__(self, "key", (self.compound, self.building, self.unit, self.room))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRecord:
     """One person across the register and every flat they own."""
 
