@@ -17,7 +17,7 @@ from votes import canvass, canvass_store, paper, reminders, services, turnout
 from votes.controllers import vote_context
 
 # Flats of the tracker per page: each carries its own small form (~1 KB), 100,000 of them would be 100 MB.
-FLATS_PER_PAGE = 100
+FLATS_PER_PAGE = 50
 
 
 def _canvass_labels() -> dict[str, Any]:
@@ -28,7 +28,8 @@ def _canvass_labels() -> dict[str, Any]:
 async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: int = 200, **context: Any) -> Template:
     user = require_user(request)
     stairwell = request.query_params.get("stairwell") or None
-    tracked = await canvass_store.tracker(user, vote_id, stairwell)
+    page_number = paging.number(request)
+    tracked = await canvass_store.tracker(user, vote_id, stairwell, shown_page=(page_number, FLATS_PER_PAGE))
     vote = tracked.vote
     templates = {key: reminders.reminder_text(key, vote.title, vote.closes_at) for key in canvass.TEMPLATES}
     context.setdefault("flat_errors", {})
@@ -36,7 +37,7 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
     context.setdefault("reminder_errors", {})
     return page(
         request, "votes/canvass.html", status_code=status_code, t=tracked, stairwell=stairwell,
-        flat_page=paging.Paged.of(tracked.flats, paging.number(request), FLATS_PER_PAGE),
+        flat_page=paging.Paged.of(tracked.flats, page_number, FLATS_PER_PAGE),
         reminder_log=await reminders.log(vote, tracked.in_view),
         template_texts=templates, share_url=f"{public_url(request)}/v/{vote.id}/share",
         saved=request.query_params.get("saved", ""), sent=request.query_params.get("sent", ""),

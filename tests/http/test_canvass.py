@@ -254,3 +254,19 @@ async def test_the_tracker_lists_flats_a_page_at_a_time_and_a_saved_flat_returns
     saved = await client.post_form(f"/v/{vote_id}/canvass/{flat}", {"status": "promised", "page": "2"})
     assert saved.status_code == 303 and f"page=2#flat-{flat}" in saved.headers["location"]
     assert f'id="flat-{flat}"' in (await client.get(saved.headers["location"])).text
+
+
+async def test_owners_are_named_on_every_page_of_the_tracker(client, world, monkeypatch):
+    from votes import canvass_controllers
+
+    vote_id = await paper_vote(client, world)
+    await client.signin(FACILITATOR)
+
+    def flats_section(html: str) -> str:
+        return html.split('id="flats"', 1)[1].split("</section>", 1)[0]
+
+    whole = flats_section((await client.get(f"/v/{vote_id}/canvass")).text)
+    monkeypatch.setattr(canvass_controllers, "FLATS_PER_PAGE", 2)
+    pages = [flats_section((await client.get(f"/v/{vote_id}/canvass?page={n}")).text) for n in (1, 2, 3, 4)]
+    named = {name for name in ("王一", "王二", "李甲", "李乙", "赵", "钱外") if name in whole}
+    assert named and all(any(name in page for page in pages) for name in named)
