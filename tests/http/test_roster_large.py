@@ -50,3 +50,26 @@ async def test_the_overview_shows_a_page_of_buildings(client, monkeypatch):
     second = (await client.get("/c/demo/roster?page=2")).text
     assert len(cards(first)) == 2 and len(cards(second)) == 2 and not set(cards(first)) & set(cards(second))
     assert 'href="?page=2"' in first and "<dd>168</dd>" in second  # the totals stay those of the whole register
+
+
+async def test_the_overview_counts_are_those_of_the_flats_one_by_one():
+    from community.roster import service
+    from community.tables import Flat, Ownership, Person, Residency, Verification
+
+    community_id, _buildings = await _demo()
+    owners = {(r["flat"], r["person"]) for r in await Ownership.select(Ownership.flat, Ownership.person)}
+    verified = {r["flat"] for r in await Verification.select(Verification.flat, Verification.person).where(
+        Verification.revoked_at.is_null()) if (r["flat"], r["person"]) in owners}  # fmt: skip
+    with_account = {r["id"] for r in await Person.select(Person.id).where(Person.account.is_not_null())}
+    joined = {r["flat"] for r in await Ownership.select(Ownership.flat, Ownership.person) if r["person"] in with_account}
+    joined |= {r["flat"] for r in await Residency.select(Residency.flat, Residency.person) if r["person"] in with_account}
+    expected: dict[int, tuple[int, int, int, int]] = {}
+    for r in await Flat.select(Flat.id, Flat.stairwell_unit, Flat.developer_unsold).where(Flat.active.eq(True)):
+        f, v, j, u = expected.get(r["stairwell_unit"], (0, 0, 0, 0))
+        expected[r["stairwell_unit"]] = (f + 1, v + (r["id"] in verified), j + (r["id"] in joined),
+                                         u + bool(r["developer_unsold"]))  # fmt: skip
+    compounds, total = await service.overview(_access(community_id))
+    counted = {u.id: (u.counts.flats, u.counts.verified, u.counts.joined, u.counts.unsold)
+               for c in compounds for b in c.buildings for u in b.units}  # fmt: skip
+    assert counted == expected
+    assert total.verified > 0 and total.joined > 0 and total.unsold > 0
