@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 QUICK = {
     "cast": ["--owners", "50"],
     "phone_pages": ["--owners", "60", "--requests", "50"],
-    "votes_open": ["10000"],
+    "votes_open": ["--flats", "10000"],
     "votes_close": ["--flats", "10000", "--ballots", "8000"],
     "roster_import": ["--flats", "10000"],
     "staff_pages": ["--flats", "10000"],
