@@ -3,10 +3,11 @@ status, note and next visit; whether it has voted is read from the ballots at ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from community import paging
@@ -17,9 +18,10 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Person
 from votes import canvass, duties, privacy, services, turnout
+from votes.bulk import fetch_tuples
 from votes.participation import Participation, natural_key
 from votes.services import VoteInfo
-from votes.tables import Ballot, CanvassStatus, VoteEntity, VoteFlat
+from votes.tables import CanvassStatus, VoteEntity, VoteFlat
 
 NOT_OPEN = lazy("Canvassing is for an owners' vote while it is open.")
 # The visits the tracker lists (templates/votes/canvass.html shows the first 20).
@@ -80,8 +82,8 @@ async def open_vote_in_view(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, 
 async def voted_by_entity(vote_id: int) -> dict[int, str]:
     """{entity id: "online" or "paper"} for entities with a ballot; the choice is never read."""
     channels: dict[int, list[str]] = {}
-    for row in await Ballot.select(Ballot.entity, Ballot.channel).where(Ballot.vote == vote_id):
-        channels.setdefault(int(row["entity"]), []).append(str(row["channel"]))
+    for entity, channel in await fetch_tuples("SELECT entity, channel FROM vote_ballot WHERE vote = {}", vote_id):
+        channels.setdefault(int(entity), []).append(str(channel))
     return {entity: channel for entity, seen in channels.items() if (channel := canvass.voted_channel(seen))}
 
 
@@ -89,13 +91,16 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
                     with_names: bool = True) -> list[FlatRow]:
     """The flats in view with their status; without names (`with_names=False`) the owners' names and accounts
     are left blank: over 100,000 flats the tracker names only the flats it shows (`_named`)."""
-    query = VoteFlat.select(
-        VoteFlat.id, VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.area, VoteFlat.entity,
-        VoteFlat.owner_persons,
-    ).where(VoteFlat.vote == vote.id)  # fmt: skip
+    # Tuples, and the owners' JSON only when names are wanted: the tracker reads every flat of the electorate.
+    sql = "SELECT id, unit, stairwell, floor, area, entity, " + ("owner_persons" if with_names else "NULL")
+    sql, args = sql + " FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
     if stairwell:
-        query = query.where(VoteFlat.stairwell == stairwell)
-    rows = [r for r in await query.order_by(VoteFlat.position).output(load_json=True) if view.sees_vote_flat(int(r["id"]))]
+        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+    rows = [
+        {"id": r[0], "unit": r[1], "stairwell": r[2], "floor": r[3], "area": r[4], "entity": r[5],
+         "owner_persons": json.loads(r[6]) if isinstance(r[6], str) else r[6]}
+        for r in await fetch_tuples(sql + " ORDER BY position", *args) if view.sees_vote_flat(int(r[0]))
+    ]  # fmt: skip
     statuses = {int(r["flat"]): r for r in await CanvassStatus.select().where(CanvassStatus.vote == vote.id)}
     voted = await voted_by_entity(vote.id)
     person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()} if with_names else set()
