@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
-import datetime
 import io
-import math
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
+from community.roster.cells import cell_text as _cell_text
+from community.roster.cells import guess_encoding as _guess_encoding
 from community.roster.parsing import parse_rows
 from community.roster.template import (
     COLUMN_BY_ALIAS,
@@ -168,42 +168,6 @@ def read_csv(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
     """Read a UTF-8 CSV (with or without BOM) into alias-keyed rows plus header/encoding problems."""
     problems: list[Problem] = []
     return _listed(_csv_table(data, problems), problems)
-
-
-def _guess_encoding(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return "unknown"
-    return "GB18030/GBK"
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person typed: 70.5 → "70.5", 3.0 → "3", never "3.0"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return repr(value)
-        # repr is the shortest round-tripping text, so 70.55 stored as 70.549999999999997 reads back as 70.55.
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return str(int(value))
-        return format(value.normalize(), "f")
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
 
 
 def _xlsx_cells(data: bytes, problems: list[Problem]) -> Iterator[list[str]]:
