@@ -108,6 +108,7 @@ async def main() -> int:
         ("participation page 2", f"/v/{vote_id}/participation?page=2"),
         ("paper desk", f"/v/{vote_id}/paper"),
         ("paper desk search", f"/v/{vote_id}/paper?q=101"),
+        ("paper ballots to print", f"/v/{vote_id}/paper/print"),
         ("canvass", f"/v/{vote_id}/canvass"),
         ("proxies", f"/v/{vote_id}/proxies"),
         ("roster overview", base),
