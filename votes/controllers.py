@@ -125,16 +125,15 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
                                "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
-        by_stairwell, by_floor = (
-            [g for g in groups if view.sees_stairwell(g.stairwell)] for groups in await turnout.breakdowns(vote)
-        )
         stairwell = request.query_params.get("stairwell") or None
         # A compound of 100,000 flats has ~1,700 stairwell units and ~50,000 of their floors: a page of units at a
         # time, and the floors of the chosen unit only (all of them while they are few).
+        all_units, floors = await turnout.breakdowns(
+            vote, lambda s: view.sees_stairwell(s) and stairwell in (None, s), FLOORS_SHOWN)
+        by_stairwell = [g for g in all_units if view.sees_stairwell(g.stairwell)]
         units = paging.Paged.of(by_stairwell, paging.number(request, "units_page"), UNITS_PER_PAGE)
-        if stairwell:
-            by_floor = [g for g in by_floor if g.stairwell == stairwell]
-        floors_hidden = len(by_floor) > FLOORS_SHOWN
+        floors_hidden = floors is None
+        by_floor = floors or []
         context.update(
             p=await turnout.participation_of(vote),
             by_stairwell=units.items,
@@ -173,7 +172,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
     vote = await services.visible_vote(current_user(request), vote_id)
     context: dict[str, Any] = {}
     if vote.status in ("open", "closed"):
-        by_stairwell, _by_floor = await turnout.breakdowns(vote)
+        by_stairwell, _by_floor = await turnout.breakdowns(vote, lambda _stairwell: False)  # the board shows no floors
         context.update(p=await turnout.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, cast
 
@@ -32,8 +33,12 @@ async def participation_of(vote: VoteInfo) -> Participation:
     )
 
 
-async def breakdowns(vote: VoteInfo) -> tuple[list[Group], list[Group]]:
-    """Participation per stairwell unit, and per floor of each stairwell unit."""
+async def breakdowns(
+    vote: VoteInfo, floors_of: Callable[[str], bool] | None = None, floor_limit: int | None = None
+) -> tuple[list[Group], list[Group] | None]:
+    """Participation per stairwell unit, and per floor of each stairwell unit (of those `floors_of` keeps); the
+    floors are None when there would be more than `floor_limit` of them (50,000 in a compound of 100,000 flats:
+    grouping and sorting them cost more than everything else on the manage page)."""
     # Tuples: the manage page reads this on every visit, and a 100,000-flat electorate as dicts cost a second.
     flats = await fetch_tuples("SELECT stairwell, floor, area, entity FROM vote_flat WHERE vote = {}", vote.id)
     voted = {
@@ -42,7 +47,10 @@ async def breakdowns(vote: VoteInfo) -> tuple[list[Group], list[Group]]:
         if choice != "spoiled" or vote.settings.spoiled_ballots == "participate"
     }
     facts = [FlatFact(stairwell, floor, area, str(entity)) for stairwell, floor, area, entity in flats]
-    return breakdown(facts, voted), breakdown(facts, voted, by_floor=True)
+    floor_facts = facts if floors_of is None else [f for f in facts if floors_of(f.stairwell)]
+    if floor_limit is not None and len({(f.stairwell, f.floor) for f in floor_facts}) > floor_limit:
+        return breakdown(facts, voted), None
+    return breakdown(facts, voted), breakdown(floor_facts, voted, by_floor=True)
 
 
 @dataclass(frozen=True)
