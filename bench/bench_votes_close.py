@@ -1,38 +1,74 @@
-"""Time closing an owners' vote over a 100,000-flat electorate on SQLite: DB reads, the tally, storing the record.
+"""Time closing an owners' vote over a 100,000-flat electorate (DB reads, the tally, storing the record), and
+`yishi tally` on its published record in a fresh process.
 
-Run: .venv/bin/python bench/bench_votes_close.py [FLATS] [BALLOTS]
-Builds the roster (each owner verified, every 25th owning two flats, every 40th flat unsold developer stock),
-opens a community-wide vote (the snapshot), stores ballots for most entities, then closes it (the count)
-and recounts the published record. Prints each phase; exit 1 if the pure tally of that electorate takes a second or
-more (the issue's requirement), or the whole close more than 10 s (a regression guard: it includes reading 100,000
-rows and writing a 14 MB record, and this 2-core machine is often shared).
+Run: .venv/bin/python bench/bench_votes_close.py [--flats N] [--ballots N]
+SQLite in a temporary directory, or PostgreSQL when YISHI_DATABASE_URL names a throw-away database (its tables are
+emptied). Builds the roster (each owner verified, every 25th owning two flats, every 40th flat unsold developer
+stock), opens a community-wide vote (the snapshot), stores ballots for most entities, then closes it (the count) and
+recounts the published record. Bare baselines in the same run: json.loads of the same record, and a Python process
+that only starts. Exit 1 when the close takes 5 s or more, or `yishi tally` 1 s or more of CPU (the issue's goals).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ["YISHI_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='yishi-bench-')}/bench.sqlite3"
-os.environ.setdefault("YISHI_SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
-os.environ.setdefault("PICCOLO_CONF", "community.piccolo_conf")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402 - sets the environment before Yishi is imported
 
-FLATS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-BALLOTS = int(sys.argv[2]) if len(sys.argv) > 2 else 80_000
-CLOSE_LIMIT_SECONDS = 10.0
+CLOSE_LIMIT_SECONDS = 5.0
 TALLY_LIMIT_SECONDS = 1.0
 CHOICES = ("agree", "agree", "agree", "oppose", "abstain", "agree", "agree", "spoiled")
 
 
-async def main() -> int:
-    import contextlib
-    import io
+def peak_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
 
+
+def yishi_tally(text: str, expected: object) -> float:
+    """`yishi tally` on the record in a fresh process, median of 3 (wall); a bare interpreter start for scale."""
+    import json
+
+    folder = Path(tempfile.mkdtemp(prefix="yishi-bench-record-"))
+    path = folder / "record.json"
+    path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    startup = time.perf_counter() - start
+    yishi = Path(sys.executable).parent / "yishi"
+    command = [str(yishi), "tally", str(path)] if yishi.exists() else [sys.executable, "-m", "app.cli", "tally", str(path)]
+    walls, cpus = [], []
+    for _ in range(3):
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls.append(time.perf_counter() - start)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    wall, cpu = sorted(walls)[1], sorted(cpus)[1]
+    assert json.loads(done.stdout) == expected, "yishi tally printed another result"
+    # The goal is judged on the process's CPU time (user + system): on this shared 2-core machine the wall clock
+    # mostly measures the other processes.
+    print(f"`yishi tally` on the record, a fresh process: median of 3 {cpu:.2f} s CPU, {wall:.2f} s wall "
+          f"(a bare `python -c pass`: {startup:.2f} s wall; load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+    return cpu
+
+
+async def main(flats: int, ballots: int) -> int:
+    import json
+
+    await harness.prepare()
+    from app.wiring import register_all
+
+    register_all()  # closing publishes the result on the chain: the subscribers the web app has
     from community import db
     from community.tables import Community
     from votes import counting, opening, services
@@ -41,15 +77,13 @@ async def main() -> int:
     from votes.tables import Ballot, Vote, VoteEntity, VoteFlat
     from votes.testing import bulk_electorate
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        await db.open_pool()
-        await db.run_migrations()
     rows = await Community.insert(Community(slug="bench", name="基准社区")).returning(Community.id)
     community_id = int(rows[0]["id"])
-
+    load = os.getloadavg()
     start = time.perf_counter()
-    await bulk_electorate(community_id, FLATS)
-    print(f"roster of {FLATS:,} flats built in {time.perf_counter() - start:.1f} s")
+    await bulk_electorate(community_id, flats)
+    print(f"{harness.engine_name()}: roster of {flats:,} flats built in {time.perf_counter() - start:.1f} s; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
 
     rows = await Vote.insert(
         Vote(community=community_id, title="基准表决", question="?", kind="owners", matter=7, scope_kind="community",
@@ -63,16 +97,16 @@ async def main() -> int:
     print(f"  {vote.entities:,} voting entities, {vote.total_area / 100:,.2f} m²")
 
     start = time.perf_counter()
-    flats = await VoteFlat.select(VoteFlat.entity, VoteFlat.unit, VoteFlat.owners, VoteFlat.developer_unsold).where(
+    stored_flats = await VoteFlat.select(VoteFlat.entity, VoteFlat.unit, VoteFlat.owners, VoteFlat.developer_unsold).where(
         VoteFlat.vote == vote_id
     ).order_by(VoteFlat.position).output(load_json=True)
     first: dict[int, tuple[str, str]] = {}
-    for f in flats:
+    for f in stored_flats:
         if f["entity"] not in first:
             voter = "developer" if f["developer_unsold"] else sorted(f["owners"])[0]
             first[f["entity"]] = (f["unit"], voter)
     entities = [e["id"] for e in await VoteEntity.select(VoteEntity.id).where(VoteEntity.vote == vote_id).order_by(VoteEntity.id)]
-    chosen = entities[:BALLOTS]
+    chosen = entities[:ballots]
     async with db.write_transaction():
         await insert_many(
             Ballot,
@@ -84,35 +118,44 @@ async def main() -> int:
         )
     print(f"{len(chosen):,} ballots stored in {time.perf_counter() - start:.1f} s")
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await counting.close_vote_as(vote, actor=None)
     close_seconds = time.perf_counter() - start
     closed = await Vote.select(Vote.result).where(Vote.id == vote_id).output(load_json=True).first()
-    print(f"closed and counted (reads + tally + record stored): {close_seconds:.2f} s -> {closed['result']['outcome']}")
+    print(f"closed and counted (reads + tally + record stored): {close_seconds:.2f} s, "
+          f"CPU {time.process_time() - cpu:.2f} s -> {closed['result']['outcome']}")  # fmt: skip
 
     start = time.perf_counter()
     counted = await counting.count_vote(vote)
-    print(f"count alone, again (DB reads + tally, nothing stored): {time.perf_counter() - start:.2f} s")
+    print(f"  count alone, again (DB reads + tally, nothing stored): {time.perf_counter() - start:.2f} s")
     text = await counting.record_text(vote_id)
     assert text is not None
     start = time.perf_counter()
+    json.loads(text)
+    bare = time.perf_counter() - start
+    start = time.perf_counter()
     record = parse_record(text)
     stored = result_to_json(tally_record(record))
-    print(f"published record ({len(text) / 1e6:.1f} MB) parsed and recounted: {time.perf_counter() - start:.2f} s")
-    start = time.perf_counter()
-    tally_record(record)
-    tally_seconds = time.perf_counter() - start
-    print(f"the pure tally alone on the same electorate: {tally_seconds:.2f} s")
-    assert stored == closed["result"] == counted[0]
+    parsed = time.perf_counter() - start
+    print(f"  published record ({len(text) / 1e6:.1f} MB) parsed and recounted in-process: {parsed:.2f} s; "
+          f"bare json.loads {bare:.2f} s (ratio {bare / parsed:.2f}x)")  # fmt: skip
+    assert stored == closed["result"] == counted[0], "the recount differs from the stored result"
     await db.close_pool()
+
+    tally_seconds = yishi_tally(text, closed["result"])
+    print(f"peak memory of this process: {peak_mib():.0f} MiB")
+    missed = []
+    if close_seconds >= CLOSE_LIMIT_SECONDS:
+        missed.append(f"close < {CLOSE_LIMIT_SECONDS:.0f} s")
     if tally_seconds >= TALLY_LIMIT_SECONDS:
-        print(f"too slow: the tally took {TALLY_LIMIT_SECONDS:.0f} s or more")
-        return 1
-    if close_seconds > CLOSE_LIMIT_SECONDS:
-        print(f"too slow: the close took more than {CLOSE_LIMIT_SECONDS:.0f} s")
-        return 1
-    return 0
+        missed.append(f"yishi tally < {TALLY_LIMIT_SECONDS:.0f} s")
+    print("goal: close < 5 s, yishi tally < 1 s: " + ("reached" if not missed else f"missed ({', '.join(missed)})"))
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--flats", type=int, default=100_000)
+    parser.add_argument("--ballots", type=int, default=80_000)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.flats, args.ballots)))

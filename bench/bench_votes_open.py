@@ -1,7 +1,7 @@
 """Time opening an owners' vote over a 100,000-flat electorate: reading the register, building the snapshot (the
 pure core: entities, opaque ids, the electorate hash), storing it, and the whole open as the facilitator runs it.
 
-Run: .venv/bin/python bench/bench_votes_open.py [FLATS]
+Run: .venv/bin/python bench/bench_votes_open.py [--flats N]
 SQLite in a temporary directory, or PostgreSQL when YISHI_DATABASE_URL names a throw-away database (its tables are
 emptied). Builds the roster as bench_votes_close.py does, times each phase once on a draft vote, then opens a second
 vote for real. Exit 1 if the open takes 10 s or more (the issue's goal).
@@ -9,6 +9,7 @@ vote for real. Exit 1 if the open takes 10 s or more (the issue's goal).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -18,11 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402 - sets the environment before Yishi is imported
 
-FLATS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+FLATS = 100_000
 OPEN_LIMIT_SECONDS = 10.0
 
 
 async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--flats", type=int, default=FLATS)
+    flats = parser.parse_args().flats
     await harness.prepare()
     from community import db
     from community.tables import Community
@@ -33,8 +37,8 @@ async def main() -> int:
     rows = await Community.insert(Community(slug="bench", name="基准社区")).returning(Community.id)
     community_id = int(rows[0]["id"])
     start = time.perf_counter()
-    await bulk_electorate(community_id, FLATS)
-    print(f"{harness.engine_name()}: roster of {FLATS:,} flats built in {time.perf_counter() - start:.1f} s; "
+    await bulk_electorate(community_id, flats)
+    print(f"{harness.engine_name()}: roster of {flats:,} flats built in {time.perf_counter() - start:.1f} s; "
           f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
 
     async def draft() -> int:

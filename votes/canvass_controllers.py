@@ -9,11 +9,15 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from community import paging
 from community.errors import Conflict, FormErrors
 from community.permissions import is_staff
 from community.web import current_user, page, public_url, require_user
 from votes import canvass, canvass_store, paper, reminders, services, turnout
 from votes.controllers import vote_context
+
+# Flats of the tracker per page: each carries its own small form (~1 KB), 100,000 of them would be 100 MB.
+FLATS_PER_PAGE = 50
 
 
 def _canvass_labels() -> dict[str, Any]:
@@ -24,7 +28,8 @@ def _canvass_labels() -> dict[str, Any]:
 async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: int = 200, **context: Any) -> Template:
     user = require_user(request)
     stairwell = request.query_params.get("stairwell") or None
-    tracked = await canvass_store.tracker(user, vote_id, stairwell)
+    page_number = paging.number(request)
+    tracked = await canvass_store.tracker(user, vote_id, stairwell, shown_page=(page_number, FLATS_PER_PAGE))
     vote = tracked.vote
     templates = {key: reminders.reminder_text(key, vote.title, vote.closes_at) for key in canvass.TEMPLATES}
     context.setdefault("flat_errors", {})
@@ -32,6 +37,7 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
     context.setdefault("reminder_errors", {})
     return page(
         request, "votes/canvass.html", status_code=status_code, t=tracked, stairwell=stairwell,
+        flat_page=paging.Paged.of(tracked.flats, page_number, FLATS_PER_PAGE),
         reminder_log=await reminders.log(vote, tracked.in_view),
         template_texts=templates, share_url=f"{public_url(request)}/v/{vote.id}/share",
         saved=request.query_params.get("saved", ""), sent=request.query_params.get("sent", ""),
@@ -56,7 +62,10 @@ async def set_status(request: Request[Any, Any, Any], vote_id: FromPath[int], fl
         return await _tracker(request, vote_id, status_code=422, flat_errors={flat_id: exc.errors},
                               flat_values={flat_id: exc.values})  # fmt: skip
     back = str(form.get("stairwell", "") or "")
+    page_number = str(form.get("page", "") or "")
     query = f"?stairwell={back}&saved={flat_id}" if back else f"?saved={flat_id}"
+    if page_number.isdigit():  # back to the page of flats the form was on
+        query += f"&page={page_number}"
     return Redirect(path=f"/v/{vote_id}/canvass{query}#flat-{flat_id}", status_code=303)
 
 

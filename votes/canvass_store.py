@@ -3,12 +3,14 @@ status, note and next visit; whether it has voted is read from the ballots at ev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from community import paging
 from community.accounts import CurrentUser
 from community.config import get_config
 from community.db import write_transaction
@@ -16,11 +18,14 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.tables import Person
 from votes import canvass, duties, privacy, services, turnout
+from votes.bulk import fetch_tuples
 from votes.participation import Participation, natural_key
 from votes.services import VoteInfo
-from votes.tables import Ballot, CanvassStatus, VoteEntity, VoteFlat
+from votes.tables import CanvassStatus, VoteEntity, VoteFlat
 
 NOT_OPEN = lazy("Canvassing is for an owners' vote while it is open.")
+# The visits the tracker lists (templates/votes/canvass.html shows the first 20).
+PLAN_SHOWN = 20
 UNKNOWN_FLAT = lazy("This flat is not in this vote's electorate.")
 
 
@@ -77,25 +82,31 @@ async def open_vote_in_view(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, 
 async def voted_by_entity(vote_id: int) -> dict[int, str]:
     """{entity id: "online" or "paper"} for entities with a ballot; the choice is never read."""
     channels: dict[int, list[str]] = {}
-    for row in await Ballot.select(Ballot.entity, Ballot.channel).where(Ballot.vote == vote_id):
-        channels.setdefault(int(row["entity"]), []).append(str(row["channel"]))
+    for entity, channel in await fetch_tuples("SELECT entity, channel FROM vote_ballot WHERE vote = {}", vote_id):
+        channels.setdefault(int(entity), []).append(str(channel))
     return {entity: channel for entity, seen in channels.items() if (channel := canvass.voted_channel(seen))}
 
 
-async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | None = None) -> list[FlatRow]:
-    query = VoteFlat.select(
-        VoteFlat.id, VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.area, VoteFlat.entity,
-        VoteFlat.owner_persons,
-    ).where(VoteFlat.vote == vote.id)  # fmt: skip
+async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | None = None,
+                    with_names: bool = True) -> list[FlatRow]:
+    """The flats in view with their status; without names (`with_names=False`) the owners' names and accounts
+    are left blank: over 100,000 flats the tracker names only the flats it shows (`_named`)."""
+    # Tuples, and the owners' JSON only when names are wanted: the tracker reads every flat of the electorate.
+    sql = "SELECT id, unit, stairwell, floor, area, entity, " + ("owner_persons" if with_names else "NULL")
+    sql, args = sql + " FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
     if stairwell:
-        query = query.where(VoteFlat.stairwell == stairwell)
-    rows = [r for r in await query.order_by(VoteFlat.position).output(load_json=True) if view.sees_vote_flat(int(r["id"]))]
+        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+    rows = [
+        {"id": r[0], "unit": r[1], "stairwell": r[2], "floor": r[3], "area": r[4], "entity": r[5],
+         "owner_persons": json.loads(r[6]) if isinstance(r[6], str) else r[6]}
+        for r in await fetch_tuples(sql + " ORDER BY position", *args) if view.sees_vote_flat(int(r[0]))
+    ]  # fmt: skip
     statuses = {int(r["flat"]): r for r in await CanvassStatus.select().where(CanvassStatus.vote == vote.id)}
     voted = await voted_by_entity(vote.id)
-    person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
+    person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()} if with_names else set()
     names = await turnout.person_names(person_ids)
     with_accounts = {int(r["id"]) for r in await Person.select(Person.id).where(
-        Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())}  # fmt: skip
+        Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())} if with_names else set()  # fmt: skip
     result = []
     for r in rows:
         people = {int(p) for p in (r["owner_persons"] or {}).values()}
@@ -110,9 +121,12 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
     return result
 
 
-async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None = None) -> Tracker:
+async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None = None,
+                  shown_page: tuple[int, int] | None = None) -> Tracker:
+    """`shown_page` (page, flats per page): names are read only for that page of the shown flats and for the
+    first visits of the plan, not for the whole electorate."""
     vote, view = await open_vote_in_view(user, vote_id)
-    flats = await flat_rows(vote, view)
+    flats = await flat_rows(vote, view, with_names=shown_page is None)
     p = await turnout.participation_of(vote)
     entity_areas = await _entity_areas(vote.id)
     by_entity: dict[int, list[FlatRow]] = {}
@@ -125,8 +139,35 @@ async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None = None)
     plan = canvass.visit_order(candidates, p.missing)
     stairwells = sorted({f.stairwell for f in flats}, key=natural_key)
     shown = [f for f in flats if f.stairwell == stairwell] if stairwell else flats
-    return Tracker(vote, shown, flats, stairwells, p, [(v, by_entity[v.candidate.entity]) for v in plan.visits],
-                   plan.needed, plan.by_area)  # fmt: skip
+    visits = [(v, by_entity[v.candidate.entity]) for v in plan.visits]
+    if shown_page is not None:  # names for the page shown and the first visits the page lists, not for all
+        page, per_page = shown_page
+        page = min(page, paging.pages(len(shown), per_page))  # the last page when asked for one beyond it
+        named = await _named([*shown[(page - 1) * per_page : page * per_page],
+                              *(f for _v, group in visits[:PLAN_SHOWN] for f in group)])  # fmt: skip
+        shown = [named.get(f.id, f) for f in shown]
+        visits = [(v, [named.get(f.id, f) for f in group]) for v, group in visits]
+    return Tracker(vote, shown, flats, stairwells, p, visits, plan.needed, plan.by_area)
+
+
+async def _named(flats: Sequence[FlatRow]) -> dict[int, FlatRow]:
+    """These flats with their owners' names and whether one of them has an account: {flat id: row}."""
+    ids = sorted({f.id for f in flats})
+    owners: dict[int, set[int]] = {}
+    for start in range(0, len(ids), turnout.BATCH):
+        for r in await VoteFlat.select(VoteFlat.id, VoteFlat.owner_persons).where(
+            VoteFlat.id.is_in(ids[start : start + turnout.BATCH])
+        ).output(load_json=True):
+            owners[int(r["id"])] = {int(p) for p in (r["owner_persons"] or {}).values()}
+    person_ids = set().union(*owners.values()) if owners else set()
+    names = await turnout.person_names(person_ids)
+    with_accounts = {int(r["id"]) for r in await Person.select(Person.id).where(
+        Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())}  # fmt: skip
+    return {
+        f.id: replace(f, names="、".join(sorted({names.get(p, "") for p in owners.get(f.id, set())} - {""})),
+                      has_account=bool(owners.get(f.id, set()) & with_accounts))
+        for f in flats
+    }  # fmt: skip
 
 
 async def _entity_areas(vote_id: int) -> dict[int, int]:

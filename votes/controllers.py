@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from community import i18n, posting_store
+from community import i18n, paging, posting_store
 from community.errors import Conflict, FormErrors, TooManyAttempts
 from community.permissions import community_by_slug, is_staff, require_role
 from community.roles import holds
@@ -41,6 +41,10 @@ from votes.services import VoteInfo
 
 # Proxy authorisations may come with a phone photo of the signed paper.
 UPLOAD_LIMIT = 10 * 1024 * 1024
+# The manage page over a large electorate (issue 15): rows per page, and the most floors shown at once.
+UNITS_PER_PAGE = 50
+NON_VOTERS_PER_PAGE = 100
+FLOORS_SHOWN = 300
 
 
 def labels() -> dict[str, Any]:
@@ -121,14 +125,21 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
                                "served_errors": served_errors or {}, "problem": problem, "waiting_problem": waiting_problem,
                                "request_saved": request.query_params.get("served") == "1"}
     if vote.status in ("open", "closed"):
-        by_stairwell, by_floor = (
-            [g for g in groups if view.sees_stairwell(g.stairwell)] for groups in await turnout.breakdowns(vote)
-        )
         stairwell = request.query_params.get("stairwell") or None
+        # A compound of 100,000 flats has ~1,700 stairwell units and ~50,000 of their floors: a page of units at a
+        # time, and the floors of the chosen unit only (all of them while they are few).
+        all_units, floors = await turnout.breakdowns(
+            vote, lambda s: view.sees_stairwell(s) and stairwell in (None, s), FLOORS_SHOWN)
+        by_stairwell = [g for g in all_units if view.sees_stairwell(g.stairwell)]
+        units = paging.Paged.of(by_stairwell, paging.number(request, "units_page"), UNITS_PER_PAGE)
+        floors_hidden = floors is None
+        by_floor = floors or []
         context.update(
             p=await turnout.participation_of(vote),
-            by_stairwell=by_stairwell,
-            by_floor=by_floor,
+            by_stairwell=units.items,
+            units=units,
+            by_floor=[] if floors_hidden else by_floor,
+            floors_hidden=floors_hidden,
             stairwells=[g.stairwell for g in by_stairwell],
             stairwell=stairwell,
             served=await turnout.served_count(vote.id),
@@ -140,7 +151,11 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
                            to_serve=await deliveries.units_to_serve(vote, view),
                            delivery_methods=METHODS, staff_methods=STAFF_METHODS)  # fmt: skip
         if vote.kind != "poll" and vote.status == "open":
-            context["non_voters"], context["non_voter_total"] = await turnout.non_voters(vote, stairwell, view=view)
+            page_number = paging.number(request, "page")
+            context["non_voters"], context["non_voter_total"] = await turnout.non_voters(
+                vote, stairwell, limit=NON_VOTERS_PER_PAGE, offset=(page_number - 1) * NON_VOTERS_PER_PAGE, view=view)
+            context["non_voter_pages"] = paging.Paged(context["non_voters"], page_number,
+                                                      paging.pages(context["non_voter_total"], NON_VOTERS_PER_PAGE))
         if vote.has_paper:
             context["desk"] = await paper_desk.desk(vote, view)
     return page(request, "votes/manage.html", status_code=status_code, **vote_context(vote), **context)
@@ -157,7 +172,7 @@ async def board(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Temp
     vote = await services.visible_vote(current_user(request), vote_id)
     context: dict[str, Any] = {}
     if vote.status in ("open", "closed"):
-        by_stairwell, _by_floor = await turnout.breakdowns(vote)
+        by_stairwell, _by_floor = await turnout.breakdowns(vote, lambda _stairwell: False)  # the board shows no floors
         context.update(p=await turnout.participation_of(vote), by_stairwell=by_stairwell)
     if vote.status == "open":
         context["qr"] = paper.qr_svg(public_url(request) + f"/v/{vote.id}")

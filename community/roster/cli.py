@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from community.errors import Conflict
 from community.roster import importer, uploads
 from community.roster.files import write_csv, write_xlsx
 from community.roster.plan import row_sort_key
@@ -45,12 +46,13 @@ async def import_file(
         print(f"yishi roster import: cannot read {path}: {exc.strerror or exc}", file=err)
         return 1
     checked = await uploads.check_file(Path(path).name, data)
+    del data  # 10 MB for a 100,000-flat file, no longer needed
     if checked.problems:
         print(f"{path}: {len(checked.problems)} problem(s); nothing was imported", file=err)
         for problem in checked.problems:
             print(problem.english(), file=out)
         return 1
-    plan, _fingerprint = await uploads.preview(community_id, checked.rows)
+    plan, fingerprint = await uploads.preview(community_id, checked.rows)
     diff = plan.diff
     for row in sorted(diff.added, key=row_sort_key):
         print(f"+ {_where(row)}", file=out)
@@ -65,9 +67,20 @@ async def import_file(
     if dry_run:
         print(f"{path}: importable ({summary}); dry run, nothing written", file=out)
         return 0
-    result = await importer.import_rows(
-        community_id, checked.rows, source={"source": "command line", "filename": Path(path).name}
-    )
+    if plan.is_empty:
+        print(f"{path}: the register already says this; nothing written", file=out)
+        return 0
+    del plan, diff  # planned again under the write lock; two at once would double the memory
+    try:
+        result = await importer.import_rows(
+            community_id,
+            checked.rows,
+            expected_fingerprint=fingerprint,
+            source={"source": "command line", "filename": Path(path).name},
+        )
+    except Conflict:
+        print(f"{path}: the register changed while this ran; nothing was imported. Run the command again.", file=err)
+        return 1
     if result.written:
         print(f"{path}: imported ({summary})", file=out)
     else:

@@ -6,13 +6,14 @@ Importing and exporting the register is `import_pages.py`, join slips `slip_page
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from community import accounts
+from community import accounts, paging
 from community.accounts import CurrentUser
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
@@ -31,6 +32,7 @@ from community.web import page, require_user
 ROSTER = "/c/{slug:str}/roster"
 # A whole street office's list would be thousands long; a building's fits on a page.
 NOT_JOINED_SHOWN = 200
+BUILDINGS_PER_PAGE = 40
 
 
 def _labels() -> dict[str, Any]:
@@ -79,7 +81,14 @@ async def roster_home(request: Request[Any, Any, Any]) -> Template | Redirect:
 async def roster_overview(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     _user, community, access = await _staff(request, slug)
     compounds, total = await service.overview(access)
-    return page(request, "roster/overview.html", community=community, access=access, compounds=compounds, total=total)
+    # A compound of 100,000 flats has hundreds of buildings, each a card with its units: a page of them at a time.
+    buildings = paging.Paged.of([(c, b) for c in compounds for b in c.buildings], paging.number(request), BUILDINGS_PER_PAGE)
+    shown: dict[int, service.CompoundSummary] = {}
+    for compound, building in buildings.items:
+        shown.setdefault(compound.id, replace(compound, buildings=[])).buildings.append(building)
+    return page(request, "roster/overview.html", community=community, access=access, total=total,
+                compounds=list(shown.values()) if compounds and buildings.items else compounds,
+                buildings=buildings)  # fmt: skip
 
 
 @get(ROSTER + "/search", name="roster_search")
@@ -208,15 +217,15 @@ async def roster_not_joined(
     request: Request[Any, Any, Any], slug: FromPath[str], building: FromQuery[int | None] = None
 ) -> Template:
     _user, community, access = await _staff(request, slug)
-    people = await search.not_joined(access, building)
+    people, total = await search.not_joined(access, building, limit=NOT_JOINED_SHOWN)
     compounds, _total = await service.overview(access)
     return page(
         request,
         "roster/not_joined.html",
         community=community,
         access=access,
-        people=people[:NOT_JOINED_SHOWN],
-        total=len(people),
+        people=people,
+        total=total,
         compounds=compounds,
         building=building,
         **_labels(),

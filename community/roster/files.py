@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
-import datetime
 import io
-import math
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
+from community.roster.cells import cell_text as _cell_text
+from community.roster.cells import guess_encoding as _guess_encoding
 from community.roster.parsing import parse_rows
 from community.roster.template import (
     COLUMN_BY_ALIAS,
@@ -46,14 +46,18 @@ __all__ = [
 _FATAL_CODES: Final = frozenset({"empty_file", "not_utf8", "unreadable_file", "unsupported_format"})
 
 
-def _rows_from_table(table: Iterable[Sequence[str]]) -> tuple[list[dict[str, str]], list[Problem]]:
-    """Turn a header row + data rows into alias-keyed dicts, reporting header problems."""
+def _rows_from_table(table: Iterable[Sequence[str]], problems: list[Problem]) -> Iterator[dict[str, str]]:
+    """A header row + data rows as alias-keyed dicts, one at a time: the header's problems are added to
+    `problems` now, those of the data rows (cells under no header) as the rows are read. A 100,000-row register
+    is never held as a table and as dicts at once."""
     iterator = iter(table)
     header = next(iterator, None)
+    if _fatal(problems):
+        return iter(())
     if header is None or not any(cell.strip() for cell in header):
-        return [], [problem(None, None, "empty_file")]
+        problems.append(problem(None, None, "empty_file"))
+        return iter(())
 
-    problems: list[Problem] = []
     positions: list[tuple[int, str]] = []  # (0-based index, alias)
     first_at: dict[str, tuple[int, str]] = {}
     unnamed: set[int] = set()
@@ -89,12 +93,19 @@ def _rows_from_table(table: Iterable[Sequence[str]]) -> tuple[list[dict[str, str
                 problem(1, alias, "missing_column", column=alias, header=COLUMN_BY_ALIAS[alias].chinese)
             )
 
-    width = len(header)
-    rows: list[dict[str, str]] = []
+    return _data_rows(iterator, positions, unnamed, len(header), problems)
+
+
+def _data_rows(
+    iterator: Iterator[Sequence[str]],
+    positions: list[tuple[int, str]],
+    unnamed: set[int],
+    width: int,
+    problems: list[Problem],
+) -> Iterator[dict[str, str]]:
     reported_unnamed: set[int] = set()
     for line, cells in enumerate(iterator, start=2):
         count = len(cells)
-        rows.append({alias: cells[index] if index < count else "" for index, alias in positions})
         # Cells under a blank header (or beyond the header) are data the import would silently drop.
         if count > width or unnamed:
             for index in range(count):
@@ -107,17 +118,28 @@ def _rows_from_table(table: Iterable[Sequence[str]]) -> tuple[list[dict[str, str
                     problems.append(
                         problem(line, None, "unnamed_column", column_letter=column_letter(index + 1))
                     )
+        yield {alias: cells[index] if index < count else "" for index, alias in positions}
+
+
+def _fatal(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.code in _FATAL_CODES]
+
+
+def _listed(table: Iterator[Sequence[str]] | None, problems: list[Problem]) -> tuple[list[dict[str, str]], list[Problem]]:
+    """All the rows at once (trailing blank rows dropped), or only the fatal problems when there is one."""
+    rows = list(_rows_from_table(table, problems)) if table is not None else []
+    if _fatal(problems):
+        return [], _fatal(problems)
     while rows and not any(value.strip() for value in rows[-1].values()):
         rows.pop()
     return rows, problems
 
 
-def read_csv(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
-    """Read a UTF-8 CSV (with or without BOM) into alias-keyed rows plus header/encoding problems."""
+def _csv_table(data: bytes, problems: list[Problem]) -> Iterator[list[str]] | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [
+        problems.append(
             problem(
                 data.count(b"\n", 0, exc.start) + 1,
                 None,
@@ -125,55 +147,31 @@ def read_csv(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
                 byte_offset=exc.start,
                 likely_encoding=_guess_encoding(data),
             )
-        ]
+        )
+        return None
     if not text.strip():
-        return [], [problem(None, None, "empty_file")]
+        problems.append(problem(None, None, "empty_file"))
+        return None
+    return _csv_cells(io.StringIO(text, newline=""), problems)
+
+
+def _csv_cells(stream: io.StringIO, problems: list[Problem]) -> Iterator[list[str]]:
     try:
-        # A cell this program wrote as '=… (so no spreadsheet runs it as a formula) reads back as =….
-        table = [[csv_value(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        for row in csv.reader(stream):
+            # A cell this program wrote as '=… (so no spreadsheet runs it as a formula) reads back as =….
+            yield [csv_value(cell) for cell in row]
     except csv.Error as exc:
-        return [], [problem(None, None, "unreadable_file", format="CSV", reason=str(exc))]
-    return _rows_from_table(table)
+        problems.append(problem(None, None, "unreadable_file", format="CSV", reason=str(exc)))
 
 
-def _guess_encoding(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return "unknown"
-    return "GB18030/GBK"
+def read_csv(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
+    """Read a UTF-8 CSV (with or without BOM) into alias-keyed rows plus header/encoding problems."""
+    problems: list[Problem] = []
+    return _listed(_csv_table(data, problems), problems)
 
 
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person typed: 70.5 → "70.5", 3.0 → "3", never "3.0"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return repr(value)
-        # repr is the shortest round-tripping text, so 70.55 stored as 70.549999999999997 reads back as 70.55.
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return str(int(value))
-        return format(value.normalize(), "f")
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def read_xlsx(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
-    """Read the first sheet of an XLSX workbook into alias-keyed rows plus header problems."""
+def _xlsx_cells(data: bytes, problems: list[Problem]) -> Iterator[list[str]]:
+    """The first sheet's rows as cell texts, read as they are used; a file openpyxl cannot read adds a problem."""
     from openpyxl import load_workbook  # type: ignore[import-untyped, unused-ignore]
 
     try:
@@ -184,40 +182,62 @@ def read_xlsx(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 if not workbook.worksheets:
-                    return [], [problem(None, None, "empty_file")]
+                    problems.append(problem(None, None, "empty_file"))
+                    return
                 sheet = workbook.worksheets[0]
                 # Some generators write a wrong <dimension>; without a reset, read-only mode truncates to it.
                 sheet.reset_dimensions()
-                table = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+                for row in sheet.iter_rows(values_only=True):
+                    yield [_cell_text(value) for value in row]
             finally:
                 workbook.close()
     except Exception as exc:  # openpyxl raises many unrelated types on malformed archives
-        return [], [
+        problems.append(
             problem(None, None, "unreadable_file", format="XLSX", reason=f"{type(exc).__name__}: {exc}")
-        ]
-    return _rows_from_table(table)
+        )
+
+
+def read_xlsx(data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
+    """Read the first sheet of an XLSX workbook into alias-keyed rows plus header problems."""
+    problems: list[Problem] = []
+    return _listed(_xlsx_cells(data, problems), problems)
+
+
+def _table(filename: str, data: bytes, problems: list[Problem]) -> Iterator[list[str]] | None:
+    """CSV or XLSX, chosen by content first (a renamed file still works), then by extension."""
+    lower = filename.lower()
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_cells(data, problems)
+    if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
+        problems.append(problem(None, None, "unsupported_format", format="XLS"))
+        return None
+    if lower.endswith((".xlsx", ".xlsm")):
+        if not data:
+            problems.append(problem(None, None, "empty_file"))
+        else:
+            problems.append(problem(None, None, "unreadable_file", format="XLSX", reason="not a ZIP archive"))
+        return None
+    return _csv_table(data, problems)
 
 
 def read_register(filename: str, data: bytes) -> tuple[list[dict[str, str]], list[Problem]]:
     """Read CSV or XLSX, choosing by content first (a renamed file still works), then by extension."""
-    lower = filename.lower()
-    if data.startswith(b"PK\x03\x04"):
-        return read_xlsx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
-        return [], [problem(None, None, "unsupported_format", format="XLS")]
-    if lower.endswith((".xlsx", ".xlsm")):
-        if not data:
-            return [], [problem(None, None, "empty_file")]
-        return [], [problem(None, None, "unreadable_file", format="XLSX", reason="not a ZIP archive")]
-    return read_csv(data)
+    problems: list[Problem] = []
+    return _listed(_table(filename, data, problems), problems)
 
 
 def load_register(filename: str, data: bytes) -> tuple[list[FlatRow], list[Problem]]:
-    """Read and validate a register file; rows come back only when there is no problem at all."""
-    raw_rows, problems = read_register(filename, data)
-    if any(p.code in _FATAL_CODES for p in problems):
-        return [], problems
+    """Read and validate a register file; rows come back only when there is no problem at all.
+
+    The file is read a row at a time into parse_rows: only the parsed rows are ever held, not the table."""
+    problems: list[Problem] = []
+    table = _table(filename, data, problems)
+    raw_rows = _rows_from_table(table, problems) if table is not None else iter(())
+    if _fatal(problems):
+        return [], _fatal(problems)
     rows, row_problems = parse_rows(raw_rows)
+    if _fatal(problems):  # the file turned out unreadable part way through
+        return [], _fatal(problems)
     # Both the reader and parse_rows notice a missing column; list it once.
     problems = problems + [p for p in row_problems if p.code != "missing_column" or p not in problems]
     problems.sort(key=lambda p: 0 if p.line is None else p.line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from community.roster.template import (
@@ -112,9 +112,10 @@ def _normalise_phone(text: str) -> str | None:
 
 _LIST_COLUMNS: Final = ("owners", "owner_ids", "phones", "tenants")
 _TEXT_REQUIRED: Final = ("compound", "building", "unit", "room")
+_SHARED: Final = ("compound", "building", "unit")
 
 
-def parse_rows(raw_rows: Sequence[Mapping[str, str | None]]) -> tuple[list[FlatRow], list[Problem]]:
+def parse_rows(raw_rows: Iterable[Mapping[str, str | None]]) -> tuple[list[FlatRow], list[Problem]]:
     """Validate raw rows (keys: alias or Chinese header; row i is line i + 2) and collect every problem.
 
     Rows are returned only when there is no problem at all (import is all-or-nothing).
@@ -128,6 +129,7 @@ def parse_rows(raw_rows: Sequence[Mapping[str, str | None]]) -> tuple[list[FlatR
     last_keys: tuple[str, ...] | None = None
     pairs: list[tuple[str, str]] = []
     missing: list[str] = []
+    shared: dict[str, str] = {}
 
     for index, raw in enumerate(raw_rows):
         keys = tuple(raw)
@@ -145,6 +147,10 @@ def parse_rows(raw_rows: Sequence[Mapping[str, str | None]]) -> tuple[list[FlatR
         values = {alias: "" if (value := raw[key]) is None else value.strip() for key, alias in pairs}
         if not any(values.values()):
             continue
+        # A compound, building or unit name repeats on thousands of rows: one string each, not one per row.
+        for alias in _SHARED:
+            if (text := values.get(alias)) is not None:
+                values[alias] = shared.setdefault(text, text)
         data_rows += 1
         for alias in missing:
             if alias not in reported_missing:

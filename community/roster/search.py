@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from community.bulk_sql import fetch_tuples
 from community.permissions import RosterAccess, require_sees
-from community.roster.places import FlatPlace, people_on, places
+from community.roster.places import FlatPlace, flats_of_people, people_on, places
+from community.roster.plan import natural_key
 from community.roster.service import FlatLine, building_in_community
 from community.tables import (
+    Building,
     Flat,
     Ownership,
     Residency,
@@ -70,12 +73,68 @@ class WaitingPerson:
     places: list[FlatPlace]
 
 
-async def not_joined(access: RosterAccess, building_id: int | None = None) -> list[WaitingPerson]:
-    """People of the active flats the account sees who have not joined, in the order of their first flat."""
+async def not_joined(
+    access: RosterAccess, building_id: int | None = None, limit: int | None = None
+) -> tuple[list[WaitingPerson], int]:
+    """People of the active flats the account sees who have not joined, in the order of their first flat (the
+    first `limit` of them), and how many there are in all.
+
+    With a limit, the buildings are walked in order only until enough people are found, and the total is one
+    COUNT: a street office's 100,000 flats read 500 at a time took a thousand queries (issue 15)."""
     if building_id is not None:
         await building_in_community(access.community_id, building_id)
         require_sees(access, building_id)
-    flat_ids = await _scoped_flat_ids(access, building_id)
+    if limit is None:
+        everyone = await _waiting(await _scoped_flat_ids(access, building_id))
+        return everyone, len(everyone)
+    first: dict[int, None] = {}
+    for building in await _scoped_buildings(access, building_id):
+        for person in await _waiting(await _scoped_flat_ids(access, building)):
+            first.setdefault(person.person_id, None)
+        if len(first) >= limit:
+            break
+    shown = list(first)[:limit]
+    # Their places anywhere in view (a person may own a flat in a later building too), exactly as without a limit.
+    flats = {fid for owned in (await flats_of_people(shown)).values() for fid in owned}
+    in_view = [
+        place.id
+        for place in (await places(flats)).values()
+        if place.active and access.sees(place.building_id) and building_id in (None, place.building_id)
+    ]
+    wanted = set(shown)
+    return [w for w in await _waiting(in_view) if w.person_id in wanted], await _count_waiting(access, building_id)
+
+
+async def _scoped_buildings(access: RosterAccess, building_id: int | None) -> list[int]:
+    """The buildings in view, in the register's natural order (compound, then building)."""
+    rows = await Building.select(Building.id, Building.name, Building.compound.name).where(
+        Building.compound.community == access.community_id
+    )
+    ordered = sorted(rows, key=lambda r: (natural_key(str(r["compound.name"])), natural_key(str(r["name"]))))
+    return [int(r["id"]) for r in ordered if access.sees(int(r["id"])) and building_id in (None, int(r["id"]))]
+
+
+_COUNT_WAITING = """SELECT COUNT(DISTINCT x.person) FROM (
+  SELECT o.person AS person, o.flat AS flat FROM ownership o
+  UNION ALL SELECT r.person AS person, r.flat AS flat FROM residency r
+) x JOIN person p ON p.id = x.person JOIN flat f ON f.id = x.flat JOIN stairwell_unit u ON u.id = f.stairwell_unit
+JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound
+WHERE c.community = {} AND p.community = {} AND f.active = {} AND p.account IS NULL"""
+
+
+async def _count_waiting(access: RosterAccess, building_id: int | None) -> int:
+    sql, args = _COUNT_WAITING, [access.community_id, access.community_id, True]
+    allowed = sorted(access.buildings) if access.buildings is not None else None
+    if building_id is not None:
+        allowed = [building_id] if allowed is None or building_id in allowed else []
+    if allowed is not None:
+        sql += f" AND b.id IN ({', '.join(['{}'] * len(allowed)) or 'NULL'})"
+        args += allowed
+    rows = await fetch_tuples(sql, *args)
+    return int(rows[0][0])
+
+
+async def _waiting(flat_ids: list[int]) -> list[WaitingPerson]:
     flat_places = await places(flat_ids)
     people = await people_on(flat_ids)
     waiting: dict[int, WaitingPerson] = {}

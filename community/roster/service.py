@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from community.bulk_sql import fetch_tuples
 from community.clock import now
 from community.errors import NotFound
 from community.i18n import lazy
@@ -19,8 +20,6 @@ from community.tables import (
     Compound,
     Flat,
     JoinCode,
-    Ownership,
-    Residency,
     StairwellUnit,
     Verification,
 )
@@ -91,19 +90,11 @@ async def overview(access: RosterAccess) -> tuple[list[CompoundSummary], Counts]
             units[int(r["id"])] = UnitSummary(int(r["id"]), str(r["name"]))
             unit_building[int(r["id"])] = int(r["building"])
 
-    flats = await Flat.select(Flat.id, Flat.stairwell_unit, Flat.developer_unsold).where(
-        (Flat.stairwell_unit.building.compound.community == cid) & Flat.active.eq(True)
-    )
-    verified_flats = await _verified_owner_flats(cid)
-    joined_flats = await _joined_flats(cid)
-    for r in flats:
-        unit = units.get(int(r["stairwell_unit"]))
-        if unit is None:
-            continue
-        fid = int(r["id"])
-        unit.counts.add(
-            Counts(1, int(fid in verified_flats), int(fid in joined_flats), int(bool(r["developer_unsold"])))
-        )
+    # Counted by the database, a row per stairwell unit: 100,000 flats read into Python took most of a second.
+    for unit_id, flats, verified, joined, unsold in await fetch_tuples(_UNIT_COUNTS, cid, cid, cid, cid, True):
+        unit = units.get(int(unit_id))
+        if unit is not None:
+            unit.counts.add(Counts(int(flats), int(verified or 0), int(joined or 0), int(unsold or 0)))
     for uid, unit in units.items():
         building = buildings[unit_building[uid]]
         building.units.append(unit)
@@ -125,36 +116,17 @@ async def overview(access: RosterAccess) -> tuple[list[CompoundSummary], Counts]
     return result, total
 
 
-async def _verified_owner_flats(community_id: int) -> set[int]:
-    owners = {
-        (int(r["flat"]), int(r["person"]))
-        for r in await Ownership.select(Ownership.flat, Ownership.person).where(
-            Ownership.person.community == community_id
-        )
-    }
-    return {
-        int(r["flat"])
-        for r in await Verification.select(Verification.flat, Verification.person).where(
-            (Verification.person.community == community_id) & Verification.revoked_at.is_null()
-        )
-        if (int(r["flat"]), int(r["person"])) in owners
-    }
-
-
-async def _joined_flats(community_id: int) -> set[int]:
-    joined = {
-        int(r["flat"])
-        for r in await Ownership.select(Ownership.flat).where(
-            (Ownership.person.community == community_id) & Ownership.person.account.is_not_null()
-        )
-    }
-    joined |= {
-        int(r["flat"])
-        for r in await Residency.select(Residency.flat).where(
-            (Residency.person.community == community_id) & Residency.person.account.is_not_null()
-        )
-    }
-    return joined
+# Per stairwell unit: active flats, those with a verified owner, those where someone has joined, unsold ones.
+_UNIT_COUNTS = """SELECT f.stairwell_unit, COUNT(*),
+SUM(CASE WHEN f.id IN (SELECT v.flat FROM verification v JOIN ownership o ON o.flat = v.flat AND o.person = v.person
+  JOIN person p ON p.id = v.person WHERE p.community = {} AND v.revoked_at IS NULL) THEN 1 ELSE 0 END),
+SUM(CASE WHEN f.id IN (SELECT o.flat FROM ownership o JOIN person p ON p.id = o.person
+  WHERE p.community = {} AND p.account IS NOT NULL
+  UNION SELECT r.flat FROM residency r JOIN person p ON p.id = r.person
+  WHERE p.community = {} AND p.account IS NOT NULL) THEN 1 ELSE 0 END),
+SUM(CASE WHEN f.developer_unsold THEN 1 ELSE 0 END)
+FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit JOIN building b ON b.id = u.building
+JOIN compound c ON c.id = b.compound WHERE c.community = {} AND f.active = {} GROUP BY f.stairwell_unit"""
 
 
 # --------------------------------------------------------------------------- a building, a flat

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from community.bulk_sql import fetch_tuples
 from community.roster import plan as planning
-from community.roster.plan import Snapshot, StoredFlat
+from community.roster.plan import Snapshot, StoredFlat, paused_gc
 from community.roster.template import FlatRow, PersonRef
 from community.tables import (
     Building,
     Compound,
-    Flat,
-    Ownership,
-    Person,
-    Residency,
     StairwellUnit,
 )
 
@@ -41,73 +38,78 @@ async def load_snapshot(community_id: int) -> Snapshot:
         StairwellUnit.building.compound.community == community_id
     )
     unit_keys = {int(r["id"]): (*building_keys[int(r["building"])], str(r["name"])) for r in units}
-    people_rows = await Person.select(
-        Person.id, Person.identity_key, Person.name, Person.id_suffix, Person.phone
-    ).where(Person.community == community_id)
-    by_id = {int(r["id"]): r for r in people_rows}
-    flats = await Flat.select(
-        Flat.id,
-        Flat.stairwell_unit,
-        Flat.floor,
-        Flat.room,
-        Flat.area,
-        Flat.area_source,
-        Flat.usage,
-        Flat.developer_unsold,
-        Flat.designated_voter,
-        Flat.active,
-    ).where(Flat.stairwell_unit.building.compound.community == community_id)
+    # Tuples, not Piccolo's dicts: a register of 100,000 flats and as many people held as dicts cost
+    # hundreds of MiB (docs/architecture.md, "Large communities").
+    people_rows = await fetch_tuples(
+        "SELECT id, identity_key, name, id_suffix, phone FROM person WHERE community = {}", community_id
+    )
+    names: dict[int, str] = {}
+    suffixes: dict[int, str | None] = {}
+    people: dict[str, int] = {}
+    phones: dict[int, str | None] = {}
+    for pid, identity_key, name, id_suffix, phone in people_rows:
+        names[pid] = name
+        suffixes[pid] = id_suffix
+        people[identity_key] = pid
+        phones[pid] = phone
+    del people_rows
     owners: dict[int, list[tuple[int, str | None]]] = {}
-    for r in await Ownership.select(Ownership.flat, Ownership.person, Ownership.phone).where(
-        Ownership.person.community == community_id
-    ).order_by(Ownership.id):
-        owners.setdefault(int(r["flat"]), []).append((int(r["person"]), r["phone"]))
+    for flat, person, phone in await fetch_tuples(
+        "SELECT o.flat, o.person, o.phone FROM ownership o JOIN person p ON p.id = o.person "
+        "WHERE p.community = {} ORDER BY o.id",
+        community_id,
+    ):
+        owners.setdefault(flat, []).append((person, phone))
     tenants: dict[int, list[int]] = {}
-    for r in await Residency.select(Residency.flat, Residency.person).where(
-        Residency.person.community == community_id
-    ).order_by(Residency.id):
-        tenants.setdefault(int(r["flat"]), []).append(int(r["person"]))
+    for flat, person in await fetch_tuples(
+        "SELECT r.flat, r.person FROM residency r JOIN person p ON p.id = r.person "
+        "WHERE p.community = {} ORDER BY r.id",
+        community_id,
+    ):
+        tenants.setdefault(flat, []).append(person)
+    flats = await fetch_tuples(
+        "SELECT f.id, f.stairwell_unit, f.floor, f.room, f.area, f.area_source, f.usage, f.developer_unsold, "
+        "f.designated_voter, f.active FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
+        "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound WHERE c.community = {}",
+        community_id,
+    )
 
     stored: dict[tuple[str, str, str, str], StoredFlat] = {}
-    for r in flats:
-        flat_id = int(r["id"])
-        compound, building, unit = unit_keys[int(r["stairwell_unit"])]
-        owner_links = owners.get(flat_id, [])
-        refs = tuple(
-            PersonRef(str(by_id[pid]["name"]), by_id[pid]["id_suffix"], phone) for pid, phone in owner_links
-        )
-        voter = r["designated_voter"]
-        voter_name = (
-            str(by_id[int(voter)]["name"])
-            if voter is not None and any(pid == int(voter) for pid, _ in owner_links)
-            else None
-        )
-        tenant_ids = tenants.get(flat_id, [])
-        row = FlatRow(
-            line=0,
-            compound=compound,
-            building=building,
-            unit=unit,
-            floor=int(r["floor"]),
-            room=str(r["room"]),
-            area=int(r["area"]),
-            area_source=r["area_source"],
-            usage=r["usage"],
-            owners=refs,
-            designated_voter=voter_name,
-            developer_unsold=bool(r["developer_unsold"]),
-            tenants=tuple(str(by_id[pid]["name"]) for pid in tenant_ids),
-        )
-        stored[row.key] = StoredFlat(
-            flat_id, bool(r["active"]), row, tuple(pid for pid, _ in owner_links), tuple(tenant_ids)
-        )
+    no_links: list[tuple[int, str | None]] = []
+    no_tenants: list[int] = []
+    shared: dict[str, str] = {}  # "registered", "residential": one string each, not one per flat
+    with paused_gc():
+        for flat_id, unit_id, floor, room, area, area_source, usage, unsold, voter, active in flats:
+            compound, building, unit = unit_keys[unit_id]
+            owner_links = owners.get(flat_id, no_links)
+            owner_ids = tuple([pid for pid, _phone in owner_links])
+            refs = tuple([PersonRef(names[pid], suffixes[pid], phone) for pid, phone in owner_links])
+            voter_name = names[voter] if voter is not None and voter in owner_ids else None
+            tenant_ids = tenants.get(flat_id, no_tenants)
+            row = FlatRow(
+                0,
+                compound,
+                building,
+                unit,
+                floor,
+                room,
+                area,
+                shared.setdefault(area_source, area_source),  # type: ignore[arg-type]
+                shared.setdefault(usage, usage),  # type: ignore[arg-type]
+                refs,
+                voter_name,
+                bool(unsold),
+                tuple([names[pid] for pid in tenant_ids]),
+            )
+            stored[row.key] = StoredFlat(flat_id, bool(active), row, owner_ids, tuple(tenant_ids))
+    del flats, owners, tenants
     return Snapshot(
         compounds={name: cid for cid, name in compound_names.items()},
         buildings={key: bid for bid, key in building_keys.items()},
         units={key: uid for uid, key in unit_keys.items()},
         flats=stored,
-        people={str(r["identity_key"]): int(r["id"]) for r in people_rows},
-        person_phones={int(r["id"]): r["phone"] for r in people_rows},
+        people=people,
+        person_phones=phones,
     )
 
 

@@ -5,6 +5,7 @@ notice; the public share page."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -236,3 +237,36 @@ async def test_the_database_holds_one_reminder_a_day_per_flat(client, world):
     assert is_unique_violation(raised.value)
     await Reminder.insert(Reminder(vote=vote_id, flat=flat, day=day + timedelta(days=1), method="slip", template="closing"))
     assert await Reminder.count() == 2
+
+
+async def test_the_tracker_lists_flats_a_page_at_a_time_and_a_saved_flat_returns_to_its_page(client, world, monkeypatch):
+    from votes import canvass_controllers
+
+    monkeypatch.setattr(canvass_controllers, "FLATS_PER_PAGE", 2)
+    vote_id = await paper_vote(client, world)
+    await client.signin(FACILITATOR)
+    first = (await client.get(f"/v/{vote_id}/canvass")).text
+    second = (await client.get(f"/v/{vote_id}/canvass?page=2")).text
+    cards = lambda html: set(re.findall(r'id="flat-(\d+)"', html))  # noqa: E731
+    assert len(cards(first)) == 2 and len(cards(second)) == 2 and not cards(first) & cards(second)
+    assert 'href="?page=2#flats"' in first and "第 1 页" in first
+    flat = int(sorted(cards(second))[0])
+    saved = await client.post_form(f"/v/{vote_id}/canvass/{flat}", {"status": "promised", "page": "2"})
+    assert saved.status_code == 303 and f"page=2#flat-{flat}" in saved.headers["location"]
+    assert f'id="flat-{flat}"' in (await client.get(saved.headers["location"])).text
+
+
+async def test_owners_are_named_on_every_page_of_the_tracker(client, world, monkeypatch):
+    from votes import canvass_controllers
+
+    vote_id = await paper_vote(client, world)
+    await client.signin(FACILITATOR)
+
+    def flats_section(html: str) -> str:
+        return html.split('id="flats"', 1)[1].split("</section>", 1)[0]
+
+    whole = flats_section((await client.get(f"/v/{vote_id}/canvass")).text)
+    monkeypatch.setattr(canvass_controllers, "FLATS_PER_PAGE", 2)
+    pages = [flats_section((await client.get(f"/v/{vote_id}/canvass?page={n}")).text) for n in (1, 2, 3, 4)]
+    named = {name for name in ("王一", "王二", "李甲", "李乙", "赵", "钱外") if name in whole}
+    assert named and all(any(name in page for page in pages) for name in named)
