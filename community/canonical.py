@@ -19,12 +19,50 @@ class CanonicalError(ValueError):
     """A value that has no canonical form (a float, a non-string key, an unknown type)."""
 
 
+class _Refused(Exception):
+    """The fast walk met something it does not take: the checked walk says what and where."""
+
+
 def normalise(value: object, where: str = "content") -> object:
     """The value with every string NFC-normalised; refuses floats and anything JSON cannot hold exactly.
 
     Floats are refused rather than rounded: money, areas and ratios are integers or decimal strings, and a
     float would serialise differently on different machines.
     """
+    try:
+        return _fast(value)
+    except _Refused:
+        return _checked(value, where)
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _fast(value: object) -> object:
+    """The common case (dicts, lists, strings, ints; a published vote record has a million of them) without
+    building each value's path: exact types only, anything else goes to the checked walk."""
+    kind = type(value)
+    if kind is str:
+        return _nfc(value)  # type: ignore[arg-type]
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        result: dict[str, object] = {}
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str:
+                raise _Refused
+            normal_key = _nfc(key)
+            if normal_key in result:
+                raise _Refused
+            result[normal_key] = _fast(item)
+        return result
+    if kind is list or kind is tuple:
+        return [_fast(item) for item in value]  # type: ignore[attr-defined]
+    raise _Refused
+
+
+def _checked(value: object, where: str) -> object:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -41,10 +79,10 @@ def normalise(value: object, where: str = "content") -> object:
             normal_key = unicodedata.normalize("NFC", key)
             if normal_key in result:
                 raise CanonicalError(f"{where}: two keys normalise to {normal_key!r}")
-            result[normal_key] = normalise(item, f"{where}.{normal_key}")
+            result[normal_key] = _checked(item, f"{where}.{normal_key}")
         return result
     if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        return [normalise(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [_checked(item, f"{where}[{index}]") for index, item in enumerate(value)]
     raise CanonicalError(f"{where}: {type(value).__name__} has no canonical form")
 
 
