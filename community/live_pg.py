@@ -18,7 +18,8 @@ PING_EVERY = 5  # …and every this many looks, asked a question (a half-open so
 PING_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 10.0
 
-DOWN = (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, TimeoutError)
+# InternalClientError: asyncpg's state machine, when the server ends the connection in the middle of a statement.
+DOWN = (asyncpg.PostgresError, OSError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError, TimeoutError)
 
 
 class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):

@@ -21,11 +21,16 @@ SEARCH_LIMIT = 100
 # --------------------------------------------------------------------------- search and not yet joined
 
 
-async def _scoped_flat_ids(access: RosterAccess, building_id: int | None = None) -> list[int]:
+FIRST_BUILDINGS = 8  # buildings read in the first step of not_joined's walk
+
+
+async def _scoped_flat_ids(access: RosterAccess, building_id: int | list[int] | None = None) -> list[int]:
     query = Flat.select(Flat.id, Flat.stairwell_unit.building).where(
         (Flat.stairwell_unit.building.compound.community == access.community_id) & Flat.active.eq(True)
     )
-    if building_id is not None:
+    if isinstance(building_id, list):
+        query = query.where(Flat.stairwell_unit.building.is_in(building_id or [-1]))
+    elif building_id is not None:
         query = query.where(Flat.stairwell_unit.building == building_id)
     return [int(r["id"]) for r in await query if access.sees(int(r["stairwell_unit.building"]))]
 
@@ -88,11 +93,15 @@ async def not_joined(
         everyone = await _waiting(await _scoped_flat_ids(access, building_id))
         return everyone, len(everyone)
     first: dict[int, None] = {}
-    for building in await _scoped_buildings(access, building_id):
-        for person in await _waiting(await _scoped_flat_ids(access, building)):
+    buildings = await _scoped_buildings(access, building_id)
+    # A few buildings at a time, twice as many each step: a small community is read in one step, a large one in
+    # a handful, never a round of reads per building.
+    start, step = 0, FIRST_BUILDINGS
+    while start < len(buildings) and len(first) < limit:
+        batch = buildings[start : start + step]
+        for person in await _waiting(await _scoped_flat_ids(access, batch)):
             first.setdefault(person.person_id, None)
-        if len(first) >= limit:
-            break
+        start, step = start + step, step * 2
     shown = list(first)[:limit]
     # Their places anywhere in view (a person may own a flat in a later building too), exactly as without a limit.
     flats = {fid for owned in (await flats_of_people(shown)).values() for fid in owned}
