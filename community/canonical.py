@@ -59,6 +59,15 @@ def _fast(value: object) -> object:
         return result
     if kind is list or kind is tuple:
         return [_fast(item) for item in value]  # type: ignore[attr-defined]
+    # Subclasses (a row's JSON read back by Piccolo is a dict subclass): the same, one isinstance further.
+    if isinstance(value, dict):
+        return _fast(dict(value))
+    if isinstance(value, list | tuple):
+        return [_fast(item) for item in value]
+    if isinstance(value, str):
+        return _nfc(str(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
     raise _Refused
 
 

@@ -8,7 +8,6 @@ public about a vote is its result and the pseudonymised record, which recounts t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -49,7 +48,10 @@ def named_record(disclosure: Disclosure, status: str | None, viewer: Viewer) -> 
 
 def _pseudonyms(values: set[str], salt: str, prefix: str) -> dict[str, str]:
     """Stable pseudonyms ordered by a keyed hash: the order reveals neither floor nor name."""
-    keyed = sorted(values, key=lambda v: hmac.new(salt.encode(), (prefix + v).encode(), hashlib.sha256).hexdigest())
+    # hmac.digest is the one-shot (C) form of hmac.new(...).hexdigest(): bytes sort as their hex does, so the
+    # pseudonyms are the same as ever, at a fraction of the cost over 100,000 units.
+    key = salt.encode()
+    keyed = sorted(values, key=lambda v: hmac.digest(key, (prefix + v).encode(), "sha256"))
     width = max(3, len(str(len(keyed))))
     return {value: f"{prefix}{index:0{width}d}" for index, value in enumerate(keyed, start=1)}
 

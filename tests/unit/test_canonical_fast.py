@@ -46,5 +46,17 @@ def test_refusals_name_where(value, where):
     assert str(refused.value).startswith(where + ":")
 
 
+def test_a_dict_subclass_takes_the_fast_walk(monkeypatch):
+    from piccolo.utils.encoding import JSONDict
+
+    import community.canonical as canonical
+
+    def no_checked(value, where):
+        raise AssertionError(f"checked walk at {where}")
+
+    monkeypatch.setattr(canonical, "_checked", no_checked)
+    assert normalise(JSONDict({"a": [1, "x"]})) == {"a": [1, "x"]}
+
+
 def test_a_normalised_string_comes_back_composed():
     assert _fast(DECOMPOSED) == "é"
