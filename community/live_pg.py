@@ -35,6 +35,7 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
         self._wake: asyncio.Event | None = None
         self._publisher: asyncpg.Connection | None = None
         self._publishing: asyncio.Lock | None = None
+        self._stopped = False  # after shutdown a late live update opens no new connection (it would be left open)
 
     @property
     def reconnects(self) -> int:
@@ -58,13 +59,20 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
                 await self._watchdog
         with suppress(Exception):
             await super().on_shutdown()
-        await self._drop_publisher()
+        self._stopped = True
+        if self._publishing is not None:
+            async with self._publishing:  # a NOTIFY in flight finishes first
+                await self._drop_publisher()
+        else:
+            await self._drop_publisher()
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
         """NOTIFY on the publishing connection; if it had died, once more on a new one."""
         assert self._publishing is not None, "on_startup first"
         text = data.decode()
         async with self._publishing:
+            if self._stopped:
+                return  # the server is stopping: its streams have ended, nobody would receive this
             for attempt in (1, 2):
                 try:
                     if self._publisher is None or self._publisher.is_closed():
