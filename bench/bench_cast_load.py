@@ -22,17 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402 - sets the environment before Yishi is imported
+from bench_sse import cpu_of, tree  # noqa: E402 - a server's CPU (with its workers) from /proc
+from bench_thread import free_port, percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 P99_LIMIT = 5.0  # seconds
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve(target: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -64,25 +58,6 @@ def serve(target: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit(f"{target} did not start")
 
 
-def cpu_of(pid: int) -> float:
-    """User+system seconds of a process and its children that are alive now (the workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 async def fire(port: int, requests: list[tuple[str, dict[str, str], dict[str, str]]], concurrency: int,
                pid: int, check: str) -> dict[str, float]:  # fmt: skip
     """POST every (path, form, cookies) with `concurrency` in flight; timings and failures."""
@@ -106,9 +81,9 @@ async def fire(port: int, requests: list[tuple[str, dict[str, str], dict[str, st
                     failures.append(repr(exc))
                 latencies.append(time.perf_counter() - start)
 
-        cpu, wall = cpu_of(pid), time.perf_counter()
+        cpu, wall = cpu_of(tree(pid)), time.perf_counter()
         await asyncio.gather(*(one(*r) for r in requests))
-        cpu, wall = cpu_of(pid) - cpu, time.perf_counter() - wall
+        cpu, wall = cpu_of(tree(pid)) - cpu, time.perf_counter() - wall
     return {"per_second": len(requests) / wall, "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
             "p99": percentile(latencies, 0.99), "cpu_ms": 1000 * cpu / len(requests), "failed": len(failures),
             "first_failure": failures[0] if failures else ""}  # type: ignore[dict-item]  # fmt: skip

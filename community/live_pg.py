@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from functools import partial
 
 import asyncpg
@@ -60,10 +60,7 @@ class ReconnectingAsyncPgBackend(AsyncPgChannelsBackend):
         with suppress(Exception):
             await super().on_shutdown()
         self._stopped = True
-        if self._publishing is not None:
-            async with self._publishing:  # a NOTIFY in flight finishes first
-                await self._drop_publisher()
-        else:
+        async with self._publishing or nullcontext():  # a NOTIFY in flight finishes first
             await self._drop_publisher()
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:

@@ -20,7 +20,9 @@ from piccolo.columns import JSON, JSONB, Boolean, Column, Date, Numeric, Timesta
 Convert = Callable[[Any], Any] | None
 
 
-def _timestamptz(value: Any) -> Any:
+def timestamptz(value: Any) -> Any:
+    """A timestamp as Piccolo gives it (aware, UTC) from what a raw read returned: SQLite's text (a column of a
+    UNION, of a JSON aggregate or of a raw SELECT) or PostgreSQL's datetime."""
     if value is None or isinstance(value, datetime):
         return value
     moment = datetime.fromisoformat(value)
@@ -52,7 +54,7 @@ def _json_text(value: Any) -> Any:
 def converter(column: Column) -> Convert:
     """How a value of this column comes back from a JSON aggregate (None: as it is)."""
     if isinstance(column, Timestamptz):
-        return _timestamptz
+        return timestamptz
     if isinstance(column, Timestamp):
         return _timestamp
     if isinstance(column, Date):

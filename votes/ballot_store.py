@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
 from community.db import engine
+from community.sqljson import timestamptz
 from votes.households import entity_choice
 from votes.rules import Measure
 from votes.tables import Ballot, Receipt, VoteEntity
@@ -76,7 +76,7 @@ async def lock_for_cast(vote_id: int, entity_id: int, entity_ids: Sequence[int])
     """Inside a write transaction, in one statement: the vote's status and window (held so a close waits for the
     casts in flight), the entity locked (so co-owners casting at once are ordered and the household rule sees every
     earlier ballot), and the stored ballots of `entity_ids` (the entities the voter may vote for, `entity_id` among
-    them). PostgreSQL row locks; SQLite already has one writer at a time. (None, []) when the vote is gone."""
+    them). PostgreSQL row locks; SQLite already has one writer at a time. LookupError when the vote is gone."""
     marks = ", ".join(["{}"] * len(entity_ids))
     if isinstance(engine(), PostgresEngine):
         sql = (
@@ -94,20 +94,14 @@ async def lock_for_cast(vote_id: int, entity_id: int, entity_ids: Sequence[int])
         rows = await Ballot.raw(sql, *entity_ids, vote_id)
     if not rows:
         raise LookupError(vote_id)
-    vote = {"status": rows[0]["vote_status"], "closes_at": _moment(rows[0]["vote_closes_at"])}
+    vote = {"status": rows[0]["vote_status"], "closes_at": timestamptz(rows[0]["vote_closes_at"])}
     ballots = [
-        {**{k: v for k, v in r.items() if not k.startswith("vote_")}, "cast_at": _moment(r["cast_at"]),
-         "updated_at": _moment(r["updated_at"])}
+        {**{k: v for k, v in r.items() if not k.startswith("vote_")}, "cast_at": timestamptz(r["cast_at"]),
+         "updated_at": timestamptz(r["updated_at"])}
         for r in rows
         if r["id"] is not None
     ]  # fmt: skip
     return vote, ballots
-
-
-def _moment(value: Any) -> Any:
-    if isinstance(value, str):  # raw SQL on SQLite hands timestamps back as text
-        return datetime.fromisoformat(value)
-    return value
 
 
 _INSERT_BALLOT_AND_RECEIPT = """WITH b AS (

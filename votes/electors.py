@@ -11,6 +11,7 @@ from typing import Any
 
 from community.accounts import CurrentUser
 from community.roster.importer import REASON_REGISTER
+from community.sqljson import timestamptz
 from community.tables import Person
 from votes.eligibility import AccountLinks, ElectorFlat, Eligibility, ProxyGrant, eligibility
 from votes.services import VoteInfo, opaque_id
@@ -31,12 +32,6 @@ UNION ALL SELECT 'voter', w.flat, w.person, NULL FROM vote_voter w JOIN person p
 """
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, str):  # SQLite hands a column of a UNION back as text
-        value = datetime.fromisoformat(value)
-    return value  # type: ignore[no-any-return]
-
-
 async def _links_and_voter_flats(
     account_id: int, community_id: int, snapshot_at: datetime | None, vote_id: int = -1
 ) -> tuple[AccountLinks, list[int]]:
@@ -55,7 +50,7 @@ def _links_of(rows: list[dict[str, Any]], snapshot_at: datetime | None) -> tuple
         return AccountLinks(frozenset(), frozenset()), []
 
     def standing(r: dict[str, Any]) -> bool:
-        revoked = _moment(r["revoked_at"])
+        revoked = timestamptz(r["revoked_at"])  # SQLite hands a column of a UNION back as text
         return revoked is None or (snapshot_at is not None and revoked > snapshot_at)
 
     verified = frozenset((int(r["flat"]), int(r["person"])) for r in rows if r["kind"] == "verified" and standing(r))
