@@ -6,9 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from piccolo.engine.postgres import PostgresEngine
-
-from community.db import engine
+from community.db import is_postgres
 from community.sqljson import timestamptz
 from votes.households import entity_choice
 from votes.rules import Measure
@@ -18,7 +16,7 @@ from votes.tables import Ballot, Receipt, VoteEntity
 async def lock_entity(entity_id: int) -> None:
     """Inside a write transaction: orders co-owners of one entity casting at once, so the household rule
     sees every earlier ballot (PostgreSQL row lock; SQLite already has one writer at a time)."""
-    if isinstance(engine(), PostgresEngine):
+    if is_postgres():
         await VoteEntity.raw("SELECT id FROM vote_entity WHERE id = {} FOR UPDATE", entity_id)
 
 
@@ -78,7 +76,7 @@ async def lock_for_cast(vote_id: int, entity_id: int, entity_ids: Sequence[int])
     earlier ballot), and the stored ballots of `entity_ids` (the entities the voter may vote for, `entity_id` among
     them). PostgreSQL row locks; SQLite already has one writer at a time. LookupError when the vote is gone."""
     marks = ", ".join(["{}"] * len(entity_ids))
-    if isinstance(engine(), PostgresEngine):
+    if is_postgres():
         sql = (
             f"SELECT v.status AS vote_status, v.closes_at AS vote_closes_at, {_BALLOT_COLUMNS} FROM vote v"  # noqa: S608
             " JOIN vote_entity e ON e.id = {} AND e.vote = v.id"
@@ -116,7 +114,7 @@ async def insert_online(ballot: Ballot, code_hash: str) -> int:
     """Inside a write transaction: store a first online ballot and its receipt; the ballot's id. One statement on
     PostgreSQL (a data-modifying WITH); SQLite, which has none, takes two. Raw SQL: building Piccolo's inserts
     cost more CPU than running them."""
-    if isinstance(engine(), PostgresEngine):
+    if is_postgres():
         rows = await Ballot.raw(
             _INSERT_BALLOT_AND_RECEIPT, ballot.vote, ballot.entity, ballot.unit, ballot.voter, ballot.voter_person,
             ballot.choice, ballot.proxy, ballot.cast_by, ballot.nonce_hash, ballot.cast_at, ballot.updated_at,
