@@ -66,7 +66,7 @@ async def main() -> int:
     from community.tables import Building, Community
     from votes import opening, services
     from votes.bulk import insert_many
-    from votes.tables import Ballot, Vote, VoteFlat
+    from votes.tables import Ballot, Vote
     from votes.testing import bulk_electorate
 
     rows = await Community.insert(Community(slug="bench", name="基准社区")).returning(Community.id)
@@ -84,13 +84,7 @@ async def main() -> int:
     ).returning(Vote.id)
     vote_id = int(rows[0]["id"])
     await opening.open_vote_as(await services.get_vote(vote_id), actor=None)
-    flats = await VoteFlat.select(VoteFlat.entity, VoteFlat.unit, VoteFlat.owners, VoteFlat.developer_unsold).where(
-        VoteFlat.vote == vote_id
-    ).order_by(VoteFlat.position).output(load_json=True)
-    first: dict[int, tuple[str, str]] = {}
-    for f in flats:
-        if f["entity"] not in first:
-            first[f["entity"]] = (f["unit"], "developer" if f["developer_unsold"] else sorted(f["owners"])[0])
+    first = await harness.first_voters(vote_id)
     async with db.write_transaction():
         await insert_many(
             Ballot, ("vote", "entity", "unit", "voter", "choice", "channel", "version", "nonce_hash"),

@@ -74,7 +74,7 @@ async def main(flats: int, ballots: int) -> int:
     from votes import counting, opening, services
     from votes.bulk import insert_many
     from votes.record import parse_record, result_to_json, tally_record
-    from votes.tables import Ballot, Vote, VoteEntity, VoteFlat
+    from votes.tables import Ballot, Vote, VoteEntity
     from votes.testing import bulk_electorate
 
     rows = await Community.insert(Community(slug="bench", name="基准社区")).returning(Community.id)
@@ -97,14 +97,7 @@ async def main(flats: int, ballots: int) -> int:
     print(f"  {vote.entities:,} voting entities, {vote.total_area / 100:,.2f} m²")
 
     start = time.perf_counter()
-    stored_flats = await VoteFlat.select(VoteFlat.entity, VoteFlat.unit, VoteFlat.owners, VoteFlat.developer_unsold).where(
-        VoteFlat.vote == vote_id
-    ).order_by(VoteFlat.position).output(load_json=True)
-    first: dict[int, tuple[str, str]] = {}
-    for f in stored_flats:
-        if f["entity"] not in first:
-            voter = "developer" if f["developer_unsold"] else sorted(f["owners"])[0]
-            first[f["entity"]] = (f["unit"], voter)
+    first = await harness.first_voters(vote_id)
     entities = [e["id"] for e in await VoteEntity.select(VoteEntity.id).where(VoteEntity.vote == vote_id).order_by(VoteEntity.id)]
     chosen = entities[:ballots]
     async with db.write_transaction():

@@ -99,6 +99,20 @@ async def open_vote(client: Any, community_id: int, agenda_item: int | None = No
     return vote_id
 
 
+async def first_voters(vote_id: int) -> dict[int, tuple[str, str]]:
+    """{entity id: (its first unit, the voter a ballot for it names)}: the developer, or its first owner's id."""
+    from votes.tables import VoteFlat
+
+    flats = await VoteFlat.select(VoteFlat.entity, VoteFlat.unit, VoteFlat.owners, VoteFlat.developer_unsold).where(
+        VoteFlat.vote == vote_id
+    ).order_by(VoteFlat.position).output(load_json=True)
+    first: dict[int, tuple[str, str]] = {}
+    for f in flats:
+        if f["entity"] not in first:
+            first[f["entity"]] = (f["unit"], "developer" if f["developer_unsold"] else sorted(f["owners"])[0])
+    return first
+
+
 @dataclass
 class Measure:
     name: str
