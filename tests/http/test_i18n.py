@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,28 @@ def test_locale_formatting():
 def test_an_empty_label_stays_empty_not_the_catalog_header(language):
     with i18n.language(language):
         assert i18n.gettext("") == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "days", "hours", "flats", "expected"),
+    [
+        ("en", 1, 1, 1, "1 day 1 hour left · 1 flat · 1 verified · 0 joined"),
+        ("en", 2, 5, 1200, "2 days 5 hours left · 1200 flats · 1 verified · 0 joined"),
+        ("zh", 1, 1, 1, "还剩 1 天 1 小时 · 1 户 · 已核实 1 · 已加入 0"),
+    ],
+)
+def test_counts_in_english_are_singular_for_one(language, days, hours, flats, expected):
+    """The notice board's countdown and the register's building cards, as their templates write them."""
+    from community.templating import environment
+
+    board = (Path(__file__).parents[2] / "templates" / "noticeboard" / "board.html").read_text(encoding="utf-8")
+    overview = (Path(__file__).parents[2] / "templates" / "roster" / "overview.html").read_text(encoding="utf-8")
+    countdown = next(line for line in board.splitlines() if "nb-countdown" in line)
+    card = next(line for line in overview.splitlines() if "card-sub" in line)
+    countdown = countdown[countdown.index('{{ _("%(days)s'):countdown.index("{% else %}")]
+    card = card[card.index("{{"):card.rindex("}}") + 2]
+    with i18n.language(language):
+        text = environment().from_string(f"{countdown} · {card}").render(
+            r={"left": {"days": days, "hours": hours}}, b={"counts": {"flats": flats, "verified": 1, "joined": 0}},
+        )
+    assert text == expected
