@@ -140,7 +140,7 @@ async def measure(name: str, requests: int, one: Callable[[int], Awaitable[None]
     from community.querycount import counting
 
     profile = None
-    if os.environ.get("YISHI_BENCH_PROFILE") and not name.startswith("bare"):  # where the CPU goes, to stderr
+    if os.environ.get("YISHI_BENCH_PROFILE") and not name.strip().startswith("bare"):  # where the CPU goes, to stderr
         import cProfile
 
         profile = cProfile.Profile()
@@ -156,8 +156,9 @@ async def measure(name: str, requests: int, one: Callable[[int], Awaitable[None]
     if profile:
         import pstats
 
-        if os.environ.get("YISHI_BENCH_PROFILE_FILE"):  # for pstats / snakeviz
-            profile.dump_stats(os.environ["YISHI_BENCH_PROFILE_FILE"])
+        if os.environ.get("YISHI_BENCH_PROFILE_FILE"):  # for pstats / snakeviz; "{name}" in it: a file per measure
+            slug = "".join(c if c.isalnum() else "_" for c in name.strip())
+            profile.dump_stats(os.environ["YISHI_BENCH_PROFILE_FILE"].replace("{name}", slug))
         pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ["YISHI_BENCH_PROFILE"]).print_stats(40)
     return Measure(name, requests, cpu, wall, found.count)
 
