@@ -200,7 +200,7 @@ def chain_hash_of_text(community: int, seq: int, kind: str, published_at: dateti
     level), so it is written around it: "content" sorts second, after the integer "community", and no string
     can hold an unescaped quote, so the first `"content":null` is the key's.
     """
-    head, null, tail = canonical_text(envelope(community, seq, kind, published_at, previous, None)).partition('"content":null')
+    head, _content, tail = canonical_text(envelope(community, seq, kind, published_at, previous, None)).partition('"content":null')
     return hashlib.sha256(f'{head}"content":{content}{tail}'.encode()).hexdigest()
 
 
