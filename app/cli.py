@@ -4,16 +4,25 @@ community, staff, audit."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import getpass
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from community.config import ConfigError, load_config
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    # Imported here: `yishi tally` and the other pure commands never start a loop, and asyncio is half their imports.
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def _fail_config(exc: ConfigError) -> int:
@@ -41,7 +50,7 @@ async def _migrate(quiet: bool = True) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    asyncio.run(_migrate(quiet=False))
+    _run(_migrate(quiet=False))
     print("yishi: database is up to date")
     return 0
 
@@ -63,7 +72,7 @@ async def _demo() -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    asyncio.run(_demo())
+    _run(_demo())
     return 0
 
 
@@ -93,10 +102,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("yishi serve: several workers need PostgreSQL: set YISHI_DATABASE_URL=postgresql://… "
               "or serve with --workers 1", file=sys.stderr)  # fmt: skip
         return 2
-    asyncio.run(_migrate())
+    _run(_migrate())
     if args.demo:
-        asyncio.run(_demo())
-    code = asyncio.run(_setup_code())
+        _run(_demo())
+    code = _run(_setup_code())
     if code is not None:
         from community.roster.codes import format_code
 
@@ -150,7 +159,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
         if password != getpass.getpass("Password again: "):
             print("yishi createadmin: the passwords do not match", file=sys.stderr)
             return 1
-    asyncio.run(_createadmin(args.username, args.name, password))
+    _run(_createadmin(args.username, args.name, password))
     print(f"yishi: site administrator {args.username!r} created")
     return 0
 
@@ -170,11 +179,11 @@ async def _roster(command: str, args: argparse.Namespace) -> int:
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
-    return asyncio.run(_roster("import", args))
+    return _run(_roster("import", args))
 
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
-    return asyncio.run(_roster("export", args))
+    return _run(_roster("export", args))
 
 
 def _admin(command: str) -> Callable[[argparse.Namespace], int]:
@@ -190,7 +199,7 @@ def _admin(command: str) -> Callable[[argparse.Namespace], int]:
             finally:
                 await db.close_pool()
 
-        return asyncio.run(go())
+        return _run(go())
 
     return run
 
@@ -226,7 +235,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"yishi restore: {exc}; nothing was changed", file=sys.stderr)
         return 1
-    asyncio.run(_migrate())
+    _run(_migrate())
     for note in notes:
         print(f"yishi restore: {note}", file=sys.stderr)
     print("yishi restore: restored; run `yishi audit verify` to check the publications, then start Yishi")

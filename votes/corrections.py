@@ -22,7 +22,7 @@ from votes.households import admit
 from votes.query_store import NO_LONGER, form_errors, public_text_errors, staff_stage
 from votes.result_stage import CORRECTION, add_history, audit, iso, publish
 from votes.services import VoteInfo, lock_vote, now, staff_view
-from votes.tables import Ballot, Vote, VoteCorrection, VoteRecordFile, VoteStage
+from votes.tables import Ballot, Vote, VoteCorrection, VoteStage
 
 ALREADY_COUNTED = lazy("This owner's ballot for this flat is already counted. Take that ballot out first if it was wrong.")
 FIRST_COUNTS = lazy("Under this vote's rule only a household's first ballot counts, and another owner's ballot is already counted.")
@@ -141,10 +141,8 @@ async def _correct(user: CurrentUser, vote: VoteInfo, kind: str, entity_id: int,
             raise Conflict(NO_LONGER)
         before = (await Vote.select(Vote.result).where(Vote.id == vote.id).output(load_json=True).first() or {}).get("result")
         await change()
-        result, detail, record_text = await count_vote(vote)
+        result, detail, record = await count_vote(vote)
         await Vote.update({Vote.result: result, Vote.result_detail: detail}).where(Vote.id == vote.id)
-        if record_text is not None:  # the record now holds the corrected ballots; its history follows below
-            await VoteRecordFile.update({VoteRecordFile.body: record_text}).where(VoteRecordFile.vote == vote.id)
         last = await VoteCorrection.select(VoteCorrection.number).where(VoteCorrection.vote == vote.id).order_by(
             VoteCorrection.number, ascending=False).first()  # fmt: skip
         number = int(last["number"]) + 1 if last else 1
@@ -153,11 +151,12 @@ async def _correct(user: CurrentUser, vote: VoteInfo, kind: str, entity_id: int,
                                                    ballot=ballot, result_before=before, result_after=result,
                                                    entered_by=user.id, entered_at=moment))  # fmt: skip
         outcome = queries.outcome_of(result)
-        # add_history writes the whole history so far into the fresh record
-        await add_history(vote.id, {"event": "correction", "number": number, "kind": kind, "reason": reason,
-                                    "at": iso(moment), "outcome_before": queries.outcome_of(before), "outcome": outcome})  # fmt: skip
+        # The recounted record (it holds the corrected ballots) replaces the stored one, with the whole history so far.
+        stored = await add_history(vote.id, {"event": "correction", "number": number, "kind": kind, "reason": reason,
+                                             "at": iso(moment), "outcome_before": queries.outcome_of(before),
+                                             "outcome": outcome}, record)  # fmt: skip
         seq = await publish(vote, CORRECTION, {"number": number, "correction_kind": kind, "reason": reason,
-                                               "entered_at": iso(moment)}, user.id, moment)  # fmt: skip
+                                               "entered_at": iso(moment)}, user.id, moment, record=stored)  # fmt: skip
         await VoteCorrection.update({VoteCorrection.seq: seq}).where((VoteCorrection.vote == vote.id) & (VoteCorrection.number == number))
         await audit(vote, user.id, "vote_corrected", {"number": number, "kind": kind, "seq": seq,
                                                       "serial": ballot.get("serial"), "outcome": outcome})  # fmt: skip

@@ -28,7 +28,7 @@ from votes.explanation import (
     percent_against,
 )
 from votes.households import entity_choice
-from votes.rules import DEVELOPER, Approval, Ballot, Flat, Measure, Outcome, parse_area, voting_entities
+from votes.rules import DEVELOPER, Approval, Ballot, Flat, Measure, Outcome, entity_of_units, parse_area
 from votes.settings import VoteSettings
 
 # The settings a count depends on, each as (label, what it was) in plain words.
@@ -288,11 +288,7 @@ def ballot_problems(
     "differed" when its unit is in `differed_units` (a ballot the paper desk marked spoiled because the same
     owner's ballots differed), else an unreadable ballot ("unreadable").
     """
-    entity_of_unit: dict[str, int] = {}
-    for index, entity in enumerate(voting_entities(flats)):
-        for unit in entity.units:
-            entity_of_unit[unit] = index
-    flat_of_unit = {flat.unit: flat for flat in flats}
+    entity_of_unit, flat_of_unit = entity_of_units(flats)
     invalid = {"not_owner": 0, "not_designated": 0, "outside": 0}
     valid: dict[int, list[Ballot]] = {}
     for ballot in ballots:

@@ -158,9 +158,10 @@ def _parse_settings(value: object) -> Settings:
     return Settings(spoiled_ballots=cast(SpoiledBallots, spoiled), silent_majority=silent)
 
 
-def _parse_flat(value: object, position: int, first_seen: dict[str, int]) -> Flat:
+def _parse_flat(value: object, position: int, first_seen: dict[str, int], areas: dict[str, int]) -> Flat:
     """One electorate entry. A well-formed entry takes the fast path (a 100,000-flat record parses in well under a
-    second); anything unusual goes through `_check_flat`, which names the problem."""
+    second); anything unusual goes through `_check_flat`, which names the problem. `areas`: the areas parsed so far
+    (a compound has a few flat sizes, so most are parsed once)."""
     if type(value) is dict and value.keys() <= _FLAT_KEYS:
         unit, area_text, owner_list = value.get("unit"), value.get("area"), value.get("owners")
         developer_unsold, designated = value.get("developer_unsold", False), value.get("designated_voter")
@@ -174,14 +175,15 @@ def _parse_flat(value: object, position: int, first_seen: dict[str, int]) -> Fla
                 len(owners) == len(owner_list) and (owners or developer_unsold)
                 and (designated is None or designated in owners or (developer_unsold and designated == DEVELOPER))
             ):  # fmt: skip
-                try:
-                    area = parse_area(area_text)
-                except ValueError:
-                    pass
-                else:
+                area = areas.get(area_text)
+                if area is None:
+                    try:
+                        area = areas[area_text] = parse_area(area_text)
+                    except ValueError:
+                        pass
+                if area is not None:
                     first_seen[unit] = position
-                    return Flat(unit=unit, area=area, owners=owners, designated_voter=designated,
-                                developer_unsold=developer_unsold)  # fmt: skip
+                    return Flat(unit, area, owners, designated, developer_unsold)
     return _check_flat(value, position, first_seen)
 
 
@@ -285,8 +287,9 @@ def parse_record(data: str | Mapping[str, object]) -> VoteRecord:
     settings = _parse_settings(record.get("settings", {}))
 
     seen_units: dict[str, int] = {}
+    areas: dict[str, int] = {}
     flats = tuple(
-        _parse_flat(entry, position, seen_units)
+        _parse_flat(entry, position, seen_units, areas)
         for position, entry in enumerate(_list(_required(record, "electorate", "the record"), "electorate"))
     )
     seen_ballots: dict[tuple[str, str], int] = {}

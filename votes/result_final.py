@@ -58,9 +58,10 @@ async def finalise_as(vote: VoteInfo, actor: int | None) -> None:
         asked = int(await VoteQuery.count().where(VoteQuery.vote == vote.id))
         corrected = int(await VoteCorrection.count().where(VoteCorrection.vote == vote.id))
         result = (await Vote.select(Vote.result).where(Vote.id == vote.id).output(load_json=True).first() or {}).get("result")
-        await add_history(vote.id, {"event": "final", "at": iso(moment), "outcome": outcome_of(result),
-                                    "queries": asked, "corrections": corrected})  # fmt: skip
-        seq = await publish(vote, FINAL, {"stage": "final", "queries": asked, "corrections": corrected}, actor, moment)
+        record = await add_history(vote.id, {"event": "final", "at": iso(moment), "outcome": outcome_of(result),
+                                             "queries": asked, "corrections": corrected})  # fmt: skip
+        seq = await publish(vote, FINAL, {"stage": "final", "queries": asked, "corrections": corrected}, actor, moment,
+                            record=record)  # fmt: skip
         await VoteStage.update({VoteStage.stage: "final", VoteStage.final_at: moment, VoteStage.final_by: actor,
                                 VoteStage.final_seq: seq}).where(VoteStage.vote == vote.id)  # fmt: skip
         await audit(vote, actor, "vote_result_final",

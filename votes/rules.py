@@ -171,6 +171,13 @@ def _electorate(flats: Iterable[Flat]) -> _Electorate:
     return _Electorate(keys, area_of, entity_of_unit, flat_of_unit)
 
 
+def entity_of_units(flats: Iterable[Flat]) -> tuple[dict[str, int], dict[str, Flat]]:
+    """Step 1's lookups without building the entities: each unit's voting entity (its index in `voting_entities`)
+    and its flat."""
+    electorate = _electorate(flats)
+    return electorate.entity_of_unit, electorate.flat_of_unit
+
+
 def voting_entities(flats: Iterable[Flat]) -> list[Entity]:
     """Step 1: all developer_unsold units form one entity; other units are grouped by their exact owner set.
 

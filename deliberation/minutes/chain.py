@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from community.canonical import GENESIS, canonical_text, chain_hash
+from community.canonical import GENESIS, canonical_text, chain_hash_of_text
 from community.config import get_config
 from deliberation.minutes.tables import Publication
 
@@ -57,7 +57,8 @@ async def append(
     # hashed with the content, so `yishi audit verify` and anyone outside can tell when a listing changed.
     listing = listing_of(title[:200], summary[:500], outcomes, ends_at, buildings)
     content = {**content, "listing": listing}
-    digest = chain_hash(community_id, seq, kind, published_at, previous, content)
+    text = canonical_text(content)
+    digest = chain_hash_of_text(community_id, seq, kind, published_at, previous, text)
     await Publication.insert(
         Publication(
             community=community_id,
@@ -65,7 +66,7 @@ async def append(
             kind=kind,
             minutes=minutes,
             notice=notice,
-            content=canonical_text(content),
+            content=text,
             sha256=digest,
             previous=previous,
             published_at=published_at,

@@ -18,7 +18,9 @@ from community.canonical import (
     canonical_bytes,
     canonical_text,
     chain_hash,
+    chain_hash_of_text,
     content_hash,
+    envelope,
     fingerprint,
     iso,
     verify_chain,
@@ -43,6 +45,13 @@ def test_fixed_digests():
     assert content_hash(CONTENT) == CONTENT_SHA256
     assert hashlib.sha256(CANONICAL.encode("utf-8")).hexdigest() == CONTENT_SHA256
     assert chain_hash(7, 1, "minutes", MOMENT, GENESIS, CONTENT) == CHAIN_SHA256
+
+
+@pytest.mark.parametrize("kind", ["minutes", '"content":null', 'x\\', 'a"content":null}'])
+def test_the_hash_of_canonical_text_is_the_hash_of_the_envelope(kind):
+    expected = hashlib.sha256(canonical_bytes(envelope(7, 2, kind, MOMENT, GENESIS, CONTENT))).hexdigest()
+    assert chain_hash_of_text(7, 2, kind, MOMENT, GENESIS, canonical_text(CONTENT)) == expected
+    assert chain_hash(7, 2, kind, MOMENT, GENESIS, CONTENT) == expected
 
 
 def test_key_order_of_the_input_does_not_matter():
