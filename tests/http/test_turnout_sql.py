@@ -12,7 +12,7 @@ import pytest
 
 from community.db import write_transaction
 from community.tables import Community, Flat, Ownership, Person, Verification
-from votes import counting, opening, services, turnout
+from votes import canvass_store, counting, opening, privacy, services, turnout
 from votes.ballot_store import choice_measures, entity_choices
 from votes.bulk import fetch_tuples, insert_many
 from votes.households import SPOILED
@@ -115,3 +115,23 @@ async def test_units_floors_and_non_voters_in_sql_are_the_household_rule_flat_by
     in_unit = [w for w in waiting if w[0] == chosen_unit]
     shown, total = await turnout.non_voters(vote, chosen_unit, limit=100)
     assert total == len(in_unit) and [(n.stairwell, n.floor) for n in shown] == in_unit
+
+
+async def test_the_visit_plan_ordered_in_sql_is_visit_order():
+    """Who to visit first over the whole electorate (ordered and summed in SQL) is `canvass.visit_order` over
+    the same flats read one by one (a staff member's buildings; here all of them)."""
+    vote_id = await _varied_vote("exclude", 4)
+    vote = await services.get_vote(vote_id)
+    flats = await fetch_tuples("SELECT id, entity, stairwell FROM vote_flat WHERE vote = {}", vote_id)
+    whole = privacy.VoteView(frozenset(r[0] for r in flats), frozenset(r[1] for r in flats), frozenset(r[2] for r in flats))
+
+    def shown(plan):  # type: ignore[no-untyped-def]
+        visits, total, needed, by_area = plan
+        return [(v.candidate.entity, v.candidate.area, v.rank, v.closes_gap) for v in visits], total, needed, by_area
+
+    area = sum(r[0] for r in await fetch_tuples("SELECT area FROM vote_entity WHERE vote = {}", vote_id))
+    for missing in (Measure(0, 0), Measure(3, 0), Measure(0, 30000), Measure(4, 2000), Measure(30, area // 3),
+                    Measure(10_000, 0), Measure(1, area)):  # fmt: skip
+        in_sql = await canvass_store.visit_plan(vote, privacy.EVERYTHING, missing)
+        assert shown(in_sql) == shown(await canvass_store.visit_plan(vote, whole, missing))
+        assert len(in_sql[0]) == min(canvass_store.PLAN_SHOWN, in_sql[1])
