@@ -66,7 +66,8 @@ class Tracker:
     flat_total: int  # flats in view (of the chosen stairwell unit)
     stairwells: list[str]
     p: Participation
-    plan: list[tuple[canvass.Visit, list[FlatRow]]]  # the first visits, each entity with its flats in view
+    plan: list[tuple[canvass.Visit, FlatRow, list[tuple[int, str]]]]  # the first visits: each entity's first flat
+    # in view, and all its flats in view (id, unit)
     plan_total: int  # entities in view that have not voted
     plan_needed: int | None
     plan_by_area: bool
@@ -97,15 +98,19 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
                     ids: Sequence[int] | None = None) -> list[FlatRow]:
     """The flats in view (of `stairwell`, or of `ids`: at most `turnout.BATCH` of them) with their status and their
     owners' names, in electorate order."""
-    sql, args = "SELECT id, unit, stairwell, floor, area, entity, owner_persons FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
-    if stairwell:
-        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
-    if ids is not None:
-        sql, args = sql + f" AND id IN ({', '.join(['{}'] * len(ids)) or 'NULL'})", [*args, *ids]
+    sql = "SELECT position, id, unit, stairwell, floor, area, entity, owner_persons FROM vote_flat WHERE "
+    args: list[object]
+    if ids is not None:  # by primary key only (they are this vote's flats): SQLite would rather walk the vote's index
+        sql, args = sql + f"id IN ({', '.join(['{}'] * len(ids)) or 'NULL'})", list(ids)
+    else:
+        sql, args = sql + "vote = {}", [vote.id]
+        if stairwell:
+            sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+    # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
     rows = [
-        {"id": r[0], "unit": r[1], "stairwell": r[2], "floor": r[3], "area": r[4], "entity": r[5],
-         "owner_persons": json.loads(r[6]) if isinstance(r[6], str) else r[6]}
-        for r in await fetch_tuples(sql + " ORDER BY position", *args) if view.sees_vote_flat(int(r[0]))
+        {"id": r[1], "unit": r[2], "stairwell": r[3], "floor": r[4], "area": r[5], "entity": r[6],
+         "owner_persons": json.loads(r[7]) if isinstance(r[7], str) else r[7]}
+        for r in sorted(await fetch_tuples(sql, *args), key=lambda r: int(r[0])) if view.sees_vote_flat(int(r[1]))
     ]  # fmt: skip
     statuses = CanvassStatus.select().where(CanvassStatus.vote == vote.id)
     if ids is not None:
@@ -134,10 +139,9 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
 
 
 # The voting entities that have not voted (no ballot, whatever it chose: canvass.shown_status), with their area
-# and their first flat's place in the electorate.
-_CANDIDATES = ("SELECT f.entity AS entity, MIN(e.area) AS area, MIN(f.position) AS position FROM vote_flat f"
-               " JOIN vote_entity e ON e.id = f.entity WHERE f.vote = {} AND NOT EXISTS"
-               " (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity) GROUP BY f.entity")  # fmt: skip
+# and their place in the electorate: entities are numbered in the order of their first flat (votes.rules.voting_entities).
+_CANDIDATES = ("SELECT e.id AS entity, e.area AS area, e.number AS position FROM vote_entity e WHERE e.vote = {}"
+               " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = e.vote AND b.entity = e.id)")  # fmt: skip
 # The same flat by flat, for a staff member's buildings.
 _WAITING_FLATS = ("SELECT f.id, f.entity, e.area FROM vote_flat f JOIN vote_entity e ON e.id = f.entity WHERE f.vote = {}"
                   " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
@@ -151,8 +155,8 @@ def _visit_sql(by_area: bool) -> str:
 
 async def visit_plan(vote: VoteInfo, view: privacy.VoteView, missing: Measure) -> tuple[list[canvass.Visit], int, int | None, bool]:
     """(the first PLAN_SHOWN visits, how many entities wait, how many must vote to reach both thresholds,
-    area first). The whole electorate is ordered and summed in the database (ROW_NUMBER and a running SUM); a
-    staff member's buildings, a set of flats already read (privacy.vote_view), by `canvass.visit_order`."""
+    area first). The whole electorate is ordered and counted per area in the database; a staff member's
+    buildings, a set of flats already read (privacy.vote_view), by `canvass.visit_order`."""
     if not view.everything:
         waiting: dict[int, canvass.Candidate] = {}
         rows = [row for row in await fetch_tuples(_WAITING_FLATS, vote.id) if view.sees_vote_flat(int(row[0]))]
@@ -162,19 +166,16 @@ async def visit_plan(vote: VoteInfo, view: privacy.VoteView, missing: Measure) -
         return list(plan.visits[:PLAN_SHOWN]), len(plan.visits), plan.needed, plan.by_area
     by_area = missing.area > 0
     order = _visit_sql(by_area)
-    # Only the code's own SQL is formatted in.
+    # The first visits, and how many wait per area (ordered and counted in the database; only the code's SQL is
+    # formatted in): a few thousand rows for 100,000 flats, not one per entity.
     first = await fetch_tuples(f"SELECT entity, area, position FROM ({_CANDIDATES}) c ORDER BY {order} LIMIT {{}}",  # noqa: S608
                                vote.id, PLAN_SHOWN)  # fmt: skip
-    total, needed = (await fetch_tuples(
-        "SELECT COUNT(*), MIN(CASE WHEN n >= {} AND reached >= {} THEN n END) FROM (SELECT"  # noqa: S608
-        f" ROW_NUMBER() OVER (ORDER BY {order}) AS n, SUM(area) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) AS reached"
-        f" FROM ({_CANDIDATES}) c) ranked", missing.headcount, missing.area, vote.id))[0]  # fmt: skip
-    if missing.headcount <= 0 and missing.area <= 0:
-        needed = 0
-    needed = None if needed is None else int(needed)
+    areas = [(int(area), int(n)) for area, n in await fetch_tuples(
+        f"SELECT area, COUNT(*) FROM ({_CANDIDATES}) c GROUP BY area ORDER BY area DESC", vote.id)]  # noqa: S608  # fmt: skip
+    needed = canvass.needed_visits(areas, missing)
     visits = [canvass.Visit(canvass.Candidate(int(e), int(a), int(pos)), rank, needed is not None and rank <= needed)
               for rank, (e, a, pos) in enumerate(first, start=1)]  # fmt: skip
-    return visits, int(total), needed, by_area
+    return visits, sum(n for _area, n in areas), needed, by_area
 
 
 async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None, page: int, per_page: int) -> Tracker:
@@ -196,17 +197,20 @@ async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None, page: 
         total, page = len(in_view), min(page, paging.pages(len(in_view), per_page))
         shown = in_view[(page - 1) * per_page : page * per_page]
     entities = [v.candidate.entity for v in visits]
-    planned = [int(i) for (i,) in await fetch_tuples(
-        f"SELECT id FROM vote_flat WHERE vote = {{}} AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'})",  # noqa: S608
-        vote.id, *entities)]  # fmt: skip
-    rows = {f.id: f for f in await flat_rows(vote, view, ids=sorted({*shown, *planned}))}
-    by_entity: dict[int, list[FlatRow]] = {}
-    for f in rows.values():
-        by_entity.setdefault(f.entity, []).append(f)
+    units: dict[int, list[tuple[int, str]]] = {}  # the first visits' flats in view; the developer may have thousands
+    # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
+    for _position, flat_id, unit, entity in sorted(await fetch_tuples(
+        f"SELECT position, id, unit, entity FROM vote_flat WHERE vote = {{}} AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'})",  # noqa: S608
+        vote.id, *entities)):  # fmt: skip
+        if view.sees_vote_flat(int(flat_id)):
+            units.setdefault(int(entity), []).append((int(flat_id), str(unit)))
+    firsts = [units[e][0][0] for e in entities if e in units]
+    rows = {f.id: f for f in await flat_rows(vote, view, ids=sorted({*shown, *firsts}))}
     return Tracker(
         vote, view, paging.Paged([rows[i] for i in shown if i in rows], page, paging.pages(total, per_page)), total,
         await turnout.stairwells(vote.id, view), p,
-        [(v, by_entity.get(v.candidate.entity, [])) for v in visits], plan_total, needed, by_area,
+        [(v, rows[units[v.candidate.entity][0][0]], units[v.candidate.entity]) for v in visits if v.candidate.entity in units],
+        plan_total, needed, by_area,
     )  # fmt: skip
 
 
