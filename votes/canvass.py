@@ -122,24 +122,35 @@ class VisitPlan:
 
 def visit_order(candidates: Sequence[Candidate], missing: Measure) -> VisitPlan:
     """Who to visit first. Where area is still short, largest area first (ties in electorate order), which
-    closes the area gap with the fewest doors; otherwise any non-voter will do, in electorate order.
-    `needed` is the smallest number of the first visits whose votes reach both the headcount and the area
-    still missing (0 once both are reached; None if even all of them would not)."""
+    closes the area gap with the fewest doors; otherwise any non-voter will do, in electorate order."""
     by_area = missing.area > 0
     if by_area:
         ordered = sorted(candidates, key=lambda c: (-c.area, c.position, c.entity))
     else:
         ordered = sorted(candidates, key=lambda c: (c.position, c.entity))
-    needed: int | None = 0 if missing.headcount <= 0 and missing.area <= 0 else None
-    area = 0
-    for index, candidate in enumerate(ordered, start=1):
-        area += candidate.area
-        if needed is None and index >= missing.headcount and area >= missing.area:
-            needed = index
+    needed = needed_visits(((c.area, 1) for c in ordered), missing)
     visits = tuple(
         Visit(candidate, rank, needed is not None and rank <= needed) for rank, candidate in enumerate(ordered, start=1)
     )
     return VisitPlan(visits, by_area, needed)
+
+
+def needed_visits(areas: Iterable[tuple[int, int]], missing: Measure) -> int | None:
+    """The smallest number of the first visits whose votes reach both the headcount and the area still missing:
+    0 once both are reached, None if even all of them would not. `areas`: (area, how many entities have it) in
+    visiting order, so largest first when area is short (a vote over 100,000 flats sends them counted per area)."""
+    if missing.headcount <= 0 and missing.area <= 0:
+        return 0
+    reach: int | None = 1 if missing.area <= 0 else None  # visits that reach the area
+    count = area_sum = 0
+    for area, entities in areas:
+        if reach is None and area_sum + area * entities >= missing.area:
+            reach = count + -(-(missing.area - area_sum) // area)  # area > 0 here: the sum grew past what was short
+        count += entities
+        area_sum += area * entities
+    if reach is None or max(missing.headcount, reach) > count:
+        return None
+    return max(missing.headcount, reach)
 
 
 @dataclass(frozen=True, slots=True)

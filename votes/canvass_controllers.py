@@ -29,7 +29,7 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
     user = require_user(request)
     stairwell = request.query_params.get("stairwell") or None
     page_number = paging.number(request)
-    tracked = await canvass_store.tracker(user, vote_id, stairwell, shown_page=(page_number, FLATS_PER_PAGE))
+    tracked = await canvass_store.tracker(user, vote_id, stairwell, page_number, FLATS_PER_PAGE)
     vote = tracked.vote
     templates = {key: reminders.reminder_text(key, vote.title, vote.closes_at) for key in canvass.TEMPLATES}
     context.setdefault("flat_errors", {})
@@ -37,8 +37,8 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
     context.setdefault("reminder_errors", {})
     return page(
         request, "votes/canvass.html", status_code=status_code, t=tracked, stairwell=stairwell,
-        flat_page=paging.Paged.of(tracked.flats, page_number, FLATS_PER_PAGE),
-        reminder_log=await reminders.log(vote, tracked.in_view),
+        flat_page=tracked.flats,
+        reminder_log=await reminders.log(vote, tracked.view),
         template_texts=templates, share_url=f"{public_url(request)}/v/{vote.id}/share",
         saved=request.query_params.get("saved", ""), sent=request.query_params.get("sent", ""),
         staff=await is_staff(user, vote.community_id),

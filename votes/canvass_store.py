@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -19,9 +19,10 @@ from community.i18n import lazy
 from community.tables import Person
 from votes import canvass, duties, privacy, services, turnout
 from votes.bulk import fetch_tuples
-from votes.participation import Participation, natural_key
+from votes.participation import Participation
+from votes.rules import Measure
 from votes.services import VoteInfo
-from votes.tables import CanvassStatus, VoteEntity, VoteFlat
+from votes.tables import CanvassStatus, VoteFlat
 
 NOT_OPEN = lazy("Canvassing is for an owners' vote while it is open.")
 # The visits the tracker lists (templates/votes/canvass.html shows the first 20).
@@ -60,11 +61,14 @@ class FlatRow:
 @dataclass(frozen=True)
 class Tracker:
     vote: VoteInfo
-    flats: list[FlatRow]  # in the staff member's buildings (of the chosen stairwell unit), electorate order
-    in_view: list[FlatRow]  # every flat in the staff member's buildings
+    view: privacy.VoteView  # the staff member's buildings
+    flats: paging.Paged[FlatRow]  # the page shown of the flats in view (of the chosen stairwell unit), electorate order
+    flat_total: int  # flats in view (of the chosen stairwell unit)
     stairwells: list[str]
     p: Participation
-    plan: list[tuple[canvass.Visit, list[FlatRow]]]  # who to visit first, each entity with its flats in view
+    plan: list[tuple[canvass.Visit, FlatRow, list[tuple[int, str]]]]  # the first visits: each entity's first flat
+    # in view, and all its flats in view (id, unit)
+    plan_total: int  # entities in view that have not voted
     plan_needed: int | None
     plan_by_area: bool
 
@@ -79,38 +83,51 @@ async def open_vote_in_view(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, 
     return vote, view
 
 
-async def voted_by_entity(vote_id: int) -> dict[int, str]:
-    """{entity id: "online" or "paper"} for entities with a ballot; the choice is never read."""
+async def voted_by_entity(vote_id: int, entities: Sequence[int] | None = None) -> dict[int, str]:
+    """{entity id: "online" or "paper"} for entities (of `entities`, or all) with a ballot; the choice is never read."""
+    sql, args = "SELECT entity, channel FROM vote_ballot WHERE vote = {}", [vote_id, *(entities or ())]
+    if entities is not None:
+        sql += f" AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'})"
     channels: dict[int, list[str]] = {}
-    for entity, channel in await fetch_tuples("SELECT entity, channel FROM vote_ballot WHERE vote = {}", vote_id):
+    for entity, channel in await fetch_tuples(sql, *args):
         channels.setdefault(int(entity), []).append(str(channel))
     return {entity: channel for entity, seen in channels.items() if (channel := canvass.voted_channel(seen))}
 
 
 async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | None = None,
-                    with_names: bool = True) -> list[FlatRow]:
-    """The flats in view with their status; without names (`with_names=False`) the owners' names and accounts
-    are left blank: over 100,000 flats the tracker names only the flats it shows (`_named`)."""
-    # Tuples, and the owners' JSON only when names are wanted: the tracker reads every flat of the electorate.
-    sql = "SELECT id, unit, stairwell, floor, area, entity, " + ("owner_persons" if with_names else "NULL")
-    sql, args = sql + " FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
-    if stairwell:
-        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+                    ids: Sequence[int] | None = None) -> list[FlatRow]:
+    """The flats in view (of `stairwell`, or of `ids`: at most `turnout.BATCH` of them) with their status and their
+    owners' names, in electorate order."""
+    sql = "SELECT position, id, unit, stairwell, floor, area, entity, owner_persons FROM vote_flat WHERE "
+    args: list[object]
+    if ids is not None:  # by primary key only (they are this vote's flats): SQLite would rather walk the vote's index
+        sql, args = sql + f"id IN ({', '.join(['{}'] * len(ids)) or 'NULL'})", list(ids)
+    else:
+        sql, args = sql + "vote = {}", [vote.id]
+        if stairwell:
+            sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+    # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
     rows = [
-        {"id": r[0], "unit": r[1], "stairwell": r[2], "floor": r[3], "area": r[4], "entity": r[5],
-         "owner_persons": json.loads(r[6]) if isinstance(r[6], str) else r[6]}
-        for r in await fetch_tuples(sql + " ORDER BY position", *args) if view.sees_vote_flat(int(r[0]))
+        {"id": r[1], "unit": r[2], "stairwell": r[3], "floor": r[4], "area": r[5], "entity": r[6],
+         "owner_persons": json.loads(r[7]) if isinstance(r[7], str) else r[7]}
+        for r in sorted(await fetch_tuples(sql, *args), key=lambda r: int(r[0])) if view.sees_vote_flat(int(r[1]))
     ]  # fmt: skip
-    statuses = {int(r["flat"]): r for r in await CanvassStatus.select().where(CanvassStatus.vote == vote.id)}
-    voted = await voted_by_entity(vote.id)
-    person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()} if with_names else set()
+    statuses = CanvassStatus.select().where(CanvassStatus.vote == vote.id)
+    if ids is not None:
+        statuses = statuses.where(CanvassStatus.flat.is_in([int(r["id"]) for r in rows] or [-1]))
+    noted_of = {int(r["flat"]): r for r in await statuses}
+    voted = await voted_by_entity(vote.id, sorted({int(r["entity"]) for r in rows}) if ids is not None else None)
+    person_ids = {int(p) for r in rows for p in (r["owner_persons"] or {}).values()}
     names = await turnout.person_names(person_ids)
-    with_accounts = {int(r["id"]) for r in await Person.select(Person.id).where(
-        Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())} if with_names else set()  # fmt: skip
+    with_accounts: set[int] = set()
+    ordered = sorted(person_ids)
+    for start in range(0, len(ordered), turnout.BATCH):
+        with_accounts |= {int(r["id"]) for r in await Person.select(Person.id).where(
+            Person.id.is_in(ordered[start : start + turnout.BATCH]) & Person.account.is_not_null())}  # fmt: skip
     result = []
     for r in rows:
         people = {int(p) for p in (r["owner_persons"] or {}).values()}
-        noted = statuses.get(int(r["id"]), {})
+        noted = noted_of.get(int(r["id"]), {})
         staff_status = str(noted.get("status") or "not_contacted")
         result.append(FlatRow(
             int(r["id"]), str(r["unit"]), str(r["stairwell"]), int(r["floor"]), int(r["area"]), int(r["entity"]),
@@ -121,58 +138,80 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
     return result
 
 
-async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None = None,
-                  shown_page: tuple[int, int] | None = None) -> Tracker:
-    """`shown_page` (page, flats per page): names are read only for that page of the shown flats and for the
-    first visits of the plan, not for the whole electorate."""
+# The voting entities that have not voted (no ballot, whatever it chose: canvass.shown_status), with their area
+# and their place in the electorate: entities are numbered in the order of their first flat (votes.rules.voting_entities).
+_CANDIDATES = ("SELECT e.id AS entity, e.area AS area, e.number AS position FROM vote_entity e WHERE e.vote = {}"
+               " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = e.vote AND b.entity = e.id)")  # fmt: skip
+# The same flat by flat, for a staff member's buildings.
+_WAITING_FLATS = ("SELECT f.id, f.entity, e.area FROM vote_flat f JOIN vote_entity e ON e.id = f.entity WHERE f.vote = {}"
+                  " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
+                  " ORDER BY f.position")  # fmt: skip
+
+
+def _visit_sql(by_area: bool) -> str:
+    """`canvass.visit_order`'s order in SQL."""
+    return "area DESC, position, entity" if by_area else "position, entity"
+
+
+async def visit_plan(vote: VoteInfo, view: privacy.VoteView, missing: Measure) -> tuple[list[canvass.Visit], int, int | None, bool]:
+    """(the first PLAN_SHOWN visits, how many entities wait, how many must vote to reach both thresholds,
+    area first). The whole electorate is ordered and counted per area in the database; a staff member's
+    buildings, a set of flats already read (privacy.vote_view), by `canvass.visit_order`."""
+    if not view.everything:
+        waiting: dict[int, canvass.Candidate] = {}
+        rows = [row for row in await fetch_tuples(_WAITING_FLATS, vote.id) if view.sees_vote_flat(int(row[0]))]
+        for index, (_flat, entity, area) in enumerate(rows):
+            waiting.setdefault(int(entity), canvass.Candidate(int(entity), int(area), index))
+        plan = canvass.visit_order(list(waiting.values()), missing)
+        return list(plan.visits[:PLAN_SHOWN]), len(plan.visits), plan.needed, plan.by_area
+    by_area = missing.area > 0
+    order = _visit_sql(by_area)
+    # The first visits, and how many wait per area (ordered and counted in the database; only the code's SQL is
+    # formatted in): a few thousand rows for 100,000 flats, not one per entity.
+    first = await fetch_tuples(f"SELECT entity, area, position FROM ({_CANDIDATES}) c ORDER BY {order} LIMIT {{}}",  # noqa: S608
+                               vote.id, PLAN_SHOWN)  # fmt: skip
+    areas = [(int(area), int(n)) for area, n in await fetch_tuples(
+        f"SELECT area, COUNT(*) FROM ({_CANDIDATES}) c GROUP BY area ORDER BY area DESC", vote.id)]  # noqa: S608  # fmt: skip
+    needed = canvass.needed_visits(areas, missing)
+    visits = [canvass.Visit(canvass.Candidate(int(e), int(a), int(pos)), rank, needed is not None and rank <= needed)
+              for rank, (e, a, pos) in enumerate(first, start=1)]  # fmt: skip
+    return visits, sum(n for _area, n in areas), needed, by_area
+
+
+async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None, page: int, per_page: int) -> Tracker:
+    """The tracker: participation, who to visit first, and the page `page` of the flats in view (of `stairwell`).
+    Names and statuses are read only for the flats shown and the first visits, never for the whole electorate."""
     vote, view = await open_vote_in_view(user, vote_id)
-    flats = await flat_rows(vote, view, with_names=shown_page is None)
     p = await turnout.participation_of(vote)
-    entity_areas = await _entity_areas(vote.id)
-    by_entity: dict[int, list[FlatRow]] = {}
-    first_position: dict[int, int] = {}
-    for index, flat in enumerate(flats):
-        if not flat.voted:
-            by_entity.setdefault(flat.entity, []).append(flat)
-            first_position.setdefault(flat.entity, index)
-    candidates = [canvass.Candidate(e, entity_areas.get(e, 0), first_position[e]) for e in by_entity]
-    plan = canvass.visit_order(candidates, p.missing)
-    stairwells = sorted({f.stairwell for f in flats}, key=natural_key)
-    shown = [f for f in flats if f.stairwell == stairwell] if stairwell else flats
-    visits = [(v, by_entity[v.candidate.entity]) for v in plan.visits]
-    if shown_page is not None:  # names for the page shown and the first visits the page lists, not for all
-        page, per_page = shown_page
-        page = min(page, paging.pages(len(shown), per_page))  # the last page when asked for one beyond it
-        named = await _named([*shown[(page - 1) * per_page : page * per_page],
-                              *(f for _v, group in visits[:PLAN_SHOWN] for f in group)])  # fmt: skip
-        shown = [named.get(f.id, f) for f in shown]
-        visits = [(v, [named.get(f.id, f) for f in group]) for v, group in visits]
-    return Tracker(vote, shown, flats, stairwells, p, visits, plan.needed, plan.by_area)
-
-
-async def _named(flats: Sequence[FlatRow]) -> dict[int, FlatRow]:
-    """These flats with their owners' names and whether one of them has an account: {flat id: row}."""
-    ids = sorted({f.id for f in flats})
-    owners: dict[int, set[int]] = {}
-    for start in range(0, len(ids), turnout.BATCH):
-        for r in await VoteFlat.select(VoteFlat.id, VoteFlat.owner_persons).where(
-            VoteFlat.id.is_in(ids[start : start + turnout.BATCH])
-        ).output(load_json=True):
-            owners[int(r["id"])] = {int(p) for p in (r["owner_persons"] or {}).values()}
-    person_ids = set().union(*owners.values()) if owners else set()
-    names = await turnout.person_names(person_ids)
-    with_accounts = {int(r["id"]) for r in await Person.select(Person.id).where(
-        Person.id.is_in(sorted(person_ids) or [-1]) & Person.account.is_not_null())}  # fmt: skip
-    return {
-        f.id: replace(f, names="、".join(sorted({names.get(p, "") for p in owners.get(f.id, set())} - {""})),
-                      has_account=bool(owners.get(f.id, set()) & with_accounts))
-        for f in flats
-    }  # fmt: skip
-
-
-async def _entity_areas(vote_id: int) -> dict[int, int]:
-    rows = await VoteEntity.select(VoteEntity.id, VoteEntity.area).where(VoteEntity.vote == vote_id)
-    return {int(r["id"]): int(r["area"]) for r in rows}
+    visits, plan_total, needed, by_area = await visit_plan(vote, view, p.missing)
+    sql, args = "FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
+    if stairwell:
+        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
+    if view.everything:
+        total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
+        page = min(page, paging.pages(total, per_page))  # the last page when asked for one beyond it
+        shown = [int(i) for (i,) in await fetch_tuples(
+            "SELECT id " + sql + " ORDER BY position LIMIT {} OFFSET {}", *args, per_page, (page - 1) * per_page)]  # fmt: skip
+    else:
+        in_view = [int(i) for (i,) in await fetch_tuples("SELECT id " + sql + " ORDER BY position", *args) if view.sees_vote_flat(int(i))]
+        total, page = len(in_view), min(page, paging.pages(len(in_view), per_page))
+        shown = in_view[(page - 1) * per_page : page * per_page]
+    entities = [v.candidate.entity for v in visits]
+    units: dict[int, list[tuple[int, str]]] = {}  # the first visits' flats in view; the developer may have thousands
+    # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
+    for _position, flat_id, unit, entity in sorted(await fetch_tuples(
+        f"SELECT position, id, unit, entity FROM vote_flat WHERE vote = {{}} AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'})",  # noqa: S608
+        vote.id, *entities)):  # fmt: skip
+        if view.sees_vote_flat(int(flat_id)):
+            units.setdefault(int(entity), []).append((int(flat_id), str(unit)))
+    firsts = [units[e][0][0] for e in entities if e in units]
+    rows = {f.id: f for f in await flat_rows(vote, view, ids=sorted({*shown, *firsts}))}
+    return Tracker(
+        vote, view, paging.Paged([rows[i] for i in shown if i in rows], page, paging.pages(total, per_page)), total,
+        await turnout.stairwells(vote.id, view), p,
+        [(v, rows[units[v.candidate.entity][0][0]], units[v.candidate.entity]) for v in visits if v.candidate.entity in units],
+        plan_total, needed, by_area,
+    )  # fmt: skip
 
 
 async def set_status(user: CurrentUser, vote_id: int, flat_id: int, form: Mapping[str, Any]) -> str:

@@ -78,7 +78,7 @@ async def board_context(vote_id: int) -> dict[str, Any] | None:
 
     context = await participation_context(vote_id)
     if context is not None:
-        context["by_stairwell"], _by_floor = await turnout.breakdowns(context["vote"])
+        context["by_stairwell"], _by_floor = await turnout.breakdowns(context["vote"], lambda _stairwell: False)  # no floors
     return context
 
 

@@ -83,32 +83,13 @@ def participation(
     return Participation(totals, participating, missing, by_area=kind != "residents", counts=counts)
 
 
-@dataclass(frozen=True, slots=True)
-class FlatFact:
-    """A flat of the snapshot as the breakdown needs it."""
-
-    stairwell: str
-    floor: int
-    area: int
-    entity_key: str
-
-
-def breakdown(flats: Iterable[FlatFact], voted: frozenset[str] | set[str], by_floor: bool = False) -> list[Group]:
-    """Flats that took part per stairwell unit, or per stairwell unit and floor, in natural order.
+def ordered_groups(rows: Iterable[tuple[str, int | None, int, int, int, int]]) -> list[Group]:
+    """Groups from (stairwell, floor or None, flats, voted, area, voted area), in natural order.
 
     Counted per flat: an owner of two flats in two stairwell units shows in both, which is what a
     building lead knocking on doors needs.
     """
-    groups: dict[tuple[str, int | None], list[int]] = {}
-    for flat in flats:
-        numbers = groups.setdefault((flat.stairwell, flat.floor if by_floor else None), [0, 0, 0, 0])
-        numbers[0] += 1
-        numbers[2] += flat.area
-        if flat.entity_key in voted:
-            numbers[1] += 1
-            numbers[3] += flat.area
-    ordered = sorted(groups.items(), key=lambda item: (natural_key(item[0][0]), item[0][1] or 0))
-    return [Group(stairwell, floor, n[0], n[1], n[2], n[3]) for (stairwell, floor), n in ordered]
+    return [Group(*row) for row in sorted(rows, key=lambda row: (natural_key(row[0]), row[1] or 0))]
 
 
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:

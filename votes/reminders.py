@@ -16,7 +16,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import gettext, lazy
 from community.tables import Person
-from votes import canvass, services
+from votes import canvass, privacy, services
 from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view, today, voted_by_entity
 from votes.services import VoteInfo
 from votes.tables import Notice, Reminder, VoteFlat
@@ -75,13 +75,12 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     return sent
 
 
-async def log(vote: VoteInfo, flats: list[FlatRow]) -> list[dict[str, Any]]:
-    """The reminders sent to these flats, newest first: who sent them, when, how, and which text."""
-    units = {f.id: f.unit for f in flats}
-    rows = await Reminder.select(Reminder.flat, Reminder.day, Reminder.method, Reminder.template, Reminder.sent_at,
-                                 Reminder.sent_by.display_name).where(Reminder.vote == vote.id).order_by(
+async def log(vote: VoteInfo, view: privacy.VoteView) -> list[dict[str, Any]]:
+    """The reminders sent to the flats in view, newest first: who sent them, when, how, and which text."""
+    rows = await Reminder.select(Reminder.flat, Reminder.flat.unit, Reminder.day, Reminder.method, Reminder.template,
+                                 Reminder.sent_at, Reminder.sent_by.display_name).where(Reminder.vote == vote.id).order_by(
         Reminder.sent_at, ascending=False)  # fmt: skip
-    return [{**r, "unit": units[int(r["flat"])]} for r in rows if int(r["flat"]) in units]
+    return [{**r, "unit": r["flat.unit"]} for r in rows if view.sees_vote_flat(int(r["flat"]))]
 
 
 async def slips(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, list[tuple[FlatRow, str]]]:

@@ -9,10 +9,11 @@ from typing import Final, cast
 from community.tables import Person
 from votes import privacy
 from votes import settings as vote_settings
-from votes.ballot_store import choice_measures, entity_choices
+from votes.ballot_store import ENTITY_CHOICE_SQL, choice_measures
 from votes.bulk import fetch_tuples
 from votes.codes import paper_serial
-from votes.participation import FlatFact, Group, Participation, breakdown, natural_key, participation
+from votes.households import SPOILED
+from votes.participation import Group, Participation, natural_key, ordered_groups, participation
 from votes.rules import Measure
 from votes.services import VoteInfo
 from votes.tables import Delivery, VoteFlat
@@ -33,24 +34,45 @@ async def participation_of(vote: VoteInfo) -> Participation:
     )
 
 
+def _participating_sql(settings: vote_settings.VoteSettings) -> str:
+    """The entities of vote {} that took part so far (`participation.counts_as_participating` of their
+    `households.entity_choice`, as `ballot_store.ENTITY_CHOICE_SQL` writes it)."""
+    if settings.spoiled_ballots == "participate":
+        return "SELECT entity FROM vote_ballot WHERE vote = {} GROUP BY entity"
+    return f"SELECT b.entity FROM vote_ballot b WHERE b.vote = {{}} GROUP BY b.entity HAVING {ENTITY_CHOICE_SQL} <> '{SPOILED}'"  # noqa: S608
+
+
+def _groups_sql(settings: vote_settings.VoteSettings, by: str, where: str = "") -> str:
+    """Flats, flats that took part, their areas and (last) the floors, per `by`, counted in the database."""
+    return (  # only the code's own SQL is formatted in
+        f"SELECT {by}, COUNT(*), COUNT(p.entity), SUM(f.area), SUM(CASE WHEN p.entity IS NULL THEN 0 ELSE f.area END),"  # noqa: S608
+        f" COUNT(DISTINCT f.floor) FROM vote_flat f LEFT JOIN ({_participating_sql(settings)}) p ON p.entity = f.entity"
+        f" WHERE f.vote = {{}}{where} GROUP BY {by}"
+    )
+
+
 async def breakdowns(
     vote: VoteInfo, floors_of: Callable[[str], bool] | None = None, floor_limit: int | None = None
 ) -> tuple[list[Group], list[Group] | None]:
     """Participation per stairwell unit, and per floor of each stairwell unit (of those `floors_of` keeps); the
-    floors are None when there would be more than `floor_limit` of them (50,000 in a compound of 100,000 flats:
-    grouping and sorting them cost more than everything else on the manage page)."""
-    # Tuples: the manage page reads this on every visit, and a 100,000-flat electorate as dicts cost a second.
-    flats = await fetch_tuples("SELECT stairwell, floor, area, entity FROM vote_flat WHERE vote = {}", vote.id)
-    voted = {
-        str(entity)
-        for entity, choice in (await entity_choices(vote.id)).items()
-        if choice != "spoiled" or vote.settings.spoiled_ballots == "participate"
-    }
-    facts = [FlatFact(stairwell, floor, area, str(entity)) for stairwell, floor, area, entity in flats]
-    floor_facts = facts if floors_of is None else [f for f in facts if floors_of(f.stairwell)]
-    if floor_limit is not None and len({(f.stairwell, f.floor) for f in floor_facts}) > floor_limit:
-        return breakdown(facts, voted), None
-    return breakdown(facts, voted), breakdown(floor_facts, voted, by_floor=True)
+    floors are None when there would be more than `floor_limit` of them (50,000 in a compound of 100,000 flats).
+    Summed in the database: a 100,000-flat electorate is ~1,700 rows here, one per stairwell unit."""
+    units = await fetch_tuples(_groups_sql(vote.settings, "f.stairwell"), vote.id, vote.id)
+    kept = [(str(row[0]), int(row[5])) for row in units if floors_of is None or floors_of(str(row[0]))]
+    by_unit = ordered_groups((str(s), None, int(n), int(v), int(a), int(va)) for s, n, v, a, va, _floors in units)
+    if floor_limit is not None and sum(floors for _s, floors in kept) > floor_limit:
+        return by_unit, None
+    names = [stairwell for stairwell, _floors in kept]
+    by_floor = "f.stairwell, f.floor"
+    if len(names) == len(units):  # every unit: no list of names
+        floors = await fetch_tuples(_groups_sql(vote.settings, by_floor), vote.id, vote.id)
+    else:
+        floors = []
+        for start in range(0, len(names), BATCH):
+            batch = names[start : start + BATCH]
+            where = f" AND f.stairwell IN ({', '.join(['{}'] * len(batch))})"
+            floors += await fetch_tuples(_groups_sql(vote.settings, by_floor, where), vote.id, vote.id, *batch)
+    return by_unit, ordered_groups((str(s), int(fl), int(n), int(v), int(a), int(va)) for s, fl, n, v, a, va, _f in floors)
 
 
 @dataclass(frozen=True)
@@ -65,16 +87,21 @@ class NonVoter:
 async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 500,
                      view: privacy.VoteView = privacy.EVERYTHING, offset: int = 0) -> tuple[list[NonVoter], int]:
     """Flats (of the staff member's buildings) whose voting entity has no ballot yet, with their owners' names."""
-    voted = {entity for (entity,) in await fetch_tuples("SELECT DISTINCT entity FROM vote_ballot WHERE vote = {}", vote.id)}
-    # Which flats have not voted from two small columns; names and serials only for the page shown (a
+    # Which flats have not voted is asked of the database; names and serials only for the page shown (a
     # 100,000-flat electorate's JSON read on every visit of the manage page cost seconds).
-    sql, args = "SELECT id, entity FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
+    sql = ("FROM vote_flat f WHERE f.vote = {} AND NOT EXISTS"
+           " (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)")  # fmt: skip
+    args = [cast(object, vote.id)]
     if stairwell:
-        sql, args = sql + " AND stairwell = {}", [*args, stairwell]
-    waiting = [flat_id for flat_id, entity in await fetch_tuples(sql + " ORDER BY position", *args)
-               if entity not in voted and view.sees_vote_flat(flat_id)]
-    total = len(waiting)
-    shown = waiting[offset : offset + limit]
+        sql, args = sql + " AND f.stairwell = {}", [*args, stairwell]
+    if view.everything:  # counted, and only the page shown read
+        total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
+        shown = [int(flat_id) for (flat_id,) in await fetch_tuples(
+            "SELECT f.id " + sql + " ORDER BY f.position LIMIT {} OFFSET {}", *args, limit, offset)]  # fmt: skip
+    else:  # a staff member's buildings: their flats are a set already read (privacy.vote_view)
+        waiting = [int(flat_id) for (flat_id,) in await fetch_tuples("SELECT f.id " + sql + " ORDER BY f.position", *args)
+                   if view.sees_vote_flat(int(flat_id))]  # fmt: skip
+        total, shown = len(waiting), waiting[offset : offset + limit]
     found = {r["id"]: r for r in await VoteFlat.select(
         VoteFlat.id, VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.entity, VoteFlat.entity.number,
         VoteFlat.owner_persons, VoteFlat.resident_persons,

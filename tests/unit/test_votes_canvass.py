@@ -3,12 +3,16 @@ reminder goes to — with their boundaries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from votes.canvass import (
     Candidate,
+    needed_visits,
     reminder_targets,
     shown_status,
     status_errors,
@@ -101,3 +105,25 @@ def test_a_reminder_never_goes_to_a_flat_that_voted_and_once_a_day() -> None:
 
 def test_a_reminder_text_is_one_of_the_templates() -> None:
     assert template_errors("friendly") == {} and set(template_errors("free text")) == {"template"}
+
+
+def _needed_one_by_one(areas: list[int], missing: Measure) -> int | None:
+    """The definition: the first index at which both the heads and the area still missing are reached."""
+    if missing.headcount <= 0 and missing.area <= 0:
+        return 0
+    reached = 0
+    for index, area in enumerate(sorted(areas, reverse=True), start=1):
+        reached += area
+        if index >= missing.headcount and reached >= missing.area:
+            return index
+    return None
+
+
+@given(st.lists(st.integers(0, 20000), max_size=40), st.integers(-2, 45), st.integers(-100, 400000))
+def test_needed_counted_per_area_is_needed_counted_one_by_one(areas, headcount, area) -> None:
+    """A vote over 100,000 flats sends the non-voters counted per area (largest first), not one by one."""
+    missing = Measure(headcount, area)
+    per_area = sorted(Counter(areas).items(), reverse=True)
+    assert needed_visits(per_area, missing) == _needed_one_by_one(areas, missing)
+    plan = visit_order([Candidate(i, a, i) for i, a in enumerate(areas)], missing)
+    assert plan.needed == _needed_one_by_one(areas, missing)

@@ -7,9 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from votes.participation import (
-    FlatFact,
-    breakdown,
     natural_key,
+    ordered_groups,
     participation,
     percent_text,
     residents_missing,
@@ -102,14 +101,9 @@ def test_poll_counts_each_option_by_entity_and_area() -> None:
     assert result.participating == Measure(2, 300) and result.totals == Measure(3, 600)
 
 
-def test_breakdown_per_stairwell_and_floor_in_natural_order() -> None:
-    flats = [
-        FlatFact("3-10", 1, 100, "a"), FlatFact("3-2", 1, 100, "b"), FlatFact("3-2", 2, 300, "c"), FlatFact("3-2", 2, 50, "a"),
-    ]
-    by_unit = breakdown(flats, {"a"})
-    assert [(g.stairwell, g.flats, g.voted, g.area, g.voted_area) for g in by_unit] == [("3-2", 3, 1, 450, 50), ("3-10", 1, 1, 100, 100)]
-    by_floor = breakdown(flats, {"c"}, by_floor=True)
-    assert [(g.stairwell, g.floor, g.voted, g.missing) for g in by_floor] == [("3-2", 1, 0, 1), ("3-2", 2, 1, 1), ("3-10", 1, 0, 1)]
+def test_groups_in_natural_order() -> None:
+    groups = ordered_groups([("3-10", None, 1, 1, 100, 100), ("3-2", 2, 2, 1, 350, 300), ("3-2", 1, 1, 0, 100, 0)])
+    assert [(g.stairwell, g.floor, g.voted, g.missing) for g in groups] == [("3-2", 1, 0, 1), ("3-2", 2, 1, 1), ("3-10", None, 1, 0)]
 
 
 def test_natural_key_and_percent_text() -> None:
