@@ -7,7 +7,7 @@ applies run in the background, are `uploads.py`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,8 @@ from community.tables import (
 
 # Rows per executemany call; between calls the progress bar moves.
 BULK = 2000
+# Rows per read of the ids an import gave.
+WRITTEN_SLICE = 20_000
 # Stored in Verification.revoke_reason when an import (not a person) ended a link; shown translated.
 REASON_REGISTER = "register:removed"
 REGISTER_REMOVED_TEXT = lazy("No longer in the register")
@@ -166,8 +168,8 @@ async def _execute(
         step(len(new_people))
     if plan.new_people:
         # Only rows written now: everybody older is in the snapshot already.
-        for pid, identity_key in await fetch_tuples(
-            "SELECT id, identity_key FROM person WHERE community = {} AND id > {}",
+        async for pid, identity_key in _written(
+            "SELECT id, identity_key FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
             community_id,
             max(snapshot.people.values(), default=0),
         ):
@@ -209,10 +211,10 @@ async def _execute(
         step(len(flat_rows))
     if plan.insert_flats:
         unit_keys = {uid: key for key, uid in units.items()}
-        for new_id, unit_id, room in await fetch_tuples(
+        async for new_id, unit_id, room in _written(
             "SELECT f.id, f.stairwell_unit, f.room FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
             "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound "
-            "WHERE c.community = {} AND f.id > {}",
+            "WHERE c.community = {} AND f.id > {} ORDER BY f.id LIMIT {}",
             community_id,
             max((stored.id for stored in snapshot.flats.values()), default=0),
         ):
@@ -263,6 +265,19 @@ async def _execute(
         )
         step(len(tenant_part))
     await _end_links(plan.dropped, actor_id, moment)
+
+
+async def _written(sql: str, community_id: int, after: int) -> AsyncIterator[Sequence[Any]]:
+    """The rows `sql` gives for the community after id `after` (rows written now: SQLite hands out ids above
+    every row's, PostgreSQL's sequences only grow), a slice at a time: the 180,000 people of a first import
+    were once read at once, beside everything else."""
+    while True:
+        rows = await fetch_tuples(sql, community_id, after, WRITTEN_SLICE)
+        for row in rows:
+            yield row
+        if len(rows) < WRITTEN_SLICE:
+            return
+        after = rows[-1][0]
 
 
 async def _end_links(dropped: Sequence[tuple[int, int]], actor_id: int | None, moment: datetime) -> None:
