@@ -64,13 +64,18 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
         "GROUP BY f.stairwell_unit",
         community_id,
     )
+    # Flats in the order of their places' names, then as created: the order the preview lists removed flats in
+    # (it was SQLite's order when the register was one read).
+    sizes.sort(key=lambda unit_size: unit_keys[unit_size[0]])
     for units_part in _slices(sizes):
         slots = ", ".join(["{}"] * len(units_part))
         flats = await fetch_tuples(
             "SELECT f.id, f.stairwell_unit, f.floor, f.room, f.area, f.area_source, f.usage, f.developer_unsold, "  # noqa: S608 - "{}" slots only
-            f"f.designated_voter, f.active FROM flat f WHERE f.stairwell_unit IN ({slots})",
+            f"f.designated_voter, f.active FROM flat f WHERE f.stairwell_unit IN ({slots}) ORDER BY f.id",
             *units_part,
         )
+        rank = {unit_id: place for place, unit_id in enumerate(units_part)}
+        flats.sort(key=lambda flat: rank[flat[1]])
         owners: dict[int, list[tuple[int, PersonRef]]] = {}
         for flat, person, phone, name, id_suffix in await fetch_tuples(
             "SELECT o.flat, o.person, o.phone, p.name, p.id_suffix FROM ownership o JOIN flat f ON f.id = o.flat "  # noqa: S608 - "{}" slots only
