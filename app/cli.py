@@ -302,11 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("file", help="the register, .xlsx or .csv (UTF-8), in the template described in docs/roster.md")
     r.add_argument("--community", required=True, metavar="SLUG", help="the community's slug, e.g. demo")
     r.add_argument("--dry-run", action="store_true", help="only check and show what would change")
-    r.set_defaults(func=cmd_roster_import, needs_db=True)
+    # A register import or export publishes no event and serves no page: the web packages stay unloaded.
+    r.set_defaults(func=cmd_roster_import, needs_db=True, wired=False)
     r = roster.add_parser("export", help="write a community's register as CSV or XLSX (by the file's extension)")
     r.add_argument("--community", required=True, metavar="SLUG", help="the community's slug, e.g. demo")
     r.add_argument("file", help="where to write it: a .csv or .xlsx file")
-    r.set_defaults(func=cmd_roster_export, needs_db=True)
+    r.set_defaults(func=cmd_roster_export, needs_db=True, wired=False)
 
     from community.admin.cli_args import add_commands
 
@@ -344,9 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         failed = _check_config()
         if failed is not None:
             return failed
-        from app.wiring import register_all
+        if getattr(args, "wired", True):
+            from app.wiring import register_all
 
-        register_all()  # a vote the command opens or closes runs the same subscribers as on the web
+            # A vote the command opens or closes runs the same subscribers as on the web (~35 MiB of modules).
+            register_all()
     result: int = args.func(args)
     return result
 

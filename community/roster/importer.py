@@ -6,7 +6,8 @@ applies run in the background, are `uploads.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from community.i18n import lazy
 from community.roster import plan as planning
 from community.roster.plan import ImportPlan, Snapshot, plan_import
 from community.roster.snapshot import chunks, load_snapshot
-from community.roster.template import FlatRow
+from community.roster.template import FlatKey, FlatRow
 from community.tables import (
     Building,
     Community,
@@ -37,6 +38,8 @@ from community.tables import (
 
 # Rows per executemany call; between calls the progress bar moves.
 BULK = 2000
+# Rows per read of the ids an import gave.
+WRITTEN_SLICE = 20_000
 # Stored in Verification.revoke_reason when an import (not a person) ended a link; shown translated.
 REASON_REGISTER = "register:removed"
 REGISTER_REMOVED_TEXT = lazy("No longer in the register")
@@ -91,7 +94,7 @@ async def import_rows(
         # Nobody has looked at the plan yet: make it before taking the write lock, so a register that already
         # says this takes no lock at all. A caller with a preview's fingerprint has planned already (and found
         # work to do): planning twice over 100,000 flats cost seconds and the memory of two registers.
-        snapshot = await load_snapshot(community_id)
+        snapshot = await load_snapshot(community_id, rows)
         plan = plan_import(snapshot, rows, remove)
         if plan.is_empty:
             return _result(plan, written=False)
@@ -99,7 +102,7 @@ async def import_rows(
     async with write_transaction():
         await _lock_community(community_id)
         # Read again under the write lock: another import may have finished in between.
-        snapshot = await load_snapshot(community_id)
+        snapshot = await load_snapshot(community_id, rows)
         if expected_fingerprint is not None and snapshot.fingerprint() != expected_fingerprint:
             raise Conflict(STALE_REGISTER)
         plan = plan_import(snapshot, rows, remove)
@@ -149,7 +152,13 @@ async def _execute(
             units[(*keys[int(r["building"])], str(r["name"]))] = int(r["id"])
 
     moment = now()
-    people = dict(snapshot.people)
+    # The ids of the people and flats this import adds, beside the snapshot's (not a copy of its 180,000).
+    new_person_ids: dict[str, int] = {}
+
+    def person_id(key: str) -> int:
+        known = new_person_ids.get(key)
+        return snapshot.people[key] if known is None else known
+
     for new_people in chunks(plan.new_people, BULK):
         await write_many(
             "INSERT INTO person (community, name, id_suffix, phone, identity_key, is_developer, created_at) "
@@ -158,19 +167,27 @@ async def _execute(
         )
         step(len(new_people))
     if plan.new_people:
-        for pid, identity_key in await fetch_tuples(
-            "SELECT id, identity_key FROM person WHERE community = {}", community_id
+        # Only rows written now: everybody older is in the snapshot already.
+        async for pid, identity_key in _written(
+            "SELECT id, identity_key FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
+            community_id,
+            max(snapshot.people.values(), default=0),
         ):
-            people[identity_key] = pid
+            new_person_ids[sys.intern(identity_key)] = pid  # the plan's key of the same person
     await write_many(
         "UPDATE person SET phone = {} WHERE id = {}", [(phone, pid) for pid, phone in plan.phone_updates]
     )
 
     def voter_id(row: FlatRow) -> int | None:
         key = planning.designated_voter_key(row)
-        return people[key] if key is not None else None
+        return person_id(key) if key is not None else None
 
-    flat_ids = {key: stored.id for key, stored in snapshot.flats.items()}
+    new_flat_ids: dict[FlatKey, int] = {}
+
+    def id_of_flat(key: FlatKey) -> int:
+        known = new_flat_ids.get(key)
+        return snapshot.flats[key].id if known is None else known
+
     for flat_rows in chunks(plan.insert_flats, BULK):
         await write_many(
             "INSERT INTO flat (stairwell_unit, floor, room, area, area_source, usage, developer_unsold, "
@@ -194,12 +211,14 @@ async def _execute(
         step(len(flat_rows))
     if plan.insert_flats:
         unit_keys = {uid: key for key, uid in units.items()}
-        for flat_id, unit_id, room in await fetch_tuples(
+        async for new_id, unit_id, room in _written(
             "SELECT f.id, f.stairwell_unit, f.room FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
-            "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound WHERE c.community = {}",
+            "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound "
+            "WHERE c.community = {} AND f.id > {} ORDER BY f.id LIMIT {}",
             community_id,
+            max((stored.id for stored in snapshot.flats.values()), default=0),
         ):
-            flat_ids[(*unit_keys[unit_id], room)] = flat_id
+            new_flat_ids[(*unit_keys[unit_id], room)] = new_id
 
     for updates in chunks(plan.update_flats, BULK):
         await write_many(
@@ -225,27 +244,40 @@ async def _execute(
         await Flat.update({Flat.active: False, Flat.updated_at: moment}).where(Flat.id.is_in(list(ids)))
         step(len(ids))
 
-    relinked_owner_flats = [flat_ids[key] for key in plan.relink_owners]
+    relinked_owner_flats = [id_of_flat(key) for key in plan.relink_owners]
     for ids in chunks(relinked_owner_flats):
         await Ownership.delete().where(Ownership.flat.is_in(list(ids)))
-    relinked_tenant_flats = [flat_ids[key] for key in plan.relink_tenants]
+    relinked_tenant_flats = [id_of_flat(key) for key in plan.relink_tenants]
     for ids in chunks(relinked_tenant_flats):
         await Residency.delete().where(Residency.flat.is_in(list(ids)))
     owner_links = [link for link in plan.links if link.relation == "owner"]
     for owner_part in chunks(owner_links, BULK):
         await write_many(
             "INSERT INTO ownership (flat, person, phone) VALUES ({}, {}, {})",
-            [(flat_ids[link.flat], people[link.person], link.phone) for link in owner_part],
+            [(id_of_flat(link.flat), person_id(link.person), link.phone) for link in owner_part],
         )
         step(len(owner_part))
     tenant_links = [link for link in plan.links if link.relation == "tenant"]
     for tenant_part in chunks(tenant_links, BULK):
         await write_many(
             "INSERT INTO residency (flat, person, relation) VALUES ({}, {}, {})",
-            [(flat_ids[link.flat], people[link.person], "tenant") for link in tenant_part],
+            [(id_of_flat(link.flat), person_id(link.person), "tenant") for link in tenant_part],
         )
         step(len(tenant_part))
     await _end_links(plan.dropped, actor_id, moment)
+
+
+async def _written(sql: str, community_id: int, after: int) -> AsyncIterator[Sequence[Any]]:
+    """The rows `sql` gives for the community after id `after` (rows written now: SQLite hands out ids above
+    every row's, PostgreSQL's sequences only grow), a slice at a time: the 180,000 people of a first import
+    were once read at once, beside everything else."""
+    while True:
+        rows = await fetch_tuples(sql, community_id, after, WRITTEN_SLICE)
+        for row in rows:
+            yield row
+        if len(rows) < WRITTEN_SLICE:
+            return
+        after = rows[-1][0]
 
 
 async def _end_links(dropped: Sequence[tuple[int, int]], actor_id: int | None, moment: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Final
@@ -112,7 +113,7 @@ def _normalise_phone(text: str) -> str | None:
 
 _LIST_COLUMNS: Final = ("owners", "owner_ids", "phones", "tenants")
 _TEXT_REQUIRED: Final = ("compound", "building", "unit", "room")
-_SHARED: Final = ("compound", "building", "unit")
+_SHARED: Final = ("compound", "building", "unit", "room")
 
 
 def parse_rows(raw_rows: Iterable[Mapping[str, str | None]]) -> tuple[list[FlatRow], list[Problem]]:
@@ -147,7 +148,7 @@ def parse_rows(raw_rows: Iterable[Mapping[str, str | None]]) -> tuple[list[FlatR
         values = {alias: "" if (value := raw[key]) is None else value.strip() for key, alias in pairs}
         if not any(values.values()):
             continue
-        # A compound, building or unit name repeats on thousands of rows: one string each, not one per row.
+        # A compound, building or unit name (and a room number) repeats on thousands of rows: one string each.
         for alias in _SHARED:
             if (text := values.get(alias)) is not None:
                 values[alias] = shared.setdefault(text, text)
@@ -303,7 +304,7 @@ def _parse_row(
                             problem(line, "owner_ids", "bad_id_suffix", value=part, position=position)
                         )
                     else:
-                        ids[position - 1] = suffix
+                        ids[position - 1] = sys.intern(suffix)  # 10,000 of them: one string each
 
     phones: list[str | None] = [None] * len(names)
     if phones_text and "owners" not in comma_in and "phones" not in comma_in:
@@ -341,6 +342,8 @@ def _parse_row(
                 owners="、".join(names),
             )
         )
+    elif designated_voter is not None:
+        designated_voter = names[names.index(designated_voter)]  # the owner's own string, not a second one
 
     tenants = tuple(_split_names(tenants_text)) if tenants_text else ()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -13,7 +15,7 @@ from json.encoder import encode_basestring as _encode_string
 from operator import attrgetter
 from typing import Final, Literal
 
-from community.roster.template import FlatKey, FlatRow, IdentityKey, RegisterDiff, diff_register, people
+from community.roster.template import FlatKey, FlatRow, IdentityKey, PersonRef, RegisterDiff, diff_register
 
 Relation = Literal["owner", "tenant"]
 UnitKey = tuple[str, str, str]
@@ -43,13 +45,16 @@ def paused_gc() -> Iterator[None]:
 
 
 def person_key(identity: IdentityKey) -> str:
-    """The text stored in Person.identity_key for an owner (unique per community)."""
-    return _json_list(identity)
+    """The text stored in Person.identity_key for an owner (unique per community).
+
+    Interned: a 100,000-flat import makes one per owner on every row, and the snapshot's, the plan's and the
+    links' keys of one person are then one string, not three."""
+    return sys.intern(_json_list(identity))
 
 
 def tenant_key(name: str, flat: FlatKey) -> str:
-    """A tenant is known only by name, so the same name in another flat is another person."""
-    return _json_list(("tenant", name, *flat))
+    """A tenant is known only by name, so the same name in another flat is another person (interned too)."""
+    return sys.intern(_json_list(("tenant", name, *flat)))
 
 
 def owner_keys(row: FlatRow) -> list[str]:
@@ -69,6 +74,9 @@ def designated_voter_key(row: FlatRow) -> str | None:
 _DIGITS: Final = re.compile(r"(\d+)")
 
 
+# Remembered: names and room numbers repeat across a register, and sorting 100,000 rows made a key of new
+# tuples for each (~60 MiB at once, printing a large import).
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort "2号楼" before "10号楼" and room "302" before "1201"."""
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text) if part)
@@ -224,6 +232,29 @@ def _links_of(row: FlatRow, owners: bool, tenants: bool) -> list[Link]:
     return links
 
 
+def _owners(rows: Iterable[FlatRow]) -> tuple[dict[str, PersonRef], dict[str, str | tuple[str, ...]]]:
+    """Each owner of the register by person key, in the order the rows first name them: as first written, and
+    the phones the rows give them, in order (one phone is the string itself, not a tuple: a register names
+    some 180,000 people, and their records once cost ~100 MiB)."""
+    first: dict[str, PersonRef] = {}
+    phones: dict[str, str | tuple[str, ...]] = {}
+    for row in rows:
+        for owner in row.owners:
+            key = person_key(owner.identity_key(row.compound))
+            first.setdefault(key, owner)
+            phone = owner.phone
+            if phone:
+                known = phones.get(key)
+                if known is None:
+                    phones[key] = phone
+                elif isinstance(known, str):
+                    if known != phone:
+                        phones[key] = (known, phone)
+                elif phone not in known:
+                    phones[key] = (*known, phone)
+    return first, phones
+
+
 def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool = True) -> ImportPlan:
     """What importing `new_rows` (validated) into the community of `snapshot` must write.
 
@@ -292,21 +323,20 @@ def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) 
         stored = snapshot.flats[row.key]
         dropped += [(stored.id, pid) for pid in (*stored.owner_ids, *stored.tenant_ids)]
 
-    records = people(rows)
     new_people: dict[str, NewPerson] = {}
     phone_updates: list[tuple[int, str | None]] = []
-    # One string per person key, the one its links hold: 100,000 flats' people otherwise keep two of each.
-    shared = {link.person: link.person for link in links}
-    for identity, record in records.items():
-        key = person_key(identity)
-        key = shared.get(key, key)
-        first_phone = record.phones[0] if record.phones else None
+    first, phones = _owners(rows)
+    for key, owner in first.items():
+        given = phones.get(key, ())
+        given = (given,) if isinstance(given, str) else given
+        first_phone = given[0] if given else None
         existing = snapshot.people.get(key)
         if existing is None:
-            new_people[key] = NewPerson(key, record.name, record.id_suffix, first_phone)
-        elif first_phone is not None and snapshot.person_phones.get(existing) not in record.phones:
+            new_people[key] = NewPerson(key, owner.name, owner.id_suffix, first_phone)
+        elif first_phone is not None and snapshot.person_phones.get(existing) not in given:
             # Only when the stored phone is no longer one the register gives: reordering rows writes nothing.
             phone_updates.append((existing, first_phone))
+    del first, phones
     for link in links:
         if link.relation == "tenant" and link.person not in snapshot.people and link.person not in new_people:
             name = json.loads(link.person)[1]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from community.bulk_sql import fetch_tuples
 from community.roster import plan as planning
 from community.roster.plan import Snapshot, StoredFlat, paused_gc
-from community.roster.template import FlatRow, PersonRef
+from community.roster.template import FlatKey, FlatRow, PersonRef, same_content
 from community.tables import (
     Building,
     Compound,
@@ -17,6 +18,8 @@ from community.tables import (
 
 # Ids per "… IN (…)": well under both engines' limit on bound parameters.
 CHUNK = 500
+# Flats per read of a register.
+SLICE = 5000
 
 T = TypeVar("T")
 
@@ -26,8 +29,12 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
         yield items[start : start + size]
 
 
-async def load_snapshot(community_id: int) -> Snapshot:
-    """The community's register as the database holds it (inactive flats included)."""
+async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snapshot:
+    """The community's register as the database holds it (inactive flats included).
+
+    A flat that says exactly what its row in `like` (the file being imported) says is held as that very row,
+    line number and all (nothing that reads a snapshot row looks at its line): a register imported again is
+    then not held twice. Person keys are interned, so the plan's keys of the same people are these strings."""
     compounds = await Compound.select(Compound.id, Compound.name).where(Compound.community == community_id)
     compound_names = {int(r["id"]): str(r["name"]) for r in compounds}
     buildings = await Building.select(Building.id, Building.name, Building.compound).where(
@@ -40,69 +47,51 @@ async def load_snapshot(community_id: int) -> Snapshot:
     unit_keys = {int(r["id"]): (*building_keys[int(r["building"])], str(r["name"])) for r in units}
     # Tuples, not Piccolo's dicts: a register of 100,000 flats and as many people held as dicts cost
     # hundreds of MiB (docs/architecture.md, "Large communities").
-    people_rows = await fetch_tuples(
-        "SELECT id, identity_key, name, id_suffix, phone FROM person WHERE community = {}", community_id
-    )
-    names: dict[int, str] = {}
-    suffixes: dict[int, str | None] = {}
     people: dict[str, int] = {}
     phones: dict[int, str | None] = {}
-    for pid, identity_key, name, id_suffix, phone in people_rows:
-        names[pid] = name
-        suffixes[pid] = id_suffix
-        people[identity_key] = pid
+    for pid, identity_key, phone in await fetch_tuples(
+        "SELECT id, identity_key, phone FROM person WHERE community = {}", community_id
+    ):
+        people[sys.intern(identity_key)] = pid
         phones[pid] = phone
-    del people_rows
-    owners: dict[int, list[tuple[int, str | None]]] = {}
-    for flat, person, phone in await fetch_tuples(
-        "SELECT o.flat, o.person, o.phone FROM ownership o JOIN person p ON p.id = o.person "
-        "WHERE p.community = {} ORDER BY o.id",
-        community_id,
-    ):
-        owners.setdefault(flat, []).append((person, phone))
-    tenants: dict[int, list[int]] = {}
-    for flat, person in await fetch_tuples(
-        "SELECT r.flat, r.person FROM residency r JOIN person p ON p.id = r.person "
-        "WHERE p.community = {} ORDER BY r.id",
-        community_id,
-    ):
-        tenants.setdefault(flat, []).append(person)
-    flats = await fetch_tuples(
-        "SELECT f.id, f.stairwell_unit, f.floor, f.room, f.area, f.area_source, f.usage, f.developer_unsold, "
-        "f.designated_voter, f.active FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
-        "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound WHERE c.community = {}",
+    file_rows = {row.key: row for row in like}
+    stored: dict[tuple[str, str, str, str], StoredFlat] = {}
+    # A slice of stairwell units at a time, each slice's flats read with their owners and tenants: the raw rows
+    # of the whole register (and every person's name) were once all held at once, beside the file imported.
+    sizes = await fetch_tuples(
+        "SELECT f.stairwell_unit, COUNT(*) FROM flat f JOIN stairwell_unit u ON u.id = f.stairwell_unit "
+        "JOIN building b ON b.id = u.building JOIN compound c ON c.id = b.compound WHERE c.community = {} "
+        "GROUP BY f.stairwell_unit",
         community_id,
     )
-
-    stored: dict[tuple[str, str, str, str], StoredFlat] = {}
-    no_links: list[tuple[int, str | None]] = []
-    no_tenants: list[int] = []
-    shared: dict[str, str] = {}  # "registered", "residential": one string each, not one per flat
-    with paused_gc():
-        for flat_id, unit_id, floor, room, area, area_source, usage, unsold, voter, active in flats:
-            compound, building, unit = unit_keys[unit_id]
-            owner_links = owners.get(flat_id, no_links)
-            owner_ids = tuple([pid for pid, _phone in owner_links])
-            refs = tuple([PersonRef(names[pid], suffixes[pid], phone) for pid, phone in owner_links])
-            voter_name = names[voter] if voter is not None and voter in owner_ids else None
-            tenant_ids = tenants.get(flat_id, no_tenants)
-            row = FlatRow(
-                0,
-                compound,
-                building,
-                unit,
-                floor,
-                room,
-                area,
-                shared.setdefault(area_source, area_source),  # type: ignore[arg-type]
-                shared.setdefault(usage, usage),  # type: ignore[arg-type]
-                refs,
-                voter_name,
-                bool(unsold),
-                tuple([names[pid] for pid in tenant_ids]),
-            )
-            stored[row.key] = StoredFlat(flat_id, bool(active), row, owner_ids, tuple(tenant_ids))
-    del flats, owners, tenants
+    # Flats in the order of their places' names, then as created: the order the preview lists removed flats in
+    # (it was SQLite's order when the register was one read).
+    sizes.sort(key=lambda unit_size: unit_keys[unit_size[0]])
+    for units_part in _slices(sizes):
+        slots = ", ".join(["{}"] * len(units_part))
+        flats = await fetch_tuples(
+            "SELECT f.id, f.stairwell_unit, f.floor, f.room, f.area, f.area_source, f.usage, f.developer_unsold, "  # noqa: S608 - "{}" slots only
+            f"f.designated_voter, f.active FROM flat f WHERE f.stairwell_unit IN ({slots}) ORDER BY f.id",
+            *units_part,
+        )
+        rank = {unit_id: place for place, unit_id in enumerate(units_part)}
+        flats.sort(key=lambda flat: rank[flat[1]])
+        owners: dict[int, list[tuple[int, PersonRef]]] = {}
+        for flat, person, phone, name, id_suffix in await fetch_tuples(
+            "SELECT o.flat, o.person, o.phone, p.name, p.id_suffix FROM ownership o JOIN flat f ON f.id = o.flat "  # noqa: S608 - "{}" slots only
+            f"JOIN person p ON p.id = o.person WHERE f.stairwell_unit IN ({slots}) ORDER BY o.id",
+            *units_part,
+        ):
+            owners.setdefault(flat, []).append((person, PersonRef(name, id_suffix, phone)))
+        tenants: dict[int, list[tuple[int, str]]] = {}
+        for flat, person, name in await fetch_tuples(
+            "SELECT r.flat, r.person, p.name FROM residency r JOIN flat f ON f.id = r.flat "  # noqa: S608 - "{}" slots only
+            f"JOIN person p ON p.id = r.person WHERE f.stairwell_unit IN ({slots}) ORDER BY r.id",
+            *units_part,
+        ):
+            tenants.setdefault(flat, []).append((person, name))
+        _add_flats(stored, flats, unit_keys, owners, tenants, file_rows)
+    del file_rows
     return Snapshot(
         compounds={name: cid for cid, name in compound_names.items()},
         buildings={key: bid for bid, key in building_keys.items()},
@@ -111,6 +100,62 @@ async def load_snapshot(community_id: int) -> Snapshot:
         people=people,
         person_phones=phones,
     )
+
+
+def _slices(sizes: Iterable[Sequence[int]]) -> Iterator[list[int]]:
+    """Stairwell unit ids in groups of at most SLICE flats (a larger unit alone) and CHUNK units."""
+    part: list[int] = []
+    flats = 0
+    for unit_id, count in sizes:
+        if part and (flats + count > SLICE or len(part) == CHUNK):
+            yield part
+            part, flats = [], 0
+        part.append(unit_id)
+        flats += count
+    if part:
+        yield part
+
+
+def _add_flats(
+    stored: dict[FlatKey, StoredFlat],
+    flats: Sequence[Sequence[Any]],
+    unit_keys: Mapping[int, tuple[str, str, str]],
+    owners: Mapping[int, list[tuple[int, PersonRef]]],
+    tenants: Mapping[int, list[tuple[int, str]]],
+    file_rows: Mapping[FlatKey, FlatRow],
+) -> None:
+    no_owners: list[tuple[int, PersonRef]] = []
+    no_tenants: list[tuple[int, str]] = []
+    with paused_gc():
+        for flat_id, unit_id, floor, room, area, area_source, usage, unsold, voter, active in flats:
+            compound, building, unit = unit_keys[unit_id]
+            owner_links = owners.get(flat_id, no_owners)
+            tenant_links = tenants.get(flat_id, no_tenants)
+            row = FlatRow(
+                0,
+                compound,
+                building,
+                unit,
+                floor,
+                room,
+                area,
+                sys.intern(area_source),  # type: ignore[arg-type]  # one string each, not one per flat
+                sys.intern(usage),  # type: ignore[arg-type]
+                tuple([ref for _pid, ref in owner_links]),
+                next((ref.name for pid, ref in owner_links if pid == voter), None),
+                bool(unsold),
+                tuple([name for _pid, name in tenant_links]),
+            )
+            same = file_rows.get(row.key)
+            if same is not None and same_content(same, row):
+                row = same
+            stored[row.key] = StoredFlat(
+                flat_id,
+                bool(active),
+                row,
+                tuple([pid for pid, _ref in owner_links]),
+                tuple([pid for pid, _name in tenant_links]),
+            )
 
 
 async def export_rows(community_id: int) -> list[FlatRow]:

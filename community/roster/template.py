@@ -34,6 +34,7 @@ __all__ = [
     "normalise_header",
     "people",
     "problem",
+    "same_content",
 ]
 
 AreaSource = Literal["registered", "surveyed", "contract"]
@@ -301,6 +302,11 @@ class RegisterDiff:
 
 
 _fields: Final = attrgetter(*_COMPARED)
+
+
+def same_content(one: FlatRow, other: FlatRow) -> bool:
+    """The same flat saying the same, field for field and in the same order; the line is not content."""
+    return one.key == other.key and _fields(one) == _fields(other)
 
 
 def _comparable(row: FlatRow, name: str) -> object:

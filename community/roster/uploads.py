@@ -67,7 +67,7 @@ async def check_file(filename: str, data: bytes) -> Checked:
 
 async def preview(community_id: int, rows: Sequence[FlatRow]) -> tuple[ImportPlan, str]:
     """The plan for `rows` against the register now, and that register's fingerprint."""
-    snapshot = await load_snapshot(community_id)
+    snapshot = await load_snapshot(community_id, rows)
     return plan_import(snapshot, rows), snapshot.fingerprint()
 
 

@@ -4,12 +4,14 @@ shows, with the same people, places and total as reading everything; the overvie
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from app.demo import DEMO_PASSWORD
 from community.permissions import RosterAccess
 from community.roster import controllers, search
+from community.roster import snapshot as snapshot_module
 from community.roster.snapshot import load_snapshot
 from community.roster_demo import load_roster_demo_community as load_demo
 from community.tables import Community
@@ -73,3 +75,26 @@ async def test_the_overview_counts_are_those_of_the_flats_one_by_one():
                for c in compounds for b in c.buildings for u in b.units}  # fmt: skip
     assert counted == expected
     assert total.verified > 0 and total.joined > 0 and total.unsold > 0
+
+
+@pytest.mark.parametrize("size", [1, 7, 40])
+async def test_the_register_read_a_slice_at_a_time_is_the_register_read_at_once(monkeypatch, size):
+    community_id, _ = await _demo()
+    whole = await load_snapshot(community_id)
+    monkeypatch.setattr(snapshot_module, "SLICE", size)
+    monkeypatch.setattr(snapshot_module, "CHUNK", 3)
+    sliced = await load_snapshot(community_id)
+    assert list(sliced.flats) == list(whole.flats)  # the same order: the preview lists removed flats in it
+    assert sliced == whole
+
+
+async def test_a_flat_the_file_repeats_is_held_as_the_files_row():
+    community_id, _ = await _demo()
+    whole = await load_snapshot(community_id)
+    rows = [replace(flat.row, line=n + 2) for n, flat in enumerate(whole.flats.values()) if flat.active]
+    rows[0] = replace(rows[0], area=rows[0].area + 1)
+    held = await load_snapshot(community_id, rows)
+    assert held.flats[rows[0].key].row == whole.flats[rows[0].key].row  # what the database says, not the file
+    assert all(held.flats[row.key].row is row for row in rows[1:])
+    assert held.fingerprint() == whole.fingerprint()
+    assert held.people == whole.people and held.person_phones == whole.person_phones
