@@ -80,3 +80,18 @@ async def write_many(sql: str, rows: Sequence[Sequence[object]]) -> None:
 
 
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \((?:\{\}, )*\{\}\)")
+
+
+async def refresh_statistics(*tables: str) -> None:
+    """After a bulk write commits (a register imported, an electorate snapshot taken): PostgreSQL's planner
+    statistics for these tables, at once. Until autovacuum gets to them (a minute or more later; never where it is
+    off) the planner takes a 100,000-row table for an empty one, and a page that joins it runs nested loops over
+    every row (the register's "not yet joined" count: 0.9 s instead of 0.15 s). SQLite plans without statistics."""
+    db = engine()
+    if not isinstance(db, PostgresEngine) or not tables:
+        return
+    if any(not re.fullmatch(r"\w+", table) for table in tables):
+        raise ValueError(f"not a table name: {tables!r}")
+    if db.current_transaction.get() is not None:
+        raise RuntimeError("refresh statistics after the bulk write has committed: ANALYZE sees committed rows")
+    await fetch_tuples(f"ANALYZE {', '.join(tables)}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from community.bulk_sql import refresh_statistics
 from community.db import write_transaction
+from community.roster.importer import ROSTER_TABLES
 from community.tables import (
     Building,
     Compound,
@@ -148,6 +150,7 @@ async def bulk_electorate(community_id: int, flats: int, per_stairwell: int = 60
         ]
         await insert_many(Ownership, ("flat", "person"), owned)
         await insert_many(Verification, ("flat", "person", "method", "note", "revoke_reason"), [(f, p, "register", "", "") for f, p in owned])
+    await refresh_statistics(*ROSTER_TABLES)  # as an import of the register does
 
 
 async def let_voting_period_run(vote_id: int) -> None:

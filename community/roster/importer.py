@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from community.audit import audit
-from community.bulk_sql import fetch_tuples, write_many
+from community.bulk_sql import fetch_tuples, refresh_statistics, write_many
 from community.clock import now
 from community.db import engine, write_transaction
 from community.errors import Conflict
@@ -40,6 +40,9 @@ from community.tables import (
 BULK = 2000
 # Rows per read of the ids an import gave.
 WRITTEN_SLICE = 20_000
+# From this many flats added, changed or removed, PostgreSQL's statistics of the register are refreshed at once.
+STATISTICS_AFTER = 1000
+ROSTER_TABLES = ("compound", "building", "stairwell_unit", "flat", "person", "ownership", "residency", "verification")
 # Stored in Verification.revoke_reason when an import (not a person) ended a link; shown translated.
 REASON_REGISTER = "register:removed"
 REGISTER_REMOVED_TEXT = lazy("No longer in the register")
@@ -110,7 +113,10 @@ async def import_rows(
             return _result(plan, written=False)
         await _execute(community_id, snapshot, plan, actor_id, progress or (lambda done, total: None))
         await audit("roster_imported", actor=actor_id, community=community_id, object_type="community", object_id=community_id, details={**_result(plan, True).as_dict(), **(source or {})})
-    return _result(plan, written=True)
+    result = _result(plan, written=True)
+    if result.added + result.changed + result.removed >= STATISTICS_AFTER:
+        await refresh_statistics(*ROSTER_TABLES)
+    return result
 
 
 async def _execute(
