@@ -205,9 +205,11 @@ def build_snapshot(
         hashed = [Flat(flat.unit, flat.area, frozenset({flat.entity_key})) for flat in flats]
     else:
         hashed = counted
+        # An entity's key is the one its first flat already has (the same owners, or the developer).
+        key_of_unit = {flat.unit: flat.entity_key for flat in flats}
         entities = tuple(
             SnapshotEntity(
-                key=DEVELOPER if entity.is_developer else owners_key(sorted(entity.key)),
+                key=key_of_unit[entity.units[0]],
                 number=number,
                 units=entity.units,
                 area=entity.area,
