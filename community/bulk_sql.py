@@ -82,6 +82,10 @@ async def write_many(sql: str, rows: Sequence[Sequence[object]]) -> None:
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \((?:\{\}, )*\{\}\)")
 
 
+# Rows written (flats imported, flats in a snapshot) from which PostgreSQL's statistics are refreshed at once.
+STATISTICS_AFTER = 1000
+
+
 async def refresh_statistics(*tables: str) -> None:
     """After a bulk write commits (a register imported, an electorate snapshot taken): PostgreSQL's planner
     statistics for these tables, at once. Until autovacuum gets to them (a minute or more later; never where it is

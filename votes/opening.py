@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from community import events
 from community.accounts import CurrentUser
-from community.bulk_sql import fetch_tuples, write_many
+from community.bulk_sql import STATISTICS_AFTER, fetch_tuples, refresh_statistics, write_many
 from community.clock import now
 from community.db import write_transaction
 from community.errors import Conflict
@@ -157,6 +157,8 @@ async def open_vote_as(vote: VoteInfo, actor: int | None) -> None:
             }
         ).where(Vote.id == vote.id)
         await audit(vote.community_id, actor, "vote_opened", vote.id, {"electorate_hash": snapshot.electorate_hash})
+    if len(snapshot.flats) >= STATISTICS_AFTER:  # the vote's pages join these tables from now on
+        await refresh_statistics("vote_entity", "vote_flat", "vote_voter")
     await events.publish(VoteOpened(vote.id))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from community.audit import audit
-from community.bulk_sql import fetch_tuples, refresh_statistics, write_many
+from community.bulk_sql import STATISTICS_AFTER, fetch_tuples, refresh_statistics, write_many
 from community.clock import now
 from community.db import engine, write_transaction
 from community.errors import Conflict
@@ -40,8 +40,6 @@ from community.tables import (
 BULK = 2000
 # Rows per read of the ids an import gave.
 WRITTEN_SLICE = 20_000
-# From this many flats added, changed or removed, PostgreSQL's statistics of the register are refreshed at once.
-STATISTICS_AFTER = 1000
 ROSTER_TABLES = ("compound", "building", "stairwell_unit", "flat", "person", "ownership", "residency", "verification")
 # Stored in Verification.revoke_reason when an import (not a person) ended a link; shown translated.
 REASON_REGISTER = "register:removed"

@@ -113,6 +113,19 @@ async def test_a_residents_meeting_over_one_building_stores_the_same_snapshot_as
     assert digest(snapshot) == RESIDENTS
 
 
+
+async def test_opening_over_many_flats_refreshes_the_planners_statistics(monkeypatch):
+    """The vote's pages join its snapshot from the moment it opens: PostgreSQL is told at once what it holds."""
+    from community.db import is_postgres
+
+    community_id, _ = await varied_register()
+    monkeypatch.setattr(opening, "STATISTICS_AFTER", 1)
+    analyses = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'vote_flat'"
+    before = (await fetch_tuples(analyses))[0][0] if is_postgres() else 0
+    await opened(community_id, "owners", scope_kind="community")
+    if is_postgres():
+        assert (await fetch_tuples(analyses))[0][0] == before + 1
+
 # Taken from the snapshot as the opening stored it before it was made faster (one executemany per table after
 # reading the register flat by flat).
 OWNERS = "8d343a26cf91d123db2eed1910dac1d6ec35a6ffef7dbc530a6dbe604620ee33"
