@@ -57,7 +57,7 @@ async def breakdowns(
     """Participation per stairwell unit, and per floor of each stairwell unit (of those `floors_of` keeps); the
     floors are None when there would be more than `floor_limit` of them (50,000 in a compound of 100,000 flats).
     Summed in the database: a 100,000-flat electorate is ~1,700 rows here, one per stairwell unit."""
-    units = await fetch_tuples(_groups_sql(vote.settings, "f.stairwell"), vote.id, vote.id)
+    units = await fetch_tuples(_groups_sql(vote.settings, "f.stairwell"), vote.id, vote.id, hash_joins=True)
     kept = [(str(row[0]), int(row[5])) for row in units if floors_of is None or floors_of(str(row[0]))]
     by_unit = ordered_groups((str(s), None, int(n), int(v), int(a), int(va)) for s, n, v, a, va, _floors in units)
     if floor_limit is not None and sum(floors for _s, floors in kept) > floor_limit:
@@ -65,13 +65,14 @@ async def breakdowns(
     names = [stairwell for stairwell, _floors in kept]
     by_floor = "f.stairwell, f.floor"
     if len(names) == len(units):  # every unit: no list of names
-        floors = await fetch_tuples(_groups_sql(vote.settings, by_floor), vote.id, vote.id)
+        floors = await fetch_tuples(_groups_sql(vote.settings, by_floor), vote.id, vote.id, hash_joins=True)
     else:
         floors = []
         for start in range(0, len(names), BATCH):
             batch = names[start : start + BATCH]
             where = f" AND f.stairwell IN ({', '.join(['{}'] * len(batch))})"
-            floors += await fetch_tuples(_groups_sql(vote.settings, by_floor, where), vote.id, vote.id, *batch)
+            floors += await fetch_tuples(_groups_sql(vote.settings, by_floor, where), vote.id, vote.id, *batch,
+                                       hash_joins=True)
     return by_unit, ordered_groups((str(s), int(fl), int(n), int(v), int(a), int(va)) for s, fl, n, v, a, va, _f in floors)
 
 
