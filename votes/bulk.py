@@ -69,18 +69,21 @@ async def fetch_tuples(sql: str, *params: object, hash_joins: bool = False) -> l
             records = await transaction.connection.fetch(query, *params)
         else:
             assert isinstance(db, PostgresEngine)
+
+            async def fetch(connection: Any) -> list[Any]:
+                if not hash_joins:
+                    return list(await connection.fetch(query, *params))
+                async with connection.transaction():
+                    await connection.execute("SET LOCAL enable_nestloop = off")
+                    return list(await connection.fetch(query, *params))
+
             if db.pool is not None:
                 async with db.pool.acquire() as connection:
-                    if hash_joins:
-                        async with connection.transaction():
-                            await connection.execute("SET LOCAL enable_nestloop = off")
-                            records = await connection.fetch(query, *params)
-                    else:
-                        records = await connection.fetch(query, *params)
+                    records = await fetch(connection)
             else:
                 connection = await db.get_new_connection()
                 try:
-                    records = await connection.fetch(query, *params)
+                    records = await fetch(connection)
                 finally:
                     await connection.close()
         return [tuple(record) for record in records]

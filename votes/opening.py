@@ -102,16 +102,7 @@ async def load_roster(vote: VoteInfo) -> list[RosterFlat]:
         for r in rows
         if in_scope is None or r[0] in in_scope
     ]
-    # Names repeat (a room number in every unit): each distinct one is split into its sort key once.
-    keys: dict[str, tuple[tuple[int, int, str], ...]] = {}
-
-    def key_of(name: str) -> tuple[tuple[int, int, str], ...]:
-        key = keys.get(name)
-        if key is None:
-            key = keys[name] = natural_key(name)
-        return key
-
-    flats.sort(key=lambda f: (f.compound, key_of(f.building), key_of(f.stairwell), f.floor, key_of(f.room)))
+    flats.sort(key=lambda f: (f.compound, natural_key(f.building), natural_key(f.stairwell), f.floor, natural_key(f.room)))
     return flats
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -92,6 +93,8 @@ def ordered_groups(rows: Iterable[tuple[str, int | None, int, int, int, int]]) -
     return [Group(*row) for row in sorted(rows, key=lambda row: (natural_key(row[0]), row[1] or 0))]
 
 
+# Remembered: building, unit and room names repeat across an electorate (an opening sorts 100,000 flats by them).
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sort "2-10" after "2-9": runs of digits compare as numbers."""
     parts: list[tuple[int, int, str]] = []
