@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from community.db import YishiSQLiteEngine, engine
+
+log = logging.getLogger("yishi.db")
 
 
 def placeholders(sql: str) -> str:
@@ -98,4 +101,7 @@ async def refresh_statistics(*tables: str) -> None:
         raise ValueError(f"not a table name: {tables!r}")
     if db.current_transaction.get() is not None:
         raise RuntimeError("refresh statistics after the bulk write has committed: ANALYZE sees committed rows")
-    await fetch_tuples(f"ANALYZE {', '.join(tables)}")
+    try:
+        await fetch_tuples(f"ANALYZE {', '.join(tables)}")
+    except Exception:  # the write has committed: an import or an opening is not reported failed for this
+        log.exception("ANALYZE %s failed; PostgreSQL's autovacuum will refresh the statistics later", ", ".join(tables))

@@ -117,3 +117,27 @@ async def test_a_large_import_refreshes_the_planners_statistics(monkeypatch):
     assert result.written and result.changed == len(rows)
     if is_postgres():
         assert (await fetch_tuples(analyses))[0][0] == before + 1
+
+
+async def test_an_import_is_reported_done_when_refreshing_statistics_fails(monkeypatch, caplog):
+    """The statistics are advice to the planner: the import has committed, and says so."""
+    from community import bulk_sql
+    from community.db import is_postgres
+    from community.roster import importer
+
+    community_id, _ = await _demo()
+    rows = [replace(flat.row, area=flat.row.area + 1) for flat in (await load_snapshot(community_id)).flats.values()
+            if flat.active]  # fmt: skip
+    monkeypatch.setattr(importer, "STATISTICS_AFTER", 1)
+
+    async def failing(sql: str, *args: object) -> list[object]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(bulk_sql, "fetch_tuples", failing)
+    result = await importer.import_rows(community_id, rows)
+    assert result.written and result.changed == len(rows)
+    monkeypatch.undo()
+    assert {flat.row.area for flat in (await load_snapshot(community_id)).flats.values() if flat.active} == {
+        row.area for row in rows}  # fmt: skip
+    if is_postgres():
+        assert "ANALYZE" in caplog.text
