@@ -136,7 +136,7 @@ async def counts() -> str:
     snapshot = await load_snapshot(await _community_id())
     await db.close_pool()
     active = sum(1 for flat in snapshot.flats.values() if flat.active)
-    return f"{active:,} active flats, {len(snapshot.people):,} people"
+    return f"{active:,} active flats, {len(snapshot.person_phones):,} people"
 
 
 async def _community_id() -> int:

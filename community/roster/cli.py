@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from community.errors import Conflict
 from community.roster import importer, uploads
 from community.roster.files import write_csv, write_xlsx
-from community.roster.plan import row_sort_key
+from community.roster.plan import ImportPlan, row_sort_key
 from community.roster.snapshot import export_rows
 from community.roster.template import FlatRow
 from community.tables import Community
@@ -52,35 +51,35 @@ async def import_file(
         for problem in checked.problems:
             print(problem.english(), file=out)
         return 1
-    plan, fingerprint = await uploads.preview(community_id, checked.rows)
-    diff = plan.diff
-    for row in sorted(diff.added, key=row_sort_key):
-        print(f"+ {_where(row)}", file=out)
-    for _old, new, fields in sorted(diff.changed, key=lambda change: row_sort_key(change[1])):
-        print(f"~ {_where(new)}: {', '.join(fields)}", file=out)
-    for row in sorted(diff.removed, key=row_sort_key):
-        print(f"- {_where(row)}", file=out)
-    summary = (
-        f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed, "
-        f"{diff.unchanged} unchanged"
-    )
+    summary = ""
+
+    def show(plan: ImportPlan) -> None:
+        nonlocal summary
+        diff = plan.diff
+        for row in sorted(diff.added, key=row_sort_key):
+            print(f"+ {_where(row)}", file=out)
+        for _old, new, fields in sorted(diff.changed, key=lambda change: row_sort_key(change[1])):
+            print(f"~ {_where(new)}: {', '.join(fields)}", file=out)
+        for row in sorted(diff.removed, key=row_sort_key):
+            print(f"- {_where(row)}", file=out)
+        summary = (
+            f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed, "
+            f"{diff.unchanged} unchanged"
+        )
+
     if dry_run:
+        plan, _fingerprint = await uploads.preview(community_id, checked.rows)
+        show(plan)
         print(f"{path}: importable ({summary}); dry run, nothing written", file=out)
         return 0
-    if plan.is_empty:
-        print(f"{path}: the register already says this; nothing written", file=out)
-        return 0
-    del plan, diff  # planned again under the write lock; two at once would double the memory
-    try:
-        result = await importer.import_rows(
-            community_id,
-            checked.rows,
-            expected_fingerprint=fingerprint,
-            source={"source": "command line", "filename": Path(path).name},
-        )
-    except Conflict:
-        print(f"{path}: the register changed while this ran; nothing was imported. Run the command again.", file=err)
-        return 1
+    # Planned and shown under the write lock, then carried out: the register cannot change in between, and a
+    # 100,000-flat register is read and planned once.
+    result = await importer.import_rows(
+        community_id,
+        checked.rows,
+        report=show,
+        source={"source": "command line", "filename": Path(path).name},
+    )
     if result.written:
         print(f"{path}: imported ({summary})", file=out)
     else:

@@ -6,8 +6,7 @@ applies run in the background, are `uploads.py`.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,7 @@ from community.db import engine, write_transaction
 from community.errors import Conflict
 from community.i18n import lazy
 from community.roster import plan as planning
-from community.roster.plan import ImportPlan, Snapshot, plan_import
+from community.roster.plan import Identity, ImportPlan, Link, Snapshot, plan_import
 from community.roster.snapshot import chunks, load_snapshot
 from community.roster.template import FlatKey, FlatRow
 from community.tables import (
@@ -84,14 +83,17 @@ async def import_rows(
     progress: Progress | None = None,
     source: dict[str, Any] | None = None,
     remove: bool = True,
+    report: Callable[[ImportPlan], None] | None = None,
 ) -> ImportResult:
     """Make the community's register say what `rows` say, all or nothing; writes nothing when it already does.
 
     `expected_fingerprint` ties the write to the register a preview was computed against (Conflict otherwise).
     `remove=False` adds and updates only: flats the file does not list are kept (the web pages' default for a
     file that lacks rows; the command line makes the register say exactly what the file says).
+    `report` is shown the plan made under the write lock before it is carried out (the command line prints it):
+    the register is then read and planned once, not for a preview and again under the lock.
     """
-    if expected_fingerprint is None:
+    if expected_fingerprint is None and report is None:
         # Nobody has looked at the plan yet: make it before taking the write lock, so a register that already
         # says this takes no lock at all. A caller with a preview's fingerprint has planned already (and found
         # work to do): planning twice over 100,000 flats cost seconds and the memory of two registers.
@@ -107,6 +109,8 @@ async def import_rows(
         if expected_fingerprint is not None and snapshot.fingerprint() != expected_fingerprint:
             raise Conflict(STALE_REGISTER)
         plan = plan_import(snapshot, rows, remove)
+        if report is not None:
+            report(plan)
         if plan.is_empty:
             return _result(plan, written=False)
         await _execute(community_id, snapshot, plan, actor_id, progress or (lambda done, total: None))
@@ -156,12 +160,17 @@ async def _execute(
             units[(*keys[int(r["building"])], str(r["name"]))] = int(r["id"])
 
     moment = now()
-    # The ids of the people and flats this import adds, beside the snapshot's (not a copy of its 180,000).
-    new_person_ids: dict[str, int] = {}
+    # The ids of the people and flats this import adds, beside the snapshot's (not a copy of its 180,000), keyed
+    # by the plan's own identities and flat keys: what is read back only finds them.
+    new_person_ids: dict[Identity, int | None] = dict.fromkeys(p.identity for p in plan.new_people)
 
-    def person_id(key: str) -> int:
-        known = new_person_ids.get(key)
-        return snapshot.people[key] if known is None else known
+    def person_id(identity: Identity) -> int:
+        known = new_person_ids.get(identity)
+        if known is None:
+            known = snapshot.person_id(identity)
+        if known is None:  # the plan wrote every person it links; reaching this is a bug, not bad input
+            raise RuntimeError(f"import: no person {planning.person_key(identity)}")
+        return known
 
     for new_people in chunks(plan.new_people, BULK):
         await write_many(
@@ -175,18 +184,25 @@ async def _execute(
         async for pid, identity_key in _written(
             "SELECT id, identity_key FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
             community_id,
-            max(snapshot.people.values(), default=0),
+            max(snapshot.person_phones, default=0),  # every person's id
         ):
-            new_person_ids[sys.intern(identity_key)] = pid  # the plan's key of the same person
+            identity = planning.identity_of_key(identity_key)
+            if identity in new_person_ids:  # assigning keeps the plan's tuple as the key, not this one
+                new_person_ids[identity] = pid
     await write_many(
         "UPDATE person SET phone = {} WHERE id = {}", [(phone, pid) for pid, phone in plan.phone_updates]
     )
 
     def voter_id(row: FlatRow) -> int | None:
-        key = planning.designated_voter_key(row)
-        return person_id(key) if key is not None else None
+        identity = planning.designated_voter(row)
+        if identity is None:
+            return None
+        known = planning.stored_owner_ids(snapshot.flats.get(row.key), row)
+        if known is not None:  # the flat already lists these owners (the snapshot looked none of them up)
+            return known[planning.owner_identities(row).index(identity)]
+        return person_id(identity)
 
-    new_flat_ids: dict[FlatKey, int] = {}
+    new_flat_ids: dict[FlatKey, int | None] = dict.fromkeys(row.key for row in plan.insert_flats)
 
     def id_of_flat(key: FlatKey) -> int:
         known = new_flat_ids.get(key)
@@ -222,7 +238,9 @@ async def _execute(
             community_id,
             max((stored.id for stored in snapshot.flats.values()), default=0),
         ):
-            new_flat_ids[(*unit_keys[unit_id], room)] = new_id
+            key = (*unit_keys[unit_id], room)
+            if key in new_flat_ids:  # as for people: the plan's key stays the dict's key
+                new_flat_ids[key] = new_id
 
     for updates in chunks(plan.update_flats, BULK):
         await write_many(
@@ -254,21 +272,30 @@ async def _execute(
     relinked_tenant_flats = [id_of_flat(key) for key in plan.relink_tenants]
     for ids in chunks(relinked_tenant_flats):
         await Residency.delete().where(Residency.flat.is_in(list(ids)))
-    owner_links = [link for link in plan.links if link.relation == "owner"]
-    for owner_part in chunks(owner_links, BULK):
+    for owner_part in _batches(plan.iter_links("owner"), BULK):
         await write_many(
             "INSERT INTO ownership (flat, person, phone) VALUES ({}, {}, {})",
             [(id_of_flat(link.flat), person_id(link.person), link.phone) for link in owner_part],
         )
         step(len(owner_part))
-    tenant_links = [link for link in plan.links if link.relation == "tenant"]
-    for tenant_part in chunks(tenant_links, BULK):
+    for tenant_part in _batches(plan.iter_links("tenant"), BULK):
         await write_many(
             "INSERT INTO residency (flat, person, relation) VALUES ({}, {}, {})",
             [(id_of_flat(link.flat), person_id(link.person), "tenant") for link in tenant_part],
         )
         step(len(tenant_part))
     await _end_links(plan.dropped, actor_id, moment)
+
+
+def _batches(links: Iterable[Link], size: int) -> Iterator[list[Link]]:
+    batch: list[Link] = []
+    for link in links:
+        batch.append(link)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 async def _written(sql: str, community_id: int, after: int) -> AsyncIterator[Sequence[Any]]:

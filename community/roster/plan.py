@@ -7,19 +7,23 @@ import gc
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _encode_string
 from operator import attrgetter
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
-from community.roster.template import FlatKey, FlatRow, IdentityKey, PersonRef, RegisterDiff, diff_register
+from community.roster.template import FlatKey, FlatRow, PersonRef, RegisterDiff, diff_register
 
 Relation = Literal["owner", "tenant"]
 UnitKey = tuple[str, str, str]
 BuildingKey = tuple[str, str]
+_P = TypeVar("_P")
+Identity = tuple[str, ...]
+"""A person as the import knows them: an owner's IdentityKey, or ("tenant", name, *flat key) for a tenant. Held as
+a tuple of the row's own strings; the text stored in Person.identity_key (`person_key`) is made only to write a
+person or to find one in the snapshot: a 100,000-flat register's 180,000 texts, interned, once cost ~35 MiB."""
 
 _OWNER_FIELDS: Final = frozenset({"owners"})
 _TENANT_FIELDS: Final = frozenset({"tenants"})
@@ -44,31 +48,46 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def person_key(identity: IdentityKey) -> str:
-    """The text stored in Person.identity_key for an owner (unique per community).
+def person_key(identity: Identity) -> str:
+    """The text stored in Person.identity_key for a person (unique per community): the JSON list of the identity."""
+    return _json_list(identity)
 
-    Interned: a 100,000-flat import makes one per owner on every row, and the snapshot's, the plan's and the
-    links' keys of one person are then one string, not three."""
-    return sys.intern(_json_list(identity))
+
+def identity_of_key(text: str) -> Identity | None:
+    """The identity a Person.identity_key stands for; None for a key this module did not write."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return tuple(value) if isinstance(value, list) and all(isinstance(part, str) for part in value) else None
+
+
+def tenant_identity(name: str, flat: FlatKey) -> Identity:
+    """A tenant is known only by name, so the same name in another flat is another person."""
+    return ("tenant", name, *flat)
 
 
 def tenant_key(name: str, flat: FlatKey) -> str:
-    """A tenant is known only by name, so the same name in another flat is another person (interned too)."""
-    return sys.intern(_json_list(("tenant", name, *flat)))
+    return person_key(tenant_identity(name, flat))
 
 
-def owner_keys(row: FlatRow) -> list[str]:
-    return [person_key(owner.identity_key(row.compound)) for owner in row.owners]
+def owner_identities(row: FlatRow) -> list[Identity]:
+    return [owner.identity_key(row.compound) for owner in row.owners]
 
 
-def designated_voter_key(row: FlatRow) -> str | None:
+def designated_voter(row: FlatRow) -> Identity | None:
     """The person the register names as voter: the first co-owner with that name."""
     if row.designated_voter is None:
         return None
     for owner in row.owners:
         if owner.name == row.designated_voter:
-            return person_key(owner.identity_key(row.compound))
+            return owner.identity_key(row.compound)
     return None
+
+
+def designated_voter_key(row: FlatRow) -> str | None:
+    identity = designated_voter(row)
+    return None if identity is None else person_key(identity)
 
 
 _DIGITS: Final = re.compile(r"(\d+)")
@@ -155,8 +174,13 @@ class Snapshot:
     buildings: Mapping[BuildingKey, int]
     units: Mapping[UnitKey, int]
     flats: Mapping[FlatKey, StoredFlat]
-    people: Mapping[str, int]
-    person_phones: Mapping[int, str | None]
+    # By Person.identity_key in UTF-8 (bytes take half the memory of the Chinese text). Only the people a plan must
+    # find by identity (load_snapshot): the owners of a flat that lists them already are its owner_ids.
+    people: Mapping[bytes, int]
+    person_phones: Mapping[int, str | None]  # every person of the community
+
+    def person_id(self, identity: Identity) -> int | None:
+        return self.people.get(person_key(identity).encode()) if self.people else None
 
     def active_rows(self) -> list[FlatRow]:
         return [flat.row for flat in self.flats.values() if flat.active]
@@ -170,10 +194,14 @@ EMPTY_SNAPSHOT: Final = Snapshot({}, {}, {}, {}, {}, {})
 
 @dataclass(frozen=True, slots=True)
 class NewPerson:
-    key: str
+    identity: Identity
     name: str
     id_suffix: str | None
     phone: str | None
+
+    @property
+    def key(self) -> str:
+        return person_key(self.identity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +209,7 @@ class Link:
     """A person attached to a flat by the register; `phone` is the owner's phone as written on the row."""
 
     flat: FlatKey
-    person: str
+    person: Identity
     relation: Relation
     phone: str | None = None
 
@@ -201,12 +229,21 @@ class ImportPlan:
     deactivate_flats: tuple[int, ...]
     relink_owners: tuple[FlatKey, ...]
     relink_tenants: tuple[FlatKey, ...]
-    links: tuple[Link, ...]  # the new owners/tenants of the relinked flats
+    link_count: int  # how many links `links` gives
     dropped: tuple[tuple[int, int], ...]  # (flat id, person id) links that end
 
     @property
     def is_empty(self) -> bool:
         return self.diff.is_empty and not self.phone_updates
+
+    def iter_links(self, relation: Relation | None = None) -> Iterator[Link]:
+        """The new owners/tenants of the relinked flats, made as they are written: held all at once, the links of a
+        first import of 100,000 flats cost ~10 MiB."""
+        return _iter_links(self.diff, relation)
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return tuple(self.iter_links())
 
     @property
     def work(self) -> int:
@@ -216,43 +253,83 @@ class ImportPlan:
             + len(self.insert_flats)
             + len(self.update_flats)
             + len(self.deactivate_flats)
-            + len(self.links)
+            + self.link_count
         )
 
 
-def _links_of(row: FlatRow, owners: bool, tenants: bool) -> list[Link]:
-    links: list[Link] = []
-    if owners:
-        links += [
-            Link(row.key, person_key(owner.identity_key(row.compound)), "owner", owner.phone)
-            for owner in row.owners
-        ]
-    if tenants:
-        links += [Link(row.key, tenant_key(name, row.key), "tenant") for name in row.tenants]
-    return links
+def _relinked(diff: RegisterDiff) -> Iterator[tuple[FlatRow, bool, bool]]:
+    """Each flat whose people are written again: (row, its owners?, its tenants?), in the order they are linked."""
+    for row in diff.added:
+        yield row, True, True
+    for _old, new, fields in diff.changed:
+        owners, tenants = bool(_OWNER_FIELDS.intersection(fields)), bool(_TENANT_FIELDS.intersection(fields))
+        if owners or tenants:
+            yield new, owners, tenants
 
 
-def _owners(rows: Iterable[FlatRow]) -> tuple[dict[str, PersonRef], dict[str, str | tuple[str, ...]]]:
-    """Each owner of the register by person key, in the order the rows first name them: as first written, and
-    the phones the rows give them, in order (one phone is the string itself, not a tuple: a register names
+def _iter_links(diff: RegisterDiff, relation: Relation | None) -> Iterator[Link]:
+    for row, owners, tenants in _relinked(diff):
+        if owners and relation != "tenant":
+            for owner in row.owners:
+                yield Link(row.key, owner.identity_key(row.compound), "owner", owner.phone)
+        if tenants and relation != "owner":
+            for name in row.tenants:
+                yield Link(row.key, tenant_identity(name, row.key), "tenant")
+
+
+def stored_owner_ids(stored: StoredFlat | None, row: FlatRow) -> tuple[int, ...] | None:
+    """The people of `row`'s owners, in order, when its flat is stored listing the very same owners."""
+    if stored is None or not stored.active or stored.row.owners != row.owners:
+        return None
+    return stored.owner_ids
+
+
+def looked_up(stored: StoredFlat | None, row: FlatRow) -> tuple[bool, bool]:
+    """Whether a plan for `row` finds its owners, and its tenants, by identity in Snapshot.people: owners unless
+    stored_owner_ids knows them; tenants when they are linked again (a new or returning flat, other tenants)."""
+    tenants = stored is None or not stored.active or stored.row.tenants != row.tenants
+    return stored_owner_ids(stored, row) is None, tenants
+
+
+def _add_phone(phones: dict[_P, str | tuple[str, ...]], person: _P, phone: str | None) -> None:
+    """The phones the rows give a person, in order: one phone is the string itself, not a tuple (a register names
     some 180,000 people, and their records once cost ~100 MiB)."""
-    first: dict[str, PersonRef] = {}
-    phones: dict[str, str | tuple[str, ...]] = {}
+    if not phone:
+        return
+    known = phones.get(person)
+    if known is None:
+        phones[person] = phone
+    elif isinstance(known, str):
+        if known != phone:
+            phones[person] = (known, phone)
+    elif phone not in known:
+        phones[person] = (*known, phone)
+
+
+def _people(
+    snapshot: Snapshot, rows: Iterable[FlatRow]
+) -> tuple[dict[Identity, PersonRef], dict[Identity, str | tuple[str, ...]], dict[int, str | tuple[str, ...]]]:
+    """The register's owners in the order the rows first name them: those the snapshot lacks by identity (as first
+    written, and their phones), and the phones of those it has, by person id. People already stored are held by
+    their ids, which the snapshot holds anyway: a register imported again makes no record per person."""
+    new: dict[Identity, PersonRef] = {}
+    new_phones: dict[Identity, str | tuple[str, ...]] = {}
+    stored_phones: dict[int, str | tuple[str, ...]] = {}
     for row in rows:
-        for owner in row.owners:
-            key = person_key(owner.identity_key(row.compound))
-            first.setdefault(key, owner)
-            phone = owner.phone
-            if phone:
-                known = phones.get(key)
-                if known is None:
-                    phones[key] = phone
-                elif isinstance(known, str):
-                    if known != phone:
-                        phones[key] = (known, phone)
-                elif phone not in known:
-                    phones[key] = (*known, phone)
-    return first, phones
+        known = stored_owner_ids(snapshot.flats.get(row.key), row)
+        for position, owner in enumerate(row.owners):
+            identity = owner.identity_key(row.compound)
+            existing = known[position] if known is not None else snapshot.person_id(identity)
+            if existing is None:
+                new.setdefault(identity, owner)
+                _add_phone(new_phones, identity, owner.phone)
+            else:
+                _add_phone(stored_phones, existing, owner.phone)
+    return new, new_phones, stored_phones
+
+
+def _first(phones: str | tuple[str, ...] | None) -> str | None:
+    return phones if phones is None or isinstance(phones, str) else phones[0]
 
 
 def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool = True) -> ImportPlan:
@@ -285,7 +362,6 @@ def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) 
     update_flats: list[tuple[int, FlatRow]] = []
     relink_owners: list[FlatKey] = []
     relink_tenants: list[FlatKey] = []
-    links: list[Link] = []
     dropped: list[tuple[int, int]] = []
     for row in diff.added:
         stored = snapshot.flats.get(row.key)
@@ -296,51 +372,45 @@ def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) 
             dropped += [(stored.id, pid) for pid in (*stored.owner_ids, *stored.tenant_ids)]
         relink_owners.append(row.key)
         relink_tenants.append(row.key)
-        links += _links_of(row, owners=True, tenants=True)
     for old, new, fields in diff.changed:
         stored = snapshot.flats[old.key]
         update_flats.append((stored.id, new))
-        owners_changed = bool(_OWNER_FIELDS.intersection(fields))
-        tenants_changed = bool(_TENANT_FIELDS.intersection(fields))
-        if owners_changed:
+        if _OWNER_FIELDS.intersection(fields):
             relink_owners.append(new.key)
-            keep = set(owner_keys(new))
-            old_keys = owner_keys(old)
+            keep = set(owner_identities(new))
             dropped += [
-                (stored.id, pid) for pid, key in zip(stored.owner_ids, old_keys, strict=True) if key not in keep
+                (stored.id, pid)
+                for pid, identity in zip(stored.owner_ids, owner_identities(old), strict=True)
+                if identity not in keep
             ]
-        if tenants_changed:
+        if _TENANT_FIELDS.intersection(fields):
             relink_tenants.append(new.key)
-            keep = {tenant_key(name, new.key) for name in new.tenants}
+            keep = {tenant_identity(name, new.key) for name in new.tenants}
             dropped += [
                 (stored.id, pid)
                 for pid, name in zip(stored.tenant_ids, old.tenants, strict=True)
-                if tenant_key(name, old.key) not in keep
+                if tenant_identity(name, old.key) not in keep
             ]
-        links += _links_of(new, owners=owners_changed, tenants=tenants_changed)
     deactivate = [snapshot.flats[row.key].id for row in diff.removed]
     for row in diff.removed:
         stored = snapshot.flats[row.key]
         dropped += [(stored.id, pid) for pid in (*stored.owner_ids, *stored.tenant_ids)]
 
-    new_people: dict[str, NewPerson] = {}
+    new_people: dict[Identity, NewPerson] = {}
     phone_updates: list[tuple[int, str | None]] = []
-    first, phones = _owners(rows)
-    for key, owner in first.items():
-        given = phones.get(key, ())
-        given = (given,) if isinstance(given, str) else given
-        first_phone = given[0] if given else None
-        existing = snapshot.people.get(key)
-        if existing is None:
-            new_people[key] = NewPerson(key, owner.name, owner.id_suffix, first_phone)
-        elif first_phone is not None and snapshot.person_phones.get(existing) not in given:
-            # Only when the stored phone is no longer one the register gives: reordering rows writes nothing.
-            phone_updates.append((existing, first_phone))
-    del first, phones
-    for link in links:
-        if link.relation == "tenant" and link.person not in snapshot.people and link.person not in new_people:
-            name = json.loads(link.person)[1]
-            new_people[link.person] = NewPerson(link.person, name, None, None)
+    unknown, new_phones, stored_phones = _people(snapshot, rows)
+    for identity, owner in unknown.items():
+        new_people[identity] = NewPerson(identity, owner.name, owner.id_suffix, _first(new_phones.get(identity)))
+    for existing, given in stored_phones.items():
+        # Only when the stored phone is no longer one the register gives: reordering rows writes nothing.
+        if snapshot.person_phones.get(existing) not in ((given,) if isinstance(given, str) else given):
+            phone_updates.append((existing, _first(given)))
+    del unknown, new_phones, stored_phones
+    link_count = 0
+    for link in _iter_links(diff, None):
+        link_count += 1
+        if link.relation == "tenant" and link.person not in new_people and snapshot.person_id(link.person) is None:
+            new_people[link.person] = NewPerson(link.person, link.person[1], None, None)
 
     return ImportPlan(
         diff=diff,
@@ -354,6 +424,6 @@ def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) 
         deactivate_flats=tuple(deactivate),
         relink_owners=tuple(relink_owners),
         relink_tenants=tuple(relink_tenants),
-        links=tuple(links),
+        link_count=link_count,
         dropped=tuple(dict.fromkeys(dropped)),
     )

@@ -20,6 +20,8 @@ from community.tables import (
 CHUNK = 500
 # Flats per read of a register.
 SLICE = 5000
+# People per read of a register.
+PEOPLE_SLICE = 20_000
 
 T = TypeVar("T")
 
@@ -34,7 +36,7 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
 
     A flat that says exactly what its row in `like` (the file being imported) says is held as that very row,
     line number and all (nothing that reads a snapshot row looks at its line): a register imported again is
-    then not held twice. Person keys are interned, so the plan's keys of the same people are these strings."""
+    then not held twice. `people` holds only the people of `like` that the plan must look up by identity."""
     compounds = await Compound.select(Compound.id, Compound.name).where(Compound.community == community_id)
     compound_names = {int(r["id"]): str(r["name"]) for r in compounds}
     buildings = await Building.select(Building.id, Building.name, Building.compound).where(
@@ -46,14 +48,20 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
     )
     unit_keys = {int(r["id"]): (*building_keys[int(r["building"])], str(r["name"])) for r in units}
     # Tuples, not Piccolo's dicts: a register of 100,000 flats and as many people held as dicts cost
-    # hundreds of MiB (docs/architecture.md, "Large communities").
-    people: dict[str, int] = {}
+    # hundreds of MiB (docs/architecture.md, "Large communities"). Every person's phone, a slice at a time.
     phones: dict[int, str | None] = {}
-    for pid, identity_key, phone in await fetch_tuples(
-        "SELECT id, identity_key, phone FROM person WHERE community = {}", community_id
-    ):
-        people[sys.intern(identity_key)] = pid
-        phones[pid] = phone
+    after = 0
+    while True:
+        part = await fetch_tuples(
+            "SELECT id, phone FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
+            community_id,
+            after,
+            PEOPLE_SLICE,
+        )
+        phones.update(part)  # type: ignore[arg-type]  # (id, phone) rows
+        if len(part) < PEOPLE_SLICE:
+            break
+        after = part[-1][0]
     file_rows = {row.key: row for row in like}
     stored: dict[tuple[str, str, str, str], StoredFlat] = {}
     # A slice of stairwell units at a time, each slice's flats read with their owners and tenants: the raw rows
@@ -92,6 +100,7 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
             tenants.setdefault(flat, []).append((person, name))
         _add_flats(stored, flats, unit_keys, owners, tenants, file_rows)
     del file_rows
+    people = await _people_by_identity(community_id, like, stored) if phones else {}
     return Snapshot(
         compounds={name: cid for cid, name in compound_names.items()},
         buildings={key: bid for bid, key in building_keys.items()},
@@ -100,6 +109,31 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
         people=people,
         person_phones=phones,
     )
+
+
+async def _people_by_identity(
+    community_id: int, like: Sequence[FlatRow], stored: Mapping[FlatKey, StoredFlat]
+) -> dict[bytes, int]:
+    """The stored people the plan must find by identity: those of the file's rows whose flat does not already list
+    them, in the same order (`planning.stored_owner_ids`). A register imported again then looks up nobody, and
+    does not hold 180,000 keys."""
+    wanted: dict[str, None] = {}
+    for row in like:
+        owners, tenants = planning.looked_up(stored.get(row.key), row)
+        if owners:
+            wanted.update(dict.fromkeys(planning.person_key(identity) for identity in planning.owner_identities(row)))
+        if tenants:
+            wanted.update(dict.fromkeys(planning.tenant_key(name, row.key) for name in row.tenants))
+    people: dict[bytes, int] = {}
+    for keys in chunks(list(wanted)):
+        slots = ", ".join(["{}"] * len(keys))
+        for pid, identity_key in await fetch_tuples(
+            f"SELECT id, identity_key FROM person WHERE community = {{}} AND identity_key IN ({slots})",  # noqa: S608 - "{}" slots only
+            community_id,
+            *keys,
+        ):
+            people[identity_key.encode()] = pid
+    return people
 
 
 def _slices(sizes: Iterable[Sequence[int]]) -> Iterator[list[int]]:

@@ -270,10 +270,16 @@ async def test_command_line_import_and_export(client, tmp_path):
     out = io.StringIO()
     assert await roster_cli.import_file(str(newer), "demo", True, out, err) == 0
     assert "importable (0 added, 1 changed, 0 removed, 167 unchanged); dry run" in out.getvalue()
+    dry = out.getvalue()
     assert await Flat.count().where(Flat.area == 7010) == 0
     out = io.StringIO()
     assert await roster_cli.import_file(str(newer), "demo", False, out, err) == 0
     assert "imported (0 added, 1 changed" in out.getvalue()
+    # What it changed is listed, as the dry run listed it (planned once, under the write lock).
+    assert [line for line in out.getvalue().splitlines() if line.startswith(("+", "~", "-"))] == [
+        line for line in dry.splitlines() if line.startswith(("+", "~", "-"))
+    ]
+    assert any(line.startswith("~ ") and line.endswith(": area") for line in out.getvalue().splitlines())
     assert await Flat.count().where(Flat.area == 7010) == 1
     out = io.StringIO()
     assert await roster_cli.import_file(str(newer), "demo", False, out, err) == 0

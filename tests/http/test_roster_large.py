@@ -82,6 +82,7 @@ async def test_the_register_read_a_slice_at_a_time_is_the_register_read_at_once(
     community_id, _ = await _demo()
     whole = await load_snapshot(community_id)
     monkeypatch.setattr(snapshot_module, "SLICE", size)
+    monkeypatch.setattr(snapshot_module, "PEOPLE_SLICE", size)
     monkeypatch.setattr(snapshot_module, "CHUNK", 3)
     sliced = await load_snapshot(community_id)
     assert list(sliced.flats) == list(whole.flats)  # the same order: the preview lists removed flats in it
@@ -97,7 +98,45 @@ async def test_a_flat_the_file_repeats_is_held_as_the_files_row():
     assert held.flats[rows[0].key].row == whole.flats[rows[0].key].row  # what the database says, not the file
     assert all(held.flats[row.key].row is row for row in rows[1:])
     assert held.fingerprint() == whole.fingerprint()
-    assert held.people == whole.people and held.person_phones == whole.person_phones
+    assert held.person_phones == whole.person_phones
+    # Every flat lists the file's owners already: nobody is looked up by identity (nor held by it).
+    assert held.people == whole.people == {}
+
+
+async def test_people_a_stored_flat_already_lists_are_found_through_it():
+    """The snapshot looks up by identity only the people of flats that do not list them yet; the others are the
+    flats' own owners. An import must still reuse every stored person, keep designated voters, and relink a flat
+    that comes back to the same people."""
+    from community.roster import importer
+    from community.tables import Flat, Ownership, Person, Residency
+
+    community_id, _ = await _demo()
+    stored = await load_snapshot(community_id)
+    rows = [flat.row for flat in stored.flats.values() if flat.active]
+    co_owned = next(row for row in rows if row.designated_voter and len(row.owners) > 1)
+    rented = next(row for row in rows if row.tenants and row.owners and row is not co_owned)
+    other = next(row for row in rows if row.owners and row not in (co_owned, rented))
+    people = await Person.count().where(Person.community == community_id)
+
+    async def links(key):
+        flat_id = (await load_snapshot(community_id)).flats[key].id
+        owners = sorted(r["person"] for r in await Ownership.select(Ownership.person).where(Ownership.flat == flat_id))
+        tenants = sorted(r["person"] for r in await Residency.select(Residency.person).where(Residency.flat == flat_id))
+        voter = (await Flat.select(Flat.designated_voter).where(Flat.id == flat_id).first())["designated_voter"]
+        return owners, tenants, voter
+
+    before = {row.key: await links(row.key) for row in (co_owned, rented, other)}
+    # A new flat owned by `other`'s owner (same identity), an area change on the co-owned flat, `rented` removed.
+    extra = replace(other, room=other.room + "A", line=0)
+    newer = [replace(row, area=row.area + 1) if row is co_owned else row for row in rows if row is not rented]
+    assert (await importer.import_rows(community_id, [*newer, extra])).written
+    assert await links(co_owned.key) == before[co_owned.key]  # the same owners and designated voter
+    assert (await links(extra.key))[0] == before[other.key][0]  # the same person, not a second one
+    assert await Person.count().where(Person.community == community_id) == people
+    # `rented` comes back exactly as it was: the very same owners and tenants again.
+    assert (await importer.import_rows(community_id, [*newer, extra, rented])).written
+    assert await links(rented.key) == before[rented.key]
+    assert await Person.count().where(Person.community == community_id) == people
 
 
 async def test_a_large_import_refreshes_the_planners_statistics(monkeypatch):

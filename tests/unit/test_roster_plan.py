@@ -19,6 +19,7 @@ from community.roster.plan import (
     plan_import,
     register_fingerprint,
     row_sort_key,
+    tenant_identity,
     tenant_key,
 )
 from community.roster.template import FlatRow, PersonRef
@@ -48,12 +49,13 @@ def flat(room: str, *owners: PersonRef, building: str = "3", unit: str = "2", ar
 
 def snapshot_of(rows: list[FlatRow], inactive: tuple[FlatRow, ...] = ()) -> Snapshot:
     """What the database would hold after importing `rows` (plus `inactive` flats removed earlier)."""
-    people: dict[str, int] = {}
+    people: dict[bytes, int] = {}
     phones: dict[int, str | None] = {}
     flats: dict = {}
     places: dict = {}
 
-    def pid(key: str, phone: str | None = None) -> int:
+    def pid(text: str, phone: str | None = None) -> int:
+        key = text.encode()
         if key not in people:
             people[key] = len(people) + 1
             phones[people[key]] = phone
@@ -100,7 +102,7 @@ def test_first_import_creates_places_people_flats_and_links():
     assert len(plan.insert_flats) == 3 and not plan.update_flats
     # One person for 张伟 across both rows, plus 李娜 and the tenant.
     assert sorted(p.name for p in plan.new_people) == ["张伟", "李娜", "王芳"]
-    assert [(link.person == person_key(ZHANG.identity_key("阳光花园")), link.relation) for link in plan.links].count(
+    assert [(link.person == ZHANG.identity_key("阳光花园"), link.relation) for link in plan.links].count(
         (True, "owner")
     ) == 2
     assert designated_voter_key(rows[0]) == person_key(LI.identity_key("阳光花园"))
@@ -136,12 +138,9 @@ def test_a_new_owner_replaces_the_old_one_whose_link_ends():
     plan = plan_import(snapshot, [replace(rows[0], owners=(ZHANG, wang))])
     assert plan.relink_owners == (rows[0].key,)
     assert [p.name for p in plan.new_people] == ["王强"]
-    li_id = snapshot.people[person_key(LI.identity_key("阳光花园"))]
+    li_id = snapshot.person_id(LI.identity_key("阳光花园"))
     assert plan.dropped == ((1, li_id),)
-    assert {link.person for link in plan.links} == {
-        person_key(ZHANG.identity_key("阳光花园")),
-        person_key(wang.identity_key("阳光花园")),
-    }
+    assert {link.person for link in plan.links} == {ZHANG.identity_key("阳光花园"), wang.identity_key("阳光花园")}
 
 
 def test_a_tenant_moving_out_ends_only_the_tenant_link():
@@ -149,7 +148,7 @@ def test_a_tenant_moving_out_ends_only_the_tenant_link():
     snapshot = snapshot_of(rows)
     plan = plan_import(snapshot, [replace(rows[0], tenants=())])
     assert plan.relink_tenants == (rows[0].key,) and not plan.relink_owners
-    assert plan.dropped == ((1, snapshot.people[tenant_key("王芳", rows[0].key)]),)
+    assert plan.dropped == ((1, snapshot.person_id(tenant_identity("王芳", rows[0].key))),)
 
 
 def test_removed_flats_are_deactivated_and_come_back_as_updates():
@@ -157,7 +156,7 @@ def test_removed_flats_are_deactivated_and_come_back_as_updates():
     snapshot = snapshot_of(rows)
     plan = plan_import(snapshot, rows[:1])
     assert plan.deactivate_flats == (2,)
-    assert plan.dropped == ((2, snapshot.people[person_key(LI.identity_key("阳光花园"))]),)
+    assert plan.dropped == ((2, snapshot.person_id(LI.identity_key("阳光花园"))),)
     # Later the flat is back in the register: the same database row is reactivated, not inserted again.
     later = snapshot_of(rows[:1], inactive=(rows[1],))
     plan = plan_import(later, rows)
