@@ -131,12 +131,14 @@ async def prepare_community() -> None:
 async def counts() -> str:
     from community import db
     from community.roster.snapshot import load_snapshot
+    from community.tables import Person
 
     await db.open_pool()
     snapshot = await load_snapshot(await _community_id())
+    people = await Person.count()
     await db.close_pool()
     active = sum(1 for flat in snapshot.flats.values() if flat.active)
-    return f"{active:,} active flats, {len(snapshot.person_phones):,} people"
+    return f"{active:,} active flats, {people:,} people"
 
 
 async def _community_id() -> int:

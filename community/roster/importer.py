@@ -184,7 +184,7 @@ async def _execute(
         async for pid, identity_key in _written(
             "SELECT id, identity_key FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
             community_id,
-            max(snapshot.person_phones, default=0),  # every person's id
+            snapshot.last_person_id,
         ):
             identity = planning.identity_of_key(identity_key)
             if identity in new_person_ids:  # assigning keeps the plan's tuple as the key, not this one

@@ -177,7 +177,8 @@ class Snapshot:
     # By Person.identity_key in UTF-8 (bytes take half the memory of the Chinese text). Only the people a plan must
     # find by identity (load_snapshot): the owners of a flat that lists them already are its owner_ids.
     people: Mapping[bytes, int]
-    person_phones: Mapping[int, str | None]  # every person of the community
+    person_phones: Mapping[int, str | None]  # of the owners of stored flats and of the people in `people`
+    last_person_id: int = 0  # the highest Person.id of the community
 
     def person_id(self, identity: Identity) -> int | None:
         return self.people.get(person_key(identity).encode()) if self.people else None
@@ -255,6 +256,25 @@ class ImportPlan:
             + len(self.deactivate_flats)
             + self.link_count
         )
+
+
+class _ActiveRows(Mapping[FlatKey, FlatRow]):
+    """The active flats' rows of a snapshot by key, read through its own mapping."""
+
+    def __init__(self, flats: Mapping[FlatKey, StoredFlat]) -> None:
+        self._flats = flats
+
+    def __getitem__(self, key: FlatKey) -> FlatRow:
+        flat = self._flats[key]
+        if not flat.active:
+            raise KeyError(key)
+        return flat.row
+
+    def __iter__(self) -> Iterator[FlatKey]:
+        return (key for key, flat in self._flats.items() if flat.active)
+
+    def __len__(self) -> int:
+        return sum(1 for flat in self._flats.values() if flat.active)
 
 
 def _relinked(diff: RegisterDiff) -> Iterator[tuple[FlatRow, bool, bool]]:
@@ -343,7 +363,7 @@ def plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool = 
 
 def _plan_import(snapshot: Snapshot, new_rows: Sequence[FlatRow], remove: bool) -> ImportPlan:
     rows = normalise_rows(new_rows)
-    diff = diff_register(snapshot.active_rows(), rows)
+    diff = diff_register(_ActiveRows(snapshot.flats), rows)
     if not remove:
         diff = replace(diff, removed=[])
 

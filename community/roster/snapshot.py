@@ -20,8 +20,6 @@ from community.tables import (
 CHUNK = 500
 # Flats per read of a register.
 SLICE = 5000
-# People per read of a register.
-PEOPLE_SLICE = 20_000
 
 T = TypeVar("T")
 
@@ -48,20 +46,10 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
     )
     unit_keys = {int(r["id"]): (*building_keys[int(r["building"])], str(r["name"])) for r in units}
     # Tuples, not Piccolo's dicts: a register of 100,000 flats and as many people held as dicts cost
-    # hundreds of MiB (docs/architecture.md, "Large communities"). Every person's phone, a slice at a time.
+    # hundreds of MiB (docs/architecture.md, "Large communities"). The phones of the owners of stored flats come
+    # with their ownerships, those of people looked up by identity with them: nobody else's is ever compared.
     phones: dict[int, str | None] = {}
-    after = 0
-    while True:
-        part = await fetch_tuples(
-            "SELECT id, phone FROM person WHERE community = {} AND id > {} ORDER BY id LIMIT {}",
-            community_id,
-            after,
-            PEOPLE_SLICE,
-        )
-        phones.update(part)  # type: ignore[arg-type]  # (id, phone) rows
-        if len(part) < PEOPLE_SLICE:
-            break
-        after = part[-1][0]
+    last_person = (await fetch_tuples("SELECT MAX(id) FROM person WHERE community = {}", community_id))[0][0] or 0
     file_rows = {row.key: row for row in like}
     stored: dict[tuple[str, str, str, str], StoredFlat] = {}
     # A slice of stairwell units at a time, each slice's flats read with their owners and tenants: the raw rows
@@ -84,13 +72,14 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
         )
         rank = {unit_id: place for place, unit_id in enumerate(units_part)}
         flats.sort(key=lambda flat: rank[flat[1]])
-        owners: dict[int, list[tuple[int, PersonRef]]] = {}
-        for flat, person, phone, name, id_suffix in await fetch_tuples(
-            "SELECT o.flat, o.person, o.phone, p.name, p.id_suffix FROM ownership o JOIN flat f ON f.id = o.flat "  # noqa: S608 - "{}" slots only
+        owners: dict[int, list[tuple[int, PersonRef, str | None]]] = {}
+        for flat, person, phone, name, id_suffix, person_phone in await fetch_tuples(
+            "SELECT o.flat, o.person, o.phone, p.name, p.id_suffix, p.phone FROM ownership o "  # noqa: S608 - "{}" slots only
+            "JOIN flat f ON f.id = o.flat "
             f"JOIN person p ON p.id = o.person WHERE f.stairwell_unit IN ({slots}) ORDER BY o.id",
             *units_part,
         ):
-            owners.setdefault(flat, []).append((person, PersonRef(name, id_suffix, phone)))
+            owners.setdefault(flat, []).append((person, PersonRef(name, id_suffix, phone), person_phone))
         tenants: dict[int, list[tuple[int, str]]] = {}
         for flat, person, name in await fetch_tuples(
             "SELECT r.flat, r.person, p.name FROM residency r JOIN flat f ON f.id = r.flat "  # noqa: S608 - "{}" slots only
@@ -98,9 +87,9 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
             *units_part,
         ):
             tenants.setdefault(flat, []).append((person, name))
-        _add_flats(stored, flats, unit_keys, owners, tenants, file_rows)
+        _add_flats(stored, flats, unit_keys, owners, tenants, file_rows, phones)
     del file_rows
-    people = await _people_by_identity(community_id, like, stored) if phones else {}
+    people = await _people_by_identity(community_id, like, stored, phones) if last_person else {}
     return Snapshot(
         compounds={name: cid for cid, name in compound_names.items()},
         buildings={key: bid for bid, key in building_keys.items()},
@@ -108,11 +97,12 @@ async def load_snapshot(community_id: int, like: Sequence[FlatRow] = ()) -> Snap
         flats=stored,
         people=people,
         person_phones=phones,
+        last_person_id=last_person,
     )
 
 
 async def _people_by_identity(
-    community_id: int, like: Sequence[FlatRow], stored: Mapping[FlatKey, StoredFlat]
+    community_id: int, like: Sequence[FlatRow], stored: Mapping[FlatKey, StoredFlat], phones: dict[int, str | None]
 ) -> dict[bytes, int]:
     """The stored people the plan must find by identity: those of the file's rows whose flat does not already list
     them, in the same order (`planning.stored_owner_ids`). A register imported again then looks up nobody, and
@@ -127,12 +117,13 @@ async def _people_by_identity(
     people: dict[bytes, int] = {}
     for keys in chunks(list(wanted)):
         slots = ", ".join(["{}"] * len(keys))
-        for pid, identity_key in await fetch_tuples(
-            f"SELECT id, identity_key FROM person WHERE community = {{}} AND identity_key IN ({slots})",  # noqa: S608 - "{}" slots only
+        for pid, identity_key, phone in await fetch_tuples(
+            f"SELECT id, identity_key, phone FROM person WHERE community = {{}} AND identity_key IN ({slots})",  # noqa: S608 - "{}" slots only
             community_id,
             *keys,
         ):
             people[identity_key.encode()] = pid
+            phones.setdefault(pid, phone)
     return people
 
 
@@ -154,11 +145,12 @@ def _add_flats(
     stored: dict[FlatKey, StoredFlat],
     flats: Sequence[Sequence[Any]],
     unit_keys: Mapping[int, tuple[str, str, str]],
-    owners: Mapping[int, list[tuple[int, PersonRef]]],
+    owners: Mapping[int, list[tuple[int, PersonRef, str | None]]],
     tenants: Mapping[int, list[tuple[int, str]]],
     file_rows: Mapping[FlatKey, FlatRow],
+    phones: dict[int, str | None],
 ) -> None:
-    no_owners: list[tuple[int, PersonRef]] = []
+    no_owners: list[tuple[int, PersonRef, str | None]] = []
     no_tenants: list[tuple[int, str]] = []
     with paused_gc():
         for flat_id, unit_id, floor, room, area, area_source, usage, unsold, voter, active in flats:
@@ -175,19 +167,22 @@ def _add_flats(
                 area,
                 sys.intern(area_source),  # type: ignore[arg-type]  # one string each, not one per flat
                 sys.intern(usage),  # type: ignore[arg-type]
-                tuple([ref for _pid, ref in owner_links]),
-                next((ref.name for pid, ref in owner_links if pid == voter), None),
+                tuple([ref for _pid, ref, _phone in owner_links]),
+                next((ref.name for pid, ref, _phone in owner_links if pid == voter), None),
                 bool(unsold),
                 tuple([name for _pid, name in tenant_links]),
             )
             same = file_rows.get(row.key)
             if same is not None and same_content(same, row):
                 row = same
+            for (pid, _ref, person_phone), owner in zip(owner_links, row.owners, strict=True):
+                # Mostly the phone the row gives: then that very string (the file's when it is the file's row).
+                phones[pid] = owner.phone if person_phone == owner.phone else person_phone
             stored[row.key] = StoredFlat(
                 flat_id,
                 bool(active),
                 row,
-                tuple([pid for pid, _ref in owner_links]),
+                tuple([pid for pid, _ref, _phone in owner_links]),
                 tuple([pid for pid, _name in tenant_links]),
             )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Final, Literal
@@ -319,9 +319,10 @@ def _comparable(row: FlatRow, name: str) -> object:
     return value
 
 
-def diff_register(current: Sequence[FlatRow], new: Sequence[FlatRow]) -> RegisterDiff:
-    """Compare flats keyed by (compound, building, unit, room); `line` is ignored."""
-    old_by_key = {row.key: row for row in current}
+def diff_register(current: Sequence[FlatRow] | Mapping[FlatKey, FlatRow], new: Sequence[FlatRow]) -> RegisterDiff:
+    """Compare flats keyed by (compound, building, unit, room); `line` is ignored. `current` may be given by key
+    already (a register's 100,000 flats are not indexed a second time)."""
+    old_by_key = current if isinstance(current, Mapping) else {row.key: row for row in current}
     new_keys = {row.key for row in new}
     added: list[FlatRow] = []
     changed: list[tuple[FlatRow, FlatRow, list[str]]] = []
@@ -339,7 +340,7 @@ def diff_register(current: Sequence[FlatRow], new: Sequence[FlatRow]) -> Registe
             changed.append((old, row, fields))
         else:
             unchanged += 1
-    removed = [row for row in current if row.key not in new_keys]
+    removed = [row for row in old_by_key.values() if row.key not in new_keys]
     return RegisterDiff(added, changed, removed, unchanged)
 
 

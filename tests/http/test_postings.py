@@ -46,7 +46,9 @@ async def test_a_meeting_notice_gets_photos_of_its_posting_chained_and_shown(cli
     client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
     page = await client.get(f"/postings/meeting_notice/{notice_id}")
     assert page.status_code == 200 and "Proof of posting" in page.text and 'enctype="multipart/form-data"' in page.text
-    response = await post(client, "meeting_notice", notice_id, [png(), png(colour=(200, 0, 0))], at="08:15")
+    # Posted this very minute: any earlier hour of the day is still to come just after midnight (UTC+8).
+    minute = service.now().astimezone(store.tz()).strftime("%H:%M")
+    response = await post(client, "meeting_notice", notice_id, [png(), png(colour=(200, 0, 0))], at=minute)
     assert response.status_code == 303 and response.headers["location"] == f"/notices/{notice_id}#postings"
     posting = await NoticePosting.select().first()
     photos = await NoticePostingPhoto.select().order_by(NoticePostingPhoto.position)

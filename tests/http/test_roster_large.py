@@ -82,7 +82,6 @@ async def test_the_register_read_a_slice_at_a_time_is_the_register_read_at_once(
     community_id, _ = await _demo()
     whole = await load_snapshot(community_id)
     monkeypatch.setattr(snapshot_module, "SLICE", size)
-    monkeypatch.setattr(snapshot_module, "PEOPLE_SLICE", size)
     monkeypatch.setattr(snapshot_module, "CHUNK", 3)
     sliced = await load_snapshot(community_id)
     assert list(sliced.flats) == list(whole.flats)  # the same order: the preview lists removed flats in it
