@@ -4,7 +4,6 @@ one logged with who sent it, when and how. And the owners' own notices, read on 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import gettext, lazy
 from votes import canvass, privacy, services
 from votes.bulk import fetch_tuples, insert_many
-from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view, today, voted_by_entity
+from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view, today
 from votes.services import VoteInfo
 from votes.tables import Notice, Reminder
 from votes.turnout import BATCH
@@ -42,38 +41,44 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     errors = canvass.template_errors(template)
     if errors:
         raise FormErrors(errors, {"template": template})
-    # The flats in view as tuples (a community-wide vote: 100,000 of them), and the accounts of the community's
-    # people who joined (fewer than its owners) rather than an IN list of every owner.
-    scope, scope_args = view.flats_sql("f.flat_id")
-    rows = [(int(flat), int(entity), json.loads(owners) if isinstance(owners, str) else owners)
-            for flat, entity, owners in await fetch_tuples(
-                "SELECT f.id, f.entity, f.owner_persons FROM vote_flat f WHERE f.vote = {}" + scope + " ORDER BY f.position",  # noqa: S608
-                vote_id, *scope_args)]  # fmt: skip
-    accounts = {int(person): int(account) for person, account in await fetch_tuples(
-        "SELECT id, account FROM person WHERE community = {} AND account IS NOT NULL", vote.community_id)}  # fmt: skip
-    flats = [(flat, tuple(accounts[int(p)] for p in (owners or {}).values() if int(p) in accounts))
-             for flat, _entity, owners in rows]  # fmt: skip
     day = today()
+    # `canvass.reminder_targets` asked of the database: the flats in view whose entity has no ballot and that had
+    # no reminder today, each with whether an owner has an account (vote_voter: the snapshot's owners); tens of
+    # thousands of (id, 0/1) in electorate order, not 100,000 flats' owners read and parsed.
+    scope, scope_args = view.flats_sql("f.flat_id")
+    waiting = ("FROM vote_flat f WHERE f.vote = {}" + scope +  # noqa: S608
+               " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
+               " AND NOT EXISTS (SELECT 1 FROM vote_reminder r WHERE r.vote = f.vote AND r.flat = f.id AND r.day = {})")  # fmt: skip
+    owners = ("FROM vote_voter o JOIN person p ON p.id = o.person WHERE o.flat = f.id AND o.relation = 'owner'"
+              " AND p.account IS NOT NULL")  # fmt: skip
     try:
         async with write_transaction():
             locked = await services.lock_vote(vote_id, exclusive=True)  # two staff sending at once: one after the other
             if locked["status"] != "open":
                 raise Conflict(NOT_OPEN)
-            voted_entities = set(await voted_by_entity(vote_id))
-            voted = frozenset(flat for flat, entity, _owners in rows if entity in voted_entities)
-            reminded = frozenset(int(r["flat"]) for r in await Reminder.select(Reminder.flat).where(
-                (Reminder.vote == vote_id) & (Reminder.day == day)))  # fmt: skip
-            targets = canvass.reminder_targets(flats, voted, reminded)
+            targets = await fetch_tuples(
+                f"SELECT f.id, CASE WHEN EXISTS (SELECT 1 {owners}) THEN 1 ELSE 0 END {waiting} ORDER BY f.position",  # noqa: S608
+                vote_id, *scope_args, day)  # fmt: skip
             if not targets:
-                raise Conflict(ALREADY if reminded - voted else lazy("Every flat in your buildings has voted."))
+                # A reminder today to a flat other than those in view that voted: "already" (as before).
+                voted_in_view = "EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)" + scope  # noqa: S608
+                already = await fetch_tuples(
+                    "SELECT EXISTS (SELECT 1 FROM vote_reminder r JOIN vote_flat f ON f.id = r.flat WHERE r.vote = {}"  # noqa: S608
+                    f" AND r.day = {{}} AND NOT ({voted_in_view}))", vote_id, day, *scope_args)  # fmt: skip
+                raise Conflict(ALREADY if already[0][0] else lazy("Every flat in your buildings has voted."))
+            notified = [int(account) for (account,) in await fetch_tuples(
+                f"SELECT DISTINCT p.account FROM vote_flat f JOIN vote_voter o ON o.flat = f.id AND o.relation = 'owner'"  # noqa: S608
+                f" JOIN person p ON p.id = o.person AND p.account IS NOT NULL WHERE f.id IN (SELECT f.id {waiting})"
+                " ORDER BY p.account", vote_id, *scope_args, day)]  # fmt: skip
             moment = services.now()
             # One statement prepared and executed for every row (executemany): tens of thousands of flats at once.
             await insert_many(Reminder, ("vote", "flat", "day", "method", "template", "sent_by", "sent_at"),
-                              [(vote_id, t.flat, day, t.method, template, user.id, moment) for t in targets])  # fmt: skip
-            notified = sorted({a for t in targets for a in t.accounts})
+                              [(vote_id, int(flat), day, "in_app" if joined else "slip", template, user.id, moment)
+                               for flat, joined in targets])  # fmt: skip
             await insert_many(Notice, ("account", "vote", "template", "created_at"),
                               [(account, vote_id, template, moment) for account in notified])  # fmt: skip
-            sent = Sent(sum(1 for t in targets if t.accounts), sum(1 for t in targets if not t.accounts))
+            in_app = sum(1 for _flat, joined in targets if joined)
+            sent = Sent(in_app, len(targets) - in_app)
             await services.audit(vote.community_id, user.id, "vote_reminder_sent", vote_id,
                                  {"template": template, "in_app": sent.in_app, "slips": sent.slips,
                                   "accounts": len(notified), "day": day.isoformat()})  # fmt: skip

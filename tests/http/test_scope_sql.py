@@ -5,6 +5,7 @@ flats and developer stock; and no name, unit or ballot of an entity outside appe
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -12,12 +13,12 @@ from test_turnout_sql import _varied_vote
 
 from community import accounts
 from community.db import write_transaction
-from community.errors import Forbidden
+from community.errors import Conflict, Forbidden
 from community.tables import Building, Flat, Ownership, Person, Verification
 from votes import canvass, canvass_store, deliveries, paper_ballots, privacy, reminders, services, turnout
 from votes.bulk import fetch_tuples
 from votes.rules import Measure
-from votes.tables import Delivery, Reminder, VoteFlat
+from votes.tables import Delivery, Notice, Reminder, VoteFlat
 from votes.testing import scope_staff
 
 GRID = "13800000411"
@@ -120,11 +121,26 @@ def by_id_unit_stairwell(by_id, unit):  # type: ignore[no-untyped-def]
     return next(str(r[3]) for r in by_id.values() if r[1] == unit)
 
 
-async def test_reminders_go_to_the_flats_in_view_only(limited):
+async def test_reminders_go_to_the_flats_in_view_only(limited, make_account):
     vote, view, (flats, _entities, _stairwells) = limited
+    owners = {int(r[0]): json.loads(r[1]) if isinstance(r[1], str) else r[1]
+              for r in await fetch_tuples("SELECT id, owner_persons FROM vote_flat WHERE vote = {}", vote.id)}  # fmt: skip
+    # Some owners joined: one of every 5 flats in view, and the second owner of a co-owned one.
+    joined = sorted({int(sorted(owners[f].values())[-1]) for f in sorted(flats)[::5]})
+    for n, person in enumerate(joined):
+        await Person.update({Person.account: await make_account(phone=f"1390000{n:04d}")}).where(Person.id == person)
+    accounts = {int(r["id"]): int(r["account"]) for r in await Person.select(Person.id, Person.account).where(Person.account.is_not_null())}
     user = await _user(GRID)
     sent = await reminders.send(user, vote.id, {"template": "friendly"})
     rows = await Reminder.select(Reminder.flat, Reminder.method).where(Reminder.vote == vote.id)
+    # The old rule, flat by flat: in the app when an owner has an account, else a slip; each account notified once.
+    assert {int(r["flat"]): r["method"] for r in rows} == {
+        int(r["flat"]): "in_app" if any(int(p) in accounts for p in owners[int(r["flat"])].values()) else "slip" for r in rows}
+    notified = {int(r["account"]) for r in await Notice.select(Notice.account).where(Notice.vote == vote.id)}
+    assert notified == {accounts[int(p)] for r in rows for p in owners[int(r["flat"])].values() if int(p) in accounts}
+    assert sent.in_app > 0 and len(await Notice.select(Notice.id).where(Notice.vote == vote.id)) == len(notified)
+    with pytest.raises(Conflict):  # once a day
+        await reminders.send(user, vote.id, {"template": "friendly"})
     voted = set(await canvass_store.voted_by_entity(vote.id))
     waiting = {int(r[0]) for r in await fetch_tuples("SELECT id, entity FROM vote_flat WHERE vote = {}", vote.id)
                if int(r[0]) in flats and int(r[1]) not in voted}  # fmt: skip
