@@ -5,7 +5,9 @@ SQLite in a temporary directory, or PostgreSQL when YISHI_DATABASE_URL names a t
 emptied). Builds the roster as bench_votes_close.py does, opens a community-wide owners' vote over it (online and
 paper) with ballots from a third of the entities, and fetches, signed in as its facilitator, every staff page that
 lists flats, entities or ballots: the vote's manage page, participation, the paper desk, canvassing, the register's
-overview, a building, the search, the not-joined list. Server time is measured in-process (CPU of this process and
+overview, a building, the search, the not-joined list; and the vote's reminder slips, sending reminders and its
+deliveries (the manage page of a vote with the silent-majority clause, a delivery recorded). A second pass fetches
+the vote's pages signed in as a grid worker whose scope is a few buildings (about 1% of the flats). Server time is measured in-process (CPU of this process and
 wall clock, median of `requests` fetches after one warm-up); the bare baseline renders a Jinja page of 200 KB in a
 bare Litestar app, in the same run. Exit 1 when a page takes 300 ms or more of CPU or is 200 KB or larger (the issue's
 goal; on PostgreSQL the database server's own time is not in the figure, the wall clock is printed beside it).
@@ -15,12 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import statistics
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402 - sets the environment before Yishi is imported
@@ -51,6 +57,143 @@ async def bare_ms(requests: int) -> float:
     return 1000 * statistics.median(cpus)
 
 
+async def _measure(client: Any, pages: list[tuple[str, str]], requests: int, bare: float) -> list[str]:
+    """Fetch each page (a POST: `POST <url>`, sent after its setup) and print its line; the names that missed."""
+    from community.querycount import counting
+
+    missed = []
+    for name, url in pages:
+        walls, cpus = [], []
+        response = await _fetch(client, url)  # warm-up (templates compiled, caches filled)
+        with counting() as found:
+            for _ in range(requests):
+                await _before(url)
+                wall, cpu = time.perf_counter(), time.process_time()
+                response = await _fetch(client, url)
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+        wall_ms, cpu_ms = 1000 * statistics.median(walls), 1000 * statistics.median(cpus)
+        size = len(response.content)
+        expected = 303 if url.startswith("POST ") else 200
+        if response.status_code != expected:
+            print(f"  {name}: HTTP {response.status_code} -> {response.headers.get('location')}")
+        # Server time is this process's CPU (the app and, on SQLite, the database): on a shared 2-core machine
+        # the wall clock mostly measures the other processes; it is printed beside it.
+        ok = response.status_code == expected and cpu_ms < LIMIT_MS and size < LIMIT_BYTES
+        print(f"  {name:26} {wall_ms:8.1f} ms wall {cpu_ms:8.1f} ms CPU {size / 1000:8.1f} KB "
+              f"{found.count / requests:6.1f} queries  ratio {bare / cpu_ms:5.2f}x bare  "
+              f"HTTP {response.status_code}  {'ok' if ok else 'MISSED'}")  # fmt: skip
+        if not ok:
+            missed.append(name)
+    return missed
+
+
+# --- the vote's pages not measured before, and the grid worker's pass (the roster's pages stay above) ---------
+
+SILENT = "silent=1"  # the vote's settings with the silent-majority clause while this page is fetched
+
+
+def _vote_pages_not_in_main(vote_id: int) -> list[tuple[str, str]]:
+    return [
+        ("send reminders", f"POST /v/{vote_id}/reminders"),
+        ("reminder slips", f"/v/{vote_id}/reminders/slips"),
+        ("deliveries (manage)", f"/v/{vote_id}/manage?{SILENT}"),
+        ("record a delivery", f"POST /v/{vote_id}/deliveries?{SILENT}"),
+    ]
+
+
+async def _silent(vote_id: int, on: bool) -> None:
+    from votes.tables import Vote
+
+    row = await Vote.select(Vote.settings).where(Vote.id == vote_id).first().output(load_json=True)
+    assert row is not None
+    await Vote.update({Vote.settings: {**row["settings"], "silent_majority": on}}).where(Vote.id == vote_id)
+
+
+async def _before(url: str) -> None:
+    """Setup not measured: sending reminders again finds every flat reminded today, so today's are forgotten;
+    a delivery recorded is forgotten so the same flat can be served again."""
+    from votes.tables import Delivery, Notice, Reminder
+
+    if not url.startswith("POST "):
+        return
+    vote_id = int(url.split("/v/")[1].split("/")[0])
+    if url.endswith("/reminders"):
+        await Reminder.delete().where(Reminder.vote == vote_id)
+        await Notice.delete().where(Notice.vote == vote_id)
+    if "/deliveries" in url:
+        await Delivery.delete().where(Delivery.vote == vote_id)
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+async def _fetch(client: Any, url: str) -> Any:
+    from community.config import get_config
+    from votes.tables import VoteFlat
+
+    silent = SILENT in url
+    vote_id = int(url.split("/v/")[1].split("/")[0]) if "/v/" in url else 0
+    if silent:
+        await _silent(vote_id, True)
+    try:
+        if not url.startswith("POST "):
+            return await client.get(url)
+        path = url.removeprefix("POST ").split("?")[0]
+        await _before(url)
+        if path.endswith("/reminders"):
+            return await client.post_form(path, {"template": "friendly"})
+        last = await VoteFlat.select(VoteFlat.unit).where(VoteFlat.vote == vote_id).order_by(
+            VoteFlat.position, ascending=False).first()  # in the grid worker's last building  # fmt: skip
+        assert last is not None
+        token = await client.csrf()
+        now = datetime.now(ZoneInfo(get_config().timezone)).strftime("%Y-%m-%dT%H:%M")
+        return await client.post(path, data={"unit": last["unit"], "method": "posted", "delivered_by": "网格员",
+                                             "delivered_at": now, "signed_by": "", "_csrf_token": token},
+                                 files={"photo": ("p.jpg", _jpeg(), "image/jpeg")})  # fmt: skip
+    finally:
+        if silent:
+            await _silent(vote_id, False)
+
+
+GRID_WORKER = "13800000010"
+
+
+async def _scope_buildings(community_id: int) -> list[int]:
+    """Four buildings spread over the compound (first, a third, two thirds, last)."""
+    from community.tables import Building
+
+    ids = [int(r["id"]) for r in await Building.select(Building.id).order_by(Building.id)]
+    return sorted({ids[0], ids[len(ids) // 3], ids[2 * len(ids) // 3], ids[-1]})
+
+
+async def _scope_flats(vote_id: int, community_id: int) -> int:
+    from votes.bulk import fetch_tuples
+
+    buildings = await _scope_buildings(community_id)
+    sql = ("SELECT COUNT(*) FROM vote_flat f JOIN flat fl ON fl.id = f.flat_id JOIN stairwell_unit s ON s.id = fl.stairwell_unit"
+           f" WHERE f.vote = {{}} AND s.building IN ({', '.join(['{}'] * len(buildings))})")  # fmt: skip
+    return int((await fetch_tuples(sql, vote_id, *buildings))[0][0])
+
+
+async def _grid_worker(community_id: int) -> str:
+    """A grid worker (网格员) whose scope is `_scope_buildings`; returns the phone to sign in with."""
+    from community import accounts, db
+    from community.admin.core import RoleScope
+    from community.admin.store import insert_membership
+
+    account = await accounts.create_account(display_name="网格员", password=harness.PASSWORD, phone=GRID_WORKER)
+    async with db.write_transaction():
+        await insert_membership(account, community_id, "grid_worker",
+                                RoleScope("building", frozenset(await _scope_buildings(community_id))))  # fmt: skip
+    return GRID_WORKER
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flats", type=int, default=100_000)
@@ -62,7 +205,6 @@ async def main() -> int:
 
     from app.main import create_app
     from community import accounts, db
-    from community.querycount import counting
     from community.tables import Building, Community
     from votes import opening, services
     from votes.bulk import insert_many
@@ -113,30 +255,17 @@ async def main() -> int:
     bare = await bare_ms(20)
     print(f"  {'bare Jinja page of 200 KB':26} {bare:8.1f} ms CPU")
     missed = []
+    grid_worker = await _grid_worker(community_id)
     app = create_app()
     async with running(app), harness.client_for(app) as client:
         await client.signin("13800000009", harness.PASSWORD)
-        for name, url in pages:
-            walls, cpus = [], []
-            response = await client.get(url)  # warm-up (templates compiled, caches filled)
-            with counting() as found:
-                for _ in range(args.requests):
-                    wall, cpu = time.perf_counter(), time.process_time()
-                    response = await client.get(url)
-                    walls.append(time.perf_counter() - wall)
-                    cpus.append(time.process_time() - cpu)
-            wall_ms, cpu_ms = 1000 * statistics.median(walls), 1000 * statistics.median(cpus)
-            size = len(response.content)
-            if response.status_code != 200:
-                print(f"  {name}: HTTP {response.status_code} -> {response.headers.get('location')}")
-            # Server time is this process's CPU (the app and, on SQLite, the database): on a shared 2-core machine
-            # the wall clock mostly measures the other processes; it is printed beside it.
-            ok = response.status_code == 200 and cpu_ms < LIMIT_MS and size < LIMIT_BYTES
-            print(f"  {name:26} {wall_ms:8.1f} ms wall {cpu_ms:8.1f} ms CPU {size / 1000:8.1f} KB "
-                  f"{found.count / args.requests:6.1f} queries  ratio {bare / cpu_ms:5.2f}x bare  "
-                  f"HTTP {response.status_code}  {'ok' if ok else 'MISSED'}")  # fmt: skip
-            if not ok:
-                missed.append(name)
+        missed += await _measure(client, pages + _vote_pages_not_in_main(vote_id), args.requests, bare)
+    async with running(app), harness.client_for(app) as client:
+        await client.signin(grid_worker, harness.PASSWORD)
+        print(f"  grid worker of {len(await _scope_buildings(community_id))} buildings "
+              f"({await _scope_flats(vote_id, community_id):,} flats); load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+        missed += [f"{name} (grid worker)" for name in await _measure(
+            client, [*pages[:7], *_vote_pages_not_in_main(vote_id)], args.requests, bare)]  # fmt: skip
     await db.close_pool()
     print(f"goal: every page < {LIMIT_MS:.0f} ms and < {LIMIT_BYTES // 1000} KB: "
           + ("reached" if not missed else f"not reached by {', '.join(missed)}"))  # fmt: skip

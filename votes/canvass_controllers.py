@@ -18,6 +18,9 @@ from votes.controllers import vote_context
 
 # Flats of the tracker per page: each carries its own small form (~1 KB), 100,000 of them would be 100 MB.
 FLATS_PER_PAGE = 50
+# Reminder slips per page: each carries the join QR code (~2 KB); a community-wide reminder leaves tens of thousands.
+SLIPS_PER_PAGE = 50
+REMINDERS_SHOWN = 100  # the latest reminders the tracker lists (templates/votes/canvass.html)
 
 
 def _canvass_labels() -> dict[str, Any]:
@@ -38,7 +41,7 @@ async def _tracker(request: Request[Any, Any, Any], vote_id: int, status_code: i
     return page(
         request, "votes/canvass.html", status_code=status_code, t=tracked, stairwell=stairwell,
         flat_page=tracked.flats,
-        reminder_log=await reminders.log(vote, tracked.view),
+        reminder_log=await reminders.log(vote, tracked.view, limit=REMINDERS_SHOWN),
         template_texts=templates, share_url=f"{public_url(request)}/v/{vote.id}/share",
         saved=request.query_params.get("saved", ""), sent=request.query_params.get("sent", ""),
         staff=await is_staff(user, vote.community_id),
@@ -95,10 +98,10 @@ async def send_reminders(request: Request[Any, Any, Any], vote_id: FromPath[int]
 async def reminder_slips(request: Request[Any, Any, Any], vote_id: FromPath[int]) -> Template:
     """Today's reminder slips for flats without an account, to print and put in letterboxes."""
     user = require_user(request)
-    vote, rows = await reminders.slips(user, vote_id)
+    vote, rows, total = await reminders.slips(user, vote_id, paging.number(request), SLIPS_PER_PAGE)
     base = public_url(request)
-    slips = [{"flat": flat, "text": reminders.reminder_text(template, vote.title, vote.closes_at)} for flat, template in rows]
-    return page(request, "votes/reminder_slips.html", slips=slips, join_url=f"{base}/join",
+    slips = [{"flat": flat, "text": reminders.reminder_text(template, vote.title, vote.closes_at)} for flat, template in rows.items]
+    return page(request, "votes/reminder_slips.html", slips=slips, slip_pages=rows, slip_total=total, join_url=f"{base}/join",
                 join_qr=paper.qr_svg(f"{base}/join"), share_url=f"{base}/v/{vote.id}/share",
                 **vote_context(vote))  # fmt: skip
 

@@ -98,19 +98,21 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
                     ids: Sequence[int] | None = None) -> list[FlatRow]:
     """The flats in view (of `stairwell`, or of `ids`: at most `turnout.BATCH` of them) with their status and their
     owners' names, in electorate order."""
-    sql = "SELECT position, id, unit, stairwell, floor, area, entity, owner_persons FROM vote_flat WHERE "
+    sql = "SELECT position, id, unit, stairwell, floor, area, entity, owner_persons FROM vote_flat f WHERE "
     args: list[object]
     if ids is not None:  # by primary key only (they are this vote's flats): SQLite would rather walk the vote's index
+        ids = sorted(await view.vote_flats_seen(ids))
         sql, args = sql + f"id IN ({', '.join(['{}'] * len(ids)) or 'NULL'})", list(ids)
     else:
-        sql, args = sql + "vote = {}", [vote.id]
+        scope, scope_args = view.flats_sql("f.flat_id")
+        sql, args = sql + "vote = {}" + scope, [vote.id, *scope_args]
         if stairwell:
             sql, args = sql + " AND stairwell = {}", [*args, stairwell]
     # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
     rows = [
         {"id": r[1], "unit": r[2], "stairwell": r[3], "floor": r[4], "area": r[5], "entity": r[6],
          "owner_persons": json.loads(r[7]) if isinstance(r[7], str) else r[7]}
-        for r in sorted(await fetch_tuples(sql, *args), key=lambda r: int(r[0])) if view.sees_vote_flat(int(r[1]))
+        for r in sorted(await fetch_tuples(sql, *args), key=lambda r: int(r[0]))
     ]  # fmt: skip
     statuses = CanvassStatus.select().where(CanvassStatus.vote == vote.id)
     if ids is not None:
@@ -142,9 +144,9 @@ async def flat_rows(vote: VoteInfo, view: privacy.VoteView, stairwell: str | Non
 # and their place in the electorate: entities are numbered in the order of their first flat (votes.rules.voting_entities).
 _CANDIDATES = ("SELECT e.id AS entity, e.area AS area, e.number AS position FROM vote_entity e WHERE e.vote = {}"
                " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = e.vote AND b.entity = e.id)")  # fmt: skip
-# The same flat by flat, for a staff member's buildings.
-_WAITING_FLATS = ("SELECT f.id, f.entity, e.area FROM vote_flat f JOIN vote_entity e ON e.id = f.entity WHERE f.vote = {}"
-                  " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
+# The same flat by flat, for a staff member's buildings (their condition: {scope}).
+_WAITING_FLATS = ("SELECT f.id, f.entity, e.area FROM vote_flat f JOIN vote_entity e ON e.id = f.entity WHERE f.vote = {{}}"
+                  "{scope} AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
                   " ORDER BY f.position")  # fmt: skip
 
 
@@ -156,10 +158,11 @@ def _visit_sql(by_area: bool) -> str:
 async def visit_plan(vote: VoteInfo, view: privacy.VoteView, missing: Measure) -> tuple[list[canvass.Visit], int, int | None, bool]:
     """(the first PLAN_SHOWN visits, how many entities wait, how many must vote to reach both thresholds,
     area first). The whole electorate is ordered and counted per area in the database; a staff member's
-    buildings, a set of flats already read (privacy.vote_view), by `canvass.visit_order`."""
+    buildings, their waiting flats read in electorate order (a few percent of the vote), by `canvass.visit_order`."""
     if not view.everything:
         waiting: dict[int, canvass.Candidate] = {}
-        rows = [row for row in await fetch_tuples(_WAITING_FLATS, vote.id) if view.sees_vote_flat(int(row[0]))]
+        scope, scope_args = view.flats_sql("f.flat_id")
+        rows = await fetch_tuples(_WAITING_FLATS.format(scope=scope), vote.id, *scope_args)
         for index, (_flat, entity, area) in enumerate(rows):
             waiting.setdefault(int(entity), canvass.Candidate(int(entity), int(area), index))
         plan = canvass.visit_order(list(waiting.values()), missing)
@@ -187,23 +190,20 @@ async def tracker(user: CurrentUser, vote_id: int, stairwell: str | None, page: 
     sql, args = "FROM vote_flat WHERE vote = {}", [cast(object, vote.id)]
     if stairwell:
         sql, args = sql + " AND stairwell = {}", [*args, stairwell]
-    if view.everything:
-        total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
-        page = min(page, paging.pages(total, per_page))  # the last page when asked for one beyond it
-        shown = [int(i) for (i,) in await fetch_tuples(
-            "SELECT id " + sql + " ORDER BY position LIMIT {} OFFSET {}", *args, per_page, (page - 1) * per_page)]  # fmt: skip
-    else:
-        in_view = [int(i) for (i,) in await fetch_tuples("SELECT id " + sql + " ORDER BY position", *args) if view.sees_vote_flat(int(i))]
-        total, page = len(in_view), min(page, paging.pages(len(in_view), per_page))
-        shown = in_view[(page - 1) * per_page : page * per_page]
+    scope, scope_args = view.flats_sql("flat_id")  # a staff member's buildings: counted and paged in SQL too
+    sql, args = sql + scope, [*args, *scope_args]
+    total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
+    page = min(page, paging.pages(total, per_page))  # the last page when asked for one beyond it
+    shown = [int(i) for (i,) in await fetch_tuples(
+        "SELECT id " + sql + " ORDER BY position LIMIT {} OFFSET {}", *args, per_page, (page - 1) * per_page)]  # fmt: skip
     entities = [v.candidate.entity for v in visits]
     units: dict[int, list[tuple[int, str]]] = {}  # the first visits' flats in view; the developer may have thousands
     # Sorted here: ORDER BY position would have SQLite walk the whole vote by its (vote, position) index.
+    scope, scope_args = view.flats_sql("flat_id")
     for _position, flat_id, unit, entity in sorted(await fetch_tuples(
-        f"SELECT position, id, unit, entity FROM vote_flat WHERE vote = {{}} AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'})",  # noqa: S608
-        vote.id, *entities)):  # fmt: skip
-        if view.sees_vote_flat(int(flat_id)):
-            units.setdefault(int(entity), []).append((int(flat_id), str(unit)))
+        f"SELECT position, id, unit, entity FROM vote_flat WHERE vote = {{}} AND entity IN ({', '.join(['{}'] * len(entities)) or 'NULL'}){scope}",  # noqa: S608
+        vote.id, *entities, *scope_args)):  # fmt: skip
+        units.setdefault(int(entity), []).append((int(flat_id), str(unit)))
     firsts = [units[e][0][0] for e in entities if e in units]
     rows = {f.id: f for f in await flat_rows(vote, view, ids=sorted({*shown, *firsts}))}
     return Tracker(
@@ -218,7 +218,7 @@ async def set_status(user: CurrentUser, vote_id: int, flat_id: int, form: Mappin
     """Staff note one flat's status, note and next visit; FormErrors (nothing changed) on bad input. Returns the unit."""
     vote, view = await open_vote_in_view(user, vote_id)
     row = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where((VoteFlat.id == flat_id) & (VoteFlat.vote == vote_id)).first()
-    if row is None or not view.sees_vote_flat(flat_id):
+    if row is None or not await view.sees_vote_flat(flat_id):
         raise NotFound(UNKNOWN_FLAT)
     values = {name: str(form.get(name, "") or "").strip() for name in ("status", "note", "next_visit")}
     errors = canvass.status_errors(values["status"], values["note"], values["next_visit"], today())
@@ -249,7 +249,8 @@ async def sheet(user: CurrentUser, vote_id: int, stairwell: str) -> tuple[VoteIn
     vote, view = await open_vote_in_view(user, vote_id)
     if not stairwell:  # the first stairwell unit in the staff member's buildings
         stairwell = next(iter(await turnout.stairwells(vote_id, view)), "")
-    if not stairwell or not view.sees_stairwell(stairwell):
+    seen = await view.stairwells()
+    if not stairwell or (seen is not None and stairwell not in seen):
         raise NotFound(lazy("This stairwell unit is not in this vote's electorate."))
     flats = await flat_rows(vote, view, stairwell)
     if not flats:

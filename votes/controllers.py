@@ -44,6 +44,7 @@ UPLOAD_LIMIT = 10 * 1024 * 1024
 # The manage page over a large electorate (issue 15): rows per page, and the most floors shown at once.
 UNITS_PER_PAGE = 50
 NON_VOTERS_PER_PAGE = 100
+UNITS_LISTED = 200  # flats to serve offered in a list; beyond, typed (templates/votes/manage.html)
 FLOORS_SHOWN = 300
 
 
@@ -128,9 +129,10 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
         stairwell = request.query_params.get("stairwell") or None
         # A compound of 100,000 flats has ~1,700 stairwell units and ~50,000 of their floors: a page of units at a
         # time, and the floors of the chosen unit only (all of them while they are few).
+        seen = await view.stairwells()  # None: all of them
         all_units, floors = await turnout.breakdowns(
-            vote, lambda s: view.sees_stairwell(s) and stairwell in (None, s), FLOORS_SHOWN)
-        by_stairwell = [g for g in all_units if view.sees_stairwell(g.stairwell)]
+            vote, lambda s: (seen is None or s in seen) and stairwell in (None, s), FLOORS_SHOWN)
+        by_stairwell = [g for g in all_units if seen is None or g.stairwell in seen]
         units = paging.Paged.of(by_stairwell, paging.number(request, "units_page"), UNITS_PER_PAGE)
         floors_hidden = floors is None
         by_floor = floors or []
@@ -148,7 +150,8 @@ async def _manage(request: Request[Any, Any, Any], vote_id: int, served_values: 
             from votes import deliveries
 
             context.update(deliveries=await deliveries.deliveries_of(vote, view),
-                           to_serve=await deliveries.units_to_serve(vote, view),
+                           # More than UNITS_LISTED: the unit is typed (a list of 100,000 would weigh megabytes).
+                           to_serve=await deliveries.units_to_serve(vote, view, limit=UNITS_LISTED + 1),
                            delivery_methods=METHODS, staff_methods=STAFF_METHODS)  # fmt: skip
         if vote.kind != "poll" and vote.status == "open":
             page_number = paging.number(request, "page")

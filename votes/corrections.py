@@ -52,7 +52,7 @@ async def find(user: CurrentUser, vote_id: int, serial: str) -> tuple[VoteInfo, 
     number = await paper_ballots.entity_by_serial(vote, serial)
     entity = await paper_ballots.paper_entity(vote, number)
     view = await staff_view(user, vote)
-    if not view.sees_entity(entity.entity_id):  # as unknown as a wrong serial (votes.paper_controllers)
+    if not await view.sees_entity(entity.entity_id):  # as unknown as a wrong serial (votes.paper_controllers)
         raise FormErrors({"serial": lazy("This ballot belongs to a building outside your area of responsibility.")},
                          {"serial": serial})  # fmt: skip
     names = {s.voter: s.name for s in entity.signers if s.proxy_id is None}

@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from community.accounts import CurrentUser
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from votes import drafting, privacy, services
+from votes.bulk import fetch_tuples
 from votes.delivery import DeliveryForm, delivery_errors
 from votes.proxies import MAX_PHOTO_BYTES, clean_photo
 from votes.services import VoteInfo
@@ -32,11 +35,14 @@ def _require_clause(vote: VoteInfo) -> None:
 async def deliveries_of(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> list[dict[str, Any]]:
     """Every recorded delivery of the vote (to the staff member's buildings), in electorate order, with whether
     it has a photo."""
-    rows = await Delivery.select(
+    query = Delivery.select(
         Delivery.id, Delivery.flat, Delivery.flat.unit, Delivery.method, Delivery.delivered_by, Delivery.delivered_at,
         Delivery.signed_by, Delivery.recorded_by.display_name, Delivery.recorded_at,
-    ).where(Delivery.vote == vote.id).order_by(Delivery.flat.position)  # fmt: skip
-    rows = [r for r in rows if view.sees_vote_flat(int(r["flat"]))]
+    ).where(Delivery.vote == vote.id)  # fmt: skip
+    scope, args = view.vote_flats_sql("vote_delivery.flat")
+    if scope:
+        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
+    rows = await query.order_by(Delivery.flat.position)
     photos = {int(r["delivery"]) for r in await DeliveryPhoto.select(DeliveryPhoto.delivery).where(
         DeliveryPhoto.delivery.is_in([r["id"] for r in rows] or [-1]))}  # fmt: skip
     for r in rows:
@@ -44,12 +50,15 @@ async def deliveries_of(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTH
     return rows
 
 
-async def units_to_serve(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> list[str]:
+async def units_to_serve(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING, limit: int | None = None) -> list[str]:
     """The electorate's flats (of the staff member's buildings) whose delivery is not recorded yet, in
-    electorate order."""
-    served = {int(r["flat"]) for r in await Delivery.select(Delivery.flat).where(Delivery.vote == vote.id)}
-    rows = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote.id).order_by(VoteFlat.position)
-    return [str(r["unit"]) for r in rows if int(r["id"]) not in served and view.sees_vote_flat(int(r["id"]))]
+    electorate order (the first `limit` of them)."""
+    scope, args = view.flats_sql("f.flat_id")
+    sql = ("SELECT f.unit FROM vote_flat f WHERE f.vote = {}" + scope +  # noqa: S608
+           " AND NOT EXISTS (SELECT 1 FROM vote_delivery d WHERE d.flat = f.id) ORDER BY f.position")  # fmt: skip
+    if limit is not None:
+        sql, args = sql + " LIMIT {}", [*args, limit]
+    return [str(unit) for (unit,) in await fetch_tuples(sql, vote.id, *args)]
 
 
 async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, Any], photo: Any | None) -> None:
@@ -73,9 +82,13 @@ async def record_delivery(user: CurrentUser, vote_id: int, form: Mapping[str, An
                 photo_bytes = clean_photo(raw)
             except ValueError:
                 photo_error = lazy("This file is not a photo (JPEG or PNG).")
-    flats = {str(r["unit"]): int(r["id"]) for r in await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where(VoteFlat.vote == vote_id)
-             if view.sees_vote_flat(int(r["id"]))}  # a flat outside the staff member's buildings is unknown here
-    already = {str(r["flat.unit"]) for r in await Delivery.select(Delivery.flat.unit).where(Delivery.vote == vote_id)}
+    # Only the unit typed is looked up (delivery_errors asks whether it is among them); a flat outside the staff
+    # member's buildings is unknown here.
+    scope, args = view.flats_sql("f.flat_id")
+    flats = {str(unit): int(flat) for unit, flat in await fetch_tuples(
+        "SELECT f.unit, f.id FROM vote_flat f WHERE f.vote = {} AND f.unit = {}" + scope, vote_id, values["unit"], *args)}  # noqa: S608  # fmt: skip
+    already = {str(r["flat.unit"]) for r in await Delivery.select(Delivery.flat.unit).where(
+        (Delivery.vote == vote_id) & (Delivery.flat.unit == values["unit"]))}  # fmt: skip
     checked = DeliveryForm(values["unit"], values["method"], values["delivered_by"], delivered_at, values["signed_by"],
                            photo_bytes is not None)  # fmt: skip
     errors = delivery_errors(checked, flats, already, vote.opened_at, services.now())
@@ -156,7 +169,7 @@ async def delivery_photo(user: CurrentUser, vote_id: int, delivery_id: int) -> P
     row = await DeliveryPhoto.select(DeliveryPhoto.content_type, DeliveryPhoto.data, DeliveryPhoto.delivery.flat).where(
         (DeliveryPhoto.delivery == delivery_id) & (DeliveryPhoto.delivery.vote == vote_id)
     ).first()
-    if row is None or not view.sees_vote_flat(int(row["delivery.flat"])):
+    if row is None or not await view.sees_vote_flat(int(row["delivery.flat"])):
         raise NotFound(lazy("This delivery has no photo."))
     return Photo(str(row["content_type"]), bytes(row["data"]))
 

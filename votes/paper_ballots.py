@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from community.errors import FormErrors, NotFound
 from community.i18n import lazy
 from votes import privacy
+from votes.bulk import fetch_tuples
 from votes.codes import paper_serial, parse_serial
 from votes.rules import DEVELOPER
 from votes.services import VoteInfo, opaque_id
@@ -159,15 +160,16 @@ def owner_persons_inverse(owner_persons: Mapping[str, Any]) -> dict[int, str]:
 async def printable(vote: VoteInfo, stairwell: str | None, view: privacy.VoteView = privacy.EVERYTHING) -> list[PaperEntity]:
     """The pre-filled ballots of one stairwell unit (or all, for a small electorate; only the staff member's
     buildings), in electorate order."""
-    query = VoteFlat.select(VoteFlat.entity).where(VoteFlat.vote == vote.id)
+    sql, args = "SELECT f.entity FROM vote_flat f WHERE f.vote = {}", [cast(object, vote.id)]
     if stairwell:
-        query = query.where(VoteFlat.stairwell == stairwell)
+        sql, args = sql + " AND f.stairwell = {}", [*args, stairwell]
+    scope, scope_args = view.entities_sql("f.entity")  # the entities with a flat in the staff member's buildings
     ordered: list[int] = []
     seen: set[int] = set()
-    for r in await query.order_by(VoteFlat.position):
-        if r["entity"] not in seen and view.sees_entity(r["entity"]):
-            seen.add(r["entity"])
-            ordered.append(r["entity"])
+    for (entity,) in await fetch_tuples(sql + scope + " ORDER BY f.position", *args, *scope_args):
+        if int(entity) not in seen:
+            seen.add(int(entity))
+            ordered.append(int(entity))
     ordered = ordered[:PRINT_LIMIT]
     entities: list[PaperEntity] = []
     for start in range(0, len(ordered), BATCH):

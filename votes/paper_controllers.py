@@ -42,7 +42,7 @@ async def _entity_in_view(request: Request[Any, Any, Any], vote: VoteInfo, seria
     """The entity of a typed serial to enter; one outside the buildings of the counter's scope is as unknown as a
     wrong serial."""
     entity_id = await paper_ballots.entity_by_serial(vote, serial)
-    if not (await duties.duty_view(require_user(request), vote, ("enter_paper",))).sees_entity(entity_id):
+    if not await (await duties.duty_view(require_user(request), vote, ("enter_paper",))).sees_entity(entity_id):
         raise FormErrors({"serial": lazy("This ballot belongs to a building outside your area of responsibility.")},
                          {"serial": serial})
     return entity_id

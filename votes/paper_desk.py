@@ -70,5 +70,6 @@ async def desk(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTHING) -> d
         "confirmed": await PaperBallot.count().where((PaperBallot.vote == vote.id) & (PaperBallot.status == "confirmed")),
         "conflicts": await ConflictRow.count().where(ConflictRow.vote == vote.id),
     }
-    waiting, done, conflicts = ([r for r in rows if view.sees_entity(r["entity"])] for rows in (waiting, done, conflicts))
+    seen = await view.entities_seen(int(r["entity"]) for rows in (waiting, done, conflicts) for r in rows)
+    waiting, done, conflicts = ([r for r in rows if int(r["entity"]) in seen] for rows in (waiting, done, conflicts))
     return {"waiting": waiting, "done": done, "conflicts": conflicts, "counts": counts}

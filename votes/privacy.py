@@ -15,6 +15,7 @@ from community.permissions import STAFF_ROLES, reach, roster_access
 from community.roles import RULE
 from community.roster.scope import verified_owner_flats
 from community.tables import Flat
+from votes.bulk import fetch_tuples
 from votes.disclosure import Viewer
 from votes.tables import VoteFlat
 
@@ -99,55 +100,112 @@ async def require_flats_in_scope(scope: StaffScope, flat_ids: Iterable[int]) -> 
     return seen
 
 
+# The roster flats of some buildings (`VoteView.buildings`), for `vote_flat.flat_id IN (…)`: the join
+# building_of_flats makes, asked of the database (the index on flat.stairwell_unit reads only those flats).
+_FLATS_OF_BUILDINGS = ("SELECT fl.id FROM flat fl JOIN stairwell_unit su ON su.id = fl.stairwell_unit"
+                       " WHERE su.building IN ({buildings})")  # fmt: skip
+# Ids per IN (…) list: well under SQLite's limit on bound variables.
+_BATCH = 500
+
+
 @dataclass(frozen=True)
 class VoteView:
-    """What of one vote's electorate a staff member sees: None everywhere means all of it."""
+    """What of one vote's electorate a staff member sees: the snapshot's flats whose roster flat is in one of
+    `buildings` (None: all of it), the entities with at least one of those flats, and their stairwell units.
+    Never read whole: the stores add `flats_sql` & co. to their statements; one object is checked by a query."""
 
-    vote_flats: frozenset[int] | None  # VoteFlat ids
-    entities: frozenset[int] | None  # VoteEntity ids with at least one flat in scope
-    stairwells: frozenset[str] | None  # "3-2" labels of the snapshot
+    vote_id: int
+    buildings: frozenset[int] | None
 
     @property
     def everything(self) -> bool:
-        return self.vote_flats is None
+        return self.buildings is None
 
-    def sees_stairwell(self, label: str | None) -> bool:
-        return self.stairwells is None or label in self.stairwells
+    def _in_scope(self, flat_id: str) -> tuple[str, list[object]]:
+        ids: list[object] = [*sorted(self.buildings or ())]
+        # Only the code's SQL and "{}" placeholders are formatted in; NULL: no building, no flat.
+        return f"{flat_id} IN ({_FLATS_OF_BUILDINGS.format(buildings=', '.join(['{}'] * len(ids)) or 'NULL')})", ids
 
-    def sees_entity(self, entity_id: int | None) -> bool:
-        return self.entities is None or entity_id in self.entities
+    def flats_sql(self, flat_id: str = "f.flat_id") -> tuple[str, list[object]]:
+        """(" AND <roster flat id column> IN (…)", its arguments) for a statement over this vote's vote_flat;
+        ("", []) for everything."""
+        if self.buildings is None:
+            return "", []
+        sql, args = self._in_scope(flat_id)
+        return " AND " + sql, args
 
-    def sees_vote_flat(self, vote_flat_id: int | None) -> bool:
-        return self.vote_flats is None or vote_flat_id in self.vote_flats
+    def _of_vote(self, column: str, selected: str) -> tuple[str, list[object]]:
+        if self.buildings is None:
+            return "", []
+        sql, args = self._in_scope("v.flat_id")
+        return f" AND {column} IN (SELECT v.{selected} FROM vote_flat v WHERE v.vote = {{}} AND {sql})", [self.vote_id, *args]  # noqa: S608
+
+    def vote_flats_sql(self, vote_flat_id: str) -> tuple[str, list[object]]:
+        """(" AND <vote_flat id column> IN (…)", arguments) for a statement over another table of this vote."""
+        return self._of_vote(vote_flat_id, "id")
+
+    def entities_sql(self, entity_id: str) -> tuple[str, list[object]]:
+        """(" AND <vote_entity id column> IN (…)", arguments): the entities with at least one flat in view."""
+        return self._of_vote(entity_id, "entity")
+
+    async def vote_flats_seen(self, vote_flat_ids: Iterable[int]) -> set[int]:
+        """Of these vote_flat ids of the vote (a page, or one), the ones in view."""
+        return await self._seen("id", vote_flat_ids)
+
+    async def entities_seen(self, entity_ids: Iterable[int]) -> set[int]:
+        """Of these vote_entity ids of the vote (a page, or one), the ones with at least one flat in view."""
+        return await self._seen("entity", entity_ids)
+
+    async def _seen(self, column: str, ids: Iterable[int]) -> set[int]:
+        wanted = sorted({int(i) for i in ids})
+        if self.buildings is None or not wanted:
+            return set(wanted)
+        scope, args = self._in_scope("v.flat_id")
+        seen: set[int] = set()
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            sql = (f"SELECT DISTINCT v.{column} FROM vote_flat v WHERE v.vote = {{}} AND v.{column} IN"  # noqa: S608
+                   f" ({', '.join(['{}'] * len(batch))}) AND {scope}")  # fmt: skip
+            seen |= {int(r[0]) for r in await fetch_tuples(sql, self.vote_id, *batch, *args)}
+        return seen
+
+    async def sees_vote_flat(self, vote_flat_id: int | None) -> bool:
+        return vote_flat_id is not None and bool(await self.vote_flats_seen([vote_flat_id]))
+
+    async def sees_entity(self, entity_id: int | None) -> bool:
+        return entity_id is not None and bool(await self.entities_seen([entity_id]))
+
+    async def stairwells(self) -> frozenset[str] | None:
+        """The stairwell unit labels of the flats in view (None: all of them)."""
+        if self.buildings is None:
+            return None
+        scope, args = self._in_scope("v.flat_id")
+        sql = f"SELECT DISTINCT v.stairwell FROM vote_flat v WHERE v.vote = {{}} AND {scope}"  # noqa: S608
+        return frozenset(str(r[0]) for r in await fetch_tuples(sql, self.vote_id, *args))
 
 
-EVERYTHING = VoteView(None, None, None)
+EVERYTHING = VoteView(0, None)
 
 
 async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_flats: Iterable[int] = (),
                     duties: tuple[str, ...] = ()) -> VoteView:
     """The part of a vote a staff member may see, by the buildings of their scope; Forbidden when the vote
-    concerns none of them. `scope_flats`: the roster flats of a vote not yet opened (no snapshot yet).
-    `duties`: rules of community.roles (the paper desk, canvassing) whose roles' scopes count instead of the
-    register's (a counter or a volunteer sees no register, only the vote's flats in their scope)."""
+    concerns none of them. `scope_flats`: the roster flats of a vote not yet opened (no snapshot yet: the view
+    then holds no flat). `duties`: rules of community.roles (the paper desk, canvassing) whose roles' scopes
+    count instead of the register's (a counter or a volunteer sees no register, only the vote's flats in their
+    scope). Two indexed EXISTS, whatever the size of the vote."""
     scope = StaffScope(await reach(user, community_id, *duties)) if duties else await staff_scope(user, community_id)
-    if scope.everything:
+    if scope.buildings is None:
         return EVERYTHING
-    rows = await VoteFlat.select(VoteFlat.id, VoteFlat.flat_id, VoteFlat.entity, VoteFlat.stairwell).where(
-        VoteFlat.vote == vote_id
-    )
-    if not rows:
-        await require_flats_in_scope(scope, scope_flats)
-        return VoteView(frozenset(), frozenset(), frozenset())
-    seen = await flats_seen(scope, [int(r["flat_id"]) for r in rows])
-    mine = [r for r in rows if int(r["flat_id"]) in seen]
-    if not mine:
+    view = VoteView(vote_id, scope.buildings)
+    sql, args = view.flats_sql("v.flat_id")
+    mine = f"SELECT EXISTS(SELECT 1 FROM vote_flat v WHERE v.vote = {{}}{sql})"  # noqa: S608
+    if (await fetch_tuples(mine, vote_id, *args))[0][0]:
+        return view
+    if (await fetch_tuples("SELECT EXISTS(SELECT 1 FROM vote_flat WHERE vote = {})", vote_id))[0][0]:
         raise Forbidden(OUTSIDE_SCOPE)
-    return VoteView(
-        frozenset(int(r["id"]) for r in mine),
-        frozenset(int(r["entity"]) for r in mine),
-        frozenset(str(r["stairwell"]) for r in mine),
-    )
+    await require_flats_in_scope(scope, scope_flats)
+    return view
 
 
 async def require_paper_in_view(view: VoteView, vote_id: int, paper_id: int) -> None:
@@ -156,5 +214,5 @@ async def require_paper_in_view(view: VoteView, vote_id: int, paper_id: int) -> 
     from votes.tables import PaperBallot
 
     row = await PaperBallot.select(PaperBallot.entity).where((PaperBallot.id == paper_id) & (PaperBallot.vote == vote_id)).first()
-    if row is not None and not view.sees_entity(int(row["entity"])):
+    if row is not None and not await view.sees_entity(int(row["entity"])):
         raise Forbidden(OUTSIDE_SCOPE)

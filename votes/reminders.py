@@ -10,16 +10,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
+
+from community import paging
 from community.accounts import CurrentUser
 from community.config import get_config
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import gettext, lazy
-from community.tables import Person
 from votes import canvass, privacy, services
-from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view, today, voted_by_entity
+from votes.bulk import fetch_tuples, insert_many
+from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view, today
 from votes.services import VoteInfo
-from votes.tables import Notice, Reminder, VoteFlat
+from votes.tables import Notice, Reminder
+from votes.turnout import BATCH
 
 ALREADY = lazy("A reminder was sent to these flats today already; try again tomorrow.")
 
@@ -37,34 +41,46 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     errors = canvass.template_errors(template)
     if errors:
         raise FormErrors(errors, {"template": template})
-    rows = [r for r in await VoteFlat.select(VoteFlat.id, VoteFlat.entity, VoteFlat.owner_persons).where(
-        VoteFlat.vote == vote_id).order_by(VoteFlat.position).output(load_json=True) if view.sees_vote_flat(int(r["id"]))]  # fmt: skip
-    person_ids = sorted({int(p) for r in rows for p in (r["owner_persons"] or {}).values()})
-    accounts = {int(r["id"]): int(r["account"]) for r in await Person.select(Person.id, Person.account).where(
-        Person.id.is_in(person_ids or [-1]) & Person.account.is_not_null())}  # fmt: skip
-    flats = [(int(r["id"]), tuple(accounts[int(p)] for p in (r["owner_persons"] or {}).values() if int(p) in accounts))
-             for r in rows]  # fmt: skip
     day = today()
+    # `canvass.reminder_targets` asked of the database: the flats in view whose entity has no ballot and that had
+    # no reminder today, each with whether an owner has an account (vote_voter: the snapshot's owners); tens of
+    # thousands of (id, 0/1) in electorate order, not 100,000 flats' owners read and parsed.
+    scope, scope_args = view.flats_sql("f.flat_id")
+    waiting = ("FROM vote_flat f WHERE f.vote = {}" + scope +  # noqa: S608
+               " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
+               " AND NOT EXISTS (SELECT 1 FROM vote_reminder r WHERE r.vote = f.vote AND r.flat = f.id AND r.day = {})")  # fmt: skip
+    # The flats with an owner who has an account: from the community's people with one (few) through vote_voter's
+    # (vote, person) index, once; not a look-up of every flat's owners.
+    joined = ("SELECT o.flat FROM person p JOIN vote_voter o ON o.vote = {} AND o.person = p.id AND o.relation = 'owner'"
+              " WHERE p.community = {} AND p.account IS NOT NULL")  # fmt: skip
     try:
         async with write_transaction():
             locked = await services.lock_vote(vote_id, exclusive=True)  # two staff sending at once: one after the other
             if locked["status"] != "open":
                 raise Conflict(NOT_OPEN)
-            voted_entities = set(await voted_by_entity(vote_id))
-            voted = frozenset(int(r["id"]) for r in rows if int(r["entity"]) in voted_entities)
-            reminded = frozenset(int(r["flat"]) for r in await Reminder.select(Reminder.flat).where(
-                (Reminder.vote == vote_id) & (Reminder.day == day)))  # fmt: skip
-            targets = canvass.reminder_targets(flats, voted, reminded)
+            targets = await fetch_tuples(
+                f"SELECT f.id, CASE WHEN f.id IN ({joined}) THEN 1 ELSE 0 END {waiting} ORDER BY f.position",  # noqa: S608
+                vote_id, vote.community_id, vote_id, *scope_args, day)  # fmt: skip
             if not targets:
-                raise Conflict(ALREADY if reminded - voted else lazy("Every flat in your buildings has voted."))
+                # A reminder today to a flat other than those in view that voted: "already" (as before).
+                voted_in_view = "EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)" + scope  # noqa: S608
+                already = await fetch_tuples(
+                    "SELECT EXISTS (SELECT 1 FROM vote_reminder r JOIN vote_flat f ON f.id = r.flat WHERE r.vote = {}"  # noqa: S608
+                    f" AND r.day = {{}} AND NOT ({voted_in_view}))", vote_id, day, *scope_args)  # fmt: skip
+                raise Conflict(ALREADY if already[0][0] else lazy("Every flat in your buildings has voted."))
+            notified = [int(account) for (account,) in await fetch_tuples(
+                "SELECT DISTINCT p.account FROM person p JOIN vote_voter o ON o.vote = {} AND o.person = p.id"  # noqa: S608
+                f" AND o.relation = 'owner' WHERE p.community = {{}} AND p.account IS NOT NULL AND o.flat IN (SELECT f.id {waiting})"
+                " ORDER BY p.account", vote_id, vote.community_id, vote_id, *scope_args, day)]  # fmt: skip
             moment = services.now()
-            for target in targets:
-                await Reminder.insert(Reminder(vote=vote_id, flat=target.flat, day=day, method=target.method,
-                                               template=template, sent_by=user.id, sent_at=moment))  # fmt: skip
-            notified = sorted({a for t in targets for a in t.accounts})
-            for account in notified:
-                await Notice.insert(Notice(account=account, vote=vote_id, template=template, created_at=moment))
-            sent = Sent(sum(1 for t in targets if t.accounts), sum(1 for t in targets if not t.accounts))
+            # One statement prepared and executed for every row (executemany): tens of thousands of flats at once.
+            await insert_many(Reminder, ("vote", "flat", "day", "method", "template", "sent_by", "sent_at"),
+                              [(vote_id, int(flat), day, "in_app" if has_account else "slip", template, user.id, moment)
+                               for flat, has_account in targets])  # fmt: skip
+            await insert_many(Notice, ("account", "vote", "template", "created_at"),
+                              [(account, vote_id, template, moment) for account in notified])  # fmt: skip
+            in_app = sum(1 for _flat, has_account in targets if has_account)
+            sent = Sent(in_app, len(targets) - in_app)
             await services.audit(vote.community_id, user.id, "vote_reminder_sent", vote_id,
                                  {"template": template, "in_app": sent.in_app, "slips": sent.slips,
                                   "accounts": len(notified), "day": day.isoformat()})  # fmt: skip
@@ -75,21 +91,40 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     return sent
 
 
-async def log(vote: VoteInfo, view: privacy.VoteView) -> list[dict[str, Any]]:
-    """The reminders sent to the flats in view, newest first: who sent them, when, how, and which text."""
-    rows = await Reminder.select(Reminder.flat, Reminder.flat.unit, Reminder.day, Reminder.method, Reminder.template,
-                                 Reminder.sent_at, Reminder.sent_by.display_name).where(Reminder.vote == vote.id).order_by(
-        Reminder.sent_at, ascending=False)  # fmt: skip
-    return [{**r, "unit": r["flat.unit"]} for r in rows if view.sees_vote_flat(int(r["flat"]))]
+async def log(vote: VoteInfo, view: privacy.VoteView, limit: int | None = None) -> list[dict[str, Any]]:
+    """The (`limit` latest) reminders sent to the flats in view, newest first: who sent them, when, how, and which text."""
+    query = Reminder.select(Reminder.flat, Reminder.flat.unit, Reminder.day, Reminder.method, Reminder.template,
+                            Reminder.sent_at, Reminder.sent_by.display_name).where(Reminder.vote == vote.id)  # fmt: skip
+    scope, args = view.vote_flats_sql("vote_reminder.flat")
+    if scope:
+        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
+    query = query.order_by(Reminder.sent_at, ascending=False)
+    rows = await (query if limit is None else query.limit(limit))
+    return [{**r, "unit": r["flat.unit"]} for r in rows]
 
 
-async def slips(user: CurrentUser, vote_id: int) -> tuple[VoteInfo, list[tuple[FlatRow, str]]]:
-    """Today's reminders to be printed (flats without an account), in the staff member's buildings, with their text."""
+async def slips(user: CurrentUser, vote_id: int, page: int = 1, per_page: int = 10**9) -> tuple[VoteInfo, paging.Paged[tuple[FlatRow, str]], int]:
+    """The page `page` of today's reminders to be printed (flats without an account), in the staff member's
+    buildings, with their text; and how many there are. Counted and paged in the database (a community-wide
+    reminder leaves tens of thousands of slips), names read for the page only."""
     vote, view = await open_vote_in_view(user, vote_id)
-    flats = {f.id: f for f in await flat_rows(vote, view)}
-    rows = await Reminder.select(Reminder.flat, Reminder.template).where(
-        (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip")).order_by(Reminder.id)  # fmt: skip
-    return vote, [(flats[int(r["flat"])], str(r["template"])) for r in rows if int(r["flat"]) in flats]
+    query = Reminder.select(Reminder.flat, Reminder.template).where(
+        (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip"))  # fmt: skip
+    counted = Reminder.count().where(
+        (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip"))  # fmt: skip
+    scope, args = view.vote_flats_sql("vote_reminder.flat")
+    if scope:
+        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
+        counted = counted.where(WhereRaw(scope.removeprefix(" AND "), *args))
+    total = int(await counted)
+    page = min(page, paging.pages(total, per_page))  # the last page when asked for one beyond it
+    rows = await query.order_by(Reminder.id).limit(per_page).offset((page - 1) * per_page)
+    wanted = sorted({int(r["flat"]) for r in rows})
+    flats: dict[int, FlatRow] = {}
+    for start in range(0, len(wanted), BATCH):
+        flats.update((f.id, f) for f in await flat_rows(vote, view, ids=wanted[start : start + BATCH]))
+    shown = [(flats[int(r["flat"])], str(r["template"])) for r in rows if int(r["flat"]) in flats]
+    return vote, paging.Paged(shown, page, paging.pages(total, per_page)), total
 
 
 def reminder_text(template: str, vote_title: str, closes_at: datetime | None) -> str:

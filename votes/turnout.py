@@ -95,14 +95,12 @@ async def non_voters(vote: VoteInfo, stairwell: str | None = None, limit: int = 
     args = [cast(object, vote.id)]
     if stairwell:
         sql, args = sql + " AND f.stairwell = {}", [*args, stairwell]
-    if view.everything:  # counted, and only the page shown read
-        total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
-        shown = [int(flat_id) for (flat_id,) in await fetch_tuples(
-            "SELECT f.id " + sql + " ORDER BY f.position LIMIT {} OFFSET {}", *args, limit, offset)]  # fmt: skip
-    else:  # a staff member's buildings: their flats are a set already read (privacy.vote_view)
-        waiting = [int(flat_id) for (flat_id,) in await fetch_tuples("SELECT f.id " + sql + " ORDER BY f.position", *args)
-                   if view.sees_vote_flat(int(flat_id))]  # fmt: skip
-        total, shown = len(waiting), waiting[offset : offset + limit]
+    scope, scope_args = view.flats_sql("f.flat_id")  # a staff member's buildings: their flats only
+    sql, args = sql + scope, [*args, *scope_args]
+    # Counted, and only the page shown read.
+    total = int((await fetch_tuples("SELECT COUNT(*) " + sql, *args))[0][0])
+    shown = [int(flat_id) for (flat_id,) in await fetch_tuples(
+        "SELECT f.id " + sql + " ORDER BY f.position LIMIT {} OFFSET {}", *args, limit, offset)]  # fmt: skip
     found = {r["id"]: r for r in await VoteFlat.select(
         VoteFlat.id, VoteFlat.unit, VoteFlat.stairwell, VoteFlat.floor, VoteFlat.entity, VoteFlat.entity.number,
         VoteFlat.owner_persons, VoteFlat.resident_persons,
@@ -133,8 +131,11 @@ async def person_names(person_ids: set[int]) -> dict[int, str]:
 
 
 async def stairwells(vote_id: int, view: privacy.VoteView = privacy.EVERYTHING) -> list[str]:
+    seen = await view.stairwells()
+    if seen is not None:
+        return sorted(seen, key=natural_key)
     rows = await VoteFlat.select(VoteFlat.stairwell).where(VoteFlat.vote == vote_id).distinct()
-    return sorted((r["stairwell"] for r in rows if view.sees_stairwell(r["stairwell"])), key=natural_key)
+    return sorted((r["stairwell"] for r in rows), key=natural_key)
 
 
 async def served_count(vote_id: int) -> int:
