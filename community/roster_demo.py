@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from community.db import write_transaction
 from community.roster import importer
-from community.roster.plan import person_key, tenant_key
+from community.roster.identity import person_key, tenant_key
 from community.roster.snapshot import load_snapshot
 from community.roster.template import FlatKey, FlatRow, PersonRef
 from community.tables import Account, Building, Flat, Membership, Person, StaffScope, Verification

@@ -19,8 +19,10 @@ from community.clock import now
 from community.db import engine, write_transaction
 from community.errors import Conflict
 from community.i18n import lazy
+from community.roster import identity as identities
 from community.roster import plan as planning
-from community.roster.plan import Identity, ImportPlan, Link, Snapshot, plan_import
+from community.roster.identity import Identity
+from community.roster.plan import ImportPlan, Link, Snapshot, plan_import
 from community.roster.snapshot import chunks, load_snapshot
 from community.roster.template import FlatKey, FlatRow
 from community.tables import (
@@ -169,7 +171,7 @@ async def _execute(
         if known is None:
             known = snapshot.person_id(identity)
         if known is None:  # the plan wrote every person it links; reaching this is a bug, not bad input
-            raise RuntimeError(f"import: no person {planning.person_key(identity)}")
+            raise RuntimeError(f"import: no person {identities.person_key(identity)}")
         return known
 
     for new_people in chunks(plan.new_people, BULK):
@@ -186,7 +188,7 @@ async def _execute(
             community_id,
             snapshot.last_person_id,
         ):
-            identity = planning.identity_of_key(identity_key)
+            identity = identities.identity_of_key(identity_key)
             if identity in new_person_ids:  # assigning keeps the plan's tuple as the key, not this one
                 new_person_ids[identity] = pid
     await write_many(
@@ -194,12 +196,12 @@ async def _execute(
     )
 
     def voter_id(row: FlatRow) -> int | None:
-        identity = planning.designated_voter(row)
+        identity = identities.designated_voter(row)
         if identity is None:
             return None
         known = planning.stored_owner_ids(snapshot.flats.get(row.key), row)
         if known is not None:  # the flat already lists these owners (the snapshot looked none of them up)
-            return known[planning.owner_identities(row).index(identity)]
+            return known[identities.owner_identities(row).index(identity)]
         return person_id(identity)
 
     new_flat_ids: dict[FlatKey, int | None] = dict.fromkeys(row.key for row in plan.insert_flats)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from community.bulk_sql import fetch_tuples
+from community.roster import identity as identities
 from community.roster import plan as planning
 from community.roster.plan import Snapshot, StoredFlat, paused_gc
 from community.roster.template import FlatKey, FlatRow, PersonRef, same_content
@@ -111,9 +112,9 @@ async def _people_by_identity(
     for row in like:
         owners, tenants = planning.looked_up(stored.get(row.key), row)
         if owners:
-            wanted.update(dict.fromkeys(planning.person_key(identity) for identity in planning.owner_identities(row)))
+            wanted.update(dict.fromkeys(identities.person_key(identity) for identity in identities.owner_identities(row)))
         if tenants:
-            wanted.update(dict.fromkeys(planning.tenant_key(name, row.key) for name in row.tenants))
+            wanted.update(dict.fromkeys(identities.tenant_key(name, row.key) for name in row.tenants))
     people: dict[bytes, int] = {}
     for keys in chunks(list(wanted)):
         slots = ", ".join(["{}"] * len(keys))

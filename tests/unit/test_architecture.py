@@ -29,7 +29,7 @@ CORE = {
     "votes.households", "votes.events", "votes.projects.kinds", "votes.projects.terms", "votes.projects.lifecycle",
     "votes.projects.diagram", "votes.projects.agreements", "votes.projects.funding", "deliberation.rules", "deliberation.attendance_rules", "deliberation.text", "deliberation.uploads",
     "community.canonical", "community.contributions", "deliberation.minutes.assemble", "deliberation.minutes.facts", "deliberation.minutes.present",
-    "deliberation.minutes.rules", "community.roster.template", "community.roster.parsing", "community.roster.files", "community.roster.cells", "community.roster.plan", "community.roster.codes",
+    "deliberation.minutes.rules", "community.roster.template", "community.roster.parsing", "community.roster.files", "community.roster.cells", "community.roster.plan", "community.roster.identity", "community.roster.codes",
     "community.config", "community.i18n", "community.safetext", "community.admin.core", "community.clock",
     "deliberation.concerns.core", "deliberation.concerns.figures", "deliberation.concerns.standing",
     "deliberation.concerns.opendata", "deliberation.concerns.photos",

@@ -8,19 +8,16 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from community.roster.identity import designated_voter_key, person_key, tenant_identity, tenant_key
 from community.roster.plan import (
     EMPTY_SNAPSHOT,
     Snapshot,
     StoredFlat,
-    designated_voter_key,
     natural_key,
     normalise_rows,
-    person_key,
     plan_import,
     register_fingerprint,
     row_sort_key,
-    tenant_identity,
-    tenant_key,
 )
 from community.roster.template import FlatRow, PersonRef
 
