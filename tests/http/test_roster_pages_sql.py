@@ -174,6 +174,19 @@ async def test_a_batch_outside_the_scope_is_not_found():
         await slips.batch_page(_access(world, True), batch, 1, 40)
 
 
+async def test_a_limited_overview_counts_what_the_whole_overview_counts_for_those_buildings():
+    world = await _world()
+    whole, _total = await service.overview(_access(world, False))
+    limited, total = await service.overview(_access(world, True))
+    expected = [(c.id, [(b.id, b.counts, [(u.id, u.counts) for u in b.units]) for b in c.buildings if b.id in world.scope])
+                for c in whole]  # fmt: skip
+    assert [(c.id, [(b.id, b.counts, [(u.id, u.counts) for u in b.units]) for b in c.buildings]) for c in limited] == [
+        e for e in expected if e[1]
+    ]
+    assert total.flats == sum(b.counts.flats for c in limited for b in c.buildings) > 0
+    assert total.verified > 0 and total.joined > 0
+
+
 async def test_building_choices_are_the_overviews_buildings():
     world = await _world()
     for limited in (False, True):
