@@ -11,8 +11,6 @@ from community.roster.plan import natural_key
 from community.roster.service import FlatLine, building_in_community
 from community.tables import (
     Flat,
-    Ownership,
-    Residency,
 )
 
 SEARCH_LIMIT = 100
@@ -32,34 +30,34 @@ async def _scoped_flat_ids(access: RosterAccess, building_id: int | list[int] | 
 
 
 async def search(access: RosterAccess, query: str) -> tuple[list[FlatLine], bool]:
-    """Flats whose room number or one of whose people's names contains `query`; (lines, more than shown)."""
+    """Flats whose room number or one of whose people's names contains `query`; (lines, more than shown).
+
+    The matching flats are read as tuples with what orders them, and only the first SEARCH_LIMIT are read in
+    full: a name common to 10,000 owners read every one of their flats' places (300 ms over 100,000 flats)."""
     text = query.strip().replace("%", "").replace("_", "")[:50]
     if not text:
         return [], False
     pattern = f"%{text}%"
-    base = (Flat.stairwell_unit.building.compound.community == access.community_id) & Flat.active.eq(True)
-    found: set[int] = set()
-    for r in await Flat.select(Flat.id, Flat.stairwell_unit.building).where(base & Flat.room.like(pattern)):
-        if access.sees(int(r["stairwell_unit.building"])):
-            found.add(int(r["id"]))
-    for r in await Ownership.select(Ownership.flat, Ownership.flat.stairwell_unit.building).where(
-        (Ownership.person.community == access.community_id)
-        & Ownership.person.name.like(pattern)
-        & Ownership.flat.active.eq(True)
-    ):
-        if access.sees(int(r["flat.stairwell_unit.building"])):
-            found.add(int(r["flat"]))
-    for r in await Residency.select(Residency.flat, Residency.flat.stairwell_unit.building).where(
-        (Residency.person.community == access.community_id)
-        & Residency.person.name.like(pattern)
-        & Residency.flat.active.eq(True)
-    ):
-        if access.sees(int(r["flat.stairwell_unit.building"])):
-            found.add(int(r["flat"]))
-    ordered = sorted((await places(found)).values(), key=lambda p: p.sort_key)
-    shown = ordered[:SEARCH_LIMIT]
-    people = await people_on([p.id for p in shown])
-    return [FlatLine(p, people[p.id]) for p in shown], len(ordered) > SEARCH_LIMIT
+    positions = await _unit_positions(access, None)
+    cid = access.community_id
+    rows = [
+        r
+        for r in await fetch_tuples(_SEARCH, True, pattern, cid, pattern, cid, pattern)
+        if int(r[1]) in positions  # in the community and in a building the account sees
+    ]
+    rows.sort(key=lambda r: (positions[int(r[1])], r[2], natural_key(str(r[3])), r[0]))
+    shown = [int(r[0]) for r in rows[:SEARCH_LIMIT]]
+    found = await places(shown)
+    people = await people_on(shown)
+    return [FlatLine(found[fid], people[fid]) for fid in shown], len(rows) > SEARCH_LIMIT
+
+
+# Active flats whose room, or the name of one of whose owners or tenants (people of the community), matches:
+# (flat, unit, floor, room).
+_SEARCH = """SELECT f.id, f.stairwell_unit, f.floor, f.room FROM flat f WHERE f.active = {} AND f.id IN (
+  SELECT g.id FROM flat g WHERE g.room LIKE {}
+  UNION SELECT o.flat FROM ownership o JOIN person p ON p.id = o.person WHERE p.community = {} AND p.name LIKE {}
+  UNION SELECT s.flat FROM residency s JOIN person p ON p.id = s.person WHERE p.community = {} AND p.name LIKE {})"""
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,45 @@ async def test_every_one_counted_has_no_account_and_a_flat_in_view():
     assert names and names <= world.scope_names and not names & world.outside_names
 
 
+async def _search_in_python(access: RosterAccess, query: str) -> tuple[list, bool]:
+    """The search as it was before it was asked of the database (every match read and sorted in Python)."""
+    from community.roster.places import people_on, places
+    from community.roster.service import FlatLine
+    from community.tables import Ownership, Residency
+
+    text = query.strip().replace("%", "").replace("_", "")[:50]
+    if not text:
+        return [], False
+    pattern = f"%{text}%"
+    base = (Flat.stairwell_unit.building.compound.community == access.community_id) & Flat.active.eq(True)
+    found: set[int] = set()
+    for r in await Flat.select(Flat.id, Flat.stairwell_unit.building).where(base & Flat.room.like(pattern)):
+        if access.sees(int(r["stairwell_unit.building"])):
+            found.add(int(r["id"]))
+    for table in (Ownership, Residency):
+        for r in await table.select(table.flat, table.flat.stairwell_unit.building).where(
+            (table.person.community == access.community_id) & table.person.name.like(pattern) & table.flat.active.eq(True)
+        ):
+            if access.sees(int(r["flat.stairwell_unit.building"])):
+                found.add(int(r["flat"]))
+    ordered = sorted((await places(found)).values(), key=lambda p: p.sort_key)
+    shown = ordered[: search.SEARCH_LIMIT]
+    people = await people_on([p.id for p in shown])
+    return [FlatLine(p, people[p.id]) for p in shown], len(ordered) > search.SEARCH_LIMIT
+
+
+@pytest.mark.parametrize("limit", [5, 100])
+async def test_the_search_from_the_database_finds_what_python_found(monkeypatch, limit):
+    world = await _world()
+    monkeypatch.setattr(search, "SEARCH_LIMIT", limit)
+    for limited in (False, True):
+        access = _access(world, limited)
+        for query in ("101", "2", "业主1", "租户", "共有7", "10", "nobody", " ", "1%"):
+            assert await search.search(access, query) == await _search_in_python(access, query), query
+        lines, _more = await search.search(access, "业主")
+        assert lines and (not limited or all(line.place.building_id in world.scope for line in lines))
+
+
 async def _batch(world: World, buildings: list[int], mode: str) -> str:
     admin = await accounts.create_account(display_name="主任", password=PASSWORD, username=f"boss-{mode}")
     user = accounts.CurrentUser(admin, "主任", f"boss-{mode}", None, True, 0)
