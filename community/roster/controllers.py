@@ -218,7 +218,7 @@ async def roster_not_joined(
 ) -> Template:
     _user, community, access = await _staff(request, slug)
     people, total = await search.not_joined(access, building, limit=NOT_JOINED_SHOWN)
-    compounds, _total = await service.overview(access)
+    compounds = await service.building_choices(access)
     return page(
         request,
         "roster/not_joined.html",

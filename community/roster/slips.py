@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 import segno
 
+from community import paging
 from community.accounts import CurrentUser
 from community.audit import audit
+from community.bulk_sql import fetch_tuples
 from community.clock import now
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -189,9 +191,66 @@ async def create_slips(
 
 
 
-async def batch_slips(access: RosterAccess, batch: str) -> list[Slip]:
-    """The slips of one batch that this account may see, in the order they were made."""
-    rows = await JoinCode.select(
+@dataclass(frozen=True)
+class BatchPage:
+    """One screen page of a batch's valid slips, and how many of the batch's slips in view are valid or not."""
+
+    slips: list[Slip]
+    printable: int
+    skipped: int
+    page: int
+    pages: int
+
+
+# A batch's slips in view: those whose flats (the slip's own, or all its person's) include an active one and,
+# for a grid worker, lie all in their buildings (`@outside`: a condition on the building `b`, FALSE for everyone
+# else), with whether each can still be claimed. Asked of the database, so a scope's thousands of slips are
+# counted and paged without reading them (issue 15).
+_IN_VIEW = """SELECT j.id AS id, CASE WHEN j.revoked_at IS NULL AND j.used_at IS NULL AND j.failed_attempts < {}
+  AND j.expires_at > {} THEN 1 ELSE 0 END AS valid
+FROM join_code j JOIN (
+  SELECT j.id AS code, u.building AS b FROM join_code j JOIN flat f ON f.id = j.flat
+    JOIN stairwell_unit u ON u.id = f.stairwell_unit WHERE j.batch = {} AND j.community = {} AND f.active = {}
+  UNION ALL SELECT j.id, u.building FROM join_code j JOIN ownership o ON o.person = j.person
+    JOIN flat f ON f.id = o.flat JOIN stairwell_unit u ON u.id = f.stairwell_unit
+    WHERE j.batch = {} AND j.community = {} AND j.flat IS NULL AND f.active = {}
+  UNION ALL SELECT j.id, u.building FROM join_code j JOIN residency r ON r.person = j.person
+    JOIN flat f ON f.id = r.flat JOIN stairwell_unit u ON u.id = f.stairwell_unit
+    WHERE j.batch = {} AND j.community = {} AND j.flat IS NULL AND f.active = {}
+) s ON s.code = j.id
+GROUP BY j.id, j.revoked_at, j.used_at, j.failed_attempts, j.expires_at
+HAVING SUM(CASE WHEN @outside THEN 1 ELSE 0 END) = 0"""
+_COUNT_IN_VIEW = "SELECT COUNT(*), SUM(valid) FROM (" + _IN_VIEW + ") v"  # noqa: S608 - literals only
+_PAGE_IN_VIEW = "SELECT id FROM (" + _IN_VIEW + ") v WHERE valid = 1 ORDER BY id LIMIT {} OFFSET {}"  # noqa: S608
+
+
+def _in_view_sql(sql: str, access: RosterAccess) -> str:
+    if access.verify_buildings is None:
+        return sql.replace("@outside", "1 = 0")
+    # Building ids of the account's own scope (integers read from the database), never text from a request.
+    allowed = ", ".join(str(int(b)) for b in sorted(access.verify_buildings)) or "NULL"
+    return sql.replace("@outside", f"s.b NOT IN ({allowed})")
+
+
+async def batch_page(access: RosterAccess, batch: str, page: int, per_page: int) -> BatchPage:
+    """The valid slips of one batch that this account may see, `per_page` of them from page `page` (the last
+    page when there are fewer), in the order they were made; 404 when the account sees none of the batch."""
+    moment = now()
+    args = [codes.MAX_FAILED_ATTEMPTS, moment, *[batch, access.community_id, True] * 3]
+    counted = await fetch_tuples(_in_view_sql(_COUNT_IN_VIEW, access), *args)
+    total, printable = int(counted[0][0]), int(counted[0][1] or 0)
+    if not total:
+        raise NotFound(lazy("These slips do not exist."))
+    pages = paging.pages(printable, per_page)
+    page = min(page, pages)
+    ids = [int(r[0]) for r in await fetch_tuples(_in_view_sql(_PAGE_IN_VIEW, access), *args, per_page, (page - 1) * per_page)]
+    shown = await batch_slips(access, batch, ids) if ids else []
+    return BatchPage([slip for slip in shown if slip.state == "valid"], printable, total - printable, page, pages)
+
+
+async def batch_slips(access: RosterAccess, batch: str, ids: Sequence[int] | None = None) -> list[Slip]:
+    """The slips of one batch that this account may see, in the order they were made (only those of `ids`)."""
+    query = JoinCode.select(
         JoinCode.id,
         JoinCode.code,
         JoinCode.person,
@@ -201,7 +260,10 @@ async def batch_slips(access: RosterAccess, batch: str) -> list[Slip]:
         JoinCode.used_at,
         JoinCode.revoked_at,
         JoinCode.failed_attempts,
-    ).where((JoinCode.batch == batch) & (JoinCode.community == access.community_id)).order_by(JoinCode.id)
+    ).where((JoinCode.batch == batch) & (JoinCode.community == access.community_id))
+    if ids is not None:
+        query = query.where(JoinCode.id.is_in(list(ids) or [-1]))
+    rows = await query.order_by(JoinCode.id)
     if not rows:
         raise NotFound(lazy("These slips do not exist."))
     # A few queries for the whole batch, not a few per slip: a batch may hold hundreds of slips.
