@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from community.accounts import CurrentUser
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -39,10 +37,7 @@ async def deliveries_of(vote: VoteInfo, view: privacy.VoteView = privacy.EVERYTH
         Delivery.id, Delivery.flat, Delivery.flat.unit, Delivery.method, Delivery.delivered_by, Delivery.delivered_at,
         Delivery.signed_by, Delivery.recorded_by.display_name, Delivery.recorded_at,
     ).where(Delivery.vote == vote.id)  # fmt: skip
-    scope, args = view.vote_flats_sql("vote_delivery.flat")
-    if scope:
-        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
-    rows = await query.order_by(Delivery.flat.position)
+    rows = await view.keep_vote_flats(query, "vote_delivery.flat").order_by(Delivery.flat.position)
     photos = {int(r["delivery"]) for r in await DeliveryPhoto.select(DeliveryPhoto.delivery).where(
         DeliveryPhoto.delivery.is_in([r["id"] for r in rows] or [-1]))}  # fmt: skip
     for r in rows:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from piccolo.columns.combination import WhereRaw
 
 from community.accounts import CurrentUser, roles_in
 from community.config import get_config
@@ -18,6 +21,8 @@ from community.tables import Flat
 from votes.bulk import fetch_tuples
 from votes.disclosure import Viewer
 from votes.tables import VoteFlat
+
+Q = TypeVar("Q", bound=Any)
 
 OUTSIDE_SCOPE = lazy("This vote concerns no building in your area of responsibility.")
 
@@ -143,6 +148,14 @@ class VoteView:
     def vote_flats_sql(self, vote_flat_id: str) -> tuple[str, list[object]]:
         """(" AND <vote_flat id column> IN (…)", arguments) for a statement over another table of this vote."""
         return self._of_vote(vote_flat_id, "id")
+
+    def keep_vote_flats(self, query: Q, vote_flat_id: str) -> Q:
+        """A Piccolo query (select or count) over another table of this vote, kept to the flats in view."""
+        sql, args = self.vote_flats_sql(vote_flat_id)
+        if not sql:
+            return query
+        kept: Q = query.where(WhereRaw(sql.removeprefix(" AND "), *args))
+        return kept
 
     def entities_sql(self, entity_id: str) -> tuple[str, list[object]]:
         """(" AND <vote_entity id column> IN (…)", arguments): the entities with at least one flat in view."""

@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import WhereRaw
-
 from community import paging
 from community.accounts import CurrentUser
 from community.config import get_config
@@ -95,10 +93,7 @@ async def log(vote: VoteInfo, view: privacy.VoteView, limit: int | None = None) 
     """The (`limit` latest) reminders sent to the flats in view, newest first: who sent them, when, how, and which text."""
     query = Reminder.select(Reminder.flat, Reminder.flat.unit, Reminder.day, Reminder.method, Reminder.template,
                             Reminder.sent_at, Reminder.sent_by.display_name).where(Reminder.vote == vote.id)  # fmt: skip
-    scope, args = view.vote_flats_sql("vote_reminder.flat")
-    if scope:
-        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
-    query = query.order_by(Reminder.sent_at, ascending=False)
+    query = view.keep_vote_flats(query, "vote_reminder.flat").order_by(Reminder.sent_at, ascending=False)
     rows = await (query if limit is None else query.limit(limit))
     return [{**r, "unit": r["flat.unit"]} for r in rows]
 
@@ -108,14 +103,9 @@ async def slips(user: CurrentUser, vote_id: int, page: int = 1, per_page: int = 
     buildings, with their text; and how many there are. Counted and paged in the database (a community-wide
     reminder leaves tens of thousands of slips), names read for the page only."""
     vote, view = await open_vote_in_view(user, vote_id)
-    query = Reminder.select(Reminder.flat, Reminder.template).where(
-        (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip"))  # fmt: skip
-    counted = Reminder.count().where(
-        (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip"))  # fmt: skip
-    scope, args = view.vote_flats_sql("vote_reminder.flat")
-    if scope:
-        query = query.where(WhereRaw(scope.removeprefix(" AND "), *args))
-        counted = counted.where(WhereRaw(scope.removeprefix(" AND "), *args))
+    todays_slips = (Reminder.vote == vote_id) & (Reminder.day == today()) & (Reminder.method == "slip")
+    query = view.keep_vote_flats(Reminder.select(Reminder.flat, Reminder.template).where(todays_slips), "vote_reminder.flat")
+    counted = view.keep_vote_flats(Reminder.count().where(todays_slips), "vote_reminder.flat")
     total = int(await counted)
     page = min(page, paging.pages(total, per_page))  # the last page when asked for one beyond it
     rows = await query.order_by(Reminder.id).limit(per_page).offset((page - 1) * per_page)

@@ -133,17 +133,20 @@ async def test_reminders_go_to_the_flats_in_view_only(limited, make_account):
     user = await _user(GRID)
     sent = await reminders.send(user, vote.id, {"template": "friendly"})
     rows = await Reminder.select(Reminder.flat, Reminder.method).where(Reminder.vote == vote.id)
-    # The old rule, flat by flat: in the app when an owner has an account, else a slip; each account notified once.
-    assert {int(r["flat"]): r["method"] for r in rows} == {
-        int(r["flat"]): "in_app" if any(int(p) in accounts for p in owners[int(r["flat"])].values()) else "slip" for r in rows}
+    # The rule of the pure core (canvass.reminder_targets), flat by flat over the flats in view: never one that
+    # voted; in the app when an owner has an account, else a slip; each account notified once.
+    voted = set(await canvass_store.voted_by_entity(vote.id))
+    entity_of = {int(r[0]): int(r[1]) for r in await fetch_tuples("SELECT id, entity FROM vote_flat WHERE vote = {}", vote.id)}
+    targets = canvass.reminder_targets(
+        [(f, tuple(accounts[int(p)] for p in owners[f].values() if int(p) in accounts)) for f in sorted(flats)],
+        voted=frozenset(f for f in flats if entity_of[f] in voted), reminded_today=frozenset())  # fmt: skip
+    assert {int(r["flat"]): r["method"] for r in rows} == {t.flat: t.method for t in targets}
     notified = {int(r["account"]) for r in await Notice.select(Notice.account).where(Notice.vote == vote.id)}
-    assert notified == {accounts[int(p)] for r in rows for p in owners[int(r["flat"])].values() if int(p) in accounts}
+    assert notified == {a for t in targets for a in t.accounts}
     assert sent.in_app > 0 and len(await Notice.select(Notice.id).where(Notice.vote == vote.id)) == len(notified)
     with pytest.raises(Conflict):  # once a day
         await reminders.send(user, vote.id, {"template": "friendly"})
-    voted = set(await canvass_store.voted_by_entity(vote.id))
-    waiting = {int(r[0]) for r in await fetch_tuples("SELECT id, entity FROM vote_flat WHERE vote = {}", vote.id)
-               if int(r[0]) in flats and int(r[1]) not in voted}  # fmt: skip
+    waiting = {f for f in flats if entity_of[f] not in voted}
     assert {int(r["flat"]) for r in rows} == waiting
     assert sent.slips + sent.in_app == len(waiting)
     # Today's slips, paged in SQL: the pages are slices of the whole list, the flats without an account's.
