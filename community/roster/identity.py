@@ -55,8 +55,3 @@ def designated_voter(row: FlatRow) -> Identity | None:
         if owner.name == row.designated_voter:
             return owner.identity_key(row.compound)
     return None
-
-
-def designated_voter_key(row: FlatRow) -> str | None:
-    identity = designated_voter(row)
-    return None if identity is None else person_key(identity)

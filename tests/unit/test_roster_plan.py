@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community.roster.identity import designated_voter_key, person_key, tenant_identity, tenant_key
+from community.roster.identity import designated_voter, person_key, tenant_identity, tenant_key
 from community.roster.plan import (
     EMPTY_SNAPSHOT,
     Snapshot,
@@ -102,7 +102,7 @@ def test_first_import_creates_places_people_flats_and_links():
     assert [(link.person == ZHANG.identity_key("阳光花园"), link.relation) for link in plan.links].count(
         (True, "owner")
     ) == 2
-    assert designated_voter_key(rows[0]) == person_key(LI.identity_key("阳光花园"))
+    assert designated_voter(rows[0]) == LI.identity_key("阳光花园")
     assert not plan.is_empty and plan.work == 3 + 3 + 4
 
 
