@@ -1,7 +1,8 @@
 """Counting the SQL statements a piece of work runs, on SQLite and PostgreSQL alike (tests and bench/).
 
 `counting()` wraps the engine's `run_querystring` and `run_ddl` (every ORM query and every raw statement goes
-through one of them, inside a transaction or not) and the transactions' BEGIN; the counter it yields holds
+through one of them, inside a transaction or not), the transactions' BEGIN, and the plain statements of
+community.bulk_sql (which report themselves through `note`); the counter it yields holds
 the statements run while the block was open, in order. It counts what the whole process runs meanwhile, so
 use it around one request at a time.
 """
@@ -34,6 +35,15 @@ class QueryCount:
         return f"{self.count} statements in {self.transactions} transactions:\n{lines}"
 
 
+_open: list[QueryCount] = []  # the counters of the counting() blocks open now
+
+
+def note(statement: str) -> None:
+    """A statement run on a driver's connection directly (community.bulk_sql), not through Piccolo's engine."""
+    for found in _open:
+        found.queries.append(statement)
+
+
 @contextmanager
 def counting() -> Iterator[QueryCount]:
     # On the engine's class: PostgresEngine has __slots__, so its instances take no attributes of their own.
@@ -54,7 +64,9 @@ def counting() -> Iterator[QueryCount]:
         return transaction(self, *args, **kwargs)
 
     kind.run_querystring, kind.run_ddl, kind.transaction = counted_querystring, counted_ddl, counted_transaction
+    _open.append(found)
     try:
         yield found
     finally:
+        _open.remove(found)
         kind.run_querystring, kind.run_ddl, kind.transaction = run_querystring, run_ddl, transaction

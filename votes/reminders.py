@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from community import paging
 from community.accounts import CurrentUser
+from community.bulk_sql import write_statement as write
 from community.config import get_config
-from community.db import is_unique_violation, write_transaction
+from community.db import is_postgres, is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import gettext, lazy
 from votes import canvass, privacy, services
@@ -22,6 +23,16 @@ from votes.canvass_store import NOT_OPEN, FlatRow, flat_rows, open_vote_in_view,
 from votes.services import VoteInfo
 from votes.tables import Notice, Reminder
 from votes.turnout import BATCH
+
+# Flats (f) of vote {} whose entity has no ballot in vote {} and that had no reminder in vote {} on day {}. SQLite
+# reads each list once into a temporary index (a third less time than two look-ups per flat over 100,000 flats);
+# PostgreSQL plans NOT EXISTS as hash anti-joins, and NOT IN over a list too big for work_mem as a loop per flat.
+_NOT_VOTED_NOR_REMINDED = {
+    False: " AND f.entity NOT IN (SELECT b.entity FROM vote_ballot b WHERE b.vote = {})"
+           " AND f.id NOT IN (SELECT r.flat FROM vote_reminder r WHERE r.vote = {} AND r.day = {})",
+    True: " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = {} AND b.entity = f.entity)"
+          " AND NOT EXISTS (SELECT 1 FROM vote_reminder r WHERE r.vote = {} AND r.flat = f.id AND r.day = {})",
+}  # fmt: skip
 
 ALREADY = lazy("A reminder was sent to these flats today already; try again tomorrow.")
 
@@ -40,45 +51,46 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     if errors:
         raise FormErrors(errors, {"template": template})
     day = today()
-    # `canvass.reminder_targets` asked of the database: the flats in view whose entity has no ballot and that had
-    # no reminder today, each with whether an owner has an account (vote_voter: the snapshot's owners); tens of
-    # thousands of (id, 0/1) in electorate order, not 100,000 flats' owners read and parsed.
+    # `canvass.reminder_targets` asked of the database and written by it: the flats in view whose entity has no
+    # ballot and that had no reminder today, each in-app when an owner has an account (vote_voter: the snapshot's
+    # owners), else a slip. One INSERT … SELECT: 66,000 flats' rows never pass through Python.
     scope, scope_args = view.flats_sql("f.flat_id")
-    waiting = ("FROM vote_flat f WHERE f.vote = {}" + scope +  # noqa: S608
-               " AND NOT EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)"
-               " AND NOT EXISTS (SELECT 1 FROM vote_reminder r WHERE r.vote = f.vote AND r.flat = f.id AND r.day = {})")  # fmt: skip
-    # The flats with an owner who has an account: from the community's people with one (few) through vote_voter's
-    # (vote, person) index, once; not a look-up of every flat's owners.
-    joined = ("SELECT o.flat FROM person p JOIN vote_voter o ON o.vote = {} AND o.person = p.id AND o.relation = 'owner'"
-              " WHERE p.community = {} AND p.account IS NOT NULL")  # fmt: skip
+    # The flats with an owner who has an account: from the people with one (few, by person's account index; CROSS
+    # JOIN keeps SQLite from walking every voter of the vote instead) through vote_voter's (vote, person) index.
+    joined = ("SELECT o.flat FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
+              " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner'")  # fmt: skip
     try:
         async with write_transaction():
             locked = await services.lock_vote(vote_id, exclusive=True)  # two staff sending at once: one after the other
             if locked["status"] != "open":
                 raise Conflict(NOT_OPEN)
-            targets = await fetch_tuples(
-                f"SELECT f.id, CASE WHEN f.id IN ({joined}) THEN 1 ELSE 0 END {waiting} ORDER BY f.position",  # noqa: S608
-                vote_id, vote.community_id, vote_id, *scope_args, day)  # fmt: skip
-            if not targets:
+            # The vote is locked: every reminder of it with a greater id than this is one this statement writes.
+            ((before,),) = await fetch_tuples("SELECT COALESCE(MAX(id), 0) FROM vote_reminder")
+            moment = services.now()
+            await write(
+                "INSERT INTO vote_reminder (vote, flat, day, method, template, sent_by, sent_at) "  # noqa: S608
+                f"SELECT f.vote, f.id, {{}}, CASE WHEN f.id IN ({joined}) THEN 'in_app' ELSE 'slip' END, {{}}, {{}}, {{}} "
+                "FROM vote_flat f WHERE f.vote = {}" + scope + _NOT_VOTED_NOR_REMINDED[is_postgres()] + " ORDER BY f.position",
+                day, vote.community_id, vote_id, template, user.id, moment, vote_id, *scope_args, vote_id, vote_id, day)  # fmt: skip
+            ((flats, in_app),) = await fetch_tuples(
+                "SELECT COUNT(*), COUNT(CASE WHEN method = 'in_app' THEN 1 END) FROM vote_reminder WHERE vote = {} AND id > {}",
+                vote_id, before)  # fmt: skip
+            if not flats:
                 # A reminder today to a flat other than those in view that voted: "already" (as before).
                 voted_in_view = "EXISTS (SELECT 1 FROM vote_ballot b WHERE b.vote = f.vote AND b.entity = f.entity)" + scope  # noqa: S608
                 already = await fetch_tuples(
                     "SELECT EXISTS (SELECT 1 FROM vote_reminder r JOIN vote_flat f ON f.id = r.flat WHERE r.vote = {}"  # noqa: S608
                     f" AND r.day = {{}} AND NOT ({voted_in_view}))", vote_id, day, *scope_args)  # fmt: skip
                 raise Conflict(ALREADY if already[0][0] else lazy("Every flat in your buildings has voted."))
+            # The accounts of the owners of the flats just reminded in the app (few): one notice each.
             notified = [int(account) for (account,) in await fetch_tuples(
-                "SELECT DISTINCT p.account FROM person p JOIN vote_voter o ON o.vote = {} AND o.person = p.id"  # noqa: S608
-                f" AND o.relation = 'owner' WHERE p.community = {{}} AND p.account IS NOT NULL AND o.flat IN (SELECT f.id {waiting})"
-                " ORDER BY p.account", vote_id, vote.community_id, vote_id, *scope_args, day)]  # fmt: skip
-            moment = services.now()
-            # One statement prepared and executed for every row (executemany): tens of thousands of flats at once.
-            await insert_many(Reminder, ("vote", "flat", "day", "method", "template", "sent_by", "sent_at"),
-                              [(vote_id, int(flat), day, "in_app" if has_account else "slip", template, user.id, moment)
-                               for flat, has_account in targets])  # fmt: skip
+                "SELECT DISTINCT p.account FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
+                " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner' AND EXISTS (SELECT 1 FROM vote_reminder r"
+                " WHERE r.vote = o.vote AND r.flat = o.flat AND r.day = {} AND r.id > {}) ORDER BY p.account",
+                vote.community_id, vote_id, day, before)]  # fmt: skip
             await insert_many(Notice, ("account", "vote", "template", "created_at"),
                               [(account, vote_id, template, moment) for account in notified])  # fmt: skip
-            in_app = sum(1 for _flat, has_account in targets if has_account)
-            sent = Sent(in_app, len(targets) - in_app)
+            sent = Sent(int(in_app), int(flats) - int(in_app))
             await services.audit(vote.community_id, user.id, "vote_reminder_sent", vote_id,
                                  {"template": template, "in_app": sent.in_app, "slips": sent.slips,
                                   "accounts": len(notified), "day": day.isoformat()})  # fmt: skip
