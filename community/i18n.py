@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -148,8 +149,11 @@ _parsed_locales: dict[str, Locale] = {}
 
 
 def babel_locale() -> Locale:
+    return _parsed_locale(_current.get())
+
+
+def _parsed_locale(code: str) -> Locale:
     # Parsed once per language: a page formats dozens of numbers and dates, and parsing is not free.
-    code = _current.get()
     found = _parsed_locales.get(code)
     if found is None:
         found = _parsed_locales[code] = Locale.parse(BABEL_LOCALES[code])
@@ -163,7 +167,14 @@ def html_lang() -> str:
 def format_datetime(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return _format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=babel_locale())
+    return _formatted_datetime(value, tz, fmt, _current.get())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_datetime(value: datetime, tz: str, fmt: str, code: str) -> str:
+    # Babel walks its pattern for every call; a page shows the same few moments (a vote's close, a meeting's start)
+    # again and again, and the same pages are asked for by every owner.
+    return _format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=_parsed_locale(code))
 
 
 def format_date(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "long") -> str:
@@ -175,10 +186,18 @@ def format_date(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "l
 
 
 def format_number(value: int | Decimal, decimals: int | None = None) -> str:
+    return _formatted_number(value, decimals, _current.get())
+
+
+@lru_cache(maxsize=8192)
+def _formatted_number(value: int | Decimal, decimals: int | None, code: str) -> str:
+    # Numbers equal as values format alike (the pattern fixes the digits shown), so an int and an equal Decimal may
+    # share an entry. A page formats dozens (areas, counts), mostly the same ones for every owner who asks.
+    locale = _parsed_locale(code)
     if decimals is not None:
         pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
-        return _format_decimal(value, format=pattern, locale=babel_locale())
-    return _format_decimal(value, locale=babel_locale())
+        return _format_decimal(value, format=pattern, locale=locale)
+    return _format_decimal(value, locale=locale)
 
 
 def format_area(hundredths: int) -> str:
