@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from community.accounts import CurrentUser, roles_in
 from community.permissions import require_rule
 from community.roles import PAPER_DESK, holds
-from community.roster.scope import Scope, flats_in_scope
 from votes import privacy
 from votes.services import VoteInfo
 
@@ -18,9 +17,7 @@ CANVASS = ("canvass",)
 async def duty_view(user: CurrentUser, vote: VoteInfo, duties: tuple[str, ...]) -> privacy.VoteView:
     """The part of the vote the user may act on under one of these rules; Forbidden if no role of theirs grants
     one, or if the vote concerns none of their buildings."""
-    opened = vote.status in ("open", "closed")
-    flats = () if opened else await flats_in_scope(Scope(vote.community_id, vote.scope_kind, vote.scope_ids))
-    return await privacy.vote_view(user, vote.community_id, vote.id, flats, duties)
+    return await privacy.vote_view(user, vote.community_id, vote.id, privacy.draft_scope(vote), duties)
 
 
 async def desk_view(user: CurrentUser, vote: VoteInfo) -> privacy.VoteView:

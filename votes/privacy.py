@@ -16,7 +16,7 @@ from community.errors import Forbidden
 from community.i18n import lazy
 from community.permissions import STAFF_ROLES, reach, roster_access
 from community.roles import RULE
-from community.roster.scope import verified_owner_flats
+from community.roster.scope import Scope, flats_in_scope, verified_owner_flats
 from community.tables import Flat
 from votes.bulk import fetch_tuples
 from votes.disclosure import Viewer
@@ -200,11 +200,18 @@ class VoteView:
 EVERYTHING = VoteView(0, None)
 
 
-async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_flats: Iterable[int] = (),
+def draft_scope(vote: Any) -> Scope | None:
+    """The register scope of a vote not yet opened (a VoteInfo); None once its electorate is a snapshot."""
+    if vote.status in ("open", "closed"):
+        return None
+    return Scope(vote.community_id, vote.scope_kind, vote.scope_ids)
+
+
+async def vote_view(user: CurrentUser, community_id: int, vote_id: int, draft: Scope | None = None,
                     duties: tuple[str, ...] = ()) -> VoteView:
     """The part of a vote a staff member may see, by the buildings of their scope; Forbidden when the vote
-    concerns none of them. `scope_flats`: the roster flats of a vote not yet opened (no snapshot yet: the view
-    then holds no flat). `duties`: rules of community.roles (the paper desk, canvassing) whose roles' scopes
+    concerns none of them. `draft`: the scope of a vote not yet opened (no snapshot yet: the view then holds no
+    flat), whose roster flats are read only for a staff member limited to some buildings. `duties`: rules of community.roles (the paper desk, canvassing) whose roles' scopes
     count instead of the register's (a counter or a volunteer sees no register, only the vote's flats in their
     scope). Two indexed EXISTS, whatever the size of the vote."""
     scope = StaffScope(await reach(user, community_id, *duties)) if duties else await staff_scope(user, community_id)
@@ -217,7 +224,7 @@ async def vote_view(user: CurrentUser, community_id: int, vote_id: int, scope_fl
         return view
     if (await fetch_tuples("SELECT EXISTS(SELECT 1 FROM vote_flat WHERE vote = {})", vote_id))[0][0]:
         raise Forbidden(OUTSIDE_SCOPE)
-    await require_flats_in_scope(scope, scope_flats)
+    await require_flats_in_scope(scope, await flats_in_scope(draft) if draft is not None else ())
     return view
 
 

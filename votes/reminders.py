@@ -55,8 +55,10 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     # ballot and that had no reminder today, each in-app when an owner has an account (vote_voter: the snapshot's
     # owners), else a slip. One INSERT … SELECT: 66,000 flats' rows never pass through Python.
     scope, scope_args = view.flats_sql("f.flat_id")
-    # The flats with an owner who has an account: from the people with one (few, by person's account index; CROSS
-    # JOIN keeps SQLite from walking every voter of the vote instead) through vote_voter's (vote, person) index.
+    # The flats with an owner who has an account: from the people with one (few) through vote_voter's (vote, person)
+    # index. SQLite would walk every voter of the vote, or every person of the community by its (community,
+    # identity) index: CROSS JOIN fixes the order, `p.account > 0` lets it read person's account index and
+    # `+p.community` keeps it off the other.
     joined = ("SELECT o.flat FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
               " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner'")  # fmt: skip
     try:

@@ -26,7 +26,7 @@ from community.errors import NotFound
 from community.i18n import lazy
 from community.permissions import RULE, STAFF_ROLES, is_staff, require_role
 from community.prepared import PLACEHOLDER_IDS, Prepared
-from community.roster.scope import Scope, ScopeKind, flats_in_scope
+from community.roster.scope import ScopeKind
 from community.tables import Community, Person
 from votes import privacy
 from votes import settings as vote_settings
@@ -256,9 +256,7 @@ async def staff_view(user: CurrentUser, vote: VoteInfo) -> privacy.VoteView:
     """Staff only, and only the flats of their buildings (grid workers, building leads); Forbidden for a vote
     that concerns none of them. Every staff list of a vote's flats and owners is filtered by it."""
     await require_staff(user, vote)
-    opened = vote.status in ("open", "closed")
-    flats = () if opened else await flats_in_scope(Scope(vote.community_id, vote.scope_kind, vote.scope_ids))
-    return await privacy.vote_view(user, vote.community_id, vote.id, flats)
+    return await privacy.vote_view(user, vote.community_id, vote.id, privacy.draft_scope(vote))
 
 
 def opaque_id(prefix: str, vote_id: int, subject: int | str) -> str:
