@@ -85,7 +85,9 @@ async def _measure(client: Any, pages: list[tuple[str, str]], requests: int, bar
         ok = response.status_code == expected and cpu_ms < LIMIT_MS and size < LIMIT_BYTES
         print(f"  {name:26} {wall_ms:8.1f} ms wall {cpu_ms:8.1f} ms CPU {size / 1000:8.1f} KB "
               f"{found.count / requests:6.1f} queries  ratio {bare / max(cpu_ms, 0.001):5.2f}x bare  "
-              f"HTTP {response.status_code}  {'ok' if ok else 'MISSED'}")  # fmt: skip
+              f"HTTP {response.status_code}  {'ok' if ok else 'MISSED'}"
+              + ("  (wall over the limit: PostgreSQL's own time)" if ok and harness.engine_name() == "PostgreSQL"
+                 and wall_ms >= LIMIT_MS else ""))  # fmt: skip
         if not ok:
             missed.append(name)
     return missed
