@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -21,6 +21,12 @@ def placeholders(sql: str) -> str:
         counter = iter(range(1, sql.count("{}") + 1))
         return re.sub(r"\{\}", lambda _: f"${next(counter)}", sql)
     return sql.replace("{}", "?")
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Integers written into an IN (…) list of a statement, in order; NULL when there are none (no row matches).
+    Only for ids the code read from the database (a staff member's buildings), never for text from a request."""
+    return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
 
 async def fetch_tuples(sql: str, *args: Any, hash_joins: bool = False) -> list[Sequence[Any]]:

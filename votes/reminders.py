@@ -34,6 +34,13 @@ _NOT_VOTED_NOR_REMINDED = {
           " AND NOT EXISTS (SELECT 1 FROM vote_reminder r WHERE r.vote = {} AND r.flat = f.id AND r.day = {})",
 }  # fmt: skip
 
+# The people of community {} with an account (p) who are owners (o) in vote {}'s snapshot: from the people with one
+# (few) through vote_voter's (vote, person) index. SQLite would walk every voter of the vote, or every person of the
+# community by its (community, identity) index: CROSS JOIN fixes the order, `p.account > 0` lets it read person's
+# account index and `+p.community` keeps it off the other.
+_OWNERS_WITH_ACCOUNTS = ("FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
+                         " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner'")  # fmt: skip
+
 ALREADY = lazy("A reminder was sent to these flats today already; try again tomorrow.")
 
 
@@ -55,12 +62,7 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
     # ballot and that had no reminder today, each in-app when an owner has an account (vote_voter: the snapshot's
     # owners), else a slip. One INSERT … SELECT: 66,000 flats' rows never pass through Python.
     scope, scope_args = view.flats_sql("f.flat_id")
-    # The flats with an owner who has an account: from the people with one (few) through vote_voter's (vote, person)
-    # index. SQLite would walk every voter of the vote, or every person of the community by its (community,
-    # identity) index: CROSS JOIN fixes the order, `p.account > 0` lets it read person's account index and
-    # `+p.community` keeps it off the other.
-    joined = ("SELECT o.flat FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
-              " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner'")  # fmt: skip
+    joined = "SELECT o.flat " + _OWNERS_WITH_ACCOUNTS  # the flats with an owner who has an account
     try:
         async with write_transaction():
             locked = await services.lock_vote(vote_id, exclusive=True)  # two staff sending at once: one after the other
@@ -86,8 +88,7 @@ async def send(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Sent
                 raise Conflict(ALREADY if already[0][0] else lazy("Every flat in your buildings has voted."))
             # The accounts of the owners of the flats just reminded in the app (few): one notice each.
             notified = [int(account) for (account,) in await fetch_tuples(
-                "SELECT DISTINCT p.account FROM person p CROSS JOIN vote_voter o WHERE p.account > 0 AND +p.community = {}"
-                " AND o.vote = {} AND o.person = p.id AND o.relation = 'owner' AND EXISTS (SELECT 1 FROM vote_reminder r"
+                "SELECT DISTINCT p.account " + _OWNERS_WITH_ACCOUNTS + " AND EXISTS (SELECT 1 FROM vote_reminder r"  # noqa: S608 - literals only
                 " WHERE r.vote = o.vote AND r.flat = o.flat AND r.day = {} AND r.id > {}) ORDER BY p.account",
                 vote.community_id, vote_id, day, before)]  # fmt: skip
             await insert_many(Notice, ("account", "vote", "template", "created_at"),

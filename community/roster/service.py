@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from community.bulk_sql import fetch_tuples
+from community.bulk_sql import fetch_tuples, id_list
 from community.clock import now
 from community.errors import NotFound
 from community.i18n import lazy
@@ -94,9 +94,8 @@ async def overview(access: RosterAccess) -> tuple[list[CompoundSummary], Counts]
     if access.buildings is None:
         counts = await fetch_tuples(_UNIT_COUNTS, cid, cid, cid, cid, True)
     else:  # a grid worker's few buildings: their flats looked up one by one, not the whole register's sets
-        # Building ids of the account's own scope (integers read from the database), never text from a request.
-        allowed = ", ".join(str(int(b)) for b in sorted(access.buildings)) or "NULL"
-        counts = await fetch_tuples(_SCOPED_UNIT_COUNTS.replace("@buildings", allowed), cid, cid, cid, cid, True)
+        scoped = _SCOPED_UNIT_COUNTS.replace("@buildings", id_list(access.buildings))  # the account's own scope
+        counts = await fetch_tuples(scoped, cid, cid, cid, cid, True)
     for unit_id, flats, verified, joined, unsold in counts:
         unit = units.get(int(unit_id))
         if unit is not None:

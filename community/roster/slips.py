@@ -16,7 +16,7 @@ import segno
 from community import paging
 from community.accounts import CurrentUser
 from community.audit import audit
-from community.bulk_sql import fetch_tuples
+from community.bulk_sql import fetch_tuples, id_list
 from community.clock import now
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -227,9 +227,7 @@ _PAGE_IN_VIEW = "SELECT id FROM (" + _IN_VIEW + ") v WHERE valid = 1 ORDER BY id
 def _in_view_sql(sql: str, access: RosterAccess) -> str:
     if access.verify_buildings is None:
         return sql.replace("@outside", "1 = 0")
-    # Building ids of the account's own scope (integers read from the database), never text from a request.
-    allowed = ", ".join(str(int(b)) for b in sorted(access.verify_buildings)) or "NULL"
-    return sql.replace("@outside", f"s.b NOT IN ({allowed})")
+    return sql.replace("@outside", f"s.b NOT IN ({id_list(access.verify_buildings)})")  # the account's own scope
 
 
 async def batch_page(access: RosterAccess, batch: str, page: int, per_page: int) -> BatchPage:
