@@ -14,9 +14,11 @@ process by 200 MiB or more (the issue's goal).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -176,6 +178,7 @@ def main() -> int:
     ]  # fmt: skip
     shrunk = changed[: args.flats - args.flats // 10]
     folder = Path(tempfile.mkdtemp(prefix="yishi-bench-roster-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     files = {}
     for name, rows in (("first", register), ("changed", changed), ("shrunk", shrunk)):
         files[name] = folder / f"{name}.{args.format[:4]}"

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,7 @@ def yishi_tally(text: str, expected: object) -> float:
     import json
 
     folder = Path(tempfile.mkdtemp(prefix="yishi-bench-record-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / "record.json"
     path.write_text(text, encoding="utf-8")
     start = time.perf_counter()

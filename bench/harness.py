@@ -8,8 +8,10 @@ throw-away PostgreSQL database (its tables are emptied first).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -22,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # clients.Client: forms with CSRF, signing in
 if not os.environ.get("YISHI_DATABASE_URL"):
-    os.environ["YISHI_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='yishi-bench-')}/bench.sqlite3"
+    _folder = tempfile.mkdtemp(prefix="yishi-bench-")
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)  # a 100,000-flat database is about 100 MB
+    os.environ["YISHI_DATABASE_URL"] = f"sqlite:///{_folder}/bench.sqlite3"
 os.environ.setdefault("YISHI_SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
 os.environ.setdefault("PICCOLO_CONF", "community.piccolo_conf")
 os.environ["YISHI_ENV"] = "development"
