@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from community.i18n import lazy
-from community.safetext import has_control_characters
+from community.safetext import form_date, has_control_characters
 
 SCHEMA: Final = "yishi.notice-posting/1"
 PUBLICATION_KIND: Final = "notice_posting"
@@ -71,10 +71,8 @@ def parse_posting(
         errors["place"] = PLACE_TOO_LONG
     elif has_control_characters(place):
         errors["place"] = PLACE_MISSING
-    try:
-        posted_day = date.fromisoformat(day.strip())
-    except ValueError:
-        posted_day = None
+    posted_day = form_date(day)
+    if posted_day is None:
         errors["day"] = DAY_WRONG
     posted_time = time(12)
     if at.strip():

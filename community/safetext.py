@@ -1,21 +1,29 @@
-"""Pure text and number rules for what comes in and goes out: ids that fit the database, control characters
-refused on input, XML and CSV kept well-formed and harmless on output."""
+"""Pure text and number rules for what comes in and goes out: ids that fit the database, dates a form may name,
+control characters refused on input, XML and CSV kept well-formed and harmless on output."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # PostgreSQL `integer` (Serial ids and the foreign keys to them); SQLite's 64-bit integer is wider.
 MAX_ID = 2**31 - 1
 MIN_INT = -(2**31)
+
+# The years a date typed into a form may name. Outside them it is a slip of the keyboard, and year 1 or 9999 cannot
+# even be moved into another time zone or a day on by Python's datetime (OverflowError: a 500 when the form is sent,
+# or, stored, on every page that shows it).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates; the two non-characters XML forbids.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Characters XML 1.0 cannot carry at all, not even as character references (C1 controls are allowed).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -38,6 +46,34 @@ def out_of_range(text: str) -> bool:
     """Whether `text` is an integer (as Litestar would parse it) too large for the database."""
     value = text.strip()
     return bool(_INTEGER.fullmatch(value)) and not int_in_range(int(value))
+
+
+def form_date(text: str) -> date | None:
+    """A yyyy-mm-dd date typed into a form (a date input sends that form); None when it is not one, or its year is
+    outside FIRST_YEAR..LAST_YEAR."""
+    text = text.strip()
+    if not _DATE.fullmatch(text):  # fromisoformat also takes "20261224" and week dates ("2026-W49-1")
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def form_datetime(text: str, timezone: str) -> datetime | None:
+    """A datetime-local value ("2026-12-01T19:30") read in `timezone` (unless it names its own offset); None when it
+    is not one, or its year is outside FIRST_YEAR..LAST_YEAR."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 def has_control_characters(text: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from community.i18n import lazy
 from community.roles import RULE, holds
+from community.safetext import form_datetime
 
 MeetingStatus = Literal["draft", "noticed", "in_session", "closed"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("draft", "noticed", "in_session", "closed")
@@ -301,19 +302,9 @@ def format_clock(seconds: int) -> str:
 
 
 def parse_local_datetime(value: str, timezone: str) -> datetime | None:
-    """A datetime-local form value ("2026-12-01T19:30") read in the community's time zone; None if malformed."""
-    from zoneinfo import ZoneInfo
-
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        naive = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=ZoneInfo(timezone))
+    """A datetime-local form value ("2026-12-01T19:30") read in the community's time zone; None if malformed or
+    its year implausible (`safetext.form_datetime`)."""
+    return form_datetime(value, timezone)
 
 
 def local_input_value(moment: datetime | None, timezone: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Final
 
 from community.i18n import lazy
+from community.safetext import form_date
 from votes.rules import Measure
 
 # Set by staff; the first is what a flat shows before anyone noted anything.
@@ -67,12 +68,12 @@ def voted_channel(channels: Iterable[str]) -> str | None:
 
 def parse_visit_date(text: str) -> date | None:
     """A yyyy-mm-dd date; ValueError if it is not one."""
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
-    if len(text) != 10:  # fromisoformat also takes "20261224" and week dates
+    day = form_date(text)
+    if day is None:
         raise ValueError(text)
-    return date.fromisoformat(text)
+    return day
 
 
 def status_errors(status: str, note: str, next_visit: str, today: date) -> dict[str, str]:

@@ -18,7 +18,7 @@ from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from community.permissions import require_role
 from community.roster.scope import ScopeKind
-from community.safetext import form_list
+from community.safetext import form_datetime, form_list
 from community.tables import Building, Community, Compound, Flat, StairwellUnit
 from votes import settings as vote_settings
 from votes.agenda import agenda_choices
@@ -106,12 +106,9 @@ def _parse_local(text: str) -> datetime | None:
     """A datetime-local value ("2026-12-01T18:00") in the community's time zone, as UTC."""
     if not text:
         return None
-    try:
-        local = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(text) from exc
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZoneInfo(get_config().timezone))
+    local = form_datetime(text, get_config().timezone)
+    if local is None:
+        raise ValueError(text)
     return local.astimezone(UTC)
 
 

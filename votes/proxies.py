@@ -14,6 +14,7 @@ from community.accounts import CurrentUser, mask_phone, normalise_phone
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
+from community.safetext import form_date
 from community.tables import Account, Person
 from votes.rules import DEVELOPER
 from votes.services import (
@@ -75,10 +76,7 @@ async def proxies_of(vote: VoteInfo) -> list[dict[str, Any]]:
 
 
 def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    return form_date(text)
 
 
 async def record_proxy(user: CurrentUser, vote_id: int, form: Mapping[str, Any], photo: Any | None) -> int:

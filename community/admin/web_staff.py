@@ -21,6 +21,7 @@ from community.i18n import lazy
 from community.permissions import community_by_slug
 from community.roles import AREAS, RULE, RULES
 from community.roster import codes
+from community.safetext import form_date
 from community.web import client_address, form_values, page, public_url, require_user, session_cookie
 
 STAFF = "/c/{slug:str}/staff"
@@ -158,10 +159,7 @@ async def community_roles(request: Request[Any, Any, Any], slug: FromPath[str]) 
 
 
 def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    return form_date(text)
 
 
 async def audit_communities(user: CurrentUser, community: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from community.accounts import CurrentUser, mask_phone
 from community.admin.core import ROLE_LABELS
 from community.errors import Forbidden, FormErrors, NotFound
 from community.i18n import lazy
-from community.safetext import parse_id
+from community.safetext import form_date, parse_id
 from community.web import form_values, page, require_user, see_other
 from deliberation.concerns import core, figures, photos, rating, services, store, topics
 from deliberation.concerns.rating import Rate
@@ -244,10 +244,7 @@ async def _act(request: Request[Any, Any, Any], concern_id: int, action: Any, fi
 
 
 def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
+    return form_date(text)
 
 
 @post("/concerns/{concern_id:int}/dispatch", name="concern_dispatch")

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Final, Literal, get_args
 
 from community.i18n import lazy
+from community.safetext import form_date
 from votes.projects.terms import parse_yuan
 
 SourceKind = Literal["city", "district", "fund", "other"]
@@ -147,11 +148,9 @@ def parse_payment(form: Mapping[str, str], share: int, today: date) -> tuple[tup
     day: date | None = None
     if paid:
         text = (form.get("paid_on") or "").strip()
-        try:
-            day = date.fromisoformat(text) if text else today
-        except ValueError:
+        day = form_date(text) if text else today
+        if day is None:
             errors["paid_on"] = lazy("Enter a date, such as 2026-12-01.")
-        else:
-            if day > today:
+        elif day > today:
                 errors["paid_on"] = lazy("The date cannot be in the future.")
     return (paid, from_fund, day), errors

@@ -15,6 +15,7 @@ from community.config import get_config
 from community.errors import NotFound
 from community.i18n import lazy
 from community.roster.scope import Scope
+from community.safetext import form_date
 from community.tables import Community, Compound
 from votes.projects import kinds
 from votes.projects.tables import Project, ProjectVote
@@ -125,10 +126,7 @@ async def published(project_id: int) -> bool:
 
 
 def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    return form_date(text)
 
 
 def day_start(day: date) -> datetime:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Final
 
 from community.i18n import lazy
+from community.safetext import form_date
 from votes.projects.terms import (
     SCHEME_CHOICES,
     SCHEME_LABELS,
@@ -61,10 +62,7 @@ class Entry:
 
 
 def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    return form_date(text)
 
 
 def parse_plan(form: Mapping[str, str], floors: Sequence[int]) -> tuple[Plan, dict[str, str]]:
