@@ -1,7 +1,7 @@
 """No 5xx from any form, whatever it is sent: every POST form the demo's pages show (found by walking the pages
 each visitor can reach), sent back as the page has it and then with every field set to hostile values (empty,
 negative, huge, malformed, control characters, overlong, repeated), as an owner, the facilitator and the
-administrator; and every POST route of the route table sent an empty form and a form of hostile values under
+administrator (a refused form adds or removes no row anywhere); and every POST route of the route table sent an empty form and a form of hostile values under
 the field names the app reads."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from piccolo.conf.apps import Finder
 from test_no_5xx import HUGE, PARAM, _base, _own
 
 from app.demo import DEMO_PASSWORD, load_demo
+from community import db
 from community.tables import Community
 from deliberation.tables import Meeting
 from votes.tables import Vote
@@ -40,6 +42,7 @@ HOSTILE: tuple[str | list[str], ...] = (
     "x" * 20_000,
     ["1", "2"],  # the field twice
 )
+HTMX: tuple[str | list[str], ...] = ("", HUGE, "abc", "2026-02-30T25:61")
 # Files sent to every form that uploads one, under each of its file fields: not what they say they are, broken,
 # empty, or named to climb out of the upload folder.
 UPLOADS: tuple[tuple[str, bytes, str], ...] = (
@@ -133,14 +136,27 @@ def _hostile(fields: list[tuple[str, str]], value: str | list[str]) -> list[tupl
     return [(name, v) for name in names for v in values]
 
 
-async def _post(client, action: str, fields: list[tuple[str, str]], upload: tuple[str, bytes, str] | None = None):  # type: ignore[no-untyped-def]
+async def _post(client, action: str, fields: list[tuple[str, str]], upload: tuple[str, bytes, str] | None = None,  # type: ignore[no-untyped-def]
+                htmx: bool = False):
     body: dict[str, list[str]] = {}
     for name, value in fields:
         if name != "_csrf_token" and value != FILE:
             body.setdefault(name, []).append(value)
     body["_csrf_token"] = [await client.csrf()]
     files = [(name, upload) for name, value in fields if value == FILE] if upload else None
-    return await client.post(action, data=body, files=files, headers={"Referer": "http://testserver.local/"})
+    headers = {"Referer": "http://testserver.local/", **({"HX-Request": "true"} if htmx else {})}
+    return await client.post(action, data=body, files=files, headers=headers)
+
+
+# Rows a refused form may add: the record of a failed attempt, kept for rate limits.
+ATTEMPTS = {"signin_attempt"}
+
+
+async def _rows() -> dict[str, int]:
+    """How many rows each table has, in one statement."""
+    names = sorted(table._meta.tablename for table in Finder().get_table_classes())
+    sql = " UNION ALL ".join(f"SELECT '{name}' AS name, COUNT(*) AS n FROM \"{name}\"" for name in names)  # noqa: S608
+    return {str(row["name"]): int(row["n"]) for row in await db.engine().run_ddl(sql)}
 
 
 def _target(page: str, action: str) -> str:
@@ -197,13 +213,21 @@ async def test_no_form_answers_5xx_whatever_it_is_sent(client, who):
             continue
         fields = forms[(action, multipart)]
         uploads = UPLOADS if any(value == FILE for _name, value in fields) else ()
-        for variant in [None, *HOSTILE, *uploads]:
+        # As the page has it, with hostile values and bad files; then a few again as htmx sends them (a refusal then
+        # answers with the form's fragment: other templates).
+        for variant, htmx in [*((v, False) for v in [None, *HOSTILE, *uploads]), *((v, True) for v in HTMX)]:
             upload = variant if isinstance(variant, tuple) else None
             # With a file, the empty text fields say something, so the file is what the form is judged on.
             sent = (fields if variant is None else [(n, v or "楼道灯坏了") for n, v in fields] if upload
                     else _hostile(fields, variant))  # type: ignore[arg-type]  # fmt: skip
-            response = await _post(client, action, sent, upload)
+            before = await _rows()
+            response = await _post(client, action, sent, upload, htmx)
             answers[response.status_code] += 1
+            if 400 <= response.status_code < 500:
+                after = await _rows()
+                grown = {name: after[name] - n for name, n in before.items() if after[name] != n and name not in ATTEMPTS}
+                if grown:
+                    failures.append(f"{response.status_code} POST {action} with {str(variant)[:40]!r} changed rows: {grown}")
             if response.status_code >= 500:
                 failures.append(f"{response.status_code} POST {action} ({'multipart form' if multipart else 'form'}) "
                                 f"with {str(variant)[:40]!r}: {response.text[:200]}")  # fmt: skip
