@@ -290,3 +290,29 @@ async def test_no_post_route_answers_5xx_to_an_empty_or_hostile_form(client):
             await client.signin(VISITORS["facilitator"], DEMO_PASSWORD)
     print(f"{len(templates)} POST routes, {sum(answers.values())} posts, answers {sorted(answers.items())}")
     assert not failures, "\n".join(failures)
+
+
+async def test_no_post_route_takes_a_form_without_its_csrf_token(client):
+    """Every POST route, signed in as the facilitator, sent a form without the CSRF token, or with another
+    session's: 403, and no row added or removed anywhere."""
+    await load_demo()
+    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
+    own = await _own(community_id)
+    await client.signin(VISITORS["facilitator"], DEMO_PASSWORD)
+    app = client._transport.app  # type: ignore[attr-defined]
+    templates = sorted(route.path for route in app.routes if "POST" in getattr(route, "methods", set()))
+    forged = "0" * 64
+    before = await _rows()
+    failures = []
+    for template in templates:
+        path = PARAM.sub(lambda m, t=template: _base(t, own)[m.group(1)], template)  # type: ignore[misc]
+        for data in ({"title": "伪造"}, {"title": "伪造", "_csrf_token": forged}):
+            response = await client.post(path, data=data, headers={"Referer": "http://testserver.local/"})
+            if response.status_code != 403:
+                failures.append(f"{response.status_code} POST {path} {sorted(data)}")
+        response = await client.post(path, data={"title": "伪造"}, headers={"x-csrftoken": forged, "HX-Request": "true"})
+        if response.status_code != 403:
+            failures.append(f"{response.status_code} POST {path} (htmx, forged header)")
+    after = await _rows()
+    assert not failures, "\n".join(failures)
+    assert {name: after[name] - n for name, n in before.items() if after[name] != n} == {}
