@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,8 +19,8 @@ from test_no_5xx import HUGE, PARAM, _base, _own
 
 from app.demo import DEMO_PASSWORD, load_demo
 from community import db
-from community.tables import Community
-from deliberation.tables import Meeting
+from community.tables import Account, Community
+from deliberation.tables import AgendaItem, Comment, Meeting
 from votes.tables import Vote
 
 # Values every field of a form is set to, one set at a time (what a hand-made request or a broken client sends).
@@ -190,15 +191,35 @@ async def _walk(client, starts: list[str]) -> dict[tuple[str, bool], list[tuple[
     return forms
 
 
+async def _meeting_under_way(community_id: int) -> tuple[int, int]:
+    """A community-wide bench consultation in session on its first item, with a comment to reply to."""
+    facilitator = await Account.select(Account.id).where(Account.phone == VISITORS["facilitator"]).first()
+    meeting = (await Meeting.insert(Meeting(
+        community=community_id, kind="bench", title="全小区板凳会", scope_kind="community", scope_ids="[]",
+        starts_at=datetime.now(UTC), started_at=datetime.now(UTC), status="in_session",
+        facilitator=facilitator["id"] if facilitator else None,
+    )).returning(Meeting.id))[0]["id"]  # fmt: skip
+    item = (await AgendaItem.insert(AgendaItem(meeting=meeting, position=1, title="楼道堆物", status="discussing"))
+            .returning(AgendaItem.id))[0]["id"]  # fmt: skip
+    await Meeting.update({Meeting.current_item: item}).where(Meeting.id == meeting)
+    await Comment.insert(Comment(meeting=meeting, item=item, author=facilitator["id"] if facilitator else None,
+                                 position="question", body="大家怎么看？", created_at=datetime.now(UTC)))  # fmt: skip
+    return int(meeting), int(item)
+
+
 @pytest.mark.parametrize("who", list(VISITORS))
 async def test_no_form_answers_5xx_whatever_it_is_sent(client, who):
     await load_demo()
+    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
     await client.signin(VISITORS[who], DEMO_PASSWORD)
     starts = {"owner": ["/account", "/meetings", "/votes", "/concerns", "/roster", "/c/demo"],
               "facilitator": ["/c/demo/meetings", "/c/demo/votes", "/c/demo/projects", "/c/demo/concerns",
                               "/c/demo/roster", "/c/demo/staff", "/c/demo/venues", "/c/demo/procedure", "/account"],
               "grid_worker": ["/c/demo/votes", "/c/demo/roster", "/c/demo/concerns", "/c/demo/meetings"],
               "admin": ["/admin", "/admin/communities/demo", "/c/demo/staff"]}[who]  # fmt: skip
+    if who == "owner":  # a meeting of the whole community under way: the owner's comment and reply forms
+        meeting, item = await _meeting_under_way(community_id)
+        starts += [f"/m/{meeting}", f"/m/{meeting}/items/{item}"]
     if who in ("facilitator", "grid_worker"):  # every vote and meeting of the demo, whatever its state: their desks have the most forms
         starts += [f"/v/{r['id']}/{page}" for r in await Vote.select(Vote.id).order_by(Vote.id)
                    for page in ("manage", "paper", "proxies", "canvass", "edit")]  # fmt: skip
