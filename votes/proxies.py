@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -75,10 +74,6 @@ async def proxies_of(vote: VoteInfo) -> list[dict[str, Any]]:
     return rows
 
 
-def _parse_date(text: str) -> date | None:
-    return form_date(text)
-
-
 async def record_proxy(user: CurrentUser, vote_id: int, form: Mapping[str, Any], photo: Any | None) -> int:
     """Record a written authorisation; FormErrors (what was typed kept) for every problem, nothing stored."""
     vote = await get_vote(vote_id)
@@ -120,7 +115,7 @@ async def record_proxy(user: CurrentUser, vote_id: int, form: Mapping[str, Any],
         phone = normalise_phone(values["proxy_phone"])
         if phone is None:
             errors["proxy_phone"] = lazy("Please enter an 11-digit mobile number.")
-    authorised_on = _parse_date(values["authorised_on"])
+    authorised_on = form_date(values["authorised_on"])
     if authorised_on is None:
         errors["authorised_on"] = lazy("Please enter the date written on the authorisation.")
     elif authorised_on > now().date():

@@ -3,7 +3,7 @@ activation codes, and one's own phone number and sessions."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -158,10 +158,6 @@ async def community_roles(request: Request[Any, Any, Any], slug: FromPath[str]) 
 # --------------------------------------------------------------------------- audit
 
 
-def _day(text: str) -> date | None:
-    return form_date(text)
-
-
 async def audit_communities(user: CurrentUser, community: dict[str, Any]) -> None:
     if user.is_site_admin:
         return
@@ -175,7 +171,7 @@ async def _audit_page(request: Request[Any, Any, Any], communities: list[dict[st
     q = request.query_params
     values = {k: str(q.get(k, "") or "").strip() for k in ("action", "actor", "since", "until")}
     tz = ZoneInfo(get_config().timezone)
-    since, until = _day(values["since"]), _day(values["until"])
+    since, until = form_date(values["since"]), form_date(values["until"])
     ids = tuple(int(c["id"]) for c in communities)
     entries = await store.audit_entries(store.AuditFilter(
         community_ids=ids, action=values["action"], actor=values["actor"],

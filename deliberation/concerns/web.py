@@ -4,7 +4,7 @@ and its photos. Controllers parse, call one service, pick a page; every form wor
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -61,7 +61,7 @@ GLOBALS: dict[str, Any] = {
     "KINDS": core.KINDS, "KIND_SHORT": core.KIND_SHORT, "CHANNELS": core.CHANNELS, "STATUSES": core.STATUSES, "HANDLER_KINDS": core.HANDLER_KINDS,
     "RATINGS": core.RATINGS, "STEP_LABELS": core.STEP_LABELS, "HEARD_BY": core.HEARD_BY, "ROLE_LABELS": ROLE_LABELS,
     "STAFF_CHANNELS": core.STAFF_CHANNELS, "AUTO_ESCALATED": core.AUTO_ESCALATED, "mask_phone": mask_phone,
-    "MAX_PHOTOS": core.MAX_PHOTOS, "iso_date": lambda text: _date(str(text or "")), "step5": step5, "heat_level": heat_level, "one_second": timedelta(seconds=1),
+    "MAX_PHOTOS": core.MAX_PHOTOS, "iso_date": lambda text: form_date(str(text or "")), "step5": step5, "heat_level": heat_level, "one_second": timedelta(seconds=1),
     "hours_text": figures.hours_text, "rate_of": rate_of, "heat_of": heat_of, "RATE_LABELS": RATE_LABELS,
     "OUTCOME_LABELS": OUTCOME_LABELS, "building_label": core.building_label,
     "unit_label": core.unit_label,
@@ -243,14 +243,10 @@ async def _act(request: Request[Any, Any, Any], concern_id: int, action: Any, fi
     return back(request, f"/concerns/{concern_id}#{anchor}")
 
 
-def _date(text: str) -> date | None:
-    return form_date(text)
-
-
 @post("/concerns/{concern_id:int}/dispatch", name="concern_dispatch")
 async def concern_dispatch(request: Request[Any, Any, Any], concern_id: FromPath[int]) -> Response[Any]:
     async def run(user: CurrentUser, v: dict[str, str]) -> None:
-        await services.dispatch(user, Dispatch(concern_id, v["handler"], _date(v["due_on"]), v["handler_name"]))
+        await services.dispatch(user, Dispatch(concern_id, v["handler"], form_date(v["due_on"]), v["handler_name"]))
 
     return await _act(request, concern_id, run, ("handler", "handler_name", "due_on"), "log")
 

@@ -12,6 +12,7 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import get_language, lazy
 from community.roster.scope import attachments
+from community.safetext import form_date
 from community.tables import Ownership
 from votes.projects import agreements, budget, rounds, service, store
 from votes.projects.agreement_scan import ScanRefused, clean_scan
@@ -244,7 +245,7 @@ async def enter_paper(ctx: ProjectContext, form: Mapping[str, Any], scan: bytes 
         errors["owner"] = lazy("Please choose an owner of a flat in this agreement.")
     today = service.now().astimezone(store.tz()).date()
     started = view.row["started_at"].astimezone(store.tz()).date()
-    day = store.parse_day(values["signed_on"]) if values["signed_on"] else today
+    day = form_date(values["signed_on"]) if values["signed_on"] else today
     if day is None:
         errors["signed_on"] = lazy("Enter a date, such as 2026-12-01.")
     elif day > today:

@@ -10,9 +10,10 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.roster.scope import attachments
+from community.safetext import form_date
 from votes.projects import kinds
 from votes.projects.rounds import Overview
-from votes.projects.store import NOTE_MAX, OCCUPIES_MAX, ProjectContext, audit, day_start, parse_day, tz
+from votes.projects.store import NOTE_MAX, OCCUPIES_MAX, ProjectContext, audit, day_start, tz
 from votes.projects.tables import OccupiedFlat
 
 
@@ -68,7 +69,7 @@ async def record_consent(ctx: ProjectContext, occupied_id: int, form: Mapping[st
         errors[prefix + "consent"] = lazy("Please choose one of the offered values.")
     if values["consent"] != "pending" and values["method"] not in kinds.CONSENT_METHODS:
         errors[prefix + "method"] = lazy("Please say how the owner gave their answer.")
-    day = parse_day(values["decided_on"]) if values["decided_on"] else now().astimezone(tz()).date()
+    day = form_date(values["decided_on"]) if values["decided_on"] else now().astimezone(tz()).date()
     if day is None:
         errors[prefix + "decided_on"] = lazy("Enter a date, such as 2026-12-01.")
     elif day > now().astimezone(tz()).date():

@@ -10,11 +10,11 @@ from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.roster.scope import attachments
-from community.safetext import form_list
+from community.safetext import form_date, form_list
 from community.tables import Flat
 from votes.projects import kinds, lifecycle
 from votes.projects.rounds import overview
-from votes.projects.store import NOT_ALLOWED, ProjectContext, audit, day_start, parse_day, tz
+from votes.projects.store import NOT_ALLOWED, ProjectContext, audit, day_start, tz
 from votes.projects.tables import Objection, ObjectionStep
 
 
@@ -88,7 +88,7 @@ async def record_objection(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
     errors = _check_objection(values, affects)
     if values["channel"] not in ("paper", "spoken"):
         errors["channel"] = lazy("Please say how the objection reached you.")
-    day = parse_day(values["received_on"]) if values["received_on"] else now().astimezone(tz()).date()
+    day = form_date(values["received_on"]) if values["received_on"] else now().astimezone(tz()).date()
     starts, ends = info.current.row["notice_starts_at"], info.current.row["notice_ends_at"]
     if day is None:
         errors["received_on"] = lazy("Enter a date, such as 2026-12-01.")

@@ -15,7 +15,6 @@ from community.config import get_config
 from community.errors import NotFound
 from community.i18n import lazy
 from community.roster.scope import Scope
-from community.safetext import form_date
 from community.tables import Community, Compound
 from votes.projects import kinds
 from votes.projects.tables import Project, ProjectVote
@@ -123,10 +122,6 @@ async def published(project_id: int) -> bool:
     return bool(
         await ProjectVote.exists().where((ProjectVote.project == project_id) & (ProjectVote.vote.status != "draft"))
     )
-
-
-def parse_day(text: str) -> date | None:
-    return form_date(text)
 
 
 def day_start(day: date) -> datetime:

@@ -61,10 +61,6 @@ class Entry:
     amount: int  # fen
 
 
-def _day(text: str) -> date | None:
-    return form_date(text)
-
-
 def parse_plan(form: Mapping[str, str], floors: Sequence[int]) -> tuple[Plan, dict[str, str]]:
     """The contract form: contractor, contract_from, contract_to (optional dates), yearly_cost (yuan), scheme,
     coef_<floor> for a custom scheme. Errors as {field: English msgid}."""
@@ -75,7 +71,7 @@ def parse_plan(form: Mapping[str, str], floors: Sequence[int]) -> tuple[Plan, di
     days: dict[str, date | None] = {}
     for name in ("contract_from", "contract_to"):
         raw = (form.get(name) or "").strip()
-        days[name] = _day(raw) if raw else None
+        days[name] = form_date(raw) if raw else None
         if raw and days[name] is None:
             errors[name] = DAY_WRONG
     start, end = days["contract_from"], days["contract_to"]
@@ -131,7 +127,7 @@ def parse_entry(form: Mapping[str, str], today: date, published_years: Sequence[
         errors["item"] = ITEM_MISSING
     elif len(item) > ITEM_MAX:
         errors["item"] = ITEM_TOO_LONG
-    paid_on = _day(form.get("paid_on") or "")
+    paid_on = form_date(form.get("paid_on") or "")
     if paid_on is None:
         errors["paid_on"] = DAY_WRONG
     elif paid_on > today:

@@ -14,7 +14,7 @@ from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
 from community.images import UploadRefused, clean
 from community.roster.scope import attachments
-from community.safetext import form_list
+from community.safetext import form_date, form_list
 from community.tables import Flat
 from votes.projects import kinds, lifecycle, rounds, service, store, works
 from votes.projects.store import ProjectContext
@@ -55,7 +55,7 @@ async def record_milestone(ctx: ProjectContext, form: Mapping[str, Any], files: 
     values = {name: str(form.get(name, "") or "").strip() for name in ("kind", "day", "note")}
     info = await rounds.overview(ctx.project)
     reached = await reached_of(ctx.id)
-    day = store.parse_day(values["day"]) if values["day"] else None
+    day = form_date(values["day"]) if values["day"] else None
     today = service.now().astimezone(store.tz()).date()
     errors = works.check_milestone(values["kind"], day, values["note"], reached, today, info.state.passed,
                                    info.state.status == "approved")  # fmt: skip
@@ -209,7 +209,7 @@ async def record_complaint(ctx: ProjectContext, form: Mapping[str, Any]) -> int:
     if values["channel"] not in ("paper", "spoken"):
         errors["channel"] = lazy("Please say how the complaint reached you.")
     today = service.now().astimezone(store.tz()).date()
-    day = store.parse_day(values["received_on"]) if values["received_on"] else today
+    day = form_date(values["received_on"]) if values["received_on"] else today
     if day is None:
         errors["received_on"] = works.DAY_WRONG
     elif day > today:
