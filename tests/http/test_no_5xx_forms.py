@@ -283,22 +283,27 @@ def _names_read() -> list[str]:
     return sorted(names)
 
 
-async def test_no_post_route_answers_5xx_to_an_empty_or_hostile_form(client):
-    """Every POST route of the route table, as the facilitator, with the demo's own ids: an empty form, and the
-    field names the app reads all set to each hostile value."""
+async def _post_routes(client) -> list[str]:  # type: ignore[no-untyped-def]
+    """The demo loaded, the facilitator signed in, and every POST route of the route table with the demo's own ids."""
     await load_demo()
     community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
     own = await _own(community_id)
     await client.signin(VISITORS["facilitator"], DEMO_PASSWORD)
     app = client._transport.app  # type: ignore[attr-defined]
     templates = sorted(route.path for route in app.routes if "POST" in getattr(route, "methods", set()))
-    assert len(templates) > 60, templates
+    return [PARAM.sub(lambda m, t=template: _base(t, own)[m.group(1)], template) for template in templates]  # type: ignore[misc]
+
+
+async def test_no_post_route_answers_5xx_to_an_empty_or_hostile_form(client):
+    """Every POST route of the route table, as the facilitator, with the demo's own ids: an empty form, and the
+    field names the app reads all set to each hostile value."""
+    paths = await _post_routes(client)
+    assert len(paths) > 60, paths
     names = _names_read()
     assert len(names) > 50, names
     failures: list[str] = []
     answers: Counter[int] = Counter()
-    for template in sorted(templates, key=_order):
-        path = PARAM.sub(lambda m, t=template: _base(t, own)[m.group(1)], template)  # type: ignore[misc]
+    for path in sorted(paths, key=_order):
         if path.startswith(SKIP_ACTIONS):
             continue
         for variant in ["", *HOSTILE]:
@@ -309,24 +314,18 @@ async def test_no_post_route_answers_5xx_to_an_empty_or_hostile_form(client):
                 failures.append(f"{response.status_code} POST {path} with {str(variant)[:40]!r}: {response.text[:200]}")
         if (await client.get("/account")).status_code != 200:  # a form that signed out: sign in again
             await client.signin(VISITORS["facilitator"], DEMO_PASSWORD)
-    print(f"{len(templates)} POST routes, {sum(answers.values())} posts, answers {sorted(answers.items())}")
+    print(f"{len(paths)} POST routes, {sum(answers.values())} posts, answers {sorted(answers.items())}")
     assert not failures, "\n".join(failures)
 
 
 async def test_no_post_route_takes_a_form_without_its_csrf_token(client):
     """Every POST route, signed in as the facilitator, sent a form without the CSRF token, or with another
     session's: 403, and no row added or removed anywhere."""
-    await load_demo()
-    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
-    own = await _own(community_id)
-    await client.signin(VISITORS["facilitator"], DEMO_PASSWORD)
-    app = client._transport.app  # type: ignore[attr-defined]
-    templates = sorted(route.path for route in app.routes if "POST" in getattr(route, "methods", set()))
+    paths = await _post_routes(client)
     forged = "0" * 64
     before = await _rows()
     failures = []
-    for template in templates:
-        path = PARAM.sub(lambda m, t=template: _base(t, own)[m.group(1)], template)  # type: ignore[misc]
+    for path in paths:
         for data in ({"title": "伪造"}, {"title": "伪造", "_csrf_token": forged}):
             response = await client.post(path, data=data, headers={"Referer": "http://testserver.local/"})
             if response.status_code != 403:
