@@ -18,6 +18,7 @@ from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
 from community.permissions import community_by_slug, require_rule
 from community.roles import holds
+from community.safetext import form_datetime
 from community.tables import Building, Community, Compound, Membership, StairwellUnit
 from deliberation import rules
 from deliberation.access import MeetingContext, links_of, scope_ids
@@ -208,8 +209,8 @@ async def _parse_meeting_form(community_id: int, form: Any, details: bool,
             title=values["title"],
             scope_kind=values["scope_kind"],
             scope_ids=ids if len(ids) == len(raw_ids) else (*ids, -1),
-            starts_at=rules.parse_local_datetime(values["starts_at"], tz),
-            ends_at=rules.parse_local_datetime(values["ends_at"], tz),
+            starts_at=form_datetime(values["starts_at"], tz),
+            ends_at=form_datetime(values["ends_at"], tz),
             speaking_limit_minutes=int(limit) if limit.isdigit() else None,
         )
         errors.update(rules.validate_meeting(meeting_form, known))

@@ -12,7 +12,6 @@ from typing import Literal
 
 from community.i18n import lazy
 from community.roles import RULE, holds
-from community.safetext import form_datetime
 
 MeetingStatus = Literal["draft", "noticed", "in_session", "closed"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("draft", "noticed", "in_session", "closed")
@@ -299,12 +298,6 @@ def format_clock(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def parse_local_datetime(value: str, timezone: str) -> datetime | None:
-    """A datetime-local form value ("2026-12-01T19:30") read in the community's time zone; None if malformed or
-    its year implausible (`safetext.form_datetime`)."""
-    return form_datetime(value, timezone)
 
 
 def local_input_value(moment: datetime | None, timezone: str) -> str:

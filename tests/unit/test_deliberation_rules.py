@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from community.safetext import form_datetime
 from deliberation import attendance_rules, rules, uploads
 from deliberation.attendance_rules import FlatPlace
 from deliberation.rules import AccessFacts, RuleError
@@ -112,11 +113,11 @@ def test_meeting_form_rules():
 
 
 def test_local_times_are_read_in_the_community_time_zone():
-    moment = rules.parse_local_datetime("2026-12-01T19:30", "Asia/Shanghai")
+    moment = form_datetime("2026-12-01T19:30", "Asia/Shanghai")
     assert moment == T0
     assert rules.local_input_value(T0, "Asia/Shanghai") == "2026-12-01T19:30"
-    assert rules.parse_local_datetime("tomorrow", "Asia/Shanghai") is None
-    assert rules.parse_local_datetime("", "Asia/Shanghai") is None
+    assert form_datetime("tomorrow", "Asia/Shanghai") is None
+    assert form_datetime("", "Asia/Shanghai") is None
 
 
 def test_moving_items():

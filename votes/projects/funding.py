@@ -152,5 +152,5 @@ def parse_payment(form: Mapping[str, str], share: int, today: date) -> tuple[tup
         if day is None:
             errors["paid_on"] = lazy("Enter a date, such as 2026-12-01.")
         elif day > today:
-                errors["paid_on"] = lazy("The date cannot be in the future.")
+            errors["paid_on"] = lazy("The date cannot be in the future.")
     return (paid, from_fund, day), errors
