@@ -6,7 +6,6 @@ The facilitator's control page, attendance and the recorder's notes are `control
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from community import i18n
+from community import clock, i18n
 from community.config import get_config
 from community.errors import Forbidden, FormErrors, NotFound, TooManyAttempts
 from community.i18n import lazy
@@ -325,7 +324,7 @@ async def projector(request: Request[Any, Any, Any], meeting_id: FromPath[int], 
         vote_panels=await panels.render(meeting_id, i18n.get_language()),
         qr=qr_svg(join_url, light="#fff"),
         join_url=join_url,
-        now_time=datetime.now(ZoneInfo(get_config().timezone)).strftime("%H:%M"),
+        now=clock.now().astimezone(ZoneInfo(get_config().timezone)),
         live_url=f"/live/{feed.projector_channel(meeting_id)}" + (f"?key={meeting['projector_key']}" if key else ""),
         language=i18n.get_language(),
     )

@@ -5,6 +5,8 @@ first; the projector shows Markdown, whole comments only, and the QR code's own 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from conftest import PHONE, PROJECTOR, Server, signin
 from playwright.sync_api import Browser, Page, expect
@@ -159,6 +161,18 @@ def test_a_status_being_chosen_survives_a_live_update(browser: Browser, server: 
     expect(first.locator("#control-items .control-item.current")).to_contain_text(meeting["items"][1], timeout=REFETCH)
     first.context.close()
     other.context.close()
+
+
+def test_the_projectors_clock_ticks_in_the_communitys_time_on_a_laptop_set_elsewhere(browser: Browser, server: Server, base_url: str):
+    meeting = setup_meeting(server, "投影时钟 live14")
+    context = browser.new_context(viewport=PROJECTOR, timezone_id="America/Los_Angeles")
+    projector = context.new_page()
+    projector.goto(f"{base_url}/m/{meeting['id']}/projector?key={meeting['key']}")
+    expect(projector.locator("[data-clock][data-seen]")).to_have_count(1, timeout=LIVE)  # the script has ticked
+    shown = projector.locator("[data-clock]").inner_text()
+    hall = [datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(minutes=m) for m in (-1, 0, 1)]
+    assert shown in {t.strftime("%H:%M") for t in hall}, shown
+    context.close()
 
 
 def test_closing_the_meeting_is_asked_first(browser: Browser, server: Server, base_url: str, shot):

@@ -22,9 +22,14 @@
       el.textContent = clock(spoken);
       el.classList.toggle("over", spoken > parseInt(el.dataset.limit, 10));
     });
-    var time = new Date();
+    // The community's time, not the laptop's: the server's seconds since local midnight, counted on from when
+    // the page arrived (a projector laptop set to another zone or a wrong clock still shows the hall's time).
     document.querySelectorAll("[data-clock]").forEach(function (el) {
-      el.textContent = pad(time.getHours()) + ":" + pad(time.getMinutes());
+      if (!el.dataset.seen) { el.dataset.seen = String(now); }
+      var base = parseInt(el.dataset.clock, 10);
+      if (isNaN(base)) { return; }
+      var seconds = (base + Math.floor((now - parseInt(el.dataset.seen, 10)) / 1000)) % 86400;
+      el.textContent = pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor((seconds % 3600) / 60));
     });
   }
 

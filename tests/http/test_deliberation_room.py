@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_deliberation_world import DATA_NAMES, build_world, make_meeting
 
-from community import i18n
+from community import clock, i18n
 from community.tables import AuditLog
 from deliberation import rules
 from deliberation.tables import AgendaItem, Attendance, Comment, ItemNote, Meeting, SpeakerRequest
@@ -370,6 +370,15 @@ async def test_projector_opens_with_the_key_or_for_people_who_see_the_meeting(cl
     assert (await Meeting.select(Meeting.projector_key).first())["projector_key"] != before
     await client.post_form("/signout")
     assert (await client.get(f"/m/{meeting_id}/projector?key={key}")).status_code == 303
+
+
+async def test_the_projectors_clock_shows_the_communitys_time_not_the_laptops(client, world):
+    """A laptop set to another zone (or a wrong clock) still shows the hall's time: the page carries the
+    community's seconds since midnight, and the script counts on from when the page arrived."""
+    meeting_id, _items = await make_meeting(world, status="in_session")
+    with clock.frozen_at(datetime(2026, 12, 4, 23, 58, 30, tzinfo=UTC)):  # 07:58:30 in Shanghai, the next day
+        html = (await client.get(f"/m/{meeting_id}/projector?key=projector-key-for-tests-0123456789")).text
+    assert f'data-clock="{7 * 3600 + 58 * 60 + 30}">07:58</p>' in html
 
 
 async def test_projector_shows_pinned_first_and_never_hidden_or_kept_off(client, world):
