@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from community.accounts import CurrentUser
-from community.clock import frozen_at
+from community.clock import advance, frozen_at
 from community.db import write_transaction
 from community.errors import DomainError
 from community.tables import Account, Flat, StairwellUnit
@@ -158,10 +158,13 @@ async def _passed_elevator(user: CurrentUser, community_id: int, units: list[dic
     ctx = await _project(user, community_id, free[0])
     await _occupy(ctx, "101", "given")
     vote_id = await voting.create_round(ctx, {})
-    # Counted nine days ago: its query window (7 days, votes.queries) is over, and its final result published today.
-    with frozen_at(vote_services.now() - timedelta(days=9)):
+    # Open for two weeks and counted nine days ago: its query window (7 days, votes.queries) is over, and its final
+    # result published today.
+    with frozen_at(vote_services.now() - timedelta(days=23)):
         await opening.open_vote_as(await vote_services.get_vote(vote_id), actor=None)
+        advance(timedelta(days=3))
         await _ballots(vote_id)
+        advance(timedelta(days=11))
         await counting.close_vote_as(await vote_services.get_vote(vote_id), actor=None)
     from votes.result_final import finalise_due
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from community import posting_store
 from community.accounts import CurrentUser
-from community.clock import frozen_at
+from community.clock import advance, frozen_at
 from votes.projects import budget, rounds, service, store, voting, works_store
 from votes.projects.tables import Milestone, Project
 
@@ -51,15 +51,18 @@ async def load_works_demo(user: CurrentUser, community_id: int, unit: dict[str, 
 
     if await Project.exists().where((Project.community == community_id) & (Project.stairwell_unit == int(unit["id"]))):
         return
-    started = service.now() - timedelta(days=125)
+    started = service.now() - timedelta(days=140)
+    # Open for two weeks, the ballots in the first days; counted 126 days ago.
     with frozen_at(started):
         ctx = await make_project(user, community_id, unit)
         vote_id = await voting.create_round(ctx, {})
         await opening.open_vote_as(await vote_services.get_vote(vote_id), actor=None)
+        advance(timedelta(days=3))
         await ballots(vote_id)
+        advance(timedelta(days=11))
         await counting.close_vote_as(await vote_services.get_vote(vote_id), actor=None)
     # The query window (votes.queries, 7 days) ran out with no query: the final result, and the notice starts then.
-    with frozen_at(started + timedelta(days=8)):
+    with frozen_at(started + timedelta(days=22)):
         await finalise_due()
         await rounds.overview((await service.project_for(user, ctx.id, "manage")).project)
     ctx = await service.project_for(user, ctx.id, "manage")
