@@ -21,6 +21,7 @@ from app.demo import DEMO_PASSWORD, load_demo
 from community import db
 from community.tables import Account, Community
 from deliberation.tables import AgendaItem, Comment, Meeting
+from votes.projects.tables import Project
 from votes.tables import Vote
 
 # Values every field of a form is set to, one set at a time (what a hand-made request or a broken client sends).
@@ -220,6 +221,10 @@ async def test_no_form_answers_5xx_whatever_it_is_sent(client, who):
     if who == "owner":  # a meeting of the whole community under way: the owner's comment and reply forms
         meeting, item = await _meeting_under_way(community_id)
         starts += [f"/m/{meeting}", f"/m/{meeting}/items/{item}"]
+        # Every vote's result (a query in its window) and every project (an objection, the agreement to sign).
+        starts += [f"/v/{r['id']}/result" for r in await Vote.select(Vote.id).order_by(Vote.id)]
+        starts += [f"/p/{r['id']}{page}" for r in await Project.select(Project.id).order_by(Project.id)
+                   for page in ("", "/agreement", "/funding")]  # fmt: skip
     if who in ("facilitator", "grid_worker"):  # every vote and meeting of the demo, whatever its state: their desks have the most forms
         starts += [f"/v/{r['id']}/{page}" for r in await Vote.select(Vote.id).order_by(Vote.id)
                    for page in ("manage", "paper", "proxies", "canvass", "edit")]  # fmt: skip
@@ -266,7 +271,7 @@ async def test_no_form_answers_5xx_whatever_it_is_sent(client, who):
     # year 9999 would fail on every page that moves it into the community's time zone).
     await _walk(client, starts)
     print(f"{who}: {len(forms)} forms, {sum(answers.values())} posts, answers {sorted(answers.items())}")
-    assert len(forms) >= {"owner": 5, "grid_worker": 10, "facilitator": 40, "admin": 8}[who], sorted(forms)
+    assert len(forms) >= {"owner": 12, "grid_worker": 10, "facilitator": 40, "admin": 8}[who], sorted(forms)
     assert not failures, "\n".join(failures)
 
 
