@@ -116,10 +116,11 @@ async def postings_of(kind: str, notice_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def panel(user: CurrentUser | None, kind: str, notice_id: int) -> Panel:
-    """For a notice's page: its proofs (public), and whether this visitor may add one."""
+async def panel(user: CurrentUser | None, kind: str, notice_id: int, known: Target | None = None) -> Panel:
+    """For a notice's page: its proofs (public), and whether this visitor may add one. `known`: the notice's
+    target, when the page has already read what it is made of (not read twice)."""
     resolver = _targets.get(kind)
-    where = await resolver(notice_id) if resolver is not None else None
+    where = known if known is not None else await resolver(notice_id) if resolver is not None else None
     if where is None:
         return Panel(kind, notice_id)
     return Panel(kind, notice_id, await postings_of(kind, notice_id), await may_post(user, where))

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from community.sqljson import Nested, aggregate
-
 
 def register() -> list[Any]:
     """Called once by the composition root (`app.wiring`); returns the package's route handlers."""
@@ -39,6 +37,7 @@ def register() -> list[Any]:
     from deliberation.vote_outcomes import on_vote_closed
     from votes.agenda import register_agenda
     from votes.events import ParticipationChanged, VoteClosed, VoteOpened
+    from votes.projects import board as project_board
     from votes.projects import public as projects
 
     feed.register()
@@ -57,17 +56,8 @@ def register() -> list[Any]:
     routes = [*ROUTES, *NOTICE_ROUTES, *PROCEDURE_ROUTES, *MINUTES_ROUTES, *concerns.register()]
     # After the concerns': an item's links list its concerns first, then its vote.
     register_item_link_source("votes", meeting_votes.item_links, meeting_votes.ITEM_LINK_READ)
-    register_notice_source("projects", projects.notice_entries, NoticeRead(
-        _closed_projects, lambda community, rows: projects.notice_entries(community, [int(r["project"]) for r in rows["closed"]])))  # fmt: skip
+    register_notice_source("projects", project_board.notice_entries, NoticeRead(project_board.board_reads, project_board.board_entries))
     # Milestones and running-cost ledgers.
     register_notice_source("works", works_notices.notice_entries, works_notices.NOTICE_READ)
     register_minutes_source("projects", projects.minutes_sections)
     return routes
-
-
-def _closed_projects(postgres: bool) -> dict[str, Nested]:
-    """The projects whose current vote has closed (votes.projects.public.notice_entries reads the rest), for the
-    community `c.id` of the notice board's own statement (deliberation.minutes.board_read)."""
-    return {"closed": Nested(aggregate(postgres, ("pv.project",), "FROM project_vote pv JOIN project pr ON pr.id = pv.project "
-                                       "JOIN vote vv ON vv.id = pv.vote WHERE pr.community = c.id AND pv.superseded_at IS NULL "
-                                       "AND vv.status = 'closed'"), ("project",), (None,))}  # fmt: skip

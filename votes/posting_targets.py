@@ -4,6 +4,7 @@ posted at each stage) and a passed project's public notice."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from community.posting_store import Target
@@ -86,9 +87,13 @@ async def project_notice(project_id: int) -> Target | None:
         project = await store.get_project(project_id)
     except NotFound:
         return None
-    info = await rounds.overview(project)
+    return project_notice_of(project, await rounds.overview(project))
+
+
+def project_notice_of(project: Mapping[str, Any], info: rounds.Overview) -> Target | None:
+    """`project_notice` for a project and overview already read (the notice page has both)."""
     if not info.state.passed or info.current is None:
         return None
-    return Target(int(project["community"]), str(project["title"]), f"/p/{project_id}/notice",
+    return Target(int(project["community"]), str(project["title"]), f"/p/{project['id']}/notice",
                   info.current.row["notice_starts_at"], frozenset({int(project["building"])}),
                   (str(project["building_name"]),))  # fmt: skip

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from community import i18n
-from votes.projects import public, service, store
+from votes.projects import board, public, service, store
 from votes.projects.tables import Objection, OccupiedFlat, Project, ProjectVote
 from votes.projects.terms import ShareFlat, Terms, share_table
 from votes.projects.testing import AREA_A, AREA_B, World, cast_paper_ballots, make_world
@@ -243,7 +243,7 @@ async def test_consents_notice_objections_then_approval(client, make_account, as
     assert "3-2-601" in text and "Consent given" in text and "调解成功" in text and "张三" not in text and "业主" not in text
     assert sections[0].data["shares"]["3-2-601"] == format_fen(expected_shares(world)["3-2-601"])
     assert sections[2].data["status"] == "approved"
-    entries = await public.notice_entries(world.community_id)
+    entries = await board.notice_entries(world.community_id)
     assert len(entries) == 1 and entries[0].url == f"/p/{project_id}/notice" and entries[0].ends_at is not None
 
 

@@ -13,6 +13,7 @@ from community import db
 from community.querycount import QueryCount, counting
 from deliberation.tables import AgendaItem, Meeting
 from votes import live
+from votes.projects import board
 from votes.tables import Ballot
 from votes.testing import let_voting_period_run
 
@@ -36,8 +37,9 @@ PAGE_LIMITS = {
     "vote": 4,
     # session; the community with its result notices, published minutes, the filter's years and buildings (with
     # their compounds), upcoming meetings with their notices and fingerprints, open votes, concern reports,
-    # projects past their vote, the works' milestones and yearly ledgers (1: deliberation.minutes.board_read);
-    # the open votes' ballots (1, however many votes are open). Projects in their notice read their rounds.
+    # projects past their vote with their result, stage, notice, objections and consents (votes.projects.board),
+    # the works' milestones and yearly ledgers (1: deliberation.minutes.board_read); the open votes' ballots (1,
+    # however many votes are open). Only a project whose notice is due to start reads its rounds, once, to start it.
     "board": 3,
     # session, the vote, whether one is in the electorate, the result's stage with its public queries and
     # corrections (one row, votes.result_stage), the photos of the paper result as posted (one statement when
@@ -262,3 +264,37 @@ async def test_the_notice_board_costs_the_same_with_more_publications(client, wo
     assert (one.count, one_signed.count) == (more.count, more_signed.count), f"{one}\n{more}\n{one_signed}\n{more_signed}"
     page = (await client.get("/c/test")).text
     assert "会议3" in page and "notice3" in page and "minutes3" in page and "月报3" in page
+
+
+async def test_the_notice_board_reads_the_projects_in_their_notice_within_its_own_statement(client):
+    """The demo's board: a project in its notice, one approved and built, one in its query window, works
+    milestones; as many statements as a board without projects, and the entries the projects' overviews give."""
+    from app.demo import load_demo
+    from community.tables import Community
+
+    await load_demo()
+    community_id = int((await Community.select(Community.id).where(Community.slug == "demo").first())["id"])
+    found = await measured(client, "/c/demo")
+    assert found.count <= PAGE_LIMITS["board"], found
+    page = (await client.get("/c/demo")).text
+    entries = await board.notice_entries(community_id)  # the long way: every project's overview
+    assert len(entries) == 2
+    for entry in entries:
+        assert entry.url in page and str(entry.title) in page and str(entry.summary) in page
+
+
+async def test_a_notice_due_to_start_is_started_by_the_board_and_shown(client):
+    """A project whose vote passed and whose result became final without the event that starts its notice (a
+    crash, say): the board starts it, once, and lists it."""
+    from app.demo import load_demo
+    from votes.projects.tables import ProjectVote
+
+    await load_demo()
+    started = await ProjectVote.select(ProjectVote.id, ProjectVote.project).where(ProjectVote.notice_starts_at.is_not_null())
+    first = min(started, key=lambda r: r["id"])
+    await ProjectVote.update({ProjectVote.notice_starts_at: None, ProjectVote.notice_ends_at: None}).where(
+        ProjectVote.id == first["id"])  # fmt: skip
+    assert f"/p/{first['project']}/notice" in (await client.get("/c/demo")).text
+    row = await ProjectVote.select(ProjectVote.notice_starts_at).where(ProjectVote.id == first["id"]).first()
+    assert row["notice_starts_at"] is not None
+    assert (await measured(client, "/c/demo")).count <= PAGE_LIMITS["board"]

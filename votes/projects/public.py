@@ -1,4 +1,5 @@
-"""What projects contribute elsewhere: the notice board, the minutes, the meeting projector, the owner's ballot.
+"""What projects contribute elsewhere: the minutes, the meeting projector, the owner's ballot (the notice board's
+entries are in `votes.projects.board`).
 
 Everything for the board and the minutes is public: units by label, people by role, never a resident's name.
 The board's entries, the minutes' sections and the projector's panels are read by deliberation, the floor
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from community import events, i18n
 from community.config import get_config
-from community.contributions import MinutesSection, NoticeEntry
+from community.contributions import MinutesSection
 from community.i18n import gettext as _
 from community.i18n import lazy
 from votes.events import VoteResultFinal
@@ -40,57 +41,6 @@ if TYPE_CHECKING:
 def tr(labels: dict[str, str], key: str) -> str:
     """A label's translation; an unknown key (data from an older version) shows as it is."""
     return _(labels[key]) if key in labels else key
-
-
-# --- The notice board ---------------------------------------------------------------------------------------
-
-
-async def notice_entries(community_id: int, closed: list[int] | None = None) -> list[NoticeEntry]:
-    """Projects whose vote passed, in their notice period then after; `closed`: those whose vote has closed."""
-    entries: list[NoticeEntry] = []
-    # Only projects whose current vote has closed can be in (or past) their notice: the board stays cheap.
-    closed = closed if closed is not None else [
-        int(r["project"])
-        for r in await ProjectVote.select(ProjectVote.project).where(
-            (ProjectVote.project.community == community_id) & ProjectVote.superseded_at.is_null()
-            & (ProjectVote.vote.status == "closed")
-        )
-    ]  # fmt: skip
-    if not closed:
-        return entries
-    several, rows = await store.several_compounds(community_id), await Project.select(*store.PROJECT_COLUMNS).where(
-        Project.id.is_in(closed)).output(load_json=True)  # fmt: skip
-    infos = await rounds.overviews(rows)  # every project's rounds, votes and objections at once
-    for row, info in ((r, infos[int(r["id"])]) for r in rows):
-        row["scope_label"] = store.scope_label(row, several)
-        if not info.state.passed or info.current is None or info.state.notice_ends_at is None:
-            continue
-        starts = info.current.row["notice_starts_at"]
-        last = lifecycle.last_day(info.state.notice_ends_at, store.tz())
-        day = i18n.format_date(store.day_start(last), get_config().timezone)
-        entries.append(
-            NoticeEntry(
-                kind="project",
-                title=_("%(title)s: passed by the owners") % {"title": row["title"]},
-                url=f"/p/{row['id']}/notice",
-                published_at=starts,
-                summary=_(lifecycle.STATUS_LABELS[info.state.status]) + " · " + _(
-                    "Paid by the owners ¥%(amount)s, shared by: %(scheme)s."
-                ) % {"amount": money(info_payable(info)), "scheme": tr(SCHEME_LABELS, str(info.current.row["terms"].get("scheme", "area")))},
-                buildings=(str(row["building_name"]),),
-                ends_at=info.state.notice_ends_at,
-                how_to_object=_(
-                    "Lodge a written objection by the end of %(day)s: on the project page, or on paper at the "
-                    "residents' committee. Say what the works would affect (light, noise, access, cost…)."
-                ) % {"day": day},
-            )
-        )
-    return entries
-
-
-def info_payable(info: rounds.Overview) -> int:
-    terms = info.current.row["terms"] if info.current is not None else {}
-    return int(terms.get("total", 0)) - int(terms.get("subsidy", 0)) - int(terms.get("fund", 0))
 
 
 # --- The minutes ----------------------------------------------------------------------------------------------

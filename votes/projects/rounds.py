@@ -60,7 +60,11 @@ def vote_outcome(vote: Any) -> str | None:
     """The outcome of a closed owners' vote; with the silent-majority setting, the adjusted (labelled) one."""
     if vote.status != "closed" or not vote.result:
         return None
-    result = vote.result
+    return outcome_of(vote.result)
+
+
+def outcome_of(result: Any) -> str | None:
+    """`vote_outcome` of a closed vote's stored result."""
     adjusted = result.get("adjusted") if isinstance(result, Mapping) else None
     if isinstance(adjusted, Mapping) and adjusted.get("outcome"):
         return str(adjusted["outcome"])

@@ -135,10 +135,13 @@ async def years_of(project: Mapping[str, Any], info: Overview) -> list[Year]:
         int(r["year"]): r
         for r in await UpkeepLedger.select().where(UpkeepLedger.project == int(project["id"])).output(load_json=True)
     }
+    years = sorted({int(r["year"]) for r in rows} | set(ledgers), reverse=True)
+    if not years:  # most projects, and every one before its lift runs: no plan or shares to read
+        return []
     plan = await plan_of(int(project["id"])) or upkeep.Plan()
     works = await works_shares(project, info)
     found = []
-    for year in sorted({int(r["year"]) for r in rows} | set(ledgers), reverse=True):
+    for year in years:
         entries = tuple(upkeep.Entry(r["day"], str(r["item"]), int(r["amount"])) for r in rows if int(r["year"]) == year)
         total = sum(e.amount for e in entries)
         terms = upkeep.sharing_terms(plan, works.terms, total)

@@ -11,6 +11,7 @@ from litestar import Request
 from community import i18n, posting_store
 from community.roster.scope import attachments
 from community.web import public_url
+from votes import posting_targets
 from votes.projects import lifecycle, upkeep, upkeep_store, works, works_store
 from votes.projects.rounds import Overview
 from votes.projects.share_card import Card
@@ -105,7 +106,8 @@ async def notice_context(request: Request[Any, Any, Any], project: dict[str, Any
         "reached": reached,
         "complaints": await works_store.complaints_of(project_id),
         "ledgers": years,
-        "postings": await posting_store.panel(current_user(request), "project_notice", project_id),
+        "postings": await posting_store.panel(current_user(request), "project_notice", project_id,
+                                              posting_targets.project_notice_of(project, info)),
         "og": {
             "title": f"{project['title']} · {card.status}",
             "description": description,
