@@ -122,7 +122,7 @@ async def project_create(request: Request[Any, Any, Any], slug: FromPath[str]) -
 async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
     """Everything the project page and its sections show, for this user."""
     project = ctx.project
-    info = await rounds.overview(project)
+    info = ctx.read or await rounds.overview(project)
     shares = await rounds.current_shares(project, info)
     context: dict[str, Any] = {
         "project": project,

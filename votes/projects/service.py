@@ -86,10 +86,12 @@ async def project_for(user: CurrentUser | None, project_id: int, need: str = "vi
         scope = await privacy.staff_scope(user, community_id) if user is not None else privacy.StaffScope(frozenset())
         staff = scope.everything or bool(await privacy.flats_seen(scope, flat_ids))
     view = staff or (bool(attached) and await published(project_id))
+    info = None
     if not view and user is not None and await attachments(user.id, community_id):
         # Once the owners passed it, the notice is public and any resident may object: neighbours next door
         # are often the ones affected (light, noise, access).
-        view = (await overview(project)).state.passed
+        info = await overview(project)
+        view = info.state.passed
     if not view:
         if user is None:
             from community.errors import NotSignedIn
@@ -99,7 +101,7 @@ async def project_for(user: CurrentUser | None, project_id: int, need: str = "vi
     can = Can(view=True, staff=staff, manage=manage)
     if need == "staff" and not staff or need == "manage" and not manage:
         raise Forbidden(NOT_ALLOWED)
-    return ProjectContext(project, can, user, owned, attached, flat_ids)
+    return ProjectContext(project, can, user, owned, attached, flat_ids, info)
 
 
 # --- Lists ----------------------------------------------------------------------------------------------------

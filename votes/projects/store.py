@@ -64,6 +64,7 @@ class ProjectContext:
     owned: tuple[int, ...] = ()  # flats of the project the user's people own
     attached: tuple[int, ...] = ()  # flats of the project the user's people own or live in
     flat_ids: tuple[int, ...] = ()  # every flat of the project's stairwell unit or building
+    read: Any = None  # the project's overview (votes.projects.rounds), when deciding access already read it
 
     @property
     def id(self) -> int:
