@@ -12,6 +12,29 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from community.i18n import lazy
+
+# What each kind of publication is, for the lists that mix them (the street's recent publications).
+KIND_LABELS: dict[str, str] = {
+    "minutes": lazy("Minutes"),
+    "addendum": lazy("Addendum"),
+    "notice": lazy("Result notice"),
+    "meeting_notice": lazy("Notice of meeting"),
+    "project_notice": lazy("Public notice of a project"),
+    "concern_report": lazy("Monthly summary"),
+    "vote_preliminary": lazy("Preliminary result"),
+    "vote_query": lazy("Query on the count"),
+    "vote_answer": lazy("Answer to a query"),
+    "vote_correction": lazy("Correction of the count"),
+    "vote_final": lazy("Final result"),
+    "works_milestone": lazy("Progress of the works"),
+    "upkeep_ledger": lazy("Running costs"),
+    "notice_posting": lazy("Proof of posting"),
+    "agreement": lazy("Cost-sharing agreement"),
+    "agreement_done": lazy("Agreement signed by every household"),
+    "funding_done": lazy("Funds raised in full"),
+}
+
 
 class Append(Protocol):
     """`deliberation.minutes.chain.append`: inside a write transaction, the next publication's (seq, SHA-256)."""

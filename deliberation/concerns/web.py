@@ -12,6 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File, Template
 
+from community import publications
 from community.accounts import CurrentUser, mask_phone
 from community.admin.core import ROLE_LABELS
 from community.errors import Forbidden, FormErrors, NotFound
@@ -63,7 +64,7 @@ GLOBALS: dict[str, Any] = {
     "STAFF_CHANNELS": core.STAFF_CHANNELS, "AUTO_ESCALATED": core.AUTO_ESCALATED, "mask_phone": mask_phone,
     "MAX_PHOTOS": core.MAX_PHOTOS, "iso_date": lambda text: form_date(str(text or "")), "step5": step5, "heat_level": heat_level, "one_second": timedelta(seconds=1),
     "hours_text": figures.hours_text, "rate_of": rate_of, "heat_of": heat_of, "RATE_LABELS": RATE_LABELS,
-    "OUTCOME_LABELS": OUTCOME_LABELS, "building_label": core.building_label,
+    "OUTCOME_LABELS": OUTCOME_LABELS, "PUBLICATION_KINDS": publications.KIND_LABELS, "building_label": core.building_label,
     "unit_label": core.unit_label,
 }  # fmt: skip
 INTAKE_FIELDS = ("kind", "place", "place_note", "text", "public_text", "channel", "reporter_name", "reporter_phone")

@@ -42,3 +42,21 @@ async def test_every_community_page_links_to_its_street(client) -> None:
             missing.append(path)
     assert checked > 40, checked
     assert not missing, "pages without the street link:\n" + "\n".join(missing)
+
+
+async def test_the_streets_recent_publications_say_what_each_one_is(client) -> None:
+    """The street lists publications of every kind together: a project's notice, a step of its works and a
+    vote's final result share a title, so each says what it is, in the visitor's language."""
+    from community import i18n
+    from community.publications import KIND_LABELS
+    from deliberation.minutes.tables import Publication
+
+    await load_demo()
+    kinds = {str(r["kind"]) for r in await Publication.select(Publication.kind)}
+    assert {"project_notice", "works_milestone", "vote_final", "minutes"} <= kinds and kinds <= set(KIND_LABELS)
+    page = (await client.get("/s/changning")).text
+    for label in ("项目公示", "工程进度", "最终结果", "会议纪要"):
+        assert f'<span class="tag">{label}</span>' in page, label
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    page = (await client.get("/s/changning")).text
+    assert '<span class="tag">Public notice of a project</span>' in page and '<span class="tag">Final result</span>' in page
