@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 
 from community import querycount
 from community.db import YishiSQLiteEngine, engine
@@ -115,6 +117,22 @@ async def write_statement(sql: str, *args: Any) -> None:
         await transaction.connection.execute(query, *args)
     else:
         await transaction.connection.execute(query, args)
+
+
+async def upsert(table: type[Table], key: Sequence[Column], values: Mapping[Column, Any], keep: bool = False) -> None:
+    """One row of `table` says `values`, whoever writes the same `key` at the same moment: INSERT … ON CONFLICT
+    DO UPDATE (`keep`: DO NOTHING, a row already there stays as it is), in the current write transaction. Looking
+    first and then inserting lets two requests at once (a double tap, two staff on one flat) both insert, and the
+    second fails on the UNIQUE key. Give every column that has a default: the database's own would differ."""
+    names = [f'"{column._meta.db_column_name}"' for column in values]
+    keys = [f'"{column._meta.db_column_name}"' for column in key]
+    changed = "" if keep else ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    slots = ", ".join("{}" for _ in names)
+    await write_statement(
+        f'INSERT INTO "{table._meta.tablename}" ({", ".join(names)}) VALUES ({slots})'  # noqa: S608 - the tables' own names
+        f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {changed}" if changed else "NOTHING"),
+        *values.values(),
+    )
 
 
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \((?:\{\}, )*\{\}\)")

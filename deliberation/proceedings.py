@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from community.bulk_sql import upsert
 from community.clock import now
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -87,11 +88,5 @@ async def save_note(ctx: MeetingContext, item_id: int, form: Any) -> dict[str, s
     actor = ctx.user.id if ctx.user else None
     columns = {getattr(ItemNote, name): value for name, value in values.items()}
     async with write_transaction():
-        exists = await ItemNote.exists().where(ItemNote.item == item_id)
-        if exists:
-            await ItemNote.update({**columns, ItemNote.updated_by: actor, ItemNote.updated_at: now()}).where(
-                ItemNote.item == item_id
-            )
-        else:
-            await ItemNote.insert(ItemNote({ItemNote.item: item_id, ItemNote.updated_by: actor, ItemNote.updated_at: now(), **columns}))
+        await upsert(ItemNote, (ItemNote.item,), {ItemNote.item: item_id, **columns, ItemNote.updated_by: actor, ItemNote.updated_at: now()})
     return values

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from community import paging
 from community.accounts import CurrentUser
+from community.bulk_sql import upsert
 from community.config import get_config
 from community.db import write_transaction
 from community.errors import Conflict, FormErrors, NotFound
@@ -229,15 +230,10 @@ async def set_status(user: CurrentUser, vote_id: int, flat_id: int, form: Mappin
         locked = await services.lock_vote(vote_id)
         if locked["status"] != "open":
             raise Conflict(NOT_OPEN)
-        changes: dict[Any, Any] = {CanvassStatus.status: values["status"], CanvassStatus.note: values["note"],
-                   CanvassStatus.next_visit: visit, CanvassStatus.updated_by: user.id,
-                   CanvassStatus.updated_at: services.now()}  # fmt: skip
-        if await CanvassStatus.exists().where(CanvassStatus.flat == flat_id):
-            await CanvassStatus.update(changes).where(CanvassStatus.flat == flat_id)
-        else:
-            await CanvassStatus.insert(CanvassStatus(vote=vote_id, flat=flat_id, status=values["status"],
-                                                     note=values["note"], next_visit=visit, updated_by=user.id,
-                                                     updated_at=services.now()))  # fmt: skip
+        await upsert(CanvassStatus, (CanvassStatus.flat,), {
+            CanvassStatus.vote: vote_id, CanvassStatus.flat: flat_id, CanvassStatus.status: values["status"],
+            CanvassStatus.note: values["note"], CanvassStatus.next_visit: visit, CanvassStatus.updated_by: user.id,
+            CanvassStatus.updated_at: services.now()})  # fmt: skip
         await services.audit(vote.community_id, user.id, "vote_canvass_status", vote_id,
                              {"unit": str(row["unit"]), "status": values["status"],
                               "next_visit": values["next_visit"]})  # fmt: skip

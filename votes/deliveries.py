@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from community.accounts import CurrentUser
+from community.bulk_sql import upsert
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors, NotFound
 from community.i18n import lazy
@@ -143,10 +144,12 @@ async def acknowledge(user: CurrentUser, vote_id: int) -> int:
             raise Conflict(NOT_OPEN)
         flats = await VoteFlat.select(VoteFlat.id, VoteFlat.unit).where((VoteFlat.vote == vote_id) & VoteFlat.unit.is_in(units))
         for flat in flats:
-            if await Delivery.exists().where(Delivery.flat == flat["id"]):
-                continue
-            await Delivery.insert(Delivery(vote=vote_id, flat=flat["id"], method="in_app", delivered_at=services.now(),
-                                           account=user.id, recorded_by=user.id))  # fmt: skip
+            # A read receipt stands once: another record of the flat (staff's, or this one sent twice) is kept.
+            await upsert(Delivery, (Delivery.flat,), {
+                Delivery.vote: vote_id, Delivery.flat: flat["id"], Delivery.method: "in_app",
+                Delivery.delivered_by: "", Delivery.delivered_at: services.now(), Delivery.signed_by: "",
+                Delivery.account: user.id, Delivery.recorded_by: user.id, Delivery.recorded_at: services.now(),
+            }, keep=True)  # fmt: skip
             await VoteFlat.update({VoteFlat.served: True}).where(VoteFlat.id == flat["id"])
         await services.audit(vote.community_id, user.id, "vote_delivery_read", vote_id, {"units": units})
     return len(flats)

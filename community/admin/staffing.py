@@ -174,24 +174,30 @@ async def appoint_street_staff(user: CurrentUser, street_id: int, display_name: 
     if existing is None and core.name_problem(display_name, 100):
         raise FormErrors({"display_name": core.name_problem(display_name, 100) or ""})
     code = None
-    async with write_transaction():
-        if existing is None:
-            rows = await Account.insert(
-                Account(phone=phone, display_name=display_name.strip(), password_hash=NO_PASSWORD)
-            ).returning(Account.id)
-            account_id = int(rows[0]["id"])
-            code = await _issue_code(account_id, "activate", user.id, None)
-        else:
-            account_id = int(existing["id"])
-            if await StreetMembership.exists().where(
-                (StreetMembership.account == account_id) & (StreetMembership.street == street_id)
-            ):
-                raise FormErrors({"phone": lazy("This person already has this role here. Change their scope instead.")})
-        rows = await StreetMembership.insert(StreetMembership(account=account_id, street=street_id)).returning(
-            StreetMembership.id
-        )
-        await audit("street_role_granted", actor=user.id, street=street_id, object_type="account",
-                    object_id=account_id, role="street_staff")  # fmt: skip
+    already = FormErrors({"phone": lazy("This person already has this role here. Change their scope instead.")})
+    try:
+        async with write_transaction():
+            if existing is None:
+                rows = await Account.insert(
+                    Account(phone=phone, display_name=display_name.strip(), password_hash=NO_PASSWORD)
+                ).returning(Account.id)
+                account_id = int(rows[0]["id"])
+                code = await _issue_code(account_id, "activate", user.id, None)
+            else:
+                account_id = int(existing["id"])
+                if await StreetMembership.exists().where(
+                    (StreetMembership.account == account_id) & (StreetMembership.street == street_id)
+                ):
+                    raise already
+            rows = await StreetMembership.insert(StreetMembership(account=account_id, street=street_id)).returning(
+                StreetMembership.id
+            )
+            await audit("street_role_granted", actor=user.id, street=street_id, object_type="account",
+                        object_id=account_id, role="street_staff")  # fmt: skip
+    except Exception as exc:
+        if is_unique_violation(exc):  # the same person appointed twice at once (a double click)
+            raise already from exc
+        raise
     return Appointed(int(rows[0]["id"]), account_id, code)
 
 

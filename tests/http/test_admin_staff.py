@@ -3,6 +3,7 @@ Every refusal leaves the rows as they were; roles are read per request, so a cha
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -265,6 +266,11 @@ async def test_street_staff_are_appointed_and_removed_by_the_administrator(make_
         assert response.status_code == 200
         code_on(response.text)
         row = await StreetMembership.select().where(StreetMembership.account.phone == "13800000401").first()
+        # Someone appointed with a double click, twice: one role, the others told so.
+        sent = await asyncio.gather(*[post(c, f"/admin/streets/{place.street}/staff", {"display_name": "街道二号",
+                                                                                      "phone": "13800000402"}) for _ in range(4)])  # fmt: skip
+        assert sorted(r.status_code for r in sent) == [200, 422, 422, 422], [r.status_code for r in sent]
+        assert await StreetMembership.count().where(StreetMembership.account.phone == "13800000402") == 1
         assert (await post(c, f"/admin/streets/{place.street}/staff/{row['id']}/remove", {})).status_code == 303
     assert not await StreetMembership.exists().where(StreetMembership.id == row["id"])
     actions = {r["action"] for r in await AuditLog.select(AuditLog.action)}

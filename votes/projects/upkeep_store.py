@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from community import publications
+from community.bulk_sql import upsert
 from community.db import is_unique_violation, write_transaction
 from community.errors import Conflict, FormErrors
 from community.i18n import lazy
@@ -73,8 +74,7 @@ async def save_plan(ctx: ProjectContext, form: Mapping[str, Any]) -> None:
         Upkeep.updated_at: service.now(),
     }
     async with write_transaction():
-        if not await Upkeep.exists().where(Upkeep.project == ctx.id):
-            await Upkeep.insert(Upkeep(project=ctx.id))
+        await upsert(Upkeep, (Upkeep.project,), {Upkeep.project: ctx.id, Upkeep.updated_at: service.now()}, keep=True)  # the row, once
         await Upkeep.update(columns).where(Upkeep.project == ctx.id)
         await store.audit(ctx.community_id, ctx.user.id, "project_upkeep_plan_saved", ctx.id, upkeep.plan_to_json(plan))
 
