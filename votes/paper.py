@@ -88,7 +88,8 @@ async def enter(user: CurrentUser, vote_id: int, form: Mapping[str, Any]) -> Ent
     if vote.status != "open":
         raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
     async with write_transaction():
-        row = await lock_vote(vote.id)
+        # The desk one click at a time (a double click enters, confirms or rejects once): status checked below.
+        row = await lock_vote(vote.id, exclusive=True)
         if row["status"] != "open":
             raise Conflict(lazy("Paper ballots can be entered only while the vote is open."))
         await require_role(vote.id, user.id, "counter")
@@ -176,7 +177,8 @@ async def confirm(user: CurrentUser, vote_id: int, paper_id: int) -> str:
     await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
-        row = await lock_vote(vote.id)
+        # The desk one click at a time (a double click enters, confirms or rejects once): status checked below.
+        row = await lock_vote(vote.id, exclusive=True)
         if row["status"] != "open":
             raise Conflict(lazy("Paper ballots can be confirmed only while the vote is open."))
         paper = await _paper_row(vote, paper_id)
@@ -260,7 +262,8 @@ async def reject(user: CurrentUser, vote_id: int, paper_id: int) -> None:
     await require_duty(user, vote, "check_paper")
     require_paper(vote)
     async with write_transaction():
-        row = await lock_vote(vote.id)
+        # The desk one click at a time (a double click enters, confirms or rejects once): status checked below.
+        row = await lock_vote(vote.id, exclusive=True)
         if row["status"] != "open":
             raise Conflict(lazy("Paper ballots can be confirmed only while the vote is open."))
         paper = await _paper_row(vote, paper_id)

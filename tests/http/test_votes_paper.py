@@ -245,3 +245,23 @@ async def test_counters_and_scrutineers_are_different_people(client, world):
     assert (await client.post_form(f"/v/{vote_id}/paper/{second['id']}/confirm")).status_code == 200
     rows = await PaperBallot.select(PaperBallot.entered_by, PaperBallot.confirmed_by)
     assert not {r["entered_by"] for r in rows} & {r["confirmed_by"] for r in rows}
+
+
+async def test_a_double_click_at_the_desk_enters_and_counts_a_ballot_once(client, world):
+    """The counter's "enter" and the scrutineer's "confirm", each clicked four times at once: one entry, one ballot
+    counted; the other clicks are told the ballot is already there (no error page)."""
+    import asyncio
+
+    vote_id = await open_vote(client, world, channels="paper")
+    serial = await serial_of(vote_id, "3-2-202")
+    await client.signin("13800000009")
+    entered = await asyncio.gather(*[enter(client, vote_id, serial, "agree") for _ in range(4)])
+    assert sorted(r.status_code for r in entered) == [200, 409, 409, 409], [r.status_code for r in entered]
+    assert await PaperBallot.count() == 1
+    paper = await PaperBallot.select(PaperBallot.id).first()
+    await client.post_form("/signout")
+    await client.signin("13800000008")
+    confirmed = await asyncio.gather(*[client.post_form(f"/v/{vote_id}/paper/{paper['id']}/confirm") for _ in range(4)])
+    assert sorted(r.status_code for r in confirmed) == [200, 409, 409, 409], [r.status_code for r in confirmed]
+    # Counted once, and the repeated clicks flag no conflict (a ballot "entered twice" is for a real second copy).
+    assert await Ballot.count() == 1 and await Conflict.count().where(Conflict.kind != "serial_twice") == 0
