@@ -129,3 +129,24 @@ def test_a_concern_from_a_phone_to_a_satisfied_resident(browser: Browser, base_u
     shot(staff, "concerns-street-projector-zh")
     for context in (laptop, phone, grid_context):
         context.close()
+
+
+def test_a_concern_sent_twice_in_a_hurry_is_filed_once(browser: Browser, server, base_url: str):
+    """A double tap on "submit" on a slow phone: the page sends the form once (static/js/yishi.js)."""
+    import sqlite3
+    from pathlib import Path
+
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN")
+    resident = phone.new_page()
+    signin(resident, base_url, RESIDENT, next_path="/c/demo/concerns/new")
+    resident.click("label.cn-choice:has-text('环境卫生')")
+    text = "楼下垃圾桶的盖子坏了 e2e-twice"
+    resident.fill("#f-text", text)
+    # A slow connection: the answer takes a second, and the second tap comes while the page waits for it.
+    phone.new_cdp_session(resident).send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 1000, "downloadThroughput": -1, "uploadThroughput": -1})
+    resident.evaluate("() => { const f = document.querySelector('form.form'); f.requestSubmit(); setTimeout(() => f.requestSubmit(), 300); }")
+    resident.wait_for_url(re.compile(r"/concerns/\d+\?raised=1"))
+    with sqlite3.connect(Path(server.env["YISHI_DATABASE_URL"].removeprefix("sqlite:///"))) as db:
+        assert db.execute("SELECT COUNT(*) FROM concern WHERE text = ?", (text,)).fetchone()[0] == 1
+    phone.close()
