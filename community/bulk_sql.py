@@ -1,4 +1,5 @@
-"""Plain SQL for reads and writes of 100,000 rows: tuples instead of dicts, the drivers' executemany, `{}` slots."""
+"""Plain SQL for reads and writes of 100,000 rows (tuples instead of dicts, the drivers' executemany, `{}` slots),
+and for a row written once whoever writes it at the same moment (`upsert`: INSERT … ON CONFLICT)."""
 
 from __future__ import annotations
 
