@@ -3,7 +3,8 @@
 `static_url("css/yishi.css")` (a template global) is `/static/css/yishi.<hash>.css`, the hash taken from the file's
 content when the process starts: a changed file gets a new name, so a phone never keeps a stale copy and never
 asks again for an unchanged one. The plain name (`/static/css/yishi.css`) is still served, revalidated on each
-use (ETag). Text files are sent brotli- or gzip-compressed, compressed on first request and kept in memory.
+use (ETag). Our CSS and JavaScript are sent without their comments (`slim`); text files are sent brotli- or
+gzip-compressed, compressed on first request and kept in memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -55,6 +57,22 @@ class Manifest:
     files: dict[str, tuple[Asset, bool]]  # name as requested -> (file, hashed name?)
 
 
+def slim(name: str, content: bytes) -> bytes:
+    """Our own CSS and JavaScript as sent: without their comments and blank lines (they are for the people who read
+    the source; a phone on a slow connection should not download them). Only whole-line `//` comments and the
+    file's opening `/* … */` go from JavaScript, so nothing inside a string is touched; vendored `.min.js` files
+    and everything else are sent as they are."""
+    if not name.endswith((".js", ".css")) or name.endswith(".min.js"):
+        return content
+    text = content.decode("utf-8")
+    if name.endswith(".css"):
+        text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    else:
+        text = re.sub(r"\A\s*/\*.*?\*/", "", text, flags=re.S)
+        text = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("//"))
+    return ("\n".join(line.rstrip() for line in text.split("\n") if line.strip()) + "\n").encode("utf-8")
+
+
 def hashed_name(name: str, content: bytes) -> str:
     digest = hashlib.sha256(content).hexdigest()[:HASH_LENGTH]
     stem, dot, suffix = name.rpartition(".")
@@ -72,7 +90,7 @@ def build_manifest(root: Path = STATIC) -> Manifest:
     files: dict[str, tuple[Asset, bool]] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
         name = path.relative_to(root).as_posix()
-        content = path.read_bytes()
+        content = slim(name, path.read_bytes())
         hashed = hashed_name(name, content)
         # Weak: the same file travels in several encodings (RFC 9110 8.8.1).
         asset = Asset(path, content, _media_type(path), f'W/"{hashed.rpartition("/")[2]}"')

@@ -137,22 +137,14 @@
     return parts.join(document.documentElement.lang.indexOf("zh") === 0 ? "。 " : ". ");
   }
 
-  // A form posted once: a second tap while the page is still on its way (a slow phone, a double tap) sends
-  // nothing, so a concern or a comment is not filed twice. htmx forms are left to htmx (it drops a request while
-  // one from the same form is in flight). After ten seconds, or back on the page, sending works again.
-  var SENDING_FOR = 10000;
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") { return; }
-    var sent = parseInt(form.getAttribute("data-sent-at") || "0", 10);
-    if (sent && Date.now() - sent < SENDING_FOR) {
-      event.preventDefault();
-      return;
-    }
-    form.setAttribute("data-sent-at", String(Date.now()));
+  // A second tap while a posted form's page is on the way sends nothing (htmx forms: htmx drops it); 10 s.
+  document.addEventListener("submit", function (e) {
+    var f = e.target, t = +(f.getAttribute && f.getAttribute("data-sent") || 0);
+    if (e.defaultPrevented || f.method !== "post") { return; }
+    if (Date.now() - t < 1e4) { e.preventDefault(); } else { f.setAttribute("data-sent", Date.now()); }
   });
   window.addEventListener("pageshow", function () {
-    document.querySelectorAll("form[data-sent-at]").forEach(function (form) { form.removeAttribute("data-sent-at"); });
+    document.querySelectorAll("form[data-sent]").forEach(function (f) { f.removeAttribute("data-sent"); });
   });
 
   document.addEventListener("DOMContentLoaded", function () {
