@@ -15,7 +15,7 @@ from deliberation.minutes import audit
 from deliberation.minutes.board import board
 from deliberation.minutes.tables import Publication
 from votes.projects import service, store
-from votes.projects.tables import Milestone, MilestoneFile, WorksComplaint
+from votes.projects.tables import Milestone, MilestoneFile, ProjectVote, WorksComplaint
 from votes.projects.testing import make_world
 
 PDF = b"%PDF-1.4\n% a drawing\n%%EOF\n"
@@ -124,6 +124,21 @@ async def reach_construction(client, world, project_id: int) -> None:
     for kind, delta in (("design", -9), ("pipeline_survey", -9), ("joint_review", -8), ("contract_signed", -7),
                         ("construction_start", -5)):
         assert (await record(client, project_id, kind, day(delta))).status_code == 303
+
+
+async def test_once_construction_started_the_passed_terms_are_not_put_to_a_new_vote(client, make_account):
+    """A new vote would put a lift being built back to preparation: offered until construction starts, refused from
+    then on, and the passed vote stays current."""
+    world = await make_world(make_account)
+    project_id = await passed_project(client, world)
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "en")
+    await client.signin(world.phones["facilitator"])
+    assert f'action="/p/{project_id}/new-vote"' in (await client.get(f"/p/{project_id}")).text
+    await reach_construction(client, world, project_id)
+    assert f'action="/p/{project_id}/new-vote"' not in (await client.get(f"/p/{project_id}")).text
+    response = await client.post_form(f"/p/{project_id}/new-vote")
+    assert response.status_code == 409 and "Construction has started" in response.text
+    assert not await ProjectVote.exists().where((ProjectVote.project == project_id) & ProjectVote.superseded_at.is_not_null())
 
 
 async def test_complaints_during_the_works_are_handled_like_objections(client, make_account, assert_translated):

@@ -29,6 +29,7 @@ from votes.projects import (
     service,
     store,
     voting,
+    works,
     works_views,
 )
 from votes.projects.service import project_for
@@ -155,6 +156,7 @@ async def project_context(ctx: ProjectContext, **extra: Any) -> dict[str, Any]:
         context["community_flats"] = await budget.community_flats(ctx.community_id)
         context["today"] = service.now().astimezone(store.tz()).date().isoformat()
     context.update(await road_views.extras(ctx, info), **await works_views.page_context(ctx, info), **extra)
+    context["construction_started"] = works.construction_started(context.get("reached", {}))
     return context
 
 

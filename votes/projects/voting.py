@@ -13,7 +13,7 @@ from community.errors import Conflict, FormErrors
 from community.i18n import lazy
 from votes import drafting
 from votes import services as vote_services
-from votes.projects import kinds, lifecycle
+from votes.projects import kinds, lifecycle, works, works_store
 from votes.projects.budget import roster_flats, shares_of, terms_of
 from votes.projects.rounds import overview, project_rounds
 from votes.projects.store import TERMS_FROZEN, ProjectContext, audit, community_settings
@@ -133,6 +133,8 @@ async def new_round(ctx: ProjectContext) -> None:
     info = await overview(ctx.project)
     if info.current is None or info.current.status != "closed":
         raise Conflict(lazy("A new vote can be prepared only once the current vote has closed."))
+    if works.construction_started(await works_store.reached_of(ctx.id)):
+        raise Conflict(works.BUILDING)
     async with write_transaction():
         await ProjectVote.update({ProjectVote.superseded_at: now()}).where(
             (ProjectVote.id == info.current.row["id"]) & ProjectVote.superseded_at.is_null()

@@ -55,6 +55,9 @@ NOT_APPROVED = lazy(
     "and every occupied flat's owner consenting."
 )
 NOT_PASSED = lazy("Milestones of the works are recorded once the owners have passed the project.")
+BUILDING = lazy(
+    "Construction has started on the budget and the shares the owners passed: they are no longer put to a new vote."
+)
 DAY_WRONG = lazy("Enter a date, such as 2026-12-01.")
 IN_FUTURE = lazy("The date cannot be in the future.")
 BEFORE_DEPENDENCY = lazy("This step cannot be dated before a step it depends on.")
@@ -100,6 +103,11 @@ def stage(reached: Mapping[str, date]) -> str | None:
     """The furthest step reached, in the milestones' order; None before the first."""
     done = [k for k in MILESTONES if k in reached]
     return done[-1] if done else None
+
+
+def construction_started(reached: Mapping[str, date]) -> bool:
+    """From here the passed vote's budget and shares are being built: a new vote on them is no longer offered."""
+    return "construction_start" in reached
 
 
 def works_running(reached: Mapping[str, date]) -> bool:
