@@ -131,6 +131,14 @@ async def post_comment(ctx: MeetingContext, item_id: int, form: Any, at: datetim
         if isinstance(engine(), PostgresEngine):
             # Serialise one account's posts, so two processes cannot both slip under the limit.
             await Account.raw("SELECT id FROM account WHERE id = {} FOR UPDATE", ctx.user.id)
+        # The same words under the same comment a moment ago: the form was sent twice (a double tap without
+        # JavaScript, a page sent again); the first is kept and is the answer.
+        same = (Comment.author == ctx.user.id) & (Comment.item == item_id) & (Comment.body == values["body"]) & (
+            Comment.created_at > at - rules.SAME_AGAIN_WINDOW) & (
+            Comment.parent.is_null() if parent_id is None else Comment.parent == parent_id)  # fmt: skip
+        already = await Comment.select(Comment.id).where(same).order_by(Comment.id).first()
+        if already is not None:
+            return int(already["id"])
         recent = await Comment.count().where(
             (Comment.author == ctx.user.id) & (Comment.created_at > at - rules.COMMENT_LIMIT_WINDOW)
         )

@@ -64,6 +64,7 @@ POSITIONS: dict[str, str] = {
 EDIT_WINDOW = timedelta(minutes=10)
 COMMENT_LIMIT = 10  # comments per account …
 COMMENT_LIMIT_WINDOW = timedelta(minutes=1)  # … in this window
+SAME_AGAIN_WINDOW = timedelta(minutes=2)  # the same text from the same person again within this: sent twice, kept once
 COMMENT_MAX_LENGTH = 2000
 HIDE_REASON_MAX_LENGTH = 300
 TITLE_MAX_LENGTH = 200

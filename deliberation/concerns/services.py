@@ -10,12 +10,14 @@ from typing import Any
 
 from community.accounts import CurrentUser
 from community.audit import audit
-from community.db import write_transaction
+from community.db import is_postgres, write_transaction
 from community.errors import Conflict, Forbidden, FormErrors, NotFound
 from community.i18n import lazy
+from community.tables import Account
 from deliberation.concerns import core, photos, store
 from deliberation.concerns.standing import Place, Standing
 from deliberation.concerns.tables import Concern, ConcernPhoto
+from deliberation.rules import SAME_AGAIN_WINDOW
 from deliberation.uploads import UploadRefused
 
 NOT_FOUND = lazy("This concern does not exist, or it is not open to you.")
@@ -166,6 +168,12 @@ async def intake(user: CurrentUser, cmd: Intake, at: datetime | None = None) -> 
         raise FormErrors({"photos": refused.message}) from refused
     try:
         async with write_transaction():
+            if not cmd.on_behalf:
+                already = await _sent_again(user.id, cmd, where, at)
+                if already is not None:
+                    for s in stored:
+                        photos.remove(s.stored_name)
+                    return already
             rows = await Concern.insert(
                 Concern(
                     community=cmd.community_id, kind=cmd.kind, channel=cmd.channel if cmd.on_behalf else "app",
@@ -189,6 +197,22 @@ async def intake(user: CurrentUser, cmd: Intake, at: datetime | None = None) -> 
             photos.remove(s.stored_name)
         raise
     return concern_id
+
+
+async def _sent_again(account_id: int, cmd: Intake, where: Where, at: datetime) -> int | None:
+    """Inside the intake's transaction: the resident's own concern with the same kind, place and words raised a
+    moment ago (the form sent twice: a double tap without JavaScript, a page sent again), which the second
+    sending answers with. On PostgreSQL the account is locked first, so two sendings at once see each other."""
+    if is_postgres():
+        await Account.raw("SELECT id FROM account WHERE id = {} FOR UPDATE", account_id)
+    same = (Concern.reporter == account_id) & (Concern.community == cmd.community_id) & (Concern.kind == cmd.kind) & (
+        Concern.text == cmd.text.strip()) & (Concern.place_note == cmd.place_note.strip()) & (
+        Concern.opened_at > at - SAME_AGAIN_WINDOW)  # fmt: skip
+    for column, value in ((Concern.flat, where.flat), (Concern.stairwell_unit, where.unit),
+                          (Concern.building, where.building), (Concern.compound, where.compound)):  # fmt: skip
+        same &= column.is_null() if value is None else column == value
+    row = await Concern.select(Concern.id).where(same).order_by(Concern.id).first()
+    return int(row["id"]) if row is not None else None
 
 
 # --- Dispatch, progress, answers, escalation ------------------------------------------------------------------

@@ -98,6 +98,25 @@ async def test_the_whole_loop_on_the_pages(client, make_account, upload_dir):
     assert await state(concern_id) == before
 
 
+async def test_a_concern_sent_twice_is_raised_once(client, make_account, upload_dir):
+    """The form sent again (a double tap without JavaScript; four at once): one concern, every sending answered
+    with it, its photo stored once. The same words about another spot are a concern of their own."""
+    import asyncio
+
+    world = await build(make_account)
+    sent = [await raise_one(client, world, text="单元门关不上", files=[("photos", ("p.png", png(), "image/png"))])
+            for _ in range(2)]  # fmt: skip
+    sent += await asyncio.gather(*[raise_one(client, world, text="单元门关不上") for _ in range(4)])
+    assert {r.status_code for r in sent} == {303} and len({r.headers["location"] for r in sent}) == 1
+    assert await Concern.count() == 1 and await ConcernPhoto.count() == 1
+    stored = {p.name for p in upload_dir.rglob("*") if p.is_file()}
+    kept = {str(r["stored_name"]) for r in await ConcernPhoto.select(ConcernPhoto.stored_name)}
+    stems = {name.split(".")[0] for name in kept}
+    assert stored and all(f.split(".")[0].removesuffix("-thumb") in stems for f in stored), (stored, kept)  # only its own
+    other = await raise_one(client, world, text="单元门关不上", place_note="后门")
+    assert other.status_code == 303 and await Concern.count() == 2
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 async def test_bad_intake_is_refused_and_changes_nothing(client, make_account, language):
     world = await build(make_account)

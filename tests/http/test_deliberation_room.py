@@ -79,6 +79,27 @@ async def test_comments_from_inside_the_scope_only(client, world):
     assert (await post_comment(client, meeting_id, items[0])).status_code == 403
 
 
+async def test_a_comment_sent_twice_is_kept_once_and_the_same_words_later_are_a_new_comment(client, world):
+    """A double tap without JavaScript (or a page sent again) posts the form twice: the second answers with the
+    first. The same words a few minutes later, or under another comment, are a comment of their own."""
+    import asyncio
+
+    meeting_id, items = await make_meeting(world, status="noticed")
+    await client.signin(world.phones["owner"])
+    with clock.frozen_at(datetime(2026, 12, 5, 2, 0, tzinfo=UTC)):
+        first, second = [await post_comment(client, meeting_id, items[0], body="同意加装") for _ in range(2)]
+        assert first.status_code == second.status_code == 303 and first.headers["location"] == second.headers["location"]
+        assert await Comment.count() == 1
+        sent = await asyncio.gather(*[post_comment(client, meeting_id, items[0], body="一楼怎么补偿？") for _ in range(4)])
+        assert [r.status_code for r in sent] == [303] * 4 and await Comment.count() == 2
+        parent = int((await Comment.select(Comment.id).order_by(Comment.id).first())["id"])
+        assert (await post_comment(client, meeting_id, items[0], body="同意加装", parent=str(parent))).status_code == 303
+        assert await Comment.count() == 3  # a reply with the same words is a reply
+        clock.advance(timedelta(minutes=3))
+        assert (await post_comment(client, meeting_id, items[0], body="同意加装")).status_code == 303
+        assert await Comment.count() == 4
+
+
 async def test_comment_without_javascript_and_with_htmx(client, world):
     meeting_id, items = await make_meeting(world, status="noticed")
     await client.signin(world.phones["owner"])
