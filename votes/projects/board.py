@@ -90,9 +90,7 @@ def board_reads(postgres: bool) -> dict[str, Nested]:
             "final_at": ("(SELECT s.final_at FROM vote_stage s WHERE s.vote = vv.id)", converter(ProjectVote.notice_ends_at)),
         }),
         "objections": nested(postgres, "o", (Objection.project, Objection.number, Objection.status),
-                             "FROM project_objection o JOIN project_vote pv ON pv.id = o.project_vote"
-                             " JOIN project pr ON pr.id = pv.project JOIN vote vv ON vv.id = pv.vote"
-                             " WHERE pr.community = c.id AND pv.superseded_at IS NULL AND vv.status = 'closed'"),
+                             f"FROM project_objection o WHERE o.project_vote IN (SELECT pv.id {_CURRENT_CLOSED})"),
         "consents": nested(postgres, "of", (OccupiedFlat.project, OccupiedFlat.consent),
                            f"FROM project_occupied_flat of WHERE of.project IN (SELECT pv.project {_CURRENT_CLOSED})"),
     }  # fmt: skip
